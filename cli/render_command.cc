@@ -1,0 +1,109 @@
+#include <chrono>
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "host/device.h"
+#include "host/render/image_io.h"
+#include "host/render/renderer.h"
+
+#ifndef STRATA_DEMO_SCENE
+#define STRATA_DEMO_SCENE "scenes/demo.gltf"
+#endif
+
+namespace strata::cli {
+namespace {
+
+struct RenderOptions {
+  std::string scene = STRATA_DEMO_SCENE;
+  std::string output = "strata-render.png";
+  std::string linear_output;
+  std::string size = "640x480";
+  uint32_t spp = 64;
+  std::string device = "auto";
+  uint32_t seed = 0;
+  uint32_t depth = 8;
+  std::vector<float> background;
+};
+
+bool parse_size(const std::string& s, uint32_t& w, uint32_t& h) {
+  unsigned long a = 0, b = 0;
+  char x = 0, extra = 0;
+  if (std::sscanf(s.c_str(), "%lu%c%lu%c", &a, &x, &b, &extra) != 3 || (x != 'x' && x != 'X')) return false;
+  if (a == 0 || b == 0 || a > 16384 || b > 16384) return false;
+  w = static_cast<uint32_t>(a);
+  h = static_cast<uint32_t>(b);
+  return true;
+}
+
+int fail(const std::string& what) {
+  std::fprintf(stderr, "strata render: %s\n", what.c_str());
+  return 1;
+}
+
+int run_render(const RenderOptions& o) {
+  render::RenderSettings settings;
+  if (!parse_size(o.size, settings.width, settings.height)) {
+    return fail("--size '" + o.size + "' must be WIDTHxHEIGHT with each between 1 and 16384");
+  }
+  settings.spp = o.spp;
+  settings.seed = o.seed;
+  settings.max_depth = o.depth;
+  if (Status s = render::check_settings(settings); !s.is_ok()) return fail(s.message());
+
+  auto scene = render::load_scene(o.scene);
+  if (!scene.is_ok()) return fail(scene.status().message());
+  if (!o.background.empty()) {
+    if (o.background.size() != 3) return fail("--background takes three numbers: R,G,B");
+    scene->background = {o.background[0], o.background[1], o.background[2]};
+  }
+  auto device = open_device(o.device);
+  if (!device.is_ok()) return fail(device.status().to_string());
+  if (Status s = self_test(**device); !s.is_ok()) return fail(s.to_string());
+  auto gpu = render::build_scene_gpu(*scene);
+  if (!gpu.is_ok()) return fail(gpu.status().message());
+  render::Camera camera = scene->camera ? *scene->camera : render::default_camera(*scene);
+  auto renderer = render::Renderer::create(**device, *gpu, camera);
+  if (!renderer.is_ok()) return fail(renderer.status().to_string());
+
+  std::fprintf(stderr, "rendering %s (%zu triangles, %zu lights) at %ux%u, %u spp on %s (%s)\n", o.scene.c_str(),
+               scene->triangle_count(), gpu->lights.size(), settings.width, settings.height, settings.spp,
+               (*device)->info().id().c_str(), (*device)->info().name.c_str());
+  ProgressBar bar("render");
+  auto start = std::chrono::steady_clock::now();
+  auto accum = render::render_image(**renderer, settings, [&](uint32_t done, uint32_t total) { bar.update(done, total); });
+  bar.finish();
+  if (!accum.is_ok()) return fail(accum.status().to_string());
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  render::Image image = render::resolve(*accum);
+  if (Status s = render::write_image(o.output, image); !s.is_ok()) return fail(s.message());
+  if (!o.linear_output.empty()) {
+    if (Status s = render::write_pfm(o.linear_output, image); !s.is_ok()) return fail(s.message());
+  }
+  double samples = double(settings.width) * settings.height * settings.spp;
+  std::printf("image: %s%s%s\n", o.output.c_str(), o.linear_output.empty() ? "" : ", linear: ",
+              o.linear_output.c_str());
+  std::printf("time %.2f s, %.3g samples/s, %.3g rays/s on %s (%s)\n", seconds, samples / seconds,
+              double(accum->total_rays()) / seconds, (*device)->info().id().c_str(), (*device)->info().name.c_str());
+  return 0;
+}
+
+}  // namespace
+
+Runner add_render_command(CLI::App& app) {
+  auto o = std::make_shared<RenderOptions>();
+  auto* cmd = app.add_subcommand("render", "Path trace a glTF 2.0 (.gltf/.glb) or OBJ scene to PNG or PFM");
+  cmd->add_option("scene", o->scene, "Scene file (.gltf, .glb, .obj); the bundled demo scene by default");
+  cmd->add_option("-o,--output", o->output, "Output image: .png (tonemapped sRGB) or .pfm (linear float)");
+  cmd->add_option("--linear", o->linear_output, "Also write the linear image as PFM to this path");
+  cmd->add_option("--size", o->size, "Image size WIDTHxHEIGHT");
+  cmd->add_option("--spp", o->spp, "Samples per pixel");
+  cmd->add_option("--device", o->device, "auto, cpu, opencl[:N] or cuda[:N]");
+  cmd->add_option("--seed", o->seed, "Job seed: the same seed gives the same image on every device");
+  cmd->add_option("--depth", o->depth, "Maximum path length in segments");
+  cmd->add_option("--background", o->background, "Uniform environment radiance R,G,B")->delimiter(',');
+  return [o] { return run_render(*o); };
+}
+
+}  // namespace strata::cli

@@ -1,0 +1,169 @@
+#include "host/render/renderer.h"
+
+#include <chrono>
+
+namespace strata::render {
+
+AccumBuffer AccumBuffer::for_rect(TileRect rect) {
+  AccumBuffer a;
+  a.rect = rect;
+  a.rgbw.assign(size_t(rect.w) * rect.h * 4, 0.0f);
+  a.rays.assign(size_t(rect.w) * rect.h, 0);
+  return a;
+}
+
+uint64_t AccumBuffer::total_rays() const {
+  uint64_t n = 0;
+  for (uint32_t r : rays) n += r;
+  return n;
+}
+
+Status AccumBuffer::merge(const AccumBuffer& other) {
+  const TileRect& o = other.rect;
+  if (o.x < rect.x || o.y < rect.y || o.x + o.w > rect.x + rect.w || o.y + o.h > rect.y + rect.h) {
+    return invalid_argument("merge: the tile lies outside the accumulation buffer");
+  }
+  for (uint32_t y = 0; y < o.h; ++y) {
+    for (uint32_t x = 0; x < o.w; ++x) {
+      size_t dst = size_t(y + o.y - rect.y) * rect.w + (x + o.x - rect.x), src = size_t(y) * o.w + x;
+      for (int c = 0; c < 4; ++c) rgbw[dst * 4 + c] += other.rgbw[src * 4 + c];
+      rays[dst] += other.rays[src];
+    }
+  }
+  return Status::ok();
+}
+
+Status check_settings(const RenderSettings& s) {
+  if (s.width == 0 || s.height == 0 || s.width > 16384 || s.height > 16384) {
+    return invalid_argument("image size must be between 1x1 and 16384x16384, got " + std::to_string(s.width) + "x" +
+                            std::to_string(s.height));
+  }
+  if (s.spp == 0) return invalid_argument("samples per pixel must be at least 1");
+  if (s.max_depth == 0 || s.max_depth > 1024) return invalid_argument("path depth must be between 1 and 1024");
+  return Status::ok();
+}
+
+struct Renderer::Buffers {
+  std::unique_ptr<DeviceBuffer> nodes, tris, shading, materials, tex_infos, texels, srgb_lut, lights, params;
+};
+
+Renderer::Renderer(Device& device, const Camera& camera, uint32_t light_count, uint32_t tri_count,
+                   uint32_t node_count)
+    : device_(device), camera_(camera), light_count_(light_count), tri_count_(tri_count), node_count_(node_count),
+      buffers_(std::make_unique<Buffers>()) {}
+
+Renderer::~Renderer() = default;
+
+Result<std::unique_ptr<Renderer>> Renderer::create(Device& device, const SceneGpu& scene, const Camera& camera) {
+  size_t bytes = scene.nodes.size() * sizeof(kt::BvhNode) + scene.tris.size() * sizeof(kt::Tri) +
+                 scene.shading.size() * sizeof(kt::TriShading) + scene.texels.size() * 4;
+  if (device.info().memory_bytes && bytes > device.info().memory_bytes) {
+    return Status(StatusCode::kOutOfMemory, "the scene needs " + std::to_string(bytes >> 20) + " MiB but " +
+                                                device.info().id() + " has " +
+                                                std::to_string(device.info().memory_bytes >> 20) + " MiB");
+  }
+  std::unique_ptr<Renderer> r(new Renderer(device, camera, static_cast<uint32_t>(scene.lights.size()),
+                                           static_cast<uint32_t>(scene.tris.size()),
+                                           static_cast<uint32_t>(scene.nodes.size())));
+  r->background_ = scene.background;
+  auto put = [&](std::unique_ptr<DeviceBuffer>& dst, auto span) -> Status {
+    auto b = device.upload_new(span);
+    if (!b.is_ok()) return b.status();
+    dst = std::move(b.value());
+    return Status::ok();
+  };
+  Buffers& b = *r->buffers_;
+  STRATA_RETURN_IF_ERROR(put(b.nodes, std::span<const kt::BvhNode>(scene.nodes)));
+  STRATA_RETURN_IF_ERROR(put(b.tris, std::span<const kt::Tri>(scene.tris)));
+  STRATA_RETURN_IF_ERROR(put(b.shading, std::span<const kt::TriShading>(scene.shading)));
+  STRATA_RETURN_IF_ERROR(put(b.materials, std::span<const kt::Material>(scene.materials)));
+  STRATA_RETURN_IF_ERROR(put(b.tex_infos, std::span<const kt::TexInfo>(scene.tex_infos)));
+  STRATA_RETURN_IF_ERROR(put(b.texels, std::span<const uint32_t>(scene.texels)));
+  STRATA_RETURN_IF_ERROR(put(b.srgb_lut, std::span<const float>(scene.srgb_lut)));
+  STRATA_RETURN_IF_ERROR(put(b.lights, std::span<const kt::Light>(scene.lights)));
+  auto params = device.allocate(sizeof(kt::RenderParams));
+  if (!params.is_ok()) return params.status();
+  b.params = std::move(params.value());
+  return r;
+}
+
+Status Renderer::render(const RenderSettings& s, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
+                        AccumBuffer& accum) {
+  STRATA_RETURN_IF_ERROR(check_settings(s));
+  if (tile.w == 0 || tile.h == 0 || tile.x + tile.w > s.width || tile.y + tile.h > s.height ||
+      tile.x + tile.w < tile.x || tile.y + tile.h < tile.y) {
+    return invalid_argument("tile " + std::to_string(tile.w) + "x" + std::to_string(tile.h) + " at (" +
+                            std::to_string(tile.x) + ", " + std::to_string(tile.y) + ") is empty or outside the " +
+                            std::to_string(s.width) + "x" + std::to_string(s.height) + " image");
+  }
+  if (!(accum.rect == tile) || accum.rgbw.size() != size_t(tile.w) * tile.h * 4 ||
+      accum.rays.size() != size_t(tile.w) * tile.h) {
+    return invalid_argument("the accumulation buffer does not match the tile");
+  }
+  if (sample_count == 0) return Status::ok();
+  kt::RenderParams p{};
+  Float3 fwd = normalize(camera_.forward);
+  Float3 right = normalize(cross(fwd, camera_.up));
+  if (!(length(right) > 0.5f)) right = normalize(cross(fwd, std::fabs(fwd.y) < 0.9f ? Float3{0, 1, 0} : Float3{1, 0, 0}));
+  Float3 up = cross(right, fwd);
+  for (int a = 0; a < 3; ++a) {
+    p.cam_origin[a] = camera_.position[a];
+    p.cam_forward[a] = fwd[a];
+    p.cam_right[a] = right[a];
+    p.cam_up[a] = up[a];
+  }
+  p.cam_tan_half_fov_y = std::tan(camera_.yfov * 0.5f);
+  p.cam_aspect = static_cast<float>(s.width) / static_cast<float>(s.height);
+  p.image_width = s.width;
+  p.image_height = s.height;
+  p.background[0] = background_.x;
+  p.background[1] = background_.y;
+  p.background[2] = background_.z;
+  p.seed = s.seed;
+  p.tile_x = tile.x;
+  p.tile_y = tile.y;
+  p.tile_w = tile.w;
+  p.tile_h = tile.h;
+  p.sample_begin = sample_begin;
+  p.sample_count = sample_count;
+  p.max_depth = s.max_depth;
+  p.rr_depth = s.rr_depth;
+  p.light_count = light_count_;
+  p.tri_count = tri_count_;
+  p.node_count = node_count_;
+  Buffers& b = *buffers_;
+  STRATA_RETURN_IF_ERROR(device_.upload(*b.params, &p, sizeof p));
+  auto acc = device_.upload_new(std::span<const float>(accum.rgbw));
+  if (!acc.is_ok()) return acc.status();
+  auto rays = device_.upload_new(std::span<const uint32_t>(accum.rays));
+  if (!rays.is_ok()) return rays.status();
+  KernelArg args[] = {KernelArg::of(*b.nodes),     KernelArg::of(*b.tris),      KernelArg::of(*b.shading),
+                      KernelArg::of(*b.materials), KernelArg::of(*b.tex_infos), KernelArg::of(*b.texels),
+                      KernelArg::of(*b.srgb_lut),  KernelArg::of(*b.lights),    KernelArg::of(*b.params),
+                      KernelArg::of(**acc),        KernelArg::of(**rays)};
+  STRATA_RETURN_IF_ERROR(device_.launch("render_tile", {tile.w, tile.h}, args));
+  STRATA_RETURN_IF_ERROR(device_.synchronize());
+  STRATA_RETURN_IF_ERROR(device_.download(**acc, accum.rgbw.data(), accum.rgbw.size() * sizeof(float)));
+  return device_.download(**rays, accum.rays.data(), accum.rays.size() * sizeof(uint32_t));
+}
+
+Result<AccumBuffer> render_image(Renderer& renderer, const RenderSettings& s,
+                                 const std::function<void(uint32_t, uint32_t)>& progress) {
+  STRATA_RETURN_IF_ERROR(check_settings(s));
+  TileRect full{0, 0, s.width, s.height};
+  AccumBuffer accum = AccumBuffer::for_rect(full);
+  uint32_t done = 0, pass = 1;
+  if (progress) progress(0, s.spp);
+  while (done < s.spp) {
+    uint32_t n = std::min(pass, s.spp - done);
+    auto start = std::chrono::steady_clock::now();
+    STRATA_RETURN_IF_ERROR(renderer.render(s, full, done, n, accum));
+    done += n;
+    if (progress) progress(done, s.spp);
+    double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    if (seconds < 0.25 && pass < (1u << 16)) pass *= 2;
+  }
+  return accum;
+}
+
+}  // namespace strata::render

@@ -1,0 +1,69 @@
+// The tile API: render a rectangle of the image over a range of sample indices into an
+// accumulation buffer, on any device. Sample s of pixel p under seed k has the same radiance,
+// bit for bit, whichever tile, launch split, device or backend computes it.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "host/device.h"
+#include "host/render/scene.h"
+
+namespace strata::render {
+
+struct RenderSettings {
+  uint32_t width = 640;
+  uint32_t height = 480;
+  uint32_t spp = 64;
+  uint32_t seed = 0;
+  uint32_t max_depth = 8;  // path segments, camera ray included
+  uint32_t rr_depth = 3;   // Russian roulette starts after this many segments
+};
+
+struct TileRect {
+  uint32_t x = 0, y = 0, w = 0, h = 0;
+  bool operator==(const TileRect&) const = default;
+};
+
+struct AccumBuffer {
+  TileRect rect;
+  std::vector<float> rgbw;     // 4 per pixel, row-major: RGB radiance sums and the sample count
+  std::vector<uint32_t> rays;  // rays traced per pixel
+
+  static AccumBuffer for_rect(TileRect rect);
+  uint64_t total_rays() const;
+  // Adds `other` into the pixels it covers; it must lie inside this buffer's rectangle.
+  Status merge(const AccumBuffer& other);
+};
+
+class Renderer {
+ public:
+  // Uploads the scene to the device; fails with kOutOfMemory when it does not fit.
+  static Result<std::unique_ptr<Renderer>> create(Device& device, const SceneGpu& scene, const Camera& camera);
+  ~Renderer();
+
+  // Adds samples [sample_begin, sample_begin + sample_count) of every pixel of `tile` to `accum`,
+  // whose rectangle must be `tile`.
+  Status render(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
+                AccumBuffer& accum);
+
+  Device& device() { return device_; }
+
+ private:
+  struct Buffers;
+  Renderer(Device& device, const Camera& camera, uint32_t light_count, uint32_t tri_count, uint32_t node_count);
+  Device& device_;
+  Camera camera_;
+  Float3 background_;
+  uint32_t light_count_, tri_count_, node_count_;
+  std::unique_ptr<Buffers> buffers_;
+};
+
+// Renders the full image with all settings.spp samples, in passes sized to keep the progress
+// callback (samples done, total) coming about twice a second.
+Result<AccumBuffer> render_image(Renderer& renderer, const RenderSettings& settings,
+                                 const std::function<void(uint32_t, uint32_t)>& progress = {});
+
+Status check_settings(const RenderSettings& settings);
+
+}  // namespace strata::render

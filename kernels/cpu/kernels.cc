@@ -1,0 +1,57 @@
+// cpu backend entry points: the shared kernel source compiled as host C++ (-ffp-contract=off).
+#include "cpu/kernels.h"
+
+#include <type_traits>
+
+#include "cpu/compat.h"
+#include "common/math.h"
+#include "common/rng.h"
+#include "common/selftest.h"
+#include "render/types.h"
+#include "render/intersect.h"
+#include "render/shading.h"
+#include "render/pathtrace.h"
+
+namespace strata::cpu_kernels {
+namespace {
+
+template <typename T>
+T arg(const void* const* args, int i) {
+  if constexpr (std::is_pointer_v<T>) {
+    return static_cast<T>(const_cast<void*>(args[i]));
+  } else {
+    return *static_cast<const T*>(args[i]);
+  }
+}
+
+void selftest_math_entry(const void* const* a) {
+  selftest_math(arg<const float*>(a, 0), arg<float*>(a, 1), arg<u32*>(a, 2), arg<u32>(a, 3));
+}
+
+void render_tile_entry(const void* const* a) {
+  render_tile(arg<const BvhNode*>(a, 0), arg<const Tri*>(a, 1), arg<const TriShading*>(a, 2),
+              arg<const Material*>(a, 3), arg<const TexInfo*>(a, 4), arg<const u32*>(a, 5),
+              arg<const float*>(a, 6), arg<const Light*>(a, 7), arg<const RenderParams*>(a, 8),
+              arg<float*>(a, 9), arg<u32*>(a, 10));
+}
+
+void layout_probe_entry(const void* const* a) { layout_probe(arg<u32*>(a, 0)); }
+
+constexpr KernelEntry kKernels[] = {
+    {"layout_probe", layout_probe_entry, 1},
+    {"selftest_math", selftest_math_entry, 4},
+    {"render_tile", render_tile_entry, 11},
+};
+
+}  // namespace
+
+const KernelEntry* find_kernel(std::string_view name) {
+  for (const KernelEntry& k : kKernels) {
+    if (name == k.name) return &k;
+  }
+  return nullptr;
+}
+
+void set_work_item(unsigned gx, unsigned gy) { g_work_item = {gx, gy}; }
+
+}  // namespace strata::cpu_kernels

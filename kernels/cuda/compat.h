@@ -1,0 +1,20 @@
+// Compatibility layer: the shared kernel source compiled as CUDA C++.
+// Built with --fmad=false, -prec-div=true, -prec-sqrt=true and without --use_fast_math.
+#pragma once
+
+#define KERNEL extern "C" __global__
+#define DEVICE_FN static __device__ __forceinline__
+#define GLOBAL
+#define GLOBAL_ID_X() ((u32)(blockIdx.x * blockDim.x + threadIdx.x))
+#define GLOBAL_ID_Y() ((u32)(blockIdx.y * blockDim.y + threadIdx.y))
+
+typedef unsigned int u32;
+typedef int i32;
+typedef unsigned long long u64;
+
+#define SQRTF(x) __fsqrt_rn((float)(x))
+#define FLOORF(x) floorf((float)(x))
+#define FABSF(x) fabsf((float)(x))
+#define ATOMIC_ADD_U32(p, v) atomicAdd((p), (v))
+#define FLOAT_FROM_BITS(b) __uint_as_float((u32)(b))
+#define BITS_FROM_FLOAT(f) __float_as_uint((float)(f))

@@ -1,0 +1,167 @@
+// Materials (glTF 2.0 metallic-roughness BRDF), textures and light sampling.
+#ifndef STRATA_KERNELS_RENDER_SHADING_H
+#define STRATA_KERNELS_RENDER_SHADING_H
+
+typedef struct {
+  V3 base;
+  float metallic;
+  float alpha;     // GGX roughness parameter: roughness squared
+  float specular;  // scales the dielectric Fresnel (KHR_materials_specular)
+} Bsdf;
+
+// Bilinear lookup with repeat wrapping. sRGB textures are decoded through the host-built table
+// (the exact sRGB transfer function per byte); alpha and data textures are linear.
+DEVICE_FN void texture_sample(GLOBAL const TexInfo* infos, GLOBAL const u32* texels,
+                              GLOBAL const float* srgb_lut, i32 tex, float u, float v, int srgb,
+                              float* rgba) {
+  GLOBAL const TexInfo* info = &infos[tex];
+  float w = (float)info->width, h = (float)info->height;
+  u = sx_clamp(u, -1e6f, 1e6f);
+  v = sx_clamp(v, -1e6f, 1e6f);
+  float x = u * w - 0.5f, y = v * h - 0.5f;
+  float fx0 = FLOORF(x), fy0 = FLOORF(y);
+  float fx = x - fx0, fy = y - fy0;
+  i32 iw = (i32)info->width, ih = (i32)info->height;
+  i32 x0 = (i32)fx0 % iw, y0 = (i32)fy0 % ih;
+  if (x0 < 0) x0 += iw;
+  if (y0 < 0) y0 += ih;
+  i32 x1 = x0 + 1 == iw ? 0 : x0 + 1, y1 = y0 + 1 == ih ? 0 : y0 + 1;
+  u32 t00 = texels[info->offset + (u32)(y0 * iw + x0)];
+  u32 t10 = texels[info->offset + (u32)(y0 * iw + x1)];
+  u32 t01 = texels[info->offset + (u32)(y1 * iw + x0)];
+  u32 t11 = texels[info->offset + (u32)(y1 * iw + x1)];
+  for (int c = 0; c < 4; ++c) {
+    u32 shift = (u32)(8 * c);
+    u32 b00 = (t00 >> shift) & 0xffu, b10 = (t10 >> shift) & 0xffu;
+    u32 b01 = (t01 >> shift) & 0xffu, b11 = (t11 >> shift) & 0xffu;
+    float c00, c10, c01, c11;
+    if (srgb && c < 3) {
+      c00 = srgb_lut[b00];
+      c10 = srgb_lut[b10];
+      c01 = srgb_lut[b01];
+      c11 = srgb_lut[b11];
+    } else {
+      c00 = (float)b00 * (1.0f / 255.0f);
+      c10 = (float)b10 * (1.0f / 255.0f);
+      c01 = (float)b01 * (1.0f / 255.0f);
+      c11 = (float)b11 * (1.0f / 255.0f);
+    }
+    float top = c00 * (1.0f - fx) + c10 * fx;
+    float bottom = c01 * (1.0f - fx) + c11 * fx;
+    rgba[c] = top * (1.0f - fy) + bottom * fy;
+  }
+}
+
+DEVICE_FN float schlick_weight(float cos_theta) {
+  float m = sx_clamp(1.0f - cos_theta, 0.0f, 1.0f);
+  float m2 = m * m;
+  return m2 * m2 * m;
+}
+
+DEVICE_FN float ggx_d(float nh, float a2) {
+  float d = nh * nh * (a2 - 1.0f) + 1.0f;
+  return a2 / (SX_PI * d * d);
+}
+
+// Height-correlated Smith visibility V = G / (4 |n.l| |n.v|), as in the glTF specification.
+DEVICE_FN float ggx_v(float nl, float nv, float a2) {
+  float gv = nl * SQRTF(nv * nv * (1.0f - a2) + a2);
+  float gl = nv * SQRTF(nl * nl * (1.0f - a2) + a2);
+  float s = gv + gl;
+  return s > 0.0f ? 0.5f / s : 0.0f;
+}
+
+// Probability of sampling the specular lobe: the lobe's expected share of the reflection.
+DEVICE_FN float bsdf_specular_probability(const Bsdf* b, float nv) {
+  float fr = b->specular * (0.04f + 0.96f * schlick_weight(nv));
+  float p = b->metallic + (1.0f - b->metallic) * fr;
+  if (p > 0.0f && p < 0.1f) p = 0.1f;
+  return p;
+}
+
+// glTF 2.0 Appendix B: mix(fresnel_mix(diffuse, specular), conductor_fresnel(specular), metallic).
+// Returns f (without the cosine) and the pdf of bsdf_sample choosing wi, per unit solid angle.
+DEVICE_FN V3 bsdf_eval(const Bsdf* b, V3 n, V3 wo, V3 wi, float* pdf) {
+  float nl = v3_dot(n, wi), nv = v3_dot(n, wo);
+  *pdf = 0.0f;
+  if (nl <= 0.0f || nv <= 0.0f) return v3_splat(0.0f);
+  V3 h = v3_normalize(v3_add(wo, wi));
+  float nh = sx_max(v3_dot(n, h), 0.0f);
+  float vh = sx_max(v3_dot(wo, h), 1e-8f);
+  float a2 = b->alpha * b->alpha;
+  float d = ggx_d(nh, a2);
+  float spec = d * ggx_v(nl, nv, a2);
+  float w = schlick_weight(vh);
+  float fr = b->specular * (0.04f + 0.96f * w);
+  V3 dielectric = v3_add(v3_scale(b->base, (1.0f - fr) * SX_INV_PI), v3_splat(spec * fr));
+  V3 metal_fresnel = v3_add(b->base, v3_scale(v3_sub(v3_splat(1.0f), b->base), w));
+  V3 metal = v3_scale(metal_fresnel, spec);
+  float ps = bsdf_specular_probability(b, nv);
+  *pdf = ps * (d * nh / (4.0f * vh)) + (1.0f - ps) * (nl * SX_INV_PI);
+  return v3_add(v3_scale(dielectric, 1.0f - b->metallic), v3_scale(metal, b->metallic));
+}
+
+// Samples wi from the lobe mixture with three uniform numbers; returns f, sets pdf (0: no sample).
+DEVICE_FN V3 bsdf_sample(const Bsdf* b, V3 n, V3 wo, float u_lobe, float u1, float u2, V3* wi,
+                         float* pdf) {
+  V3 t, bt;
+  sx_basis(n, &t, &bt);
+  float nv = v3_dot(n, wo);
+  float s, c;
+  if (u_lobe < bsdf_specular_probability(b, nv)) {
+    float a2 = b->alpha * b->alpha;
+    float cos_t = SQRTF((1.0f - u1) / (1.0f + (a2 - 1.0f) * u1));
+    float sin_t = SQRTF(sx_max(0.0f, 1.0f - cos_t * cos_t));
+    sx_sincos(SX_TWO_PI * u2, &s, &c);
+    V3 h = v3_add(v3_add(v3_scale(t, sin_t * c), v3_scale(bt, sin_t * s)), v3_scale(n, cos_t));
+    *wi = v3_sub(v3_scale(h, 2.0f * v3_dot(wo, h)), wo);
+  } else {
+    float r = SQRTF(u1);
+    sx_sincos(SX_TWO_PI * u2, &s, &c);
+    float z = SQRTF(sx_max(0.0f, 1.0f - u1));
+    *wi = v3_add(v3_add(v3_scale(t, r * c), v3_scale(bt, r * s)), v3_scale(n, z));
+  }
+  return bsdf_eval(b, n, wo, *wi, pdf);
+}
+
+DEVICE_FN float mis_power(float a, float b) {
+  float a2 = a * a;
+  return a2 / (a2 + b * b);
+}
+
+// Radiance emitted by triangle light `prim` at barycentrics (b1, b2) towards a viewer on the side
+// given by cos_view (dot of the geometric normal with the direction to the viewer).
+DEVICE_FN V3 triangle_emission(GLOBAL const TriShading* shading, GLOBAL const Material* mats,
+                               GLOBAL const TexInfo* tex_infos, GLOBAL const u32* texels,
+                               GLOBAL const float* srgb_lut, u32 prim, float b1, float b2,
+                               float cos_view) {
+  GLOBAL const TriShading* sh = &shading[prim];
+  GLOBAL const Material* m = &mats[sh->material];
+  if (cos_view <= 0.0f && (m->flags & MAT_DOUBLE_SIDED) == 0u) return v3_splat(0.0f);
+  V3 e = v3_load(m->emission);
+  if (m->emissive_tex >= 0) {
+    float b0 = 1.0f - b1 - b2;
+    float u = sh->uv0[0] * b0 + sh->uv1[0] * b1 + sh->uv2[0] * b2;
+    float v = sh->uv0[1] * b0 + sh->uv1[1] * b1 + sh->uv2[1] * b2;
+    float rgba[4];
+    texture_sample(tex_infos, texels, srgb_lut, m->emissive_tex, u, v, 1, rgba);
+    e = v3_mul(e, v3(rgba[0], rgba[1], rgba[2]));
+  }
+  return e;
+}
+
+// Index of the light whose CDF interval contains u.
+DEVICE_FN u32 light_select(GLOBAL const Light* lights, u32 count, float u) {
+  u32 lo = 0, hi = count - 1;
+  while (lo < hi) {
+    u32 mid = (lo + hi) / 2u;
+    if (u < lights[mid].cdf) {
+      hi = mid;
+    } else {
+      lo = mid + 1u;
+    }
+  }
+  return lo;
+}
+
+#endif

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs every dependency of Strata from Debian 12's packages. Run as root; idempotent and quiet
+# when everything is already present.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config
+  opencl-headers ocl-icd-opencl-dev pocl-opencl-icd clinfo
+  libboost-dev libboost-system-dev
+  libflatbuffers-dev flatbuffers-compiler
+  librocksdb-dev libsodium-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  libtinygltf-dev libtinyobjloader-dev libstb-dev nlohmann-json3-dev
+  libcli11-dev libspdlog-dev libfmt-dev
+  embree-tools assimp-testmodels
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "setup: need root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+  echo "setup: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -50,6 +50,8 @@ int run_render(const RenderOptions& o) {
   settings.seed = o.seed;
   settings.max_depth = o.depth;
   if (Status s = render::check_settings(settings); !s.is_ok()) return fail(s.message());
+  // Refuse an unwritable format before spending the render on it.
+  if (Status s = render::check_image_path(o.output); !s.is_ok()) return fail(s.message());
 
   auto scene = render::load_scene(o.scene);
   if (!scene.is_ok()) return fail(scene.status().message());
@@ -57,11 +59,16 @@ int run_render(const RenderOptions& o) {
     if (o.background.size() != 3) return fail("--background takes three numbers: R,G,B");
     scene->background = {o.background[0], o.background[1], o.background[2]};
   }
+  auto gpu = render::build_scene_gpu(*scene);
+  if (!gpu.is_ok()) return fail(gpu.status().message());
+  if (gpu->lights.empty() && o.background.empty()) {
+    // A file with no light of its own would render black: light it like an overcast sky.
+    std::fprintf(stderr, "note: the scene has no lights; using a uniform white environment (see --background)\n");
+    gpu->background = {1, 1, 1};
+  }
   auto device = open_device(o.device);
   if (!device.is_ok()) return fail(device.status().to_string());
   if (Status s = self_test(**device); !s.is_ok()) return fail(s.to_string());
-  auto gpu = render::build_scene_gpu(*scene);
-  if (!gpu.is_ok()) return fail(gpu.status().message());
   render::Camera camera = scene->camera ? *scene->camera : render::default_camera(*scene);
   auto renderer = render::Renderer::create(**device, *gpu, camera);
   if (!renderer.is_ok()) return fail(renderer.status().to_string());

@@ -6,7 +6,7 @@
 
 #include "host/backends.h"
 
-extern "C" const void* strata_cuda_kernel(const char* name);
+extern "C" const void* strata_cuda_kernel(const char* name, int* arg_count);
 
 namespace strata::backends {
 namespace {
@@ -59,8 +59,13 @@ class CudaDevice final : public Device {
   }
 
   Status launch(std::string_view name, LaunchRange range, std::span<const KernelArg> args) override {
-    const void* fn = strata_cuda_kernel(std::string(name).c_str());
+    int arg_count = 0;
+    const void* fn = strata_cuda_kernel(std::string(name).c_str(), &arg_count);
     if (!fn) return not_found("cuda: no kernel named '" + std::string(name) + "'");
+    if (arg_count != static_cast<int>(args.size())) {
+      return invalid_argument("cuda: kernel '" + std::string(name) + "' takes " + std::to_string(arg_count) +
+                              " arguments, got " + std::to_string(args.size()));
+    }
     STRATA_RETURN_IF_ERROR(select());
     std::vector<void*> values(args.size());
     for (size_t i = 0; i < args.size(); ++i) {

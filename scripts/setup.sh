@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs every dependency of Strata from Debian 12's packages. Run as root; idempotent and quiet
-# when everything is already present.
+# Installs every dependency of Strata from Debian 12's packages (as root, or through sudo);
+# idempotent and quiet when everything is already present. CUDA is not installed here: the
+# build uses nvcc where the machine has it (/usr/local/cuda or on PATH).
 set -euo pipefail
 
 packages=(
@@ -21,12 +22,12 @@ for p in "${packages[@]}"; do
 done
 
 if ((${#missing[@]})); then
+  sudo=()
   if [[ $(id -u) -ne 0 ]]; then
-    echo "setup: need root to install: ${missing[*]}" >&2
-    exit 1
+    command -v sudo >/dev/null || { echo "setup: run as root to install: ${missing[*]}" >&2; exit 1; }
+    sudo=(sudo)
   fi
   echo "setup: installing ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
+  "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <memory>
+#include <strings.h>
 
 namespace strata::render {
 
@@ -52,14 +53,21 @@ Status write_pfm(const std::string& path, const Image& image) {
   return Status::ok();
 }
 
-Status write_image(const std::string& path, const Image& image) {
-  auto ends_with = [&](const char* ext) {
-    size_t n = std::strlen(ext);
-    return path.size() >= n && strcasecmp(path.c_str() + path.size() - n, ext) == 0;
-  };
-  if (ends_with(".png")) return write_png(path, image);
-  if (ends_with(".pfm")) return write_pfm(path, image);
+namespace {
+bool has_extension(const std::string& path, const char* ext) {
+  size_t n = std::strlen(ext);
+  return path.size() >= n && strcasecmp(path.c_str() + path.size() - n, ext) == 0;
+}
+}  // namespace
+
+Status check_image_path(const std::string& path) {
+  if (has_extension(path, ".png") || has_extension(path, ".pfm")) return Status::ok();
   return invalid_argument("output '" + path + "': unknown image format (expected .png or .pfm)");
+}
+
+Status write_image(const std::string& path, const Image& image) {
+  STRATA_RETURN_IF_ERROR(check_image_path(path));
+  return has_extension(path, ".png") ? write_png(path, image) : write_pfm(path, image);
 }
 
 Result<Image> read_pfm(const std::string& path) {

@@ -22,6 +22,8 @@ uint8_t linear_to_srgb8(float linear);
 
 Status write_png(const std::string& path, const Image& image);
 Status write_pfm(const std::string& path, const Image& image);
+// Ok when `path` names a format write_image knows.
+Status check_image_path(const std::string& path);
 // By extension: .png or .pfm.
 Status write_image(const std::string& path, const Image& image);
 Result<Image> read_pfm(const std::string& path);

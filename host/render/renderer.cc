@@ -66,6 +66,7 @@ Result<std::unique_ptr<Renderer>> Renderer::create(Device& device, const SceneGp
                                            static_cast<uint32_t>(scene.tris.size()),
                                            static_cast<uint32_t>(scene.nodes.size())));
   r->background_ = scene.background;
+  r->tri_light_count_ = scene.triangle_light_count;
   auto put = [&](std::unique_ptr<DeviceBuffer>& dst, auto span) -> Status {
     auto b = device.upload_new(span);
     if (!b.is_ok()) return b.status();
@@ -131,6 +132,7 @@ Status Renderer::render(const RenderSettings& s, TileRect tile, uint32_t sample_
   p.light_count = light_count_;
   p.tri_count = tri_count_;
   p.node_count = node_count_;
+  p.tri_light_count = tri_light_count_;
   Buffers& b = *buffers_;
   STRATA_RETURN_IF_ERROR(device_.upload(*b.params, &p, sizeof p));
   auto acc = device_.upload_new(std::span<const float>(accum.rgbw));

@@ -52,6 +52,7 @@ class Renderer {
  private:
   struct Buffers;
   Renderer(Device& device, const Camera& camera, uint32_t light_count, uint32_t tri_count, uint32_t node_count);
+  uint32_t tri_light_count_ = 0;
   Device& device_;
   Camera camera_;
   Float3 background_;

@@ -159,10 +159,9 @@ Result<SceneGpu> build_scene_gpu(const Scene& scene) {
     gpu.texels.insert(gpu.texels.end(), t.rgba.begin(), t.rgba.end());
   }
 
-  // The light table: emissive triangles and punctual lights, chosen in proportion to power.
+  // The light table: emissive triangles, then punctual lights.
   gpu.shading = scene.shading;
   std::vector<float> power;
-  float radius = length(gpu.bounds_max - gpu.bounds_min) * 0.5f;
   for (size_t t = 0; t < gpu.shading.size(); ++t) {
     kt::TriShading& sh = gpu.shading[t];
     const Float3* v = &scene.vertices[t * 3];
@@ -184,13 +183,8 @@ Result<SceneGpu> build_scene_gpu(const Scene& scene) {
     gpu.lights.push_back(l);
     power.push_back(lum * sh.area * 3.14159265f * ((m.flags & MAT_DOUBLE_SIDED) ? 2.0f : 1.0f));
   }
-  for (const kt::Light& l : scene.punctual_lights) {
-    float lum = luminance(l.intensity);
-    if (!(lum > 0)) continue;
-    gpu.lights.push_back(l);
-    // Directional light power: its irradiance over the scene's cross-section.
-    power.push_back(l.type == LIGHT_DIRECTIONAL ? lum * 3.14159265f * radius * radius : lum * 4 * 3.14159265f);
-  }
+  // Triangle lights are chosen one per vertex in proportion to power; the punctual lights
+  // after them are all sampled at every vertex.
   double total = 0;
   for (float p : power) total += p;
   double running = 0;
@@ -198,6 +192,13 @@ Result<SceneGpu> build_scene_gpu(const Scene& scene) {
     running += power[i];
     gpu.lights[i].pdf = static_cast<float>(power[i] / total);
     gpu.lights[i].cdf = i + 1 == gpu.lights.size() ? 1.0f : static_cast<float>(running / total);
+  }
+  gpu.triangle_light_count = static_cast<uint32_t>(gpu.lights.size());
+  for (const kt::Light& l : scene.punctual_lights) {
+    if (l.intensity[0] > 0 || l.intensity[1] > 0 || l.intensity[2] > 0) {
+      gpu.lights.push_back(l);
+      gpu.lights.back().pdf = gpu.lights.back().cdf = 1.0f;
+    }
   }
   return gpu;
 }

@@ -64,7 +64,8 @@ struct SceneGpu {
   std::vector<kt::TexInfo> tex_infos;
   std::vector<uint32_t> texels;
   std::vector<float> srgb_lut;  // 256 entries: the sRGB transfer function per byte value
-  std::vector<kt::Light> lights;
+  std::vector<kt::Light> lights;  // triangle lights first, then punctual lights
+  uint32_t triangle_light_count = 0;
   Float3 background;
   Float3 bounds_min, bounds_max;
 };

@@ -8,22 +8,27 @@
 #include "render/shading.h"
 #include "render/pathtrace.h"
 
-// The host launches kernels by name through this table (host/cuda_device.cc).
-extern "C" const void* strata_cuda_kernel(const char* name) {
+// The host launches kernels by name through this table (host/cuda_device.cc): the kernel's
+// address and its argument count, or null for an unknown name.
+extern "C" const void* strata_cuda_kernel(const char* name, int* arg_count) {
   struct Entry {
     const char* name;
     const void* fn;
+    int args;
   };
   static const Entry kEntries[] = {
-      {"selftest_math", (const void*)selftest_math},
-      {"layout_probe", (const void*)layout_probe},
-      {"render_tile", (const void*)render_tile},
+      {"selftest_math", (const void*)selftest_math, 4},
+      {"layout_probe", (const void*)layout_probe, 1},
+      {"render_tile", (const void*)render_tile, 11},
   };
   for (const Entry& e : kEntries) {
     const char* a = e.name;
     const char* b = name;
     while (*a && *a == *b) ++a, ++b;
-    if (*a == *b) return e.fn;
+    if (*a == *b) {
+      *arg_count = e.args;
+      return e.fn;
+    }
   }
   return nullptr;
 }

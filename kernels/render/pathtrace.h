@@ -25,18 +25,13 @@ DEVICE_FN V3 offset_origin(V3 p, V3 ng) {
   return v3_add(p, v3_scale(ng, 1e-4f * m));
 }
 
-// Direct light from one light chosen by the light CDF. Returns the MIS-weighted contribution
-// (without path throughput) and counts the shadow ray.
-DEVICE_FN V3 sample_direct(const SceneView* sc, GLOBAL const RenderParams* prm, const Bsdf* bsdf,
-                           V3 p, V3 n, V3 ng, V3 wo, u32 seed, u32 item, u32 sample, u32 dim,
-                           u32* rays) {
+// Direct light at a path vertex: every punctual light (each a delta light, no MIS) plus one
+// emissive triangle chosen by the triangle-light CDF, MIS-weighted against BSDF sampling.
+// Returns the contribution without path throughput and counts the shadow rays.
+DEVICE_FN V3 light_contribution(const SceneView* sc, GLOBAL const Light* l, float selection_pdf,
+                                const Bsdf* bsdf, V3 p, V3 n, V3 ng, V3 wo, float u1, float u2,
+                                u32* rays) {
   V3 zero = v3_splat(0.0f);
-  if (prm->light_count == 0u) return zero;
-  u32 li = light_select(sc->lights, prm->light_count,
-                        rng_float(seed, item, sample, dim));
-  GLOBAL const Light* l = &sc->lights[li];
-  float u1 = rng_float(seed, item, sample, dim + 1u);
-  float u2 = rng_float(seed, item, sample, dim + 2u);
   V3 wi, le;
   float dist, light_pdf;  // light_pdf per unit solid angle, 0 for delta lights
   if (l->type == LIGHT_DIRECTIONAL) {
@@ -85,8 +80,24 @@ DEVICE_FN V3 sample_direct(const SceneView* sc, GLOBAL const RenderParams* prm, 
   *rays += 1u;
   Hit shadow;
   if (trace_ray(sc->nodes, sc->tris, offset_origin(p, ng), wi, dist, 1, &shadow)) return zero;
-  float weight = light_pdf > 0.0f ? mis_power(light_pdf * l->pdf, bsdf_pdf) : 1.0f;
-  return v3_scale(v3_mul(f, le), cos_i * weight / l->pdf);
+  float weight = light_pdf > 0.0f ? mis_power(light_pdf * selection_pdf, bsdf_pdf) : 1.0f;
+  return v3_scale(v3_mul(f, le), cos_i * weight / selection_pdf);
+}
+
+DEVICE_FN V3 sample_direct(const SceneView* sc, GLOBAL const RenderParams* prm, const Bsdf* bsdf,
+                           V3 p, V3 n, V3 ng, V3 wo, u32 seed, u32 item, u32 sample, u32 dim,
+                           u32* rays) {
+  V3 sum = v3_splat(0.0f);
+  if (prm->tri_light_count > 0u) {
+    u32 li = light_select(sc->lights, prm->tri_light_count, rng_float(seed, item, sample, dim));
+    GLOBAL const Light* l = &sc->lights[li];
+    sum = light_contribution(sc, l, l->pdf, bsdf, p, n, ng, wo, rng_float(seed, item, sample, dim + 1u),
+                             rng_float(seed, item, sample, dim + 2u), rays);
+  }
+  for (u32 i = prm->tri_light_count; i < prm->light_count; ++i) {
+    sum = v3_add(sum, light_contribution(sc, &sc->lights[i], 1.0f, bsdf, p, n, ng, wo, 0.0f, 0.0f, rays));
+  }
+  return sum;
 }
 
 // Radiance of one path through pixel `item`, sample `sample`.

@@ -62,8 +62,8 @@ typedef struct {
 typedef struct {
   u32 type;
   u32 prim;          // LIGHT_TRIANGLE: the emitting triangle (TriShading index)
-  float cdf;         // cumulative selection probability up to and including this light
-  float pdf;         // selection probability of this light
+  float cdf;         // triangle lights: cumulative selection probability up to this light
+  float pdf;         // triangle lights: selection probability (punctual lights are all sampled)
   float position[3];  // point and spot; triangle: v0
   float spot_scale;   // spot: 1 / (cos_inner - cos_outer)
   float direction[3];  // spot and directional: direction the light travels; triangle: e1
@@ -86,7 +86,7 @@ typedef struct {
   u32 seed;
   u32 tile_x, tile_y, tile_w, tile_h;
   u32 sample_begin, sample_count, max_depth, light_count;
-  u32 tri_count, node_count, rr_depth, pad;
+  u32 tri_count, node_count, rr_depth, tri_light_count;
 } RenderParams;
 
 

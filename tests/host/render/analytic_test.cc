@@ -1,0 +1,125 @@
+// The path tracer against closed-form radiometry, on the cpu and opencl backends (and cuda where
+// present): a white furnace, a closed emitting enclosure (every bounce, MIS with triangle
+// lights, Russian roulette), and a diffuse plane under a point and a directional light.
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "host/render/procedural.h"
+#include "tests/host/render/render_support.h"
+
+namespace {
+
+using namespace strata;
+using namespace strata::render;
+
+constexpr double kPi = 3.14159265358979;
+
+class Analytic : public ::testing::TestWithParam<std::string> {};
+
+// A convex Lambertian sphere of albedo a in a uniform environment of radiance E reflects a * E.
+TEST_P(Analytic, WhiteFurnace) {
+  Scene scene;
+  const float albedo = 0.6f;
+  add_sphere(scene, {0, 0, 0}, 1.0f, 48, add_diffuse_material(scene, {albedo, albedo, albedo}));
+  scene.background = {1, 1, 1};
+  Camera cam;
+  cam.position = {0, 0, 4};
+  cam.yfov = 0.25f;  // the image lies entirely on the sphere
+  scene.camera = cam;
+  RenderSettings s;
+  s.width = s.height = 24;
+  s.spp = 16;
+  s.seed = 11;
+  Image img = resolve(tests::render_on(GetParam(), scene, s));
+  ASSERT_EQ(img.rgb.size(), 24u * 24 * 3);
+  double sum = 0;
+  for (float v : img.rgb) sum += v;
+  double mean = sum / img.rgb.size();
+  EXPECT_NEAR(mean, albedo * 1.0, 0.01 * albedo) << GetParam();
+}
+
+// Inside a closed surface that emits Le and has albedo a everywhere, radiance is uniform and
+// equals Le (1 - a^D) / (1 - a) for paths of at most D segments: every bounce, next-event
+// estimation of triangle lights and its MIS weights, and Russian roulette must all be unbiased.
+TEST_P(Analytic, ClosedEmittingEnclosure) {
+  Scene scene;
+  const float a = 0.5f, le = 1.0f;
+  add_sphere(scene, {0, 0, 0}, 2.0f, 12, add_diffuse_material(scene, {a, a, a}, {le, le, le}));
+  Camera cam;
+  cam.position = {0.3f, -0.2f, 0.5f};
+  cam.yfov = 1.2f;
+  scene.camera = cam;
+  RenderSettings s;
+  s.width = 32;
+  s.height = 24;
+  s.spp = 24;
+  s.max_depth = 12;
+  s.seed = 5;
+  Image img = resolve(tests::render_on(GetParam(), scene, s));
+  ASSERT_FALSE(img.rgb.empty());
+  double sum = 0;
+  for (float v : img.rgb) sum += v;
+  double mean = sum / img.rgb.size();
+  double want = le * (1 - std::pow(a, s.max_depth)) / (1 - a);
+  EXPECT_NEAR(mean, want, 0.02 * want) << GetParam();
+}
+
+// A Lambertian plane (albedo rho) lit by a point light of intensity I at height h: the radiance
+// at distance r from the foot of the light is rho / pi * I * h / (r^2 + h^2)^(3/2). The camera
+// looks straight down, so each pixel is compared with the closed form averaged over its
+// footprint. A directional light of illuminance E at angle theta adds rho / pi * E cos(theta).
+TEST_P(Analytic, DiffusePlaneUnderPointAndDirectionalLight) {
+  Scene scene;
+  const float rho = 0.8f, intensity = 10.0f, h = 2.0f, cam_height = 5.0f, sun = 3.0f;
+  add_quad(scene, {-50, -50, 0}, {100, 0, 0}, {0, 100, 0}, add_diffuse_material(scene, {rho, rho, rho}));
+  kt::Light point{};
+  point.type = LIGHT_POINT;
+  point.position[2] = h;
+  point.intensity[0] = point.intensity[1] = point.intensity[2] = intensity;
+  scene.punctual_lights.push_back(point);
+  kt::Light dir{};
+  dir.type = LIGHT_DIRECTIONAL;
+  const double theta = 1.0471975512;  // 60 degrees from the normal
+  dir.direction[0] = static_cast<float>(std::sin(theta));
+  dir.direction[2] = static_cast<float>(-std::cos(theta));
+  dir.intensity[0] = dir.intensity[1] = dir.intensity[2] = sun;
+  scene.punctual_lights.push_back(dir);
+  Camera cam;
+  cam.position = {0, 0, cam_height};
+  cam.forward = {0, 0, -1};
+  cam.up = {0, 1, 0};
+  cam.yfov = 1.0f;
+  scene.camera = cam;
+  RenderSettings s;
+  s.width = s.height = 16;
+  s.spp = 256;  // pixel jitter is the only noise: the plane is lit by delta lights alone
+  s.max_depth = 3;
+  Image img = resolve(tests::render_on(GetParam(), scene, s));
+  ASSERT_FALSE(img.rgb.empty());
+  const double tan_half = std::tan(0.5), constant = rho / kPi * sun * std::cos(theta);
+  double worst = 0;
+  for (uint32_t py = 0; py < s.height; ++py) {
+    for (uint32_t px = 0; px < s.width; ++px) {
+      double want = 0;
+      const int q = 8;  // midpoint quadrature over the pixel
+      for (int j = 0; j < q; ++j)
+        for (int i = 0; i < q; ++i) {
+          double sx = ((px + (i + 0.5) / q) / s.width * 2 - 1) * tan_half;
+          double sy = (1 - (py + (j + 0.5) / q) / s.height * 2) * tan_half;
+          double x = sx * cam_height, y = sy * cam_height;  // the ray (sx, sy, -1) meets z = 0
+          double r2 = x * x + y * y;
+          want += rho / kPi * intensity * h / std::pow(r2 + h * h, 1.5) + constant;
+        }
+      want /= q * q;
+      double got = img.rgb[(size_t(py) * s.width + px) * 3];
+      worst = std::max(worst, std::fabs(got - want) / want);
+    }
+  }
+  EXPECT_LT(worst, 0.01) << GetParam();
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, Analytic, ::testing::ValuesIn(tests::test_device_ids()),
+                         [](const auto& info) { return info.param.substr(0, info.param.find(':')); });
+
+}  // namespace

@@ -1,0 +1,57 @@
+#include "tests/test_support.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+namespace strata::tests {
+
+bool cuda_present() {
+  for (const BackendReport& r : enumerate_devices())
+    if (r.backend == Backend::kCuda) return r.available();
+  return false;
+}
+
+std::vector<std::string> test_device_ids() {
+  std::vector<std::string> ids = {"cpu:0", "opencl:0"};
+  if (cuda_present()) ids.push_back("cuda:0");
+  return ids;
+}
+
+std::unique_ptr<Device> open_or_die(const std::string& id) {
+  auto d = open_device(id);
+  if (!d.is_ok()) {
+    ADD_FAILURE() << "cannot open " << id << ": " << d.status().to_string();
+    return nullptr;
+  }
+  return std::move(d.value());
+}
+
+namespace {
+struct Scratch {
+  std::string path;
+  Scratch() {
+    path = (std::filesystem::temp_directory_path() / ("strata-test-" + std::to_string(getpid()))).string();
+    std::filesystem::create_directories(path);
+  }
+  ~Scratch() {
+    std::error_code ec;
+    std::filesystem::remove_all(path, ec);
+  }
+};
+}  // namespace
+
+std::string scratch_dir() {
+  static Scratch scratch;
+  return scratch.path;
+}
+
+std::string write_file(const std::string& name, const std::string& contents) {
+  std::string path = scratch_dir() + "/" + name;
+  std::ofstream(path, std::ios::binary) << contents;
+  return path;
+}
+
+}  // namespace strata::tests

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
@@ -28,6 +29,17 @@ std::unique_ptr<Device> open_or_die(const std::string& id) {
   }
   return std::move(d.value());
 }
+
+namespace {
+std::string from_env(const char* name, const char* fallback) {
+  const char* v = std::getenv(name);
+  return v && *v ? v : fallback;
+}
+}  // namespace
+
+std::string source_dir() { return from_env("STRATA_SOURCE_DIR", STRATA_SOURCE_DIR); }
+std::string strata_binary() { return from_env("STRATA_BINARY", STRATA_BINARY); }
+std::string assimp_models() { return from_env("STRATA_ASSIMP_MODELS", STRATA_ASSIMP_MODELS); }
 
 namespace {
 struct Scratch {

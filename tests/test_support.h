@@ -16,6 +16,12 @@ bool cuda_present();
 
 std::unique_ptr<Device> open_or_die(const std::string& id);
 
+// Where the sources, the strata binary and Debian's assimp test models are; each can be moved by
+// the environment variable of the same name (for running the suite on another machine).
+std::string source_dir();
+std::string strata_binary();
+std::string assimp_models();
+
 // A fresh directory under the system temp dir, removed at exit.
 std::string scratch_dir();
 std::string write_file(const std::string& name, const std::string& contents);

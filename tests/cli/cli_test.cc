@@ -16,7 +16,7 @@ struct CommandResult {
 };
 
 CommandResult run(const std::string& args) {
-  std::string cmd = std::string(STRATA_BINARY) + " " + args + " 2>&1";
+  std::string cmd = strata::tests::strata_binary() + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   CommandResult r{-1, {}};
   if (!p) return r;
@@ -28,7 +28,7 @@ CommandResult run(const std::string& args) {
   return r;
 }
 
-const std::string kDemo = std::string(STRATA_SOURCE_DIR) + "/scenes/demo.gltf";
+const std::string kDemo = strata::tests::source_dir() + "/scenes/demo.gltf";
 
 TEST(Cli, DevicesListsCpuAndOpenclAndExplainsCuda) {
   CommandResult r = run("devices");

@@ -14,7 +14,7 @@ using namespace strata;
 using namespace strata::render;
 
 Scene demo_scene() {
-  auto scene = load_scene(std::string(STRATA_SOURCE_DIR) + "/scenes/demo.gltf");
+  auto scene = load_scene(strata::tests::source_dir() + "/scenes/demo.gltf");
   EXPECT_TRUE(scene.is_ok()) << scene.status().to_string();
   return scene.is_ok() ? std::move(scene.value()) : Scene{};
 }

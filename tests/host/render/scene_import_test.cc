@@ -73,7 +73,7 @@ void expect_error(const Result<Scene>& r, const std::string& needle) {
 }
 
 TEST(SceneImport, DemoSceneHasEverythingTheRendererUses) {
-  auto scene = load_scene(std::string(STRATA_SOURCE_DIR) + "/scenes/demo.gltf");
+  auto scene = load_scene(strata::tests::source_dir() + "/scenes/demo.gltf");
   ASSERT_TRUE(scene.is_ok()) << scene.status().to_string();
   EXPECT_GT(scene->triangle_count(), 1000u);
   ASSERT_TRUE(scene->camera.has_value());
@@ -130,7 +130,7 @@ TEST(SceneImport, NodeTransformsLightsAndDoubleSidedness) {
 }
 
 TEST(SceneImport, BinaryAndTextGltfAgree) {
-  std::string dir = std::string(STRATA_ASSIMP_MODELS) + "/glTF2/";
+  std::string dir = strata::tests::assimp_models() + "/glTF2/";
   auto text = load_scene(dir + "BoxTextured-glTF/BoxTextured.gltf");
   auto binary = load_scene(dir + "BoxTextured-glTF-Binary/BoxTextured.glb");
   ASSERT_TRUE(text.is_ok()) << text.status().to_string();
@@ -143,7 +143,7 @@ TEST(SceneImport, BinaryAndTextGltfAgree) {
 }
 
 TEST(SceneImport, TruncatedGlbIsRejected) {
-  std::ifstream in(std::string(STRATA_ASSIMP_MODELS) + "/glTF2/BoxTextured-glTF-Binary/BoxTextured.glb", std::ios::binary);
+  std::ifstream in(strata::tests::assimp_models() + "/glTF2/BoxTextured-glTF-Binary/BoxTextured.glb", std::ios::binary);
   std::string bytes((std::istreambuf_iterator<char>(in)), {});
   ASSERT_GT(bytes.size(), 1000u);
   for (size_t keep : {size_t(10), size_t(30), bytes.size() / 2, bytes.size() - 7}) {
@@ -164,7 +164,7 @@ TEST(SceneImport, NonFiniteVerticesAreRejected) {
   expect_error(load_json("nan.gltf", triangle_gltf(pos, {0, 1, 2})), "NaN or infinite vertex");
   pos[4] = INFINITY;
   expect_error(load_json("inf.gltf", triangle_gltf(pos, {0, 1, 2})), "NaN or infinite vertex");
-  expect_error(load_scene(std::string(STRATA_ASSIMP_MODELS) + "/glTF2/BoxWithInfinites-glTF-Binary/BoxWithInfinites.glb"),
+  expect_error(load_scene(strata::tests::assimp_models() + "/glTF2/BoxWithInfinites-glTF-Binary/BoxWithInfinites.glb"),
                "NaN or infinite vertex");
 }
 
@@ -182,7 +182,7 @@ TEST(SceneImport, MissingTexturesAreNamed) {
 TEST(SceneImport, EmptyScenesAreRejected) {
   json g = {{"asset", {{"version", "2.0"}}}, {"scenes", {{{"nodes", json::array()}}}}};
   expect_error(load_json("empty.gltf", g), "no triangles");
-  expect_error(load_scene(std::string(STRATA_ASSIMP_MODELS) + "/invalid/empty.obj"), "no triangles");
+  expect_error(load_scene(strata::tests::assimp_models() + "/invalid/empty.obj"), "no triangles");
 }
 
 TEST(SceneImport, BrokenReferencesAndBuffersAreNamed) {
@@ -211,7 +211,7 @@ TEST(SceneImport, MissingFilesAndUnknownFormats) {
 TEST(SceneImport, ObjWithMaterialsTexturesAndEmission) {
   std::string dir = tests::scratch_dir();
   // The texture: the Cesium logo PNG that ships beside the BoxTextured test model.
-  std::filesystem::copy_file(std::string(STRATA_ASSIMP_MODELS) + "/glTF2/BoxTextured-glTF/CesiumLogoFlat.png",
+  std::filesystem::copy_file(strata::tests::assimp_models() + "/glTF2/BoxTextured-glTF/CesiumLogoFlat.png",
                              dir + "/logo.png", std::filesystem::copy_options::overwrite_existing);
   tests::write_file("quad.mtl",
                       "newmtl lamp\nKd 0.1 0.1 0.1\nKe 4 3 2\n"
@@ -241,7 +241,7 @@ TEST(SceneImport, ObjWithMaterialsTexturesAndEmission) {
 }
 
 TEST(SceneImport, MalformedObjFilesAreRejected) {
-  expect_error(load_scene(std::string(STRATA_ASSIMP_MODELS) + "/invalid/malformed.obj"), "malformed.obj");
+  expect_error(load_scene(strata::tests::assimp_models() + "/invalid/malformed.obj"), "malformed.obj");
   expect_error(load_scene(tests::write_file("badref.obj", "v 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 9\n")), "badref.obj");
   expect_error(load_scene(tests::write_file("nanobj.obj", "v 0 0 0\nv 1e40 0 0\nv 0 1 0\nf 1 2 3\n")), "NaN or infinite");
 }
@@ -250,7 +250,7 @@ TEST(SceneImport, MalformedObjFilesAreRejected) {
 // names the file: never a crash.
 TEST(SceneImport, AssimpTestModelsLoadOrFailCleanly) {
   int loaded = 0, refused = 0;
-  for (const auto& entry : std::filesystem::recursive_directory_iterator(std::string(STRATA_ASSIMP_MODELS) + "/glTF2")) {
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(strata::tests::assimp_models() + "/glTF2")) {
     std::string ext = entry.path().extension().string();
     if (ext != ".gltf" && ext != ".glb") continue;
     auto r = load_scene(entry.path().string());

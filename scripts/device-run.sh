@@ -1,0 +1,15 @@
+#!/usr/bin/env bash
+# Runs on the GPU machine over what scripts/pack-device.sh packed: the device list and
+# self-tests, the whole test suite (cuda included), a demo render and the render benchmark.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+export LD_LIBRARY_PATH=$PWD/.devcarry/lib
+export STRATA_SOURCE_DIR=$PWD STRATA_BINARY=$PWD/.devcarry/bin/strata STRATA_ASSIMP_MODELS=$PWD/.devcarry/models
+B=.devcarry/bin
+OUT=${OUT:-/tmp/out}
+mkdir -p "$OUT"
+nvidia-smi -L
+$B/strata devices --self-test
+$B/strata_tests 2>&1 | tail -n 40
+$B/strata render --device cuda:0 --size 1280x720 --spp 1024 -o "$OUT/demo-cuda.png"
+$B/strata bench render --devices cuda:0 --size 1280x720 --spp 64 "$@" | tee "$OUT/bench-cuda.txt"

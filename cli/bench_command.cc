@@ -34,20 +34,20 @@ int export_scene(const render::Scene& scene, const std::string& dir, uint32_t n)
     std::fprintf(stderr, "strata bench: %s\n", s.message().c_str());
     return 1;
   }
+  // The benchmark compares ray tracing, so both renderers are lit by the same uniform sky alone.
   const render::Camera& c = *scene.camera;
-  std::ofstream args(base + ".embree-args");
-  args << "--vp " << c.position.x << " " << c.position.y << " " << c.position.z << " --vd " << c.forward.x << " "
-       << c.forward.y << " " << c.forward.z << " --vu " << c.up.x << " " << c.up.y << " " << c.up.z << " --fov "
+  render::Float3 at = c.position + c.forward;
+  std::ofstream args(base + ".args");
+  args << "EMBREE_ARGS=\"--vp " << c.position.x << " " << c.position.y << " " << c.position.z << " --vi " << at.x << " "
+       << at.y << " " << at.z << " --vu " << c.up.x << " " << c.up.y << " " << c.up.z << " --fov "
        << c.yfov * 180.0 / 3.14159265358979 << " --ambientlight " << scene.background.x << " " << scene.background.y
-       << " " << scene.background.z;
-  for (const kt::Light& l : scene.punctual_lights) {
-    if (l.type == LIGHT_DIRECTIONAL) {
-      args << " --directionallight " << l.direction[0] << " " << l.direction[1] << " " << l.direction[2] << " "
-           << l.intensity[0] << " " << l.intensity[1] << " " << l.intensity[2];
-    }
-  }
+       << " " << scene.background.z << "\"\n";
+  args << "STRATA_ARGS=\"--look-from " << c.position.x << "," << c.position.y << "," << c.position.z << " --look-at "
+       << at.x << "," << at.y << "," << at.z << " --up " << c.up.x << "," << c.up.y << "," << c.up.z << " --fov "
+       << c.yfov * 180.0 / 3.14159265358979 << " --background " << scene.background.x << "," << scene.background.y
+       << "," << scene.background.z << "\"";
   args << "\n";
-  std::printf("wrote %s.obj (%zu triangles) and %s.embree-args\n", base.c_str(), scene.triangle_count(), base.c_str());
+  std::printf("wrote %s.obj (%zu triangles) and %s.args\n", base.c_str(), scene.triangle_count(), base.c_str());
   return 0;
 }
 
@@ -137,7 +137,7 @@ Runner add_bench_command(CLI::App& app) {
   cmd->add_option("--size", o->size, "Image size WIDTHxHEIGHT");
   cmd->add_option("--spp", o->spp, "Samples per pixel");
   cmd->add_option("--depth", o->depth, "Maximum path length in segments");
-  cmd->add_option("--export", o->export_dir, "Write the scenes as OBJ (plus Embree pathtracer arguments) and exit");
+  cmd->add_option("--export", o->export_dir, "Write the scenes as OBJ, with the camera and sky as strata and Embree pathtracer arguments, and exit");
   return [o, cmd] {
     if (!cmd->parsed()) return 1;
     return run_bench(*o);

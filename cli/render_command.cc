@@ -24,6 +24,8 @@ struct RenderOptions {
   uint32_t seed = 0;
   uint32_t depth = 8;
   std::vector<float> background;
+  std::vector<float> look_from, look_at, up;
+  float fov_degrees = 0;
 };
 
 bool parse_size(const std::string& s, uint32_t& w, uint32_t& h) {
@@ -70,6 +72,16 @@ int run_render(const RenderOptions& o) {
   if (!device.is_ok()) return fail(device.status().to_string());
   if (Status s = self_test(**device); !s.is_ok()) return fail(s.to_string());
   render::Camera camera = scene->camera ? *scene->camera : render::default_camera(*scene);
+  for (const auto* v : {&o.look_from, &o.look_at, &o.up}) {
+    if (!v->empty() && v->size() != 3) return fail("--look-from, --look-at and --up take three numbers: X,Y,Z");
+  }
+  if (!o.look_from.empty()) camera.position = {o.look_from[0], o.look_from[1], o.look_from[2]};
+  if (!o.look_at.empty()) camera.forward = render::normalize(render::Float3{o.look_at[0], o.look_at[1], o.look_at[2]} - camera.position);
+  if (!o.up.empty()) camera.up = {o.up[0], o.up[1], o.up[2]};
+  if (o.fov_degrees != 0) {
+    if (!(o.fov_degrees > 0 && o.fov_degrees < 179)) return fail("--fov must be between 0 and 179 degrees");
+    camera.yfov = o.fov_degrees * 3.14159265f / 180.0f;
+  }
   auto renderer = render::Renderer::create(**device, *gpu, camera);
   if (!renderer.is_ok()) return fail(renderer.status().to_string());
 
@@ -110,6 +122,10 @@ Runner add_render_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Job seed: the same seed gives the same image on every device");
   cmd->add_option("--depth", o->depth, "Maximum path length in segments");
   cmd->add_option("--background", o->background, "Uniform environment radiance R,G,B")->delimiter(',');
+  cmd->add_option("--look-from", o->look_from, "Camera position X,Y,Z (overrides the file's camera)")->delimiter(',');
+  cmd->add_option("--look-at", o->look_at, "Point the camera looks at X,Y,Z")->delimiter(',');
+  cmd->add_option("--up", o->up, "Camera up vector X,Y,Z")->delimiter(',');
+  cmd->add_option("--fov", o->fov_degrees, "Vertical field of view in degrees");
   return [o] { return run_render(*o); };
 }
 

@@ -10,6 +10,6 @@ OUT=${OUT:-/tmp/out}
 mkdir -p "$OUT"
 nvidia-smi -L
 $B/strata devices --self-test
-$B/strata_tests 2>&1 | tail -n 40
+STRATA_REQUIRE_OPENCL=0 $B/strata_tests > "$OUT/tests.log" 2>&1; echo "tests exit $?"; grep -E "FAILED|Failure|PASSED" -A3 "$OUT/tests.log" | head -n 60
 $B/strata render --device cuda:0 --size 1280x720 --spp 1024 -o "$OUT/demo-cuda.png"
 $B/strata bench render --devices cuda:0 --size 1280x720 --spp 64 "$@" | tee "$OUT/bench-cuda.txt"

@@ -9,14 +9,23 @@
 
 namespace strata::tests {
 
-bool cuda_present() {
+
+bool opencl_required() {
+  const char* v = std::getenv("STRATA_REQUIRE_OPENCL");
+  return !(v && std::string(v) == "0");
+}
+
+bool backend_available(Backend backend) {
   for (const BackendReport& r : enumerate_devices())
-    if (r.backend == Backend::kCuda) return r.available();
+    if (r.backend == backend) return r.available();
   return false;
 }
 
+bool cuda_present() { return backend_available(Backend::kCuda); }
+
 std::vector<std::string> test_device_ids() {
-  std::vector<std::string> ids = {"cpu:0", "opencl:0"};
+  std::vector<std::string> ids = {"cpu:0"};
+  if (opencl_required() || backend_available(Backend::kOpenCL)) ids.push_back("opencl:0");
   if (cuda_present()) ids.push_back("cuda:0");
   return ids;
 }

@@ -10,8 +10,10 @@
 namespace strata::tests {
 
 // Device ids the backend-comparison tests run on: cpu and opencl always (a missing OpenCL
-// platform fails the suite: CI installs PoCL), cuda where a CUDA device exists.
+// platform fails the suite, since CI installs PoCL, unless STRATA_REQUIRE_OPENCL=0, as on a GPU
+// machine without an OpenCL driver), cuda where a CUDA device exists.
 std::vector<std::string> test_device_ids();
+bool opencl_required();
 bool cuda_present();
 
 std::unique_ptr<Device> open_or_die(const std::string& id);

@@ -1,7 +1,9 @@
 // glTF 2.0 import (.gltf and .glb) through tinygltf: meshes under their node transforms,
 // metallic-roughness materials with KHR_materials_emissive_strength and KHR_materials_specular,
-// the first camera, and KHR_lights_punctual lights. Units and conventions follow the spec:
-// emissive strength scales radiance, lights are in candela (point, spot) and lux (directional).
+// the first camera, and KHR_lights_punctual lights. Units follow the spec: emissive factor times
+// strength is radiance (W / sr / m^2, as Cycles' emission strength); light intensities are
+// photometric, candela (point, spot) and lux (directional), and become radiometric W/sr and W/m^2
+// at 683 lm/W, the conversion Blender's exporter uses in its default (standard) lighting mode.
 #include <tiny_gltf.h>
 
 #include <cmath>
@@ -376,7 +378,8 @@ class GltfImporter {
     kt::Light l{};
     float color[3] = {1, 1, 1};
     for (size_t c = 0; c < 3 && c < src.color.size(); ++c) color[c] = static_cast<float>(src.color[c]);
-    for (int c = 0; c < 3; ++c) l.intensity[c] = color[c] * static_cast<float>(src.intensity);
+    constexpr double kLumensPerWatt = 683.0;
+    for (int c = 0; c < 3; ++c) l.intensity[c] = static_cast<float>(color[c] * src.intensity / kLumensPerWatt);
     Float3 pos = world.point({0, 0, 0});
     Float3 dir = normalize(world.vector({0, 0, -1}));  // lights shine along their node's -Z
     for (int a = 0; a < 3; ++a) {

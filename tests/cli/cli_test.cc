@@ -15,8 +15,8 @@ struct CommandResult {
   std::string output;
 };
 
-CommandResult run(const std::string& args) {
-  std::string cmd = strata::tests::strata_binary() + " " + args + " 2>&1";
+CommandResult run(const std::string& args, const std::string& env = "") {
+  std::string cmd = env + " " + strata::tests::strata_binary() + " " + args + " 2>&1";
   FILE* p = popen(cmd.c_str(), "r");
   CommandResult r{-1, {}};
   if (!p) return r;
@@ -69,6 +69,31 @@ TEST(Cli, RenderErrorsNameTheProblem) {
     CommandResult r = run(c.args);
     EXPECT_EQ(r.code, 1) << c.args << "\n" << r.output;
     EXPECT_NE(r.output.find(c.needle), std::string::npos) << c.args << "\n" << r.output;
+  }
+}
+
+}  // namespace
+
+namespace {
+
+// With no OpenCL platform installed (an empty ICD directory), the backend reports why it is
+// unavailable; `--device opencl` fails with that reason and `auto` still renders on the cpu.
+TEST(Cli, MissingOpenclPlatformIsReportedNotFatal) {
+  std::string empty = strata::tests::scratch_dir() + "/no-icds";
+  std::filesystem::create_directories(empty);
+  std::string env = "OCL_ICD_VENDORS=" + empty;
+  CommandResult devices = run("devices", env);
+  EXPECT_EQ(devices.code, 0) << devices.output;
+  EXPECT_NE(devices.output.find("opencl  unavailable: no OpenCL platform found"), std::string::npos) << devices.output;
+  EXPECT_NE(devices.output.find("cpu:0"), std::string::npos) << devices.output;
+  std::string out = " -o " + strata::tests::scratch_dir() + "/noicd.png --size 16x12 --spp 1";
+  CommandResult forced = run("render " + kDemo + out + " --device opencl", env);
+  EXPECT_EQ(forced.code, 1) << forced.output;
+  EXPECT_NE(forced.output.find("no OpenCL platform"), std::string::npos) << forced.output;
+  if (!strata::tests::cuda_present()) {
+    CommandResult fallback = run("render " + kDemo + out + " --device auto", env);
+    EXPECT_EQ(fallback.code, 0) << fallback.output;
+    EXPECT_NE(fallback.output.find("cpu:0"), std::string::npos) << fallback.output;
   }
 }
 

@@ -120,7 +120,7 @@ TEST(SceneImport, NodeTransformsLightsAndDoubleSidedness) {
   const auto& point = scene->punctual_lights[0];
   EXPECT_EQ(point.type, LIGHT_POINT);
   EXPECT_FLOAT_EQ(point.position[1], 5.0f);
-  EXPECT_FLOAT_EQ(point.intensity[1], 20.0f);
+  EXPECT_FLOAT_EQ(point.intensity[1], static_cast<float>(40 * 0.5 / 683.0));  // candela to W/sr
   const auto& spot = scene->punctual_lights[1];
   EXPECT_EQ(spot.type, LIGHT_SPOT);
   EXPECT_NEAR(spot.direction[1], -1.0f, 1e-6);  // -Z rotated -90 degrees about X points down

@@ -18,18 +18,20 @@ namespace {
 
 using tinygltf::Model;
 
-// Reads accessor `index` as `components` floats per element (float or normalized integers).
-Status read_floats(const Model& model, int index, int components, std::vector<float>& out, const std::string& what) {
+// The bytes behind an accessor, checked to lie inside its buffer view and buffer.
+struct AccessorData {
+  const tinygltf::Accessor* accessor;
+  const unsigned char* base;  // first element
+  size_t stride;              // bytes between elements
+  int component_size;         // bytes per component
+};
+
+Result<AccessorData> accessor_data(const Model& model, int index, const std::string& what) {
   if (index < 0 || index >= static_cast<int>(model.accessors.size())) {
     return invalid_argument(what + ": accessor " + std::to_string(index) + " does not exist");
   }
   const tinygltf::Accessor& acc = model.accessors[index];
   if (acc.sparse.isSparse) return invalid_argument(what + ": sparse accessors are not supported");
-  int type_components = tinygltf::GetNumComponentsInType(acc.type);
-  if (type_components != components) {
-    return invalid_argument(what + ": accessor " + std::to_string(index) + " has " + std::to_string(type_components) +
-                            " components per element, expected " + std::to_string(components));
-  }
   if (acc.bufferView < 0 || acc.bufferView >= static_cast<int>(model.bufferViews.size())) {
     return invalid_argument(what + ": accessor " + std::to_string(index) + " has no valid buffer view");
   }
@@ -39,10 +41,12 @@ Status read_floats(const Model& model, int index, int components, std::vector<fl
   }
   const std::vector<unsigned char>& data = model.buffers[view.buffer].data;
   int comp_size = tinygltf::GetComponentSizeInBytes(static_cast<uint32_t>(acc.componentType));
-  if (comp_size <= 0) return invalid_argument(what + ": accessor " + std::to_string(index) + " has an unknown component type");
+  int components = tinygltf::GetNumComponentsInType(static_cast<uint32_t>(acc.type));
+  if (comp_size <= 0 || components <= 0) {
+    return invalid_argument(what + ": accessor " + std::to_string(index) + " has an unknown component type");
+  }
   size_t elem_size = size_t(comp_size) * components;
   size_t stride = view.byteStride ? view.byteStride : elem_size;
-  size_t start = view.byteOffset + acc.byteOffset;
   if (acc.count > 0) {
     size_t needed = acc.byteOffset + stride * (acc.count - 1) + elem_size;
     if (needed > view.byteLength || view.byteOffset + view.byteLength > data.size()) {
@@ -50,11 +54,24 @@ Status read_floats(const Model& model, int index, int components, std::vector<fl
                               std::to_string(data.size()) + " bytes; the file may be truncated)");
     }
   }
+  return AccessorData{&acc, data.data() + view.byteOffset + acc.byteOffset, stride, comp_size};
+}
+
+// Reads accessor `index` as `components` floats per element (float or normalized integers).
+Status read_floats(const Model& model, int index, int components, std::vector<float>& out, const std::string& what) {
+  auto data = accessor_data(model, index, what);
+  if (!data.is_ok()) return data.status();
+  const tinygltf::Accessor& acc = *data->accessor;
+  int type_components = tinygltf::GetNumComponentsInType(static_cast<uint32_t>(acc.type));
+  if (type_components != components) {
+    return invalid_argument(what + ": accessor " + std::to_string(index) + " has " + std::to_string(type_components) +
+                            " components per element, expected " + std::to_string(components));
+  }
   out.resize(acc.count * components);
   for (size_t i = 0; i < acc.count; ++i) {
-    const unsigned char* p = data.data() + start + i * stride;
+    const unsigned char* p = data->base + i * data->stride;
     for (int c = 0; c < components; ++c) {
-      const unsigned char* q = p + size_t(c) * comp_size;
+      const unsigned char* q = p + size_t(c) * data->component_size;
       float v;
       switch (acc.componentType) {
         case TINYGLTF_COMPONENT_TYPE_FLOAT: std::memcpy(&v, q, 4); break;
@@ -71,34 +88,18 @@ Status read_floats(const Model& model, int index, int components, std::vector<fl
 }
 
 Status read_indices(const Model& model, int index, std::vector<uint32_t>& out, const std::string& what) {
-  if (index < 0 || index >= static_cast<int>(model.accessors.size())) {
-    return invalid_argument(what + ": index accessor " + std::to_string(index) + " does not exist");
-  }
-  const tinygltf::Accessor& acc = model.accessors[index];
-  if (acc.sparse.isSparse) return invalid_argument(what + ": sparse index accessors are not supported");
+  auto data = accessor_data(model, index, what + " indices");
+  if (!data.is_ok()) return data.status();
+  const tinygltf::Accessor& acc = *data->accessor;
   if (acc.type != TINYGLTF_TYPE_SCALAR) return invalid_argument(what + ": indices must be scalars");
-  if (acc.bufferView < 0 || acc.bufferView >= static_cast<int>(model.bufferViews.size())) {
-    return invalid_argument(what + ": index accessor has no valid buffer view");
-  }
-  const tinygltf::BufferView& view = model.bufferViews[acc.bufferView];
-  if (view.buffer < 0 || view.buffer >= static_cast<int>(model.buffers.size())) {
-    return invalid_argument(what + ": index buffer view has no valid buffer");
-  }
-  const std::vector<unsigned char>& data = model.buffers[view.buffer].data;
-  int size = tinygltf::GetComponentSizeInBytes(static_cast<uint32_t>(acc.componentType));
-  if (size != 1 && size != 2 && size != 4) return invalid_argument(what + ": indices must be unsigned byte, short or int");
-  size_t stride = view.byteStride ? view.byteStride : size_t(size);
-  if (acc.count > 0) {
-    size_t needed = acc.byteOffset + stride * (acc.count - 1) + size;
-    if (needed > view.byteLength || view.byteOffset + view.byteLength > data.size()) {
-      return invalid_argument(what + ": indices read past the end of their buffer (" + std::to_string(data.size()) +
-                              " bytes; the file may be truncated)");
-    }
+  int size = data->component_size;
+  if (acc.componentType != TINYGLTF_COMPONENT_TYPE_UNSIGNED_BYTE && acc.componentType != TINYGLTF_COMPONENT_TYPE_UNSIGNED_SHORT &&
+      acc.componentType != TINYGLTF_COMPONENT_TYPE_UNSIGNED_INT) {
+    return invalid_argument(what + ": indices must be unsigned byte, short or int");
   }
   out.resize(acc.count);
-  const unsigned char* base = data.data() + view.byteOffset + acc.byteOffset;
   for (size_t i = 0; i < acc.count; ++i) {
-    const unsigned char* q = base + i * stride;
+    const unsigned char* q = data->base + i * data->stride;
     if (size == 1) out[i] = *q;
     else if (size == 2) { uint16_t s; std::memcpy(&s, q, 2); out[i] = s; }
     else std::memcpy(&out[i], q, 4);

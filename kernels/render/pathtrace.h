@@ -149,8 +149,8 @@ DEVICE_FN V3 trace_path(const SceneView* sc, GLOBAL const RenderParams* prm, u32
     float nlen = v3_length(n);
     n = nlen > 0.0f ? v3_scale(n, 1.0f / nlen) : ng;
     if (v3_dot(n, ng) < 0.0f) n = v3_neg(n);
-    float tu = sh->uv0[0] * b0 + sh->uv1[0] * hit.u + sh->uv2[0] * hit.v;
-    float tv = sh->uv0[1] * b0 + sh->uv1[1] * hit.u + sh->uv2[1] * hit.v;
+    float tu, tv;
+    triangle_uv(sh, hit.u, hit.v, &tu, &tv);
     Bsdf bsdf;
     bsdf.base = v3_load(m->base_color);
     bsdf.metallic = m->metallic;

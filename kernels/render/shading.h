@@ -129,6 +129,13 @@ DEVICE_FN float mis_power(float a, float b) {
   return a2 / (a2 + b * b);
 }
 
+// Texture coordinates of triangle `sh` at barycentrics (b1, b2).
+DEVICE_FN void triangle_uv(GLOBAL const TriShading* sh, float b1, float b2, float* u, float* v) {
+  float b0 = 1.0f - b1 - b2;
+  *u = sh->uv0[0] * b0 + sh->uv1[0] * b1 + sh->uv2[0] * b2;
+  *v = sh->uv0[1] * b0 + sh->uv1[1] * b1 + sh->uv2[1] * b2;
+}
+
 // Radiance emitted by triangle light `prim` at barycentrics (b1, b2) towards a viewer on the side
 // given by cos_view (dot of the geometric normal with the direction to the viewer).
 DEVICE_FN V3 triangle_emission(GLOBAL const TriShading* shading, GLOBAL const Material* mats,
@@ -140,10 +147,8 @@ DEVICE_FN V3 triangle_emission(GLOBAL const TriShading* shading, GLOBAL const Ma
   if (cos_view <= 0.0f && (m->flags & MAT_DOUBLE_SIDED) == 0u) return v3_splat(0.0f);
   V3 e = v3_load(m->emission);
   if (m->emissive_tex >= 0) {
-    float b0 = 1.0f - b1 - b2;
-    float u = sh->uv0[0] * b0 + sh->uv1[0] * b1 + sh->uv2[0] * b2;
-    float v = sh->uv0[1] * b0 + sh->uv1[1] * b1 + sh->uv2[1] * b2;
-    float rgba[4];
+    float u, v, rgba[4];
+    triangle_uv(sh, b1, b2, &u, &v);
     texture_sample(tex_infos, texels, srgb_lut, m->emissive_tex, u, v, 1, rgba);
     e = v3_mul(e, v3(rgba[0], rgba[1], rgba[2]));
   }

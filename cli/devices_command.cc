@@ -2,13 +2,14 @@
 
 #include "cli/commands.h"
 #include "host/device.h"
+#include "host/render/renderer.h"
 
 namespace strata::cli {
 
 Runner add_devices_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("devices", "List every compute device and why any backend is unavailable");
   auto test = std::make_shared<bool>(false);
-  cmd->add_flag("--self-test", *test, "Also run each device's known-answer self-test");
+  cmd->add_flag("--self-test", *test, "Also run each device's known-answer self-tests (math, RNG, rendering)");
   return [test] {
     for (const BackendReport& report : enumerate_devices()) {
       if (!report.available()) {
@@ -21,6 +22,7 @@ Runner add_devices_command(CLI::App& app) {
         if (*test) {
           auto dev = open_device(d.id());
           Status s = dev.is_ok() ? self_test(**dev) : dev.status();
+          if (s.is_ok()) s = render::render_self_test(**dev);
           std::printf("          self-test: %s\n", s.is_ok() ? "passed" : s.to_string().c_str());
         }
       }

@@ -71,6 +71,7 @@ int run_render(const RenderOptions& o) {
   auto device = open_device(o.device);
   if (!device.is_ok()) return fail(device.status().to_string());
   if (Status s = self_test(**device); !s.is_ok()) return fail(s.to_string());
+  if (Status s = render::render_self_test(**device); !s.is_ok()) return fail(s.to_string());
   render::Camera camera = scene->camera ? *scene->camera : render::default_camera(*scene);
   for (const auto* v : {&o.look_from, &o.look_at, &o.up}) {
     if (!v->empty() && v->size() != 3) return fail("--look-from, --look-at and --up take three numbers: X,Y,Z");

@@ -1,6 +1,7 @@
 // The cuda backend: the shared kernel source compiled by nvcc (kernels/cuda/kernels.cu) for
 // sm_80 and sm_90 plus PTX, launched through the CUDA runtime.
 #include <cuda_runtime_api.h>
+#include <dlfcn.h>
 
 #include <string>
 
@@ -87,10 +88,20 @@ class CudaDevice final : public Device {
   DeviceInfo info_;
 };
 
+bool driver_library_present() {
+  void* handle = dlopen("libcuda.so.1", RTLD_LAZY | RTLD_LOCAL);
+  if (handle) dlclose(handle);
+  return handle != nullptr;
+}
+
 Result<std::vector<DeviceInfo>> list_devices() {
   int count = 0;
   cudaError_t err = cudaGetDeviceCount(&count);
   if (err != cudaSuccess) {
+    // Without a driver the runtime says the driver is "insufficient"; name the real cause.
+    if ((err == cudaErrorInsufficientDriver || err == cudaErrorNoDevice) && !driver_library_present()) {
+      return unavailable("no NVIDIA driver installed (libcuda.so.1 not found)");
+    }
     return unavailable(std::string(cudaGetErrorString(err)) + " (" + cudaGetErrorName(err) + ")");
   }
   if (count == 0) return unavailable("no CUDA device found");

@@ -1,6 +1,10 @@
 #include "host/render/renderer.h"
 
 #include <chrono>
+#include <cmath>
+#include <cstring>
+
+#include "host/render/procedural.h"
 
 namespace strata::render {
 
@@ -166,6 +170,53 @@ Result<AccumBuffer> render_image(Renderer& renderer, const RenderSettings& s,
     if (seconds < 0.25 && pass < (1u << 16)) pass *= 2;
   }
   return accum;
+}
+
+namespace {
+
+Result<AccumBuffer> render_enclosure(Device& device, const RenderSettings& s) {
+  Scene scene;
+  add_sphere(scene, {0, 0, 0}, 2.0f, 6, add_diffuse_material(scene, {0.5f, 0.5f, 0.5f}, {1, 1, 1}));
+  Camera cam;
+  cam.position = {0.2f, 0.1f, 0.3f};
+  cam.yfov = 1.4f;
+  auto gpu = build_scene_gpu(scene);
+  if (!gpu.is_ok()) return gpu.status();
+  auto renderer = Renderer::create(device, *gpu, cam);
+  if (!renderer.is_ok()) return renderer.status();
+  return render_image(**renderer, s);
+}
+
+}  // namespace
+
+Status render_self_test(Device& device) {
+  const std::string who = "render self-test on " + device.info().id();
+  RenderSettings s;
+  s.width = 16;
+  s.height = 16;
+  s.spp = 8;
+  s.max_depth = 6;
+  s.seed = 77;
+  auto got = render_enclosure(device, s);
+  if (!got.is_ok()) return Status(got.status().code(), who + ": " + got.status().message());
+  double sum = 0;
+  for (size_t i = 0; i < got->rgbw.size(); i += 4) sum += got->rgbw[i] + got->rgbw[i + 1] + got->rgbw[i + 2];
+  double mean = sum / (3.0 * s.width * s.height * s.spp);
+  double want = (1 - std::pow(0.5, s.max_depth)) / (1 - 0.5);
+  if (!(std::fabs(mean - want) < 0.1 * want)) {
+    return device_error(who + ": mean radiance " + std::to_string(mean) + ", expected " + std::to_string(want));
+  }
+  if (device.info().backend != Backend::kCpu) {
+    auto cpu = open_device("cpu");
+    if (!cpu.is_ok()) return cpu.status();
+    auto ref = render_enclosure(**cpu, s);
+    if (!ref.is_ok()) return ref.status();
+    if (ref->rgbw.size() != got->rgbw.size() ||
+        std::memcmp(ref->rgbw.data(), got->rgbw.data(), ref->rgbw.size() * sizeof(float)) != 0) {
+      return device_error(who + ": the image differs from the cpu backend's; this device does not round like the others");
+    }
+  }
+  return Status::ok();
 }
 
 }  // namespace strata::render

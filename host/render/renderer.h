@@ -67,4 +67,10 @@ Result<AccumBuffer> render_image(Renderer& renderer, const RenderSettings& setti
 
 Status check_settings(const RenderSettings& settings);
 
+// Known-answer test of the render kernel, run before a device takes render work: inside a closed
+// emitting enclosure (emission Le, albedo a) every pixel converges to Le (1 - a^D) / (1 - a); the
+// device's accumulation buffer must match that within its noise and, on other backends, equal the
+// cpu backend's bit for bit.
+Status render_self_test(Device& device);
+
 }  // namespace strata::render

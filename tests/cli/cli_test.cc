@@ -34,7 +34,9 @@ TEST(Cli, DevicesListsCpuAndOpenclAndExplainsCuda) {
   CommandResult r = run("devices");
   EXPECT_EQ(r.code, 0) << r.output;
   EXPECT_NE(r.output.find("cpu:0"), std::string::npos) << r.output;
-  if (strata::tests::opencl_required()) EXPECT_NE(r.output.find("opencl:0"), std::string::npos) << r.output;
+  if (strata::tests::opencl_required()) {
+    EXPECT_NE(r.output.find("opencl:0"), std::string::npos) << r.output;
+  }
   if (!strata::tests::cuda_present()) {
     EXPECT_NE(r.output.find("cuda    unavailable: "), std::string::npos) << r.output;
   }

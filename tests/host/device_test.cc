@@ -5,6 +5,7 @@
 #include <numeric>
 
 #include "host/device.h"
+#include "host/render/renderer.h"
 #include "tests/test_support.h"
 
 namespace {
@@ -96,11 +97,13 @@ TEST_P(EachDevice, MisuseGivesClearErrors) {
   EXPECT_EQ((*empty)->size(), 0u);
 }
 
-TEST_P(EachDevice, SelfTestPasses) {
+TEST_P(EachDevice, SelfTestsPass) {
   auto device = tests::open_or_die(GetParam());
   ASSERT_TRUE(device);
   Status s = self_test(*device);
   EXPECT_TRUE(s.is_ok()) << s.to_string();
+  Status r = render::render_self_test(*device);
+  EXPECT_TRUE(r.is_ok()) << r.to_string();
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, EachDevice, ::testing::ValuesIn(tests::test_device_ids()),

@@ -12,7 +12,7 @@ struct WorkItem {
 inline thread_local WorkItem g_work_item;
 }  // namespace strata::cpu_kernels
 
-#define KERNEL static
+#define KERNEL static inline
 #define DEVICE_FN static inline
 #define GLOBAL
 #define GLOBAL_ID_X() (strata::cpu_kernels::g_work_item.gx)

@@ -71,6 +71,11 @@ DEVICE_FN float ggx_v(float nl, float nv, float a2) {
   return s > 0.0f ? 0.5f / s : 0.0f;
 }
 
+// Smith masking for one direction, GGX: G1(v) = 2 n.v / (n.v + sqrt(a2 + (1 - a2) (n.v)^2)).
+DEVICE_FN float ggx_g1(float nv, float a2) {
+  return 2.0f * nv / (nv + SQRTF(a2 + (1.0f - a2) * nv * nv));
+}
+
 // Probability of sampling the specular lobe: the lobe's expected share of the reflection.
 DEVICE_FN float bsdf_specular_probability(const Bsdf* b, float nv) {
   float fr = b->specular * (0.04f + 0.96f * schlick_weight(nv));
@@ -97,11 +102,14 @@ DEVICE_FN V3 bsdf_eval(const Bsdf* b, V3 n, V3 wo, V3 wi, float* pdf) {
   V3 metal_fresnel = v3_add(b->base, v3_scale(v3_sub(v3_splat(1.0f), b->base), w));
   V3 metal = v3_scale(metal_fresnel, spec);
   float ps = bsdf_specular_probability(b, nv);
-  *pdf = ps * (d * nh / (4.0f * vh)) + (1.0f - ps) * (nl * SX_INV_PI);
+  // Visible-normal sampling: pdf(wi) = G1(wo) D(h) / (4 n.wo).
+  *pdf = ps * (ggx_g1(nv, a2) * d / (4.0f * nv)) + (1.0f - ps) * (nl * SX_INV_PI);
   return v3_add(v3_scale(dielectric, 1.0f - b->metallic), v3_scale(metal, b->metallic));
 }
 
 // Samples wi from the lobe mixture with three uniform numbers; returns f, sets pdf (0: no sample).
+// The specular lobe samples GGX visible normals (Heitz, "Sampling the GGX Distribution of Visible
+// Normals", JCGT 2018), so few samples are wasted below the horizon.
 DEVICE_FN V3 bsdf_sample(const Bsdf* b, V3 n, V3 wo, float u_lobe, float u1, float u2, V3* wi,
                          float* pdf) {
   V3 t, bt;
@@ -109,11 +117,21 @@ DEVICE_FN V3 bsdf_sample(const Bsdf* b, V3 n, V3 wo, float u_lobe, float u1, flo
   float nv = v3_dot(n, wo);
   float s, c;
   if (u_lobe < bsdf_specular_probability(b, nv)) {
-    float a2 = b->alpha * b->alpha;
-    float cos_t = SQRTF((1.0f - u1) / (1.0f + (a2 - 1.0f) * u1));
-    float sin_t = SQRTF(sx_max(0.0f, 1.0f - cos_t * cos_t));
+    float a = b->alpha;
+    // wo in the local frame, stretched to the unit-roughness configuration.
+    V3 vh = v3_normalize(v3(a * v3_dot(wo, t), a * v3_dot(wo, bt), v3_dot(wo, n)));
+    float lensq = vh.x * vh.x + vh.y * vh.y;
+    V3 t1 = lensq > 0.0f ? v3_scale(v3(-vh.y, vh.x, 0.0f), 1.0f / SQRTF(lensq)) : v3(1.0f, 0.0f, 0.0f);
+    V3 t2 = v3_cross(vh, t1);
+    float r = SQRTF(u1);
     sx_sincos(SX_TWO_PI * u2, &s, &c);
-    V3 h = v3_add(v3_add(v3_scale(t, sin_t * c), v3_scale(bt, sin_t * s)), v3_scale(n, cos_t));
+    float p1 = r * c, p2 = r * s;
+    float sh = 0.5f * (1.0f + vh.z);
+    p2 = (1.0f - sh) * SQRTF(sx_max(0.0f, 1.0f - p1 * p1)) + sh * p2;
+    V3 nh = v3_add(v3_add(v3_scale(t1, p1), v3_scale(t2, p2)),
+                   v3_scale(vh, SQRTF(sx_max(0.0f, 1.0f - p1 * p1 - p2 * p2))));
+    V3 hl = v3_normalize(v3(a * nh.x, a * nh.y, sx_max(0.0f, nh.z)));
+    V3 h = v3_add(v3_add(v3_scale(t, hl.x), v3_scale(bt, hl.y)), v3_scale(n, hl.z));
     *wi = v3_sub(v3_scale(h, 2.0f * v3_dot(wo, h)), wo);
   } else {
     float r = SQRTF(u1);

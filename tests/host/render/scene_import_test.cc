@@ -7,6 +7,7 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <random>
 #include <sstream>
 
 #include "host/render/scene.h"
@@ -264,6 +265,44 @@ TEST(SceneImport, AssimpTestModelsLoadOrFailCleanly) {
   }
   EXPECT_GT(loaded, 20);
   EXPECT_GT(refused, 0);
+}
+
+}  // namespace
+
+namespace {
+
+// Corrupted files (bit flips, overwritten bytes, truncation) are either refused with a message
+// or load into a scene that builds; never a crash.
+TEST(SceneImport, RandomlyCorruptedFilesNeverCrash) {
+  std::ifstream in(tests::assimp_models() + "/glTF2/BoxTextured-glTF-Binary/BoxTextured.glb", std::ios::binary);
+  const std::string glb((std::istreambuf_iterator<char>(in)), {});
+  ASSERT_FALSE(glb.empty());
+  const std::string obj =
+      "v 0 0 0\nv 1 0 0\nv 1 1 0\nv 0 1 0\nvt 0 0\nvt 1 0\nvt 1 1\nvn 0 0 1\n"
+      "f 1/1/1 2/2/1 3/3/1\nf 1 3 4\nf -1 -2 -3\n";
+  std::mt19937 rng(2026);
+  int refused = 0;
+  for (const auto& [original, ext] : {std::pair{glb, std::string(".glb")}, std::pair{obj, std::string(".obj")}}) {
+    for (int i = 0; i < 300; ++i) {
+      std::string m = original;
+      for (int f = 1 + rng() % 6; f > 0 && !m.empty(); --f) {
+        size_t pos = rng() % m.size();
+        switch (rng() % 3) {
+          case 0: m[pos] = static_cast<char>(m[pos] ^ (1 << (rng() % 8))); break;
+          case 1: m[pos] = static_cast<char>(rng()); break;
+          default: m.resize(pos); break;
+        }
+      }
+      auto r = load_scene(tests::write_file("corrupt" + ext, m));
+      if (r.is_ok()) {
+        EXPECT_TRUE(build_scene_gpu(*r).is_ok());
+      } else {
+        ++refused;
+        EXPECT_FALSE(r.status().message().empty());
+      }
+    }
+  }
+  EXPECT_GT(refused, 100);
 }
 
 }  // namespace

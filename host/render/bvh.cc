@@ -132,7 +132,7 @@ class Builder {
     return (mid == begin || mid == end) ? begin + count / 2 : mid;
   }
 
-  static void set_box(kt::BvhNode& n, const Box& b) {
+  static void set_box(BinaryNode& n, const Box& b) {
     for (int a = 0; a < 3; ++a) {
       n.bmin[a] = b.lo[a];
       n.bmax[a] = b.hi[a];
@@ -140,7 +140,7 @@ class Builder {
   }
 
   std::vector<PrimRef> refs_;
-  std::vector<kt::BvhNode> nodes_;
+  std::vector<BinaryNode> nodes_;
   int depth_ = 0;
 };
 
@@ -157,13 +157,47 @@ Bvh build_bvh(std::span<const Float3> vertices) {
   return Builder(std::move(refs)).build();
 }
 
+std::vector<kt::BvhNode> kernel_nodes(const Bvh& bvh) {
+  std::vector<kt::BvhNode> out;
+  if (bvh.nodes.empty()) return out;
+  // Inner binary nodes become kernel nodes, numbered in depth-first order.
+  std::vector<int32_t> index(bvh.nodes.size(), -1);
+  for (size_t i = 0; i < bvh.nodes.size(); ++i) {
+    if (bvh.nodes[i].count == 0) index[i] = static_cast<int32_t>(out.size()), out.emplace_back();
+  }
+  auto set_child = [&](float* lo, float* hi, int32_t& child, int32_t& count, size_t b) {
+    const BinaryNode& n = bvh.nodes[b];
+    for (int a = 0; a < 3; ++a) {
+      lo[a] = n.bmin[a];
+      hi[a] = n.bmax[a];
+    }
+    child = n.count > 0 ? n.right_or_first : index[b];
+    count = n.count;
+  };
+  if (bvh.nodes[0].count > 0) {  // the whole tree is one leaf
+    kt::BvhNode root{};
+    set_child(root.lmin, root.lmax, root.left, root.left_count, 0);
+    root.right = -1;
+    root.right_count = -1;
+    out.push_back(root);
+    return out;
+  }
+  for (size_t i = 0; i < bvh.nodes.size(); ++i) {
+    if (bvh.nodes[i].count != 0) continue;
+    kt::BvhNode& k = out[index[i]];
+    set_child(k.lmin, k.lmax, k.left, k.left_count, i + 1);
+    set_child(k.rmin, k.rmax, k.right, k.right_count, static_cast<size_t>(bvh.nodes[i].right_or_first));
+  }
+  return out;
+}
+
 double bvh_sah_cost(const Bvh& bvh) {
-  auto area = [](const kt::BvhNode& n) {
+  auto area = [](const BinaryNode& n) {
     double dx = n.bmax[0] - n.bmin[0], dy = n.bmax[1] - n.bmin[1], dz = n.bmax[2] - n.bmin[2];
     return 2 * (dx * dy + dy * dz + dz * dx);
   };
   double root = area(bvh.nodes[0]), cost = 0;
-  for (const kt::BvhNode& n : bvh.nodes) {
+  for (const BinaryNode& n : bvh.nodes) {
     cost += (n.count > 0 ? n.count : kTraversalCost) * area(n) / root;
   }
   return cost;

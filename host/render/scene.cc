@@ -134,7 +134,7 @@ Result<SceneGpu> build_scene_gpu(const Scene& scene) {
   }
 
   Bvh bvh = build_bvh(scene.vertices);
-  gpu.nodes = std::move(bvh.nodes);
+  gpu.nodes = kernel_nodes(bvh);
   gpu.tris.resize(bvh.order.size());
   for (size_t i = 0; i < bvh.order.size(); ++i) {
     uint32_t t = bvh.order[i];

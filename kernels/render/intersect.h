@@ -18,11 +18,11 @@ DEVICE_FN V3 ray_inverse_direction(V3 d) {
   return v3(1.0f / x, 1.0f / y, 1.0f / z);
 }
 
-// Entry distance of the ray into the node's box, or SX_FLT_MAX when it misses within tmax.
-DEVICE_FN float ray_box(GLOBAL const BvhNode* node, V3 o, V3 inv, float tmax) {
-  float tx0 = (node->bmin[0] - o.x) * inv.x, tx1 = (node->bmax[0] - o.x) * inv.x;
-  float ty0 = (node->bmin[1] - o.y) * inv.y, ty1 = (node->bmax[1] - o.y) * inv.y;
-  float tz0 = (node->bmin[2] - o.z) * inv.z, tz1 = (node->bmax[2] - o.z) * inv.z;
+// Entry distance of the ray into the box [bmin, bmax], or SX_FLT_MAX when it misses within tmax.
+DEVICE_FN float ray_box(GLOBAL const float* bmin, GLOBAL const float* bmax, V3 o, V3 inv, float tmax) {
+  float tx0 = (bmin[0] - o.x) * inv.x, tx1 = (bmax[0] - o.x) * inv.x;
+  float ty0 = (bmin[1] - o.y) * inv.y, ty1 = (bmax[1] - o.y) * inv.y;
+  float tz0 = (bmin[2] - o.z) * inv.z, tz1 = (bmax[2] - o.z) * inv.z;
   float tnear = sx_max(sx_max(sx_min(tx0, tx1), sx_min(ty0, ty1)), sx_max(sx_min(tz0, tz1), 0.0f));
   float tfar = sx_min(sx_min(sx_max(tx0, tx1), sx_max(ty0, ty1)), sx_min(sx_max(tz0, tz1), tmax));
   return tnear <= tfar ? tnear : SX_FLT_MAX;
@@ -50,6 +50,14 @@ DEVICE_FN int ray_triangle(GLOBAL const Tri* tri, V3 o, V3 d, Hit* hit, i32 inde
   return 1;
 }
 
+// Tests triangles [first, first + count); returns 1 when any_hit and one was hit.
+DEVICE_FN int ray_leaf(GLOBAL const Tri* tris, i32 first, i32 count, V3 o, V3 d, int any_hit, Hit* hit) {
+  for (i32 i = first; i < first + count; ++i) {
+    if (ray_triangle(&tris[i], o, d, hit, i) && any_hit) return 1;
+  }
+  return 0;
+}
+
 // Nearest hit along o + t d for t in (0, tmax); with any_hit, stops at the first hit found.
 DEVICE_FN int trace_ray(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris, V3 o, V3 d,
                         float tmax, int any_hit, Hit* hit) {
@@ -62,35 +70,42 @@ DEVICE_FN int trace_ray(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris, V3 
   float stack_t[BVH_STACK_SIZE];  // entry distance of each pushed node
   int sp = 0;
   i32 node_index = 0;
-  if (ray_box(&nodes[0], o, inv, tmax) == SX_FLT_MAX) return 0;
   for (;;) {
     GLOBAL const BvhNode* node = &nodes[node_index];
-    if (node->count > 0) {
-      i32 end = node->right_or_first + node->count;
-      for (i32 i = node->right_or_first; i < end; ++i) {
-        if (ray_triangle(&tris[i], o, d, hit, i) && any_hit) return 1;
+    float tl = node->left_count >= 0 ? ray_box(node->lmin, node->lmax, o, inv, hit->t) : SX_FLT_MAX;
+    float tr = node->right_count >= 0 ? ray_box(node->rmin, node->rmax, o, inv, hit->t) : SX_FLT_MAX;
+    // Leaves are tested at once, the nearer first; inner children are visited near to far.
+    if (tr < tl && node->right_count > 0) {
+      if (ray_leaf(tris, node->right, node->right_count, o, d, any_hit, hit)) return 1;
+      tr = SX_FLT_MAX;
+    }
+    if (tl != SX_FLT_MAX && node->left_count > 0) {
+      if (tl < hit->t && ray_leaf(tris, node->left, node->left_count, o, d, any_hit, hit)) return 1;
+      tl = SX_FLT_MAX;
+    }
+    if (tr != SX_FLT_MAX && node->right_count > 0) {
+      if (tr < hit->t && ray_leaf(tris, node->right, node->right_count, o, d, any_hit, hit)) return 1;
+      tr = SX_FLT_MAX;
+    }
+    if (tl >= hit->t) tl = SX_FLT_MAX;
+    if (tr >= hit->t) tr = SX_FLT_MAX;
+    if (tl != SX_FLT_MAX && tr != SX_FLT_MAX) {
+      int left_first = tl <= tr;
+      if (sp < BVH_STACK_SIZE) {
+        stack[sp] = left_first ? node->right : node->left;
+        stack_t[sp] = left_first ? tr : tl;
+        ++sp;
       }
-    } else {
-      i32 left = node_index + 1, right = node->right_or_first;
-      float tl = ray_box(&nodes[left], o, inv, hit->t);
-      float tr = ray_box(&nodes[right], o, inv, hit->t);
-      if (tl != SX_FLT_MAX || tr != SX_FLT_MAX) {
-        if (tl == SX_FLT_MAX) {
-          node_index = right;
-        } else if (tr == SX_FLT_MAX) {
-          node_index = left;
-        } else {
-          i32 near_child = tl <= tr ? left : right;
-          i32 far_child = tl <= tr ? right : left;
-          if (sp < BVH_STACK_SIZE) {
-            stack[sp] = far_child;
-            stack_t[sp] = tl <= tr ? tr : tl;
-            ++sp;
-          }
-          node_index = near_child;
-        }
-        continue;
-      }
+      node_index = left_first ? node->left : node->right;
+      continue;
+    }
+    if (tl != SX_FLT_MAX) {
+      node_index = node->left;
+      continue;
+    }
+    if (tr != SX_FLT_MAX) {
+      node_index = node->right;
+      continue;
     }
     // Pop the next node that may still hold a nearer hit.
     for (;;) {

@@ -5,13 +5,18 @@
 #ifndef STRATA_KERNELS_RENDER_TYPES_H
 #define STRATA_KERNELS_RENDER_TYPES_H
 
-// BVH node in depth-first order. Inner node: the left child is the next node, right_or_first is
-// the right child, count is 0. Leaf: right_or_first is the first triangle, count > 0.
+// BVH node holding the bounds of both its children, so one 64-byte fetch tests both boxes. Per
+// child: count > 0 is a leaf of `count` triangles from `index`; count == 0 an inner node at
+// `index`; count < 0 no child (the right side of a root that is itself a leaf).
 typedef struct {
-  float bmin[3];
-  i32 right_or_first;
-  float bmax[3];
-  i32 count;
+  float lmin[3];
+  i32 left;
+  float lmax[3];
+  i32 left_count;
+  float rmin[3];
+  i32 right;
+  float rmax[3];
+  i32 right_count;
 } BvhNode;
 
 // Triangle in BVH order, pre-arranged for Moller-Trumbore: v0 and edges e1 = v1-v0, e2 = v2-v0.

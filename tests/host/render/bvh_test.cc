@@ -31,7 +31,7 @@ std::vector<Float3> random_triangles(size_t n, uint32_t seed, float size) {
   return v;
 }
 
-bool inside(const strata::kt::BvhNode& outer, const float* lo, const float* hi) {
+bool inside(const BinaryNode& outer, const float* lo, const float* hi) {
   for (int a = 0; a < 3; ++a)
     if (lo[a] < outer.bmin[a] || hi[a] > outer.bmax[a]) return false;
   return true;
@@ -106,7 +106,8 @@ TEST(Bvh, TraversalMatchesBruteForce) {
     }
     tris[i].prim = bvh.order[i];
   }
-  const BvhNode* nodes = reinterpret_cast<const BvhNode*>(bvh.nodes.data());
+  std::vector<strata::kt::BvhNode> flat = kernel_nodes(bvh);
+  const BvhNode* nodes = reinterpret_cast<const BvhNode*>(flat.data());
   std::mt19937 rng(4);
   std::uniform_real_distribution<float> u(-1, 1);
   int hits = 0;

@@ -8,7 +8,7 @@ namespace {
 
 constexpr int kBins = 16;
 constexpr int kMaxLeaf = 4;         // a leaf is made as soon as it holds this few triangles
-constexpr int kMaxDepth = 48;       // well inside the kernels' 64-entry traversal stack
+constexpr int kMaxDepth = 32;       // keeps the kernels' traversal stack (BVH_STACK_SIZE) sufficient
 constexpr float kTraversalCost = 1.0f;  // relative to one triangle test
 
 struct Box {
@@ -157,48 +157,71 @@ Bvh build_bvh(std::span<const Float3> vertices) {
   return Builder(std::move(refs)).build();
 }
 
-std::vector<kt::BvhNode> kernel_nodes(const Bvh& bvh) {
-  std::vector<kt::BvhNode> out;
-  if (bvh.nodes.empty()) return out;
-  // Inner binary nodes become kernel nodes, numbered in depth-first order.
-  std::vector<int32_t> index(bvh.nodes.size(), -1);
-  for (size_t i = 0; i < bvh.nodes.size(); ++i) {
-    if (bvh.nodes[i].count == 0) index[i] = static_cast<int32_t>(out.size()), out.emplace_back();
+namespace {
+
+float node_area(const BinaryNode& n) {
+  float dx = n.bmax[0] - n.bmin[0], dy = n.bmax[1] - n.bmin[1], dz = n.bmax[2] - n.bmin[2];
+  return 2 * (dx * dy + dy * dz + dz * dx);
+}
+
+// Emits the 4-wide node for binary node `b` and, depth first, the wide nodes below it; returns
+// its index. Children are gathered by expanding the largest inner child until there are four.
+int32_t emit_wide(const Bvh& bvh, size_t b, std::vector<kt::BvhNode>& out, int depth, int& max_depth) {
+  max_depth = std::max(max_depth, depth);
+  std::vector<size_t> children;
+  if (bvh.nodes[b].count > 0) {
+    children.push_back(b);  // a root that is a leaf
+  } else {
+    children = {b + 1, static_cast<size_t>(bvh.nodes[b].right_or_first)};
   }
-  auto set_child = [&](float* lo, float* hi, int32_t& child, int32_t& count, size_t b) {
-    const BinaryNode& n = bvh.nodes[b];
-    for (int a = 0; a < 3; ++a) {
-      lo[a] = n.bmin[a];
-      hi[a] = n.bmax[a];
+  while (children.size() < BVH_WIDTH) {
+    int best = -1;
+    for (size_t k = 0; k < children.size(); ++k) {
+      const BinaryNode& c = bvh.nodes[children[k]];
+      if (c.count == 0 && (best < 0 || node_area(c) > node_area(bvh.nodes[children[best]]))) best = static_cast<int>(k);
     }
-    child = n.count > 0 ? n.right_or_first : index[b];
-    count = n.count;
-  };
-  if (bvh.nodes[0].count > 0) {  // the whole tree is one leaf
-    kt::BvhNode root{};
-    set_child(root.lmin, root.lmax, root.left, root.left_count, 0);
-    root.right = -1;
-    root.right_count = -1;
-    out.push_back(root);
-    return out;
+    if (best < 0) break;
+    size_t expand = children[best];
+    children[best] = expand + 1;
+    children.push_back(static_cast<size_t>(bvh.nodes[expand].right_or_first));
   }
-  for (size_t i = 0; i < bvh.nodes.size(); ++i) {
-    if (bvh.nodes[i].count != 0) continue;
-    kt::BvhNode& k = out[index[i]];
-    set_child(k.lmin, k.lmax, k.left, k.left_count, i + 1);
-    set_child(k.rmin, k.rmax, k.right, k.right_count, static_cast<size_t>(bvh.nodes[i].right_or_first));
+  int32_t index = static_cast<int32_t>(out.size());
+  out.emplace_back();
+  kt::BvhNode node{};
+  for (int k = 0; k < BVH_WIDTH; ++k) {
+    if (k >= static_cast<int>(children.size())) {
+      node.child[k] = -1;
+      node.count[k] = -1;
+      continue;
+    }
+    const BinaryNode& c = bvh.nodes[children[k]];
+    node.bmin_x[k] = c.bmin[0];
+    node.bmin_y[k] = c.bmin[1];
+    node.bmin_z[k] = c.bmin[2];
+    node.bmax_x[k] = c.bmax[0];
+    node.bmax_y[k] = c.bmax[1];
+    node.bmax_z[k] = c.bmax[2];
+    node.count[k] = c.count;
+    node.child[k] = c.count > 0 ? c.right_or_first : emit_wide(bvh, children[k], out, depth + 1, max_depth);
   }
+  out[index] = node;
+  return index;
+}
+
+}  // namespace
+
+std::vector<kt::BvhNode> kernel_nodes(const Bvh& bvh, int* wide_depth) {
+  std::vector<kt::BvhNode> out;
+  int depth = 0;
+  if (!bvh.nodes.empty()) emit_wide(bvh, 0, out, 1, depth);
+  if (wide_depth) *wide_depth = depth;
   return out;
 }
 
 double bvh_sah_cost(const Bvh& bvh) {
-  auto area = [](const BinaryNode& n) {
-    double dx = n.bmax[0] - n.bmin[0], dy = n.bmax[1] - n.bmin[1], dz = n.bmax[2] - n.bmin[2];
-    return 2 * (dx * dy + dy * dz + dz * dx);
-  };
-  double root = area(bvh.nodes[0]), cost = 0;
+  double root = node_area(bvh.nodes[0]), cost = 0;
   for (const BinaryNode& n : bvh.nodes) {
-    cost += (n.count > 0 ? n.count : kTraversalCost) * area(n) / root;
+    cost += (n.count > 0 ? n.count : kTraversalCost) * node_area(n) / root;
   }
   return cost;
 }

@@ -30,8 +30,9 @@ struct Bvh {
 // traversal stack allows (BVH_STACK_SIZE).
 Bvh build_bvh(std::span<const Float3> vertices);
 
-// The tree in the kernels' layout: one node per inner node, holding both children's bounds.
-std::vector<kt::BvhNode> kernel_nodes(const Bvh& bvh);
+// The tree in the kernels' layout: 4-wide nodes, each holding its children's bounds, from
+// collapsing the binary tree. `wide_depth`, when given, receives the depth of the result.
+std::vector<kt::BvhNode> kernel_nodes(const Bvh& bvh, int* wide_depth = nullptr);
 
 // Expected cost of a ray query under the SAH (for tests and benchmarks).
 double bvh_sah_cost(const Bvh& bvh);

@@ -16,7 +16,7 @@ typedef int32_t i32;
 #undef GLOBAL
 #undef GLOBAL_ID_X
 
-static_assert(sizeof(BvhNode) == 64);
+static_assert(sizeof(BvhNode) == 128);
 static_assert(sizeof(Tri) == 40);
 static_assert(sizeof(TriShading) == 80);
 static_assert(sizeof(Material) == 64);

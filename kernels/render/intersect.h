@@ -2,7 +2,9 @@
 #ifndef STRATA_KERNELS_RENDER_INTERSECT_H
 #define STRATA_KERNELS_RENDER_INTERSECT_H
 
-#define BVH_STACK_SIZE 64
+// Enough for the deepest tree the host builds: at most 3 pushes per level of a 4-wide tree of
+// at most 31 levels (host/render/bvh.cc caps the binary tree at 32).
+#define BVH_STACK_SIZE 96
 
 typedef struct {
   float t, u, v;
@@ -18,14 +20,20 @@ DEVICE_FN V3 ray_inverse_direction(V3 d) {
   return v3(1.0f / x, 1.0f / y, 1.0f / z);
 }
 
-// Entry distance of the ray into the box [bmin, bmax], or SX_FLT_MAX when it misses within tmax.
-DEVICE_FN float ray_box(GLOBAL const float* bmin, GLOBAL const float* bmax, V3 o, V3 inv, float tmax) {
-  float tx0 = (bmin[0] - o.x) * inv.x, tx1 = (bmax[0] - o.x) * inv.x;
-  float ty0 = (bmin[1] - o.y) * inv.y, ty1 = (bmax[1] - o.y) * inv.y;
-  float tz0 = (bmin[2] - o.z) * inv.z, tz1 = (bmax[2] - o.z) * inv.z;
-  float tnear = sx_max(sx_max(sx_min(tx0, tx1), sx_min(ty0, ty1)), sx_max(sx_min(tz0, tz1), 0.0f));
-  float tfar = sx_min(sx_min(sx_max(tx0, tx1), sx_max(ty0, ty1)), sx_min(sx_max(tz0, tz1), tmax));
-  return tnear <= tfar ? tnear : SX_FLT_MAX;
+// Entry distance of the ray into each child box of `node` (SX_FLT_MAX for a miss within tmax or
+// an empty slot).
+DEVICE_FN void ray_boxes(GLOBAL const BvhNode* node, V3 o, V3 inv, float tmax, float* t) {
+  for (int k = 0; k < BVH_WIDTH; ++k) {
+    float tx0 = (node->bmin_x[k] - o.x) * inv.x, tx1 = (node->bmax_x[k] - o.x) * inv.x;
+    float ty0 = (node->bmin_y[k] - o.y) * inv.y, ty1 = (node->bmax_y[k] - o.y) * inv.y;
+    float tz0 = (node->bmin_z[k] - o.z) * inv.z, tz1 = (node->bmax_z[k] - o.z) * inv.z;
+    float tnear = sx_max(sx_max(sx_min(tx0, tx1), sx_min(ty0, ty1)), sx_max(sx_min(tz0, tz1), 0.0f));
+    float tfar = sx_min(sx_min(sx_max(tx0, tx1), sx_max(ty0, ty1)), sx_min(sx_max(tz0, tz1), tmax));
+    t[k] = tnear <= tfar ? tnear : SX_FLT_MAX;
+  }
+  for (int k = 0; k < BVH_WIDTH; ++k) {
+    if (node->count[k] < 0) t[k] = SX_FLT_MAX;
+  }
 }
 
 // Moller-Trumbore; updates hit when the triangle is nearer than hit->t.
@@ -72,40 +80,39 @@ DEVICE_FN int trace_ray(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris, V3 
   i32 node_index = 0;
   for (;;) {
     GLOBAL const BvhNode* node = &nodes[node_index];
-    float tl = node->left_count >= 0 ? ray_box(node->lmin, node->lmax, o, inv, hit->t) : SX_FLT_MAX;
-    float tr = node->right_count >= 0 ? ray_box(node->rmin, node->rmax, o, inv, hit->t) : SX_FLT_MAX;
-    // Leaves are tested at once, the nearer first; inner children are visited near to far.
-    if (tr < tl && node->right_count > 0) {
-      if (ray_leaf(tris, node->right, node->right_count, o, d, any_hit, hit)) return 1;
-      tr = SX_FLT_MAX;
+    float t[BVH_WIDTH];
+    int order[BVH_WIDTH];
+    ray_boxes(node, o, inv, hit->t, t);
+    // Children sorted near to far (a 4-input sorting network).
+    for (int k = 0; k < BVH_WIDTH; ++k) order[k] = k;
+#define STRATA_BVH_SORT(a, b)                     \
+    if (t[order[b]] < t[order[a]]) {              \
+      int tmp = order[a];                         \
+      order[a] = order[b];                        \
+      order[b] = tmp;                             \
     }
-    if (tl != SX_FLT_MAX && node->left_count > 0) {
-      if (tl < hit->t && ray_leaf(tris, node->left, node->left_count, o, d, any_hit, hit)) return 1;
-      tl = SX_FLT_MAX;
+    STRATA_BVH_SORT(0, 1)
+    STRATA_BVH_SORT(2, 3)
+    STRATA_BVH_SORT(0, 2)
+    STRATA_BVH_SORT(1, 3)
+    STRATA_BVH_SORT(1, 2)
+#undef STRATA_BVH_SORT
+    // Leaves first, near to far, so the inner children can be culled against the hit found.
+    for (int j = 0; j < BVH_WIDTH; ++j) {
+      int k = order[j];
+      if (t[k] < hit->t && node->count[k] > 0 &&
+          ray_leaf(tris, node->child[k], node->count[k], o, d, any_hit, hit)) {
+        return 1;
+      }
     }
-    if (tr != SX_FLT_MAX && node->right_count > 0) {
-      if (tr < hit->t && ray_leaf(tris, node->right, node->right_count, o, d, any_hit, hit)) return 1;
-      tr = SX_FLT_MAX;
-    }
-    if (tl >= hit->t) tl = SX_FLT_MAX;
-    if (tr >= hit->t) tr = SX_FLT_MAX;
-    if (tl != SX_FLT_MAX && tr != SX_FLT_MAX) {
-      int left_first = tl <= tr;
-      if (sp < BVH_STACK_SIZE) {
-        stack[sp] = left_first ? node->right : node->left;
-        stack_t[sp] = left_first ? tr : tl;
+    // Inner children far to near onto the stack; the nearest is popped next.
+    for (int j = BVH_WIDTH - 1; j >= 0; --j) {
+      int k = order[j];
+      if (t[k] < hit->t && node->count[k] == 0 && sp < BVH_STACK_SIZE) {
+        stack[sp] = node->child[k];
+        stack_t[sp] = t[k];
         ++sp;
       }
-      node_index = left_first ? node->left : node->right;
-      continue;
-    }
-    if (tl != SX_FLT_MAX) {
-      node_index = node->left;
-      continue;
-    }
-    if (tr != SX_FLT_MAX) {
-      node_index = node->right;
-      continue;
     }
     // Pop the next node that may still hold a nearer hit.
     for (;;) {

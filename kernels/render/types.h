@@ -5,18 +5,17 @@
 #ifndef STRATA_KERNELS_RENDER_TYPES_H
 #define STRATA_KERNELS_RENDER_TYPES_H
 
-// BVH node holding the bounds of both its children, so one 64-byte fetch tests both boxes. Per
-// child: count > 0 is a leaf of `count` triangles from `index`; count == 0 an inner node at
-// `index`; count < 0 no child (the right side of a root that is itself a leaf).
+#define BVH_WIDTH 4
+
+// A 4-wide BVH node holding its children's bounds in SoA order, so one 128-byte fetch tests all
+// four boxes (and the cpu build vectorizes the test). Per child k: count[k] > 0 is a leaf of
+// count[k] triangles from child[k]; count[k] == 0 an inner node at child[k]; count[k] < 0 an
+// empty slot.
 typedef struct {
-  float lmin[3];
-  i32 left;
-  float lmax[3];
-  i32 left_count;
-  float rmin[3];
-  i32 right;
-  float rmax[3];
-  i32 right_count;
+  float bmin_x[BVH_WIDTH], bmin_y[BVH_WIDTH], bmin_z[BVH_WIDTH];
+  float bmax_x[BVH_WIDTH], bmax_y[BVH_WIDTH], bmax_z[BVH_WIDTH];
+  i32 child[BVH_WIDTH];
+  i32 count[BVH_WIDTH];
 } BvhNode;
 
 // Triangle in BVH order, pre-arranged for Moller-Trumbore: v0 and edges e1 = v1-v0, e2 = v2-v0.

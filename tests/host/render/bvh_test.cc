@@ -42,7 +42,16 @@ void check_invariants(const Bvh& bvh, const std::vector<Float3>& v) {
   std::vector<uint32_t> order = bvh.order;
   std::sort(order.begin(), order.end());
   for (size_t i = 0; i < ntri; ++i) ASSERT_EQ(order[i], i) << "triangle order is not a permutation";
-  EXPECT_LE(bvh.depth, 48);
+  EXPECT_LE(bvh.depth, 32);
+  int wide_depth = 0;
+  std::vector<strata::kt::BvhNode> wide = kernel_nodes(bvh, &wide_depth);
+  // The kernels' stack holds at most three entries per level of the wide tree.
+  EXPECT_LE(3 * wide_depth, BVH_STACK_SIZE);
+  size_t wide_covered = 0;
+  for (const auto& n : wide)
+    for (int k = 0; k < BVH_WIDTH; ++k)
+      if (n.count[k] > 0) wide_covered += n.count[k];
+  EXPECT_EQ(wide_covered, v.size() / 3) << "the wide tree must keep every triangle exactly once";
   size_t covered = 0;
   for (size_t i = 0; i < bvh.nodes.size(); ++i) {
     const auto& n = bvh.nodes[i];

@@ -10,11 +10,13 @@ typedef uint32_t u32;
 typedef int32_t i32;
 #define KERNEL static inline
 #define GLOBAL
+#define ALIGN16 alignas(16)
 #define GLOBAL_ID_X() 0u
 #include "kernels/render/types.h"
 #undef KERNEL
 #undef GLOBAL
 #undef GLOBAL_ID_X
+#undef ALIGN16
 
 static_assert(sizeof(BvhNode) == 128);
 static_assert(sizeof(Tri) == 40);

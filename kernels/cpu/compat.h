@@ -14,6 +14,8 @@ inline thread_local WorkItem g_work_item;
 
 #define KERNEL static inline
 #define DEVICE_FN static inline
+// Alignment of a shared struct whose size is a multiple of 16 (lets GPUs load it 16 bytes at a time).
+#define ALIGN16 alignas(16)
 #define GLOBAL
 #define GLOBAL_ID_X() (strata::cpu_kernels::g_work_item.gx)
 #define GLOBAL_ID_Y() (strata::cpu_kernels::g_work_item.gy)

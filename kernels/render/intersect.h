@@ -36,7 +36,8 @@ DEVICE_FN void ray_boxes(GLOBAL const BvhNode* node, V3 o, V3 inv, float tmax, f
   }
 }
 
-// Moller-Trumbore; updates hit when the triangle is nearer than hit->t.
+// Moller-Trumbore; updates hit when the triangle is nearer than hit->t, or as near with a lower
+// index, so the nearest hit is the same whatever order the traversal visits triangles in.
 DEVICE_FN int ray_triangle(GLOBAL const Tri* tri, V3 o, V3 d, Hit* hit, i32 index) {
   V3 e1 = v3_load(tri->e1), e2 = v3_load(tri->e2);
   V3 p = v3_cross(d, e2);
@@ -50,7 +51,7 @@ DEVICE_FN int ray_triangle(GLOBAL const Tri* tri, V3 o, V3 d, Hit* hit, i32 inde
   float v = v3_dot(d, q) * inv_det;
   if (v < 0.0f || u + v > 1.0f) return 0;
   float t = v3_dot(e2, q) * inv_det;
-  if (!(t > 0.0f) || t >= hit->t) return 0;
+  if (!(t > 0.0f) || t > hit->t || (t == hit->t && index >= hit->tri)) return 0;
   hit->t = t;
   hit->u = u;
   hit->v = v;
@@ -81,44 +82,53 @@ DEVICE_FN int trace_ray(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris, V3 
   for (;;) {
     GLOBAL const BvhNode* node = &nodes[node_index];
     float t[BVH_WIDTH];
-    int order[BVH_WIDTH];
     ray_boxes(node, o, inv, hit->t, t);
-    // Children sorted near to far (a 4-input sorting network).
-    for (int k = 0; k < BVH_WIDTH; ++k) order[k] = k;
-#define STRATA_BVH_SORT(a, b)                     \
-    if (t[order[b]] < t[order[a]]) {              \
-      int tmp = order[a];                         \
-      order[a] = order[b];                        \
-      order[b] = tmp;                             \
+    // The four children sorted near to far by a sorting network over named values (no
+    // data-dependent array indexing, so a GPU keeps them in registers). The hit does not depend
+    // on the visiting order: ties go to the lower triangle index.
+    float t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3];
+    i32 c0 = node->child[0], c1 = node->child[1], c2 = node->child[2], c3 = node->child[3];
+    i32 n0 = node->count[0], n1 = node->count[1], n2 = node->count[2], n3 = node->count[3];
+#define STRATA_BVH_SWAP(a, b)                                        \
+    if (t##b < t##a) {                                               \
+      float tt = t##a; t##a = t##b; t##b = tt;                       \
+      i32 tc = c##a; c##a = c##b; c##b = tc;                         \
+      i32 tn = n##a; n##a = n##b; n##b = tn;                         \
     }
-    STRATA_BVH_SORT(0, 1)
-    STRATA_BVH_SORT(2, 3)
-    STRATA_BVH_SORT(0, 2)
-    STRATA_BVH_SORT(1, 3)
-    STRATA_BVH_SORT(1, 2)
-#undef STRATA_BVH_SORT
-    // Leaves first, near to far, so the inner children can be culled against the hit found.
-    for (int j = 0; j < BVH_WIDTH; ++j) {
-      int k = order[j];
-      if (t[k] < hit->t && node->count[k] > 0 &&
-          ray_leaf(tris, node->child[k], node->count[k], o, d, any_hit, hit)) {
-        return 1;
-      }
+    STRATA_BVH_SWAP(0, 1)
+    STRATA_BVH_SWAP(2, 3)
+    STRATA_BVH_SWAP(0, 2)
+    STRATA_BVH_SWAP(1, 3)
+    STRATA_BVH_SWAP(1, 2)
+#undef STRATA_BVH_SWAP
+    // Leaves first, near to far, so inner children can be culled against the hits found.
+#define STRATA_BVH_LEAF(k)                                                                   \
+    if (n##k > 0 && t##k < SX_FLT_MAX && t##k <= hit->t &&                                   \
+        ray_leaf(tris, c##k, n##k, o, d, any_hit, hit)) {                                    \
+      return 1;                                                                              \
     }
-    // Inner children far to near onto the stack; the nearest is popped next.
-    for (int j = BVH_WIDTH - 1; j >= 0; --j) {
-      int k = order[j];
-      if (t[k] < hit->t && node->count[k] == 0 && sp < BVH_STACK_SIZE) {
-        stack[sp] = node->child[k];
-        stack_t[sp] = t[k];
-        ++sp;
-      }
+    STRATA_BVH_LEAF(0)
+    STRATA_BVH_LEAF(1)
+    STRATA_BVH_LEAF(2)
+    STRATA_BVH_LEAF(3)
+#undef STRATA_BVH_LEAF
+    // Inner children far to near onto the stack, so the nearest is popped next.
+#define STRATA_BVH_PUSH(k)                                                                   \
+    if (n##k == 0 && t##k < SX_FLT_MAX && t##k <= hit->t && sp < BVH_STACK_SIZE) {          \
+      stack[sp] = c##k;                                                                      \
+      stack_t[sp] = t##k;                                                                    \
+      ++sp;                                                                                  \
     }
+    STRATA_BVH_PUSH(3)
+    STRATA_BVH_PUSH(2)
+    STRATA_BVH_PUSH(1)
+    STRATA_BVH_PUSH(0)
+#undef STRATA_BVH_PUSH
     // Pop the next node that may still hold a nearer hit.
     for (;;) {
       if (sp == 0) return hit->tri >= 0;
       --sp;
-      if (stack_t[sp] < hit->t) break;
+      if (stack_t[sp] <= hit->t) break;
     }
     node_index = stack[sp];
   }

@@ -11,7 +11,7 @@
 // four boxes (and the cpu build vectorizes the test). Per child k: count[k] > 0 is a leaf of
 // count[k] triangles from child[k]; count[k] == 0 an inner node at child[k]; count[k] < 0 an
 // empty slot.
-typedef struct {
+typedef struct ALIGN16 {
   float bmin_x[BVH_WIDTH], bmin_y[BVH_WIDTH], bmin_z[BVH_WIDTH];
   float bmax_x[BVH_WIDTH], bmax_y[BVH_WIDTH], bmax_z[BVH_WIDTH];
   i32 child[BVH_WIDTH];

@@ -29,7 +29,7 @@ void BM_RenderCpu(benchmark::State& state) {
   s.spp = 1;
   uint64_t rays = 0;
   for (auto _ : state) {
-    auto accum = strata::render::render_image(**renderer, s);
+    auto accum = (*renderer)->render_image(s);
     rays += accum->total_rays();
   }
   state.counters["rays/s"] = benchmark::Counter(static_cast<double>(rays), benchmark::Counter::kIsRate);

@@ -107,9 +107,9 @@ int run_bench(const BenchOptions& o) {
       // One warm-up launch (kernel compilation, caches), then the timed render.
       render::RenderSettings warm = settings;
       warm.spp = 1;
-      (void)render::render_image(**renderer, warm);
+      (void)(*renderer)->render_image(warm);
       auto t1 = std::chrono::steady_clock::now();
-      auto accum = render::render_image(**renderer, settings);
+      auto accum = (*renderer)->render_image(settings);
       double secs = seconds_since(t1);
       if (!accum.is_ok()) {
         std::printf("%-10s %10zu  %s\n", device->info().id().c_str(), scene.triangle_count(),

@@ -91,7 +91,7 @@ int run_render(const RenderOptions& o) {
                (*device)->info().id().c_str(), (*device)->info().name.c_str());
   ProgressBar bar("render");
   auto start = std::chrono::steady_clock::now();
-  auto accum = render::render_image(**renderer, settings, [&](uint32_t done, uint32_t total) { bar.update(done, total); });
+  auto accum = (*renderer)->render_image(settings, [&](uint32_t done, uint32_t total) { bar.update(done, total); });
   bar.finish();
   if (!accum.is_ok()) return fail(accum.status().to_string());
   double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -49,6 +49,7 @@ Status check_settings(const RenderSettings& s) {
 
 struct Renderer::Buffers {
   std::unique_ptr<DeviceBuffer> nodes, tris, shading, materials, tex_infos, texels, srgb_lut, lights, params;
+  std::unique_ptr<DeviceBuffer> accum, rays;  // the accumulation of the tile being rendered
 };
 
 Renderer::Renderer(Device& device, const Camera& camera, uint32_t light_count, uint32_t tri_count,
@@ -106,6 +107,38 @@ Status Renderer::render(const RenderSettings& s, TileRect tile, uint32_t sample_
     return invalid_argument("the accumulation buffer does not match the tile");
   }
   if (sample_count == 0) return Status::ok();
+  STRATA_RETURN_IF_ERROR(upload_accum(accum));
+  STRATA_RETURN_IF_ERROR(launch(s, tile, sample_begin, sample_count));
+  return download_accum(accum);
+}
+
+Status Renderer::upload_accum(const AccumBuffer& accum) {
+  Buffers& b = *buffers_;
+  size_t rgbw_bytes = accum.rgbw.size() * sizeof(float), ray_bytes = accum.rays.size() * sizeof(uint32_t);
+  // The device buffers are kept between calls and reallocated only when the tile size changes.
+  if (!b.accum || b.accum->size() != rgbw_bytes) {
+    b.accum.reset();
+    auto acc = device_.allocate(rgbw_bytes);
+    if (!acc.is_ok()) return acc.status();
+    b.accum = std::move(acc.value());
+  }
+  if (!b.rays || b.rays->size() != ray_bytes) {
+    b.rays.reset();
+    auto rays = device_.allocate(ray_bytes);
+    if (!rays.is_ok()) return rays.status();
+    b.rays = std::move(rays.value());
+  }
+  STRATA_RETURN_IF_ERROR(device_.upload(*b.accum, accum.rgbw.data(), rgbw_bytes));
+  return device_.upload(*b.rays, accum.rays.data(), ray_bytes);
+}
+
+Status Renderer::download_accum(AccumBuffer& accum) {
+  Buffers& b = *buffers_;
+  STRATA_RETURN_IF_ERROR(device_.download(*b.accum, accum.rgbw.data(), accum.rgbw.size() * sizeof(float)));
+  return device_.download(*b.rays, accum.rays.data(), accum.rays.size() * sizeof(uint32_t));
+}
+
+Status Renderer::launch(const RenderSettings& s, TileRect tile, uint32_t sample_begin, uint32_t sample_count) {
   kt::RenderParams p{};
   Float3 fwd = normalize(camera_.forward);
   Float3 right = normalize(cross(fwd, camera_.up));
@@ -139,36 +172,33 @@ Status Renderer::render(const RenderSettings& s, TileRect tile, uint32_t sample_
   p.tri_light_count = tri_light_count_;
   Buffers& b = *buffers_;
   STRATA_RETURN_IF_ERROR(device_.upload(*b.params, &p, sizeof p));
-  auto acc = device_.upload_new(std::span<const float>(accum.rgbw));
-  if (!acc.is_ok()) return acc.status();
-  auto rays = device_.upload_new(std::span<const uint32_t>(accum.rays));
-  if (!rays.is_ok()) return rays.status();
   KernelArg args[] = {KernelArg::of(*b.nodes),     KernelArg::of(*b.tris),      KernelArg::of(*b.shading),
                       KernelArg::of(*b.materials), KernelArg::of(*b.tex_infos), KernelArg::of(*b.texels),
                       KernelArg::of(*b.srgb_lut),  KernelArg::of(*b.lights),    KernelArg::of(*b.params),
-                      KernelArg::of(**acc),        KernelArg::of(**rays)};
+                      KernelArg::of(*b.accum),     KernelArg::of(*b.rays)};
   STRATA_RETURN_IF_ERROR(device_.launch("render_tile", {tile.w, tile.h}, args));
-  STRATA_RETURN_IF_ERROR(device_.synchronize());
-  STRATA_RETURN_IF_ERROR(device_.download(**acc, accum.rgbw.data(), accum.rgbw.size() * sizeof(float)));
-  return device_.download(**rays, accum.rays.data(), accum.rays.size() * sizeof(uint32_t));
+  return device_.synchronize();
 }
 
-Result<AccumBuffer> render_image(Renderer& renderer, const RenderSettings& s,
-                                 const std::function<void(uint32_t, uint32_t)>& progress) {
+Result<AccumBuffer> Renderer::render_image(const RenderSettings& s,
+                                           const std::function<void(uint32_t, uint32_t)>& progress) {
   STRATA_RETURN_IF_ERROR(check_settings(s));
   TileRect full{0, 0, s.width, s.height};
   AccumBuffer accum = AccumBuffer::for_rect(full);
+  // The accumulation stays on the device across passes: one upload, one download.
+  STRATA_RETURN_IF_ERROR(upload_accum(accum));
   uint32_t done = 0, pass = 1;
   if (progress) progress(0, s.spp);
   while (done < s.spp) {
     uint32_t n = std::min(pass, s.spp - done);
     auto start = std::chrono::steady_clock::now();
-    STRATA_RETURN_IF_ERROR(renderer.render(s, full, done, n, accum));
+    STRATA_RETURN_IF_ERROR(launch(s, full, done, n));
     done += n;
     if (progress) progress(done, s.spp);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     if (seconds < 0.25 && pass < (1u << 16)) pass *= 2;
   }
+  STRATA_RETURN_IF_ERROR(download_accum(accum));
   return accum;
 }
 
@@ -184,7 +214,7 @@ Result<AccumBuffer> render_enclosure(Device& device, const RenderSettings& s) {
   if (!gpu.is_ok()) return gpu.status();
   auto renderer = Renderer::create(device, *gpu, cam);
   if (!renderer.is_ok()) return renderer.status();
-  return render_image(**renderer, s);
+  return (*renderer)->render_image(s);
 }
 
 }  // namespace

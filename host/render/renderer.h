@@ -47,9 +47,19 @@ class Renderer {
   Status render(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
                 AccumBuffer& accum);
 
+  // Renders the full image with all settings.spp samples, in passes sized to keep the progress
+  // callback (samples done, total) coming about four times a second.
+  Result<AccumBuffer> render_image(const RenderSettings& settings,
+                                   const std::function<void(uint32_t, uint32_t)>& progress = {});
+
   Device& device() { return device_; }
 
  private:
+  Status upload_accum(const AccumBuffer& accum);
+  Status download_accum(AccumBuffer& accum);
+  // Adds the samples into the device-resident accumulation and waits for them.
+  Status launch(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count);
+
   struct Buffers;
   Renderer(Device& device, const Camera& camera, uint32_t light_count, uint32_t tri_count, uint32_t node_count);
   uint32_t tri_light_count_ = 0;
@@ -59,11 +69,6 @@ class Renderer {
   uint32_t light_count_, tri_count_, node_count_;
   std::unique_ptr<Buffers> buffers_;
 };
-
-// Renders the full image with all settings.spp samples, in passes sized to keep the progress
-// callback (samples done, total) coming about twice a second.
-Result<AccumBuffer> render_image(Renderer& renderer, const RenderSettings& settings,
-                                 const std::function<void(uint32_t, uint32_t)>& progress = {});
 
 Status check_settings(const RenderSettings& settings);
 

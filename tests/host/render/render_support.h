@@ -21,7 +21,7 @@ inline render::AccumBuffer render_on(const std::string& id, const render::Scene&
   auto renderer = render::Renderer::create(*device, *gpu, cam);
   EXPECT_TRUE(renderer.is_ok()) << renderer.status().to_string();
   if (!renderer.is_ok()) return {};
-  auto accum = render::render_image(**renderer, settings);
+  auto accum = (*renderer)->render_image(settings);
   EXPECT_TRUE(accum.is_ok()) << accum.status().to_string();
   return accum.is_ok() ? std::move(accum.value()) : render::AccumBuffer{};
 }

@@ -123,3 +123,106 @@ INSTANTIATE_TEST_SUITE_P(Backends, Analytic, ::testing::ValuesIn(tests::test_dev
                          [](const auto& info) { return info.param.substr(0, info.param.find(':')); });
 
 }  // namespace
+
+namespace {
+
+// glTF conventions through the whole pipeline: an emissive quad facing the camera shows its
+// emissive texture decoded from sRGB to linear, with texture coordinate (0, 0) at the image's
+// top-left texel, times emissiveFactor x strength.
+TEST_P(Analytic, EmissiveTextureIsSrgbDecodedAndOriented) {
+  Scene scene;
+  // A 4x4 texture of four 2x2 blocks, so bilinear filtering is constant around each block's
+  // centre: top left red 255, top right green 128, bottom left blue 64, bottom right grey 200.
+  Texture tex;
+  tex.width = tex.height = 4;
+  const uint32_t block[2][2] = {{0xff0000ffu, 0xff008000u}, {0xff400000u, 0xffc8c8c8u}};
+  for (int y = 0; y < 4; ++y)
+    for (int x = 0; x < 4; ++x) tex.rgba.push_back(block[y / 2][x / 2]);
+  scene.textures.push_back(tex);
+  uint32_t mat = add_diffuse_material(scene, {0, 0, 0}, {2, 2, 2});
+  scene.materials[mat].emissive_tex = 0;
+  add_quad(scene, {-1, -1, 0}, {2, 0, 0}, {0, 2, 0}, mat);
+  // Texture coordinates: u right, v down (glTF), so the texture's top row is at +y.
+  for (size_t t = 0; t < scene.shading.size(); ++t) {
+    kt::TriShading& sh = scene.shading[t];
+    const Float3* v = &scene.vertices[t * 3];
+    float* uvs[3] = {sh.uv0, sh.uv1, sh.uv2};
+    for (int k = 0; k < 3; ++k) {
+      uvs[k][0] = (v[k].x + 1) / 2;
+      uvs[k][1] = (1 - v[k].y) / 2;
+    }
+  }
+  Camera cam;
+  cam.position = {0, 0, 2};
+  cam.yfov = 2 * std::atan(0.5f);  // the view spans exactly the quad
+  scene.camera = cam;
+  RenderSettings s;
+  s.width = s.height = 40;
+  s.spp = 4;
+  s.max_depth = 1;
+  Image img = resolve(tests::render_on(GetParam(), scene, s));
+  ASSERT_FALSE(img.rgb.empty());
+  auto srgb = [](double c) { c /= 255; return c <= 0.04045 ? c / 12.92 : std::pow((c + 0.055) / 1.055, 2.4); };
+  auto pixel = [&](int x, int y, int c) { return img.rgb[(size_t(y) * s.width + x) * 3 + c]; };
+  // Block centres sit at the quarter points of the image.
+  EXPECT_NEAR(pixel(10, 10, 0), 2 * srgb(255), 2e-3);  // top left: red
+  EXPECT_NEAR(pixel(10, 10, 1), 0, 2e-3);
+  EXPECT_NEAR(pixel(30, 10, 1), 2 * srgb(128), 2e-3);  // top right: green 128 is 21.6% linear
+  EXPECT_NEAR(pixel(10, 30, 2), 2 * srgb(64), 2e-3);   // bottom left: blue
+  EXPECT_NEAR(pixel(30, 30, 0), 2 * srgb(200), 2e-3);  // bottom right: grey
+}
+
+}  // namespace
+
+namespace {
+
+// A spot light pointing straight down at a Lambertian plane: the point-light closed form times
+// the glTF spot falloff, t^2 with t = clamp((cos a - cos outer) / (cos inner - cos outer), 0, 1).
+TEST_P(Analytic, DiffusePlaneUnderSpotLight) {
+  Scene scene;
+  const float rho = 0.5f, intensity = 20.0f, h = 2.0f, cam_height = 5.0f;
+  const double inner = 0.2, outer = 0.45;
+  add_quad(scene, {-50, -50, 0}, {100, 0, 0}, {0, 100, 0}, add_diffuse_material(scene, {rho, rho, rho}));
+  kt::Light spot{};
+  spot.type = LIGHT_SPOT;
+  spot.position[2] = h;
+  spot.direction[2] = -1;
+  spot.intensity[0] = spot.intensity[1] = spot.intensity[2] = intensity;
+  spot.spot_scale = static_cast<float>(1 / (std::cos(inner) - std::cos(outer)));
+  spot.spot_offset = static_cast<float>(-std::cos(outer) * spot.spot_scale);
+  scene.punctual_lights.push_back(spot);
+  Camera cam;
+  cam.position = {0, 0, cam_height};
+  cam.yfov = 0.6f;
+  scene.camera = cam;
+  RenderSettings s;
+  s.width = s.height = 16;
+  s.spp = 1024;  // the falloff is steep inside a pixel: pixel jitter is the noise
+  s.max_depth = 3;
+  Image img = resolve(tests::render_on(GetParam(), scene, s));
+  ASSERT_FALSE(img.rgb.empty());
+  const double tan_half = std::tan(0.3);
+  double worst = 0, brightest = 0;
+  for (uint32_t py = 0; py < s.height; ++py) {
+    for (uint32_t px = 0; px < s.width; ++px) {
+      double want = 0;
+      const int q = 8;
+      for (int j = 0; j < q; ++j)
+        for (int i = 0; i < q; ++i) {
+          double x = ((px + (i + 0.5) / q) / s.width * 2 - 1) * tan_half * cam_height;
+          double y = (1 - (py + (j + 0.5) / q) / s.height * 2) * tan_half * cam_height;
+          double d = std::sqrt(x * x + y * y + h * h), cos_a = h / d;
+          double t = std::clamp((cos_a - std::cos(outer)) / (std::cos(inner) - std::cos(outer)), 0.0, 1.0);
+          want += rho / kPi * intensity * t * t * h / (d * d * d);
+        }
+      want /= q * q;
+      brightest = std::max(brightest, want);
+      double got = img.rgb[(size_t(py) * s.width + px) * 3];
+      worst = std::max(worst, std::fabs(got - want));
+    }
+  }
+  ASSERT_GT(brightest, 0.1);
+  EXPECT_LT(worst, 0.015 * brightest) << GetParam();  // the image spans lit centre and dark rim
+}
+
+}  // namespace

@@ -1,5 +1,6 @@
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/commands.h"
 #include "cli/progress.h"
@@ -102,8 +103,9 @@ int run_render(const RenderOptions& o) {
     if (Status s = render::write_pfm(o.linear_output, image); !s.is_ok()) return fail(s.message());
   }
   double samples = double(settings.width) * settings.height * settings.spp;
-  std::printf("image: %s%s%s\n", o.output.c_str(), o.linear_output.empty() ? "" : ", linear: ",
-              o.linear_output.c_str());
+  auto absolute = [](const std::string& p) { return std::filesystem::absolute(p).lexically_normal().string(); };
+  std::printf("image: %s\n", absolute(o.output).c_str());
+  if (!o.linear_output.empty()) std::printf("linear image: %s\n", absolute(o.linear_output).c_str());
   std::printf("time %.2f s, %.3g samples/s, %.3g rays/s on %s (%s)\n", seconds, samples / seconds,
               double(accum->total_rays()) / seconds, (*device)->info().id().c_str(), (*device)->info().name.c_str());
   return 0;

@@ -61,6 +61,17 @@ void add_quad(Scene& scene, Float3 p, Float3 u, Float3 v, uint32_t material) {
   add_triangle(scene, p, p + u + v, p + v, n, n, n, material);
 }
 
+Scene make_emitting_enclosure(float albedo, float emission, uint32_t rings) {
+  Scene scene;
+  add_sphere(scene, {0, 0, 0}, 2.0f, rings,
+             add_diffuse_material(scene, {albedo, albedo, albedo}, {emission, emission, emission}));
+  Camera cam;
+  cam.position = {0.3f, -0.2f, 0.5f};
+  cam.yfov = 1.2f;
+  scene.camera = cam;
+  return scene;
+}
+
 Scene make_bench_scene(uint32_t triangles) {
   Scene scene;
   uint32_t ground = add_diffuse_material(scene, {0.6f, 0.6f, 0.6f});

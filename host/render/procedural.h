@@ -17,6 +17,11 @@ void add_sphere(Scene& scene, Float3 center, float radius, uint32_t rings, uint3
 // The parallelogram p, p+u, p+u+v, p+v; its front faces the side of cross(u, v).
 void add_quad(Scene& scene, Float3 p, Float3 u, Float3 v, uint32_t material);
 
+// The inside of a sphere of radius 2 that emits `emission` and reflects `albedo` (Lambertian)
+// everywhere, seen from an off-centre camera. Its radiance is uniform: emission times
+// (1 - albedo^D) / (1 - albedo) for paths of at most D segments.
+Scene make_emitting_enclosure(float albedo, float emission, uint32_t rings);
+
 // A ground plane with a grid of spheres totalling about `triangles` triangles, a sun-like
 // directional light and a uniform sky, framed by its camera.
 Scene make_bench_scene(uint32_t triangles);

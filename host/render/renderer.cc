@@ -205,14 +205,10 @@ Result<AccumBuffer> Renderer::render_image(const RenderSettings& s,
 namespace {
 
 Result<AccumBuffer> render_enclosure(Device& device, const RenderSettings& s) {
-  Scene scene;
-  add_sphere(scene, {0, 0, 0}, 2.0f, 6, add_diffuse_material(scene, {0.5f, 0.5f, 0.5f}, {1, 1, 1}));
-  Camera cam;
-  cam.position = {0.2f, 0.1f, 0.3f};
-  cam.yfov = 1.4f;
+  Scene scene = make_emitting_enclosure(0.5f, 1.0f, 6);
   auto gpu = build_scene_gpu(scene);
   if (!gpu.is_ok()) return gpu.status();
-  auto renderer = Renderer::create(device, *gpu, cam);
+  auto renderer = Renderer::create(device, *gpu, *scene.camera);
   if (!renderer.is_ok()) return renderer.status();
   return (*renderer)->render_image(s);
 }

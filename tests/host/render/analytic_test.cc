@@ -43,13 +43,8 @@ TEST_P(Analytic, WhiteFurnace) {
 // equals Le (1 - a^D) / (1 - a) for paths of at most D segments: every bounce, next-event
 // estimation of triangle lights and its MIS weights, and Russian roulette must all be unbiased.
 TEST_P(Analytic, ClosedEmittingEnclosure) {
-  Scene scene;
   const float a = 0.5f, le = 1.0f;
-  add_sphere(scene, {0, 0, 0}, 2.0f, 12, add_diffuse_material(scene, {a, a, a}, {le, le, le}));
-  Camera cam;
-  cam.position = {0.3f, -0.2f, 0.5f};
-  cam.yfov = 1.2f;
-  scene.camera = cam;
+  Scene scene = make_emitting_enclosure(a, le, 12);
   RenderSettings s;
   s.width = 32;
   s.height = 24;

@@ -1,0 +1,134 @@
+#include "network/render_messages.h"
+
+#include <cmath>
+
+#include "schema/render_generated.h"
+
+namespace strata::network {
+namespace {
+
+constexpr size_t kMaxJobIdBytes = 128;
+
+wire::TileRect to_wire(const render::TileRect& t) { return wire::TileRect(t.x, t.y, t.w, t.h); }
+render::TileRect from_wire(const wire::TileRect& t) { return {t.x(), t.y(), t.w(), t.h()}; }
+
+// The FlatBuffers verifier: every offset and length inside the buffer, before any field is read.
+template <typename Message>
+Status verify(std::span<const uint8_t> bytes, const char* what) {
+  if (bytes.size() > kMaxRenderMessageBytes) {
+    return invalid_argument(std::string(what) + ": " + std::to_string(bytes.size()) + " bytes is over the " +
+                            std::to_string(kMaxRenderMessageBytes) + "-byte bound");
+  }
+  if (bytes.size() < 8) return invalid_argument(std::string(what) + ": truncated (" + std::to_string(bytes.size()) + " bytes)");
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), 16, 1024);
+  if (!verifier.VerifyBuffer<Message>(nullptr)) {
+    return invalid_argument(std::string(what) + ": malformed message (FlatBuffers verification failed)");
+  }
+  return Status::ok();
+}
+
+Status check_job_id(const flatbuffers::String* id, const char* what, std::string& out) {
+  if (!id || id->size() == 0) return invalid_argument(std::string(what) + ": no job id");
+  if (id->size() > kMaxJobIdBytes) return invalid_argument(std::string(what) + ": job id longer than 128 bytes");
+  out = id->str();
+  return Status::ok();
+}
+
+}  // namespace
+
+std::vector<uint8_t> encode(const RenderTask& task) {
+  flatbuffers::FlatBufferBuilder b(256);
+  auto id = b.CreateString(task.job_id);
+  auto hash = b.CreateVector(task.scene_hash.data(), task.scene_hash.size());
+  wire::TileRect tile = to_wire(task.tile);
+  auto msg = wire::CreateRenderTask(b, id, hash, task.width, task.height, &tile, task.sample_begin,
+                                    task.sample_count, task.seed, task.max_depth);
+  b.Finish(msg);
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+std::vector<uint8_t> encode(const RenderResult& result) {
+  flatbuffers::FlatBufferBuilder b(64 + result.accum.rgbw.size() * 4 + result.accum.rays.size() * 4);
+  auto id = b.CreateString(result.job_id);
+  auto rgbw = b.CreateVector(result.accum.rgbw);
+  auto rays = b.CreateVector(result.accum.rays);
+  wire::TileRect tile = to_wire(result.accum.rect);
+  auto msg = wire::CreateRenderResult(b, id, &tile, result.sample_begin, result.sample_count, rgbw, rays);
+  b.Finish(msg);
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+Result<RenderTask> decode_render_task(std::span<const uint8_t> bytes) {
+  const char* what = "render task";
+  STRATA_RETURN_IF_ERROR(verify<wire::RenderTask>(bytes, what));
+  const wire::RenderTask* m = flatbuffers::GetRoot<wire::RenderTask>(bytes.data());
+  RenderTask t;
+  STRATA_RETURN_IF_ERROR(check_job_id(m->job_id(), what, t.job_id));
+  if (!m->scene_hash() || m->scene_hash()->size() != t.scene_hash.size()) {
+    return invalid_argument("render task: the scene hash must be 32 bytes");
+  }
+  std::copy(m->scene_hash()->begin(), m->scene_hash()->end(), t.scene_hash.begin());
+  if (!m->tile()) return invalid_argument("render task: no tile");
+  t.width = m->width();
+  t.height = m->height();
+  t.tile = from_wire(*m->tile());
+  t.sample_begin = m->sample_begin();
+  t.sample_count = m->sample_count();
+  t.seed = m->seed();
+  t.max_depth = m->max_depth();
+  render::RenderSettings s;
+  s.width = t.width;
+  s.height = t.height;
+  s.spp = t.sample_count;
+  s.max_depth = t.max_depth;
+  if (Status st = render::check_settings(s); !st.is_ok()) return invalid_argument("render task: " + st.message());
+  const render::TileRect& r = t.tile;
+  if (r.w == 0 || r.h == 0 || uint64_t(r.x) + r.w > t.width || uint64_t(r.y) + r.h > t.height) {
+    return invalid_argument("render task: the tile is empty or lies outside the image");
+  }
+  if (uint64_t(t.sample_begin) + t.sample_count > UINT32_MAX) {
+    return invalid_argument("render task: the sample range overflows");
+  }
+  return t;
+}
+
+Result<RenderResult> decode_render_result(std::span<const uint8_t> bytes) {
+  const char* what = "render result";
+  STRATA_RETURN_IF_ERROR(verify<wire::RenderResult>(bytes, what));
+  const wire::RenderResult* m = flatbuffers::GetRoot<wire::RenderResult>(bytes.data());
+  RenderResult r;
+  STRATA_RETURN_IF_ERROR(check_job_id(m->job_id(), what, r.job_id));
+  if (!m->tile()) return invalid_argument("render result: no tile");
+  render::TileRect tile = from_wire(*m->tile());
+  uint64_t pixels = uint64_t(tile.w) * tile.h;
+  if (pixels == 0 || tile.w > 16384 || tile.h > 16384) return invalid_argument("render result: the tile is empty or too large");
+  if (m->sample_count() == 0) return invalid_argument("render result: no samples");
+  if (!m->rgbw() || m->rgbw()->size() != pixels * 4) {
+    return invalid_argument("render result: " + std::to_string(m->rgbw() ? m->rgbw()->size() : 0) +
+                            " accumulation values for a " + std::to_string(tile.w) + "x" + std::to_string(tile.h) +
+                            " tile (expected " + std::to_string(pixels * 4) + ")");
+  }
+  if (!m->rays() || m->rays()->size() != pixels) return invalid_argument("render result: ray counts do not match the tile");
+  r.sample_begin = m->sample_begin();
+  r.sample_count = m->sample_count();
+  r.accum = render::AccumBuffer::for_rect(tile);
+  std::copy(m->rgbw()->begin(), m->rgbw()->end(), r.accum.rgbw.begin());
+  std::copy(m->rays()->begin(), m->rays()->end(), r.accum.rays.begin());
+  // Every pixel holds exactly sample_count samples, and radiance sums are finite and non-negative.
+  const float count = static_cast<float>(r.sample_count);
+  for (size_t i = 0; i < pixels; ++i) {
+    const float* p = &r.accum.rgbw[i * 4];
+    if (p[3] != count) {
+      return invalid_argument("render result: pixel " + std::to_string(i) + " holds " + std::to_string(p[3]) +
+                              " samples, not " + std::to_string(r.sample_count));
+    }
+    for (int c = 0; c < 3; ++c) {
+      if (!std::isfinite(p[c]) || p[c] < 0) {
+        return invalid_argument("render result: pixel " + std::to_string(i) + " has a negative or non-finite value");
+      }
+    }
+  }
+  return r;
+}
+
+}  // namespace strata::network

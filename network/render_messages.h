@@ -1,0 +1,41 @@
+// The render family's wire messages (network/schema/render.fbs): the subtask a provider renders
+// and the partial result it returns. Decoding verifies the FlatBuffer and then every field a
+// receiver relies on, so a malformed or inconsistent message is an error that says what is wrong.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "host/render/renderer.h"
+#include "host/status.h"
+
+namespace strata::network {
+
+// Upper bound of one encoded message; larger frames are refused before they are parsed.
+inline constexpr size_t kMaxRenderMessageBytes = size_t(1) << 30;
+
+struct RenderTask {
+  std::string job_id;
+  std::array<uint8_t, 32> scene_hash{};
+  uint32_t width = 0, height = 0;
+  render::TileRect tile;
+  uint32_t sample_begin = 0, sample_count = 0;
+  uint32_t seed = 0;
+  uint32_t max_depth = 8;
+};
+
+struct RenderResult {
+  std::string job_id;
+  uint32_t sample_begin = 0, sample_count = 0;
+  render::AccumBuffer accum;  // its rect is the tile
+};
+
+std::vector<uint8_t> encode(const RenderTask& task);
+std::vector<uint8_t> encode(const RenderResult& result);
+Result<RenderTask> decode_render_task(std::span<const uint8_t> bytes);
+Result<RenderResult> decode_render_result(std::span<const uint8_t> bytes);
+
+}  // namespace strata::network

@@ -13,7 +13,7 @@ tris=${1:-1000000}
 size=${2:-512x512}
 spp=${3:-16}
 len=${4:-4}
-strata=build/cli/strata
+strata=${STRATA:-build/cli/strata}
 [[ -x $strata ]] || scripts/build.sh >/dev/null
 command -v pathtracer >/dev/null || scripts/setup.sh
 work=$(mktemp -d)

@@ -100,3 +100,22 @@ TEST(Cli, MissingOpenclPlatformIsReportedNotFatal) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(Cli, BenchRenderReportsRatesAndExportsScenes) {
+  CommandResult r = run("bench render --devices cpu --triangles 1000 --size 32x24 --spp 1");
+  ASSERT_EQ(r.code, 0) << r.output;
+  EXPECT_NE(r.output.find("samples/s"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("cpu:0            1082"), std::string::npos) << r.output;
+  std::string dir = strata::tests::scratch_dir() + "/bench-export";
+  CommandResult e = run("bench render --triangles 1000 --export " + dir);
+  ASSERT_EQ(e.code, 0) << e.output;
+  EXPECT_TRUE(std::filesystem::exists(dir + "/bench_1000.obj"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/bench_1000.mtl"));
+  EXPECT_TRUE(std::filesystem::exists(dir + "/bench_1000.args"));
+  CommandResult bad = run("bench render --size 0x0");
+  EXPECT_EQ(bad.code, 1) << bad.output;
+}
+
+}  // namespace

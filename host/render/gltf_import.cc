@@ -287,7 +287,9 @@ class GltfImporter {
     if (source < 0 || source >= static_cast<int>(model_.images.size())) {
       return invalid_argument(what + ": texture " + std::to_string(texture_index) + " has no valid image");
     }
-    if (auto it = image_to_texture_.find(source); it != image_to_texture_.end()) return it->second;
+    uint32_t sampler = sampler_bits(model_.textures[texture_index].sampler);
+    auto key = std::make_pair(source, sampler);
+    if (auto it = image_to_texture_.find(key); it != image_to_texture_.end()) return it->second;
     const tinygltf::Image& img = model_.images[source];
     std::string name = img.uri.empty() ? img.name : img.uri;
     if (img.image.empty() || img.width <= 0 || img.height <= 0 || img.component < 1 || img.component > 4 ||
@@ -302,6 +304,7 @@ class GltfImporter {
     t.width = img.width;
     t.height = img.height;
     t.name = name;
+    t.sampler = sampler;
     t.rgba.resize(size_t(img.width) * img.height);
     for (size_t i = 0; i < t.rgba.size(); ++i) {
       uint8_t ch[4] = {0, 0, 0, 255};
@@ -317,8 +320,20 @@ class GltfImporter {
     }
     int index = static_cast<int>(scene_.textures.size());
     scene_.textures.push_back(std::move(t));
-    image_to_texture_[source] = index;
+    image_to_texture_[key] = index;
     return index;
+  }
+
+  // The glTF sampler's wrap modes and magnification filter as kt::TexInfo::sampler bits.
+  uint32_t sampler_bits(int sampler) const {
+    if (sampler < 0 || sampler >= static_cast<int>(model_.samplers.size())) return 0;  // repeat, linear
+    const tinygltf::Sampler& s = model_.samplers[sampler];
+    auto wrap = [](int mode) {
+      return mode == TINYGLTF_TEXTURE_WRAP_CLAMP_TO_EDGE     ? TEX_WRAP_CLAMP
+             : mode == TINYGLTF_TEXTURE_WRAP_MIRRORED_REPEAT ? TEX_WRAP_MIRROR
+                                                             : TEX_WRAP_REPEAT;
+    };
+    return wrap(s.wrapS) | (wrap(s.wrapT) << 2) | (s.magFilter == TINYGLTF_TEXTURE_FILTER_NEAREST ? TEX_NEAREST : 0u);
   }
 
   Status add_material(const tinygltf::Material& src, int index) {
@@ -408,7 +423,7 @@ class GltfImporter {
   std::string path_;
   Scene scene_;
   int default_material_ = -1;
-  std::map<int, int> image_to_texture_;
+  std::map<std::pair<int, uint32_t>, int> image_to_texture_;  // (image, sampler) to texture
 };
 
 }  // namespace

@@ -155,6 +155,7 @@ Result<SceneGpu> build_scene_gpu(const Scene& scene) {
     info.offset = static_cast<uint32_t>(gpu.texels.size());
     info.width = static_cast<uint32_t>(t.width);
     info.height = static_cast<uint32_t>(t.height);
+    info.sampler = t.sampler;
     gpu.tex_infos.push_back(info);
     gpu.texels.insert(gpu.texels.end(), t.rgba.begin(), t.rgba.end());
   }

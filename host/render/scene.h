@@ -25,6 +25,7 @@ struct Texture {
   int height = 0;
   std::vector<uint32_t> rgba;  // RGBA8, R in the low byte
   std::string name;
+  uint32_t sampler = TEX_WRAP_REPEAT | (TEX_WRAP_REPEAT << 2);  // kt::TexInfo::sampler bits
 };
 
 struct Scene {

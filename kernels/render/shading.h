@@ -9,23 +9,42 @@ typedef struct {
   float specular;  // scales the dielectric Fresnel (KHR_materials_specular)
 } Bsdf;
 
-// Bilinear lookup with repeat wrapping. sRGB textures are decoded through the host-built table
-// (the exact sRGB transfer function per byte); alpha and data textures are linear.
+// Texel index i of a row or column of n texels under a glTF wrap mode.
+DEVICE_FN i32 texture_wrap(i32 i, i32 n, u32 mode) {
+  if (mode == TEX_WRAP_CLAMP) return i < 0 ? 0 : (i >= n ? n - 1 : i);
+  if (mode == TEX_WRAP_MIRROR) {
+    i32 m = i % (2 * n);
+    if (m < 0) m += 2 * n;
+    return m < n ? m : 2 * n - 1 - m;
+  }
+  i32 r = i % n;
+  return r < 0 ? r + n : r;
+}
+
+// Texture lookup with the glTF sampler's wrap modes and bilinear (or nearest) filtering. sRGB
+// textures are decoded through the host-built table (the exact sRGB transfer function per
+// byte); alpha and data textures are linear.
 DEVICE_FN void texture_sample(GLOBAL const TexInfo* infos, GLOBAL const u32* texels,
                               GLOBAL const float* srgb_lut, i32 tex, float u, float v, int srgb,
                               float* rgba) {
   GLOBAL const TexInfo* info = &infos[tex];
-  float w = (float)info->width, h = (float)info->height;
+  i32 iw = (i32)info->width, ih = (i32)info->height;
   u = sx_clamp(u, -1e6f, 1e6f);
   v = sx_clamp(v, -1e6f, 1e6f);
-  float x = u * w - 0.5f, y = v * h - 0.5f;
+  float x = u * (float)iw, y = v * (float)ih;
+  float fx = 0.0f, fy = 0.0f;
+  if ((info->sampler & TEX_NEAREST) == 0u) {
+    x = x - 0.5f;
+    y = y - 0.5f;
+  }
   float fx0 = FLOORF(x), fy0 = FLOORF(y);
-  float fx = x - fx0, fy = y - fy0;
-  i32 iw = (i32)info->width, ih = (i32)info->height;
-  i32 x0 = (i32)fx0 % iw, y0 = (i32)fy0 % ih;
-  if (x0 < 0) x0 += iw;
-  if (y0 < 0) y0 += ih;
-  i32 x1 = x0 + 1 == iw ? 0 : x0 + 1, y1 = y0 + 1 == ih ? 0 : y0 + 1;
+  if ((info->sampler & TEX_NEAREST) == 0u) {
+    fx = x - fx0;
+    fy = y - fy0;
+  }
+  u32 wrap_u = info->sampler & 3u, wrap_v = (info->sampler >> 2) & 3u;
+  i32 x0 = texture_wrap((i32)fx0, iw, wrap_u), x1 = texture_wrap((i32)fx0 + 1, iw, wrap_u);
+  i32 y0 = texture_wrap((i32)fy0, ih, wrap_v), y1 = texture_wrap((i32)fy0 + 1, ih, wrap_v);
   u32 t00 = texels[info->offset + (u32)(y0 * iw + x0)];
   u32 t10 = texels[info->offset + (u32)(y0 * iw + x1)];
   u32 t01 = texels[info->offset + (u32)(y1 * iw + x0)];

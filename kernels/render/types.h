@@ -51,11 +51,16 @@ typedef struct {
   float pad[2];
 } Material;
 
+#define TEX_WRAP_REPEAT 0u
+#define TEX_WRAP_CLAMP 1u
+#define TEX_WRAP_MIRROR 2u
+#define TEX_NEAREST 16u
+
 typedef struct {
   u32 offset;  // first texel in the texel array (RGBA8 packed as u32, R in the low byte)
   u32 width;
   u32 height;
-  u32 pad;
+  u32 sampler;  // bits 0-1: wrap in u, bits 2-3: wrap in v (TEX_WRAP_*); TEX_NEAREST: no filtering
 } TexInfo;
 
 #define LIGHT_POINT 0u

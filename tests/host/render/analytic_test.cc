@@ -221,3 +221,49 @@ TEST_P(Analytic, DiffusePlaneUnderSpotLight) {
 }
 
 }  // namespace
+
+namespace {
+
+// glTF sampler wrap modes: a quad whose u runs from 0 to 2 over a texture whose left half is red
+// and right half green shows R G R G (repeat), R G G G (clamp to edge) or R G G R (mirrored
+// repeat) at the image's eighth points.
+TEST_P(Analytic, TextureWrapModes) {
+  const char* names[] = {"repeat", "clamp", "mirror"};
+  const char want[3][5] = {"RGRG", "RGGG", "RGGR"};
+  for (uint32_t mode : {TEX_WRAP_REPEAT, TEX_WRAP_CLAMP, TEX_WRAP_MIRROR}) {
+    Scene scene;
+    Texture tex;
+    tex.width = tex.height = 4;
+    for (int i = 0; i < 16; ++i) tex.rgba.push_back(i % 4 < 2 ? 0xff0000ffu : 0xff00ff00u);
+    tex.sampler = mode | (TEX_WRAP_REPEAT << 2);
+    scene.textures.push_back(tex);
+    uint32_t mat = add_diffuse_material(scene, {0, 0, 0}, {1, 1, 1});
+    scene.materials[mat].emissive_tex = 0;
+    add_quad(scene, {-1, -1, 0}, {2, 0, 0}, {0, 2, 0}, mat);
+    for (size_t t = 0; t < scene.shading.size(); ++t) {
+      float* uvs[3] = {scene.shading[t].uv0, scene.shading[t].uv1, scene.shading[t].uv2};
+      for (int k = 0; k < 3; ++k) {
+        uvs[k][0] = scene.vertices[t * 3 + k].x + 1;  // u from 0 to 2
+        uvs[k][1] = (1 - scene.vertices[t * 3 + k].y) / 2;
+      }
+    }
+    Camera cam;
+    cam.position = {0, 0, 2};
+    cam.yfov = 2 * std::atan(0.5f);
+    scene.camera = cam;
+    RenderSettings s;
+    s.width = s.height = 40;
+    s.spp = 2;
+    s.max_depth = 1;
+    Image img = resolve(tests::render_on(GetParam(), scene, s));
+    ASSERT_FALSE(img.rgb.empty());
+    std::string got;
+    for (int x : {5, 15, 25, 35}) {
+      const float* p = &img.rgb[(size_t(20) * s.width + x) * 3];
+      got += p[0] > 0.99f && p[1] < 0.01f ? 'R' : (p[1] > 0.99f && p[0] < 0.01f ? 'G' : '?');
+    }
+    EXPECT_EQ(got, want[mode]) << names[mode] << " on " << GetParam();
+  }
+}
+
+}  // namespace

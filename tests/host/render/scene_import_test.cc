@@ -130,6 +130,23 @@ TEST(SceneImport, NodeTransformsLightsAndDoubleSidedness) {
   EXPECT_NEAR(std::cos(0.5) * spot.spot_scale + spot.spot_offset, 0.0, 1e-5);
 }
 
+TEST(SceneImport, SamplerWrapModesAndFilter) {
+  std::filesystem::copy_file(tests::assimp_models() + "/glTF2/BoxTextured-glTF/CesiumLogoFlat.png",
+                             tests::scratch_dir() + "/sampler-logo.png", std::filesystem::copy_options::overwrite_existing);
+  json g = triangle_gltf(kTri, {0, 1, 2});
+  g["images"] = {{{"uri", "sampler-logo.png"}}};
+  g["samplers"] = {{{"wrapS", 33071}, {"wrapT", 33648}, {"magFilter", 9728}}};
+  g["textures"] = {{{"source", 0}, {"sampler", 0}}, {{"source", 0}}};
+  g["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"] = {{"index", 0}};
+  g["materials"][0]["emissiveTexture"] = {{"index", 1}};
+  auto scene = load_json("samplers.gltf", g);
+  ASSERT_TRUE(scene.is_ok()) << scene.status().to_string();
+  ASSERT_EQ(scene->textures.size(), 2u);  // one image under two samplers
+  const auto& m = scene->materials[0];
+  EXPECT_EQ(scene->textures[m.base_color_tex].sampler, TEX_WRAP_CLAMP | (TEX_WRAP_MIRROR << 2) | TEX_NEAREST);
+  EXPECT_EQ(scene->textures[m.emissive_tex].sampler, TEX_WRAP_REPEAT | (TEX_WRAP_REPEAT << 2));
+}
+
 TEST(SceneImport, BinaryAndTextGltfAgree) {
   std::string dir = strata::tests::assimp_models() + "/glTF2/";
   auto text = load_scene(dir + "BoxTextured-glTF/BoxTextured.gltf");

@@ -355,12 +355,19 @@ class GltfImporter {
     if (!mr.is_ok()) return mr.status();
     auto em = texture(src.emissiveTexture.index, what + " emissiveTexture");
     if (!em.is_ok()) return em.status();
+    auto normal = texture(src.normalTexture.index, what + " normalTexture");
+    if (!normal.is_ok()) return normal.status();
     m.base_color_tex = *base;
     m.metal_rough_tex = *mr;
     m.emissive_tex = *em;
+    m.normal_tex = *normal;
+    m.normal_scale = static_cast<float>(src.normalTexture.scale);
     for (float v : {m.base_color[0], m.base_color[1], m.base_color[2], m.metallic, m.roughness, m.emission[0],
                     m.emission[1], m.emission[2], m.specular}) {
       if (!std::isfinite(v) || v < 0) return invalid_argument(what + " has a negative or non-finite factor");
+    }
+    if (!std::isfinite(m.normal_scale)) {
+      return invalid_argument(what + " has a non-finite normal scale");
     }
     m.metallic = std::min(m.metallic, 1.0f);
     m.roughness = std::min(m.roughness, 1.0f);

@@ -13,7 +13,8 @@ kt::Material Scene::default_material() {
   m.metallic = 1.0f;
   m.roughness = 1.0f;
   m.specular = 1.0f;
-  m.base_color_tex = m.metal_rough_tex = m.emissive_tex = -1;
+  m.base_color_tex = m.metal_rough_tex = m.emissive_tex = m.normal_tex = -1;
+  m.normal_scale = 1.0f;
   m.flags = 0;
   return m;
 }
@@ -55,7 +56,7 @@ Status validate_scene(const Scene& scene) {
   }
   for (size_t i = 0; i < scene.materials.size(); ++i) {
     const kt::Material& m = scene.materials[i];
-    for (int tex : {m.base_color_tex, m.metal_rough_tex, m.emissive_tex}) {
+    for (int tex : {m.base_color_tex, m.metal_rough_tex, m.emissive_tex, m.normal_tex}) {
       if (tex < -1 || tex >= static_cast<int>(scene.textures.size())) {
         return invalid_argument("material " + std::to_string(i) + " refers to texture " + std::to_string(tex) +
                                 " of " + std::to_string(scene.textures.size()));
@@ -65,6 +66,7 @@ Status validate_scene(const Scene& scene) {
                     m.emission[2], m.metallic, m.roughness, m.specular}) {
       if (!std::isfinite(v) || v < 0) return invalid_argument("material " + std::to_string(i) + " has a negative or non-finite factor");
     }
+    if (!std::isfinite(m.normal_scale)) return invalid_argument("material " + std::to_string(i) + " has a non-finite normal scale");
   }
   for (size_t i = 0; i < scene.textures.size(); ++i) {
     const Texture& t = scene.textures[i];

@@ -157,6 +157,13 @@ DEVICE_FN V3 trace_path(const SceneView* sc, GLOBAL const RenderParams* prm, u32
     float roughness = m->roughness;
     bsdf.specular = m->specular;
     float rgba[4];
+    if (m->normal_tex >= 0) {
+      texture_sample(sc->tex_infos, sc->texels, sc->srgb_lut, m->normal_tex, tu, tv, 0, rgba);
+      V3 tn = v3((rgba[0] * 2.0f - 1.0f) * m->normal_scale, (rgba[1] * 2.0f - 1.0f) * m->normal_scale,
+                 rgba[2] * 2.0f - 1.0f);
+      n = normal_mapped(sh, e1, e2, n, tn);
+      if (v3_dot(n, ng) < 0.0f) n = v3_neg(n);
+    }
     if (m->base_color_tex >= 0) {
       texture_sample(sc->tex_infos, sc->texels, sc->srgb_lut, m->base_color_tex, tu, tv, 1, rgba);
       bsdf.base = v3_mul(bsdf.base, v3(rgba[0], rgba[1], rgba[2]));

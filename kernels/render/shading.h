@@ -173,6 +173,28 @@ DEVICE_FN void triangle_uv(GLOBAL const TriShading* sh, float b1, float b2, floa
   *v = sh->uv0[1] * b0 + sh->uv1[1] * b1 + sh->uv2[1] * b2;
 }
 
+// The shading normal n perturbed by tangent-space normal tn (from a normal map). The tangent runs
+// along +u and the bitangent towards decreasing v (up in the image, as glTF and MikkTSpace
+// have it), both from the triangle's texture coordinates, made orthonormal around n.
+DEVICE_FN V3 normal_mapped(GLOBAL const TriShading* sh, V3 e1, V3 e2, V3 n, V3 tn) {
+  float du1 = sh->uv1[0] - sh->uv0[0], dv1 = sh->uv1[1] - sh->uv0[1];
+  float du2 = sh->uv2[0] - sh->uv0[0], dv2 = sh->uv2[1] - sh->uv0[1];
+  float det = du1 * dv2 - du2 * dv1;
+  if (FABSF(det) < 1e-20f) return n;  // no texture parametrization to follow
+  float r = 1.0f / det;
+  V3 t = v3_scale(v3_sub(v3_scale(e1, dv2), v3_scale(e2, dv1)), r);
+  V3 b_down = v3_scale(v3_sub(v3_scale(e2, du1), v3_scale(e1, du2)), r);
+  t = v3_sub(t, v3_scale(n, v3_dot(n, t)));
+  float tlen = v3_length(t);
+  if (!(tlen > 0.0f)) return n;
+  t = v3_scale(t, 1.0f / tlen);
+  V3 b = v3_cross(n, t);
+  if (v3_dot(b, b_down) > 0.0f) b = v3_neg(b);
+  V3 mapped = v3_add(v3_add(v3_scale(t, tn.x), v3_scale(b, tn.y)), v3_scale(n, tn.z));
+  float mlen = v3_length(mapped);
+  return mlen > 0.0f ? v3_scale(mapped, 1.0f / mlen) : n;
+}
+
 // Radiance emitted by triangle light `prim` at barycentrics (b1, b2) towards a viewer on the side
 // given by cos_view (dot of the geometric normal with the direction to the viewer).
 DEVICE_FN V3 triangle_emission(GLOBAL const TriShading* shading, GLOBAL const Material* mats,

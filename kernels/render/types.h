@@ -48,7 +48,8 @@ typedef struct {
   i32 metal_rough_tex;     // linear; G = roughness, B = metallic
   i32 emissive_tex;        // sRGB
   u32 flags;
-  float pad[2];
+  i32 normal_tex;          // linear tangent-space normals, or -1
+  float normal_scale;      // scales the normal map's X and Y
 } Material;
 
 #define TEX_WRAP_REPEAT 0u

@@ -267,3 +267,66 @@ TEST_P(Analytic, TextureWrapModes) {
 }
 
 }  // namespace
+
+namespace {
+
+// Normal maps in glTF's tangent space (+X along +u, +Y up the image, +Z out of the surface): a
+// Lambertian quad (normal +z) under a directional light arriving 45 degrees off the normal is
+// lit rho / pi * E * cos; a normal map tilted 45 degrees towards the light makes the cosine 1,
+// one tilted away makes it 0, and a flat map changes nothing.
+TEST_P(Analytic, NormalMapTiltsShadingNormal) {
+  struct Case {
+    const char* name;
+    uint8_t r, g, b;     // the normal map texel
+    Float3 light_from;   // direction towards the light
+    double cos_want;
+  };
+  const double c45 = std::sqrt(0.5);
+  // 218 = 255 * (0.5 + 0.5 * sin 45 deg), rounded.
+  const Case cases[] = {
+      {"flat", 128, 128, 255, {float(c45), 0, float(c45)}, c45},
+      {"tilted +x, light from +x", 218, 128, 218, {float(c45), 0, float(c45)}, 1.0},
+      {"tilted +y (image up), light from +y", 128, 218, 218, {0, float(c45), float(c45)}, 1.0},
+      {"tilted -x, light from +x", 37, 128, 218, {float(c45), 0, float(c45)}, 0.0},
+  };
+  const float rho = 0.8f, sun = 2.0f;
+  for (const Case& c : cases) {
+    Scene scene;
+    Texture tex;
+    tex.width = tex.height = 2;
+    tex.rgba.assign(4, uint32_t(c.r) | (uint32_t(c.g) << 8) | (uint32_t(c.b) << 16) | 0xff000000u);
+    scene.textures.push_back(tex);
+    uint32_t mat = add_diffuse_material(scene, {rho, rho, rho});
+    scene.materials[mat].normal_tex = 0;
+    add_quad(scene, {-1, -1, 0}, {2, 0, 0}, {0, 2, 0}, mat);
+    for (size_t t = 0; t < scene.shading.size(); ++t) {
+      float* uvs[3] = {scene.shading[t].uv0, scene.shading[t].uv1, scene.shading[t].uv2};
+      for (int k = 0; k < 3; ++k) {
+        uvs[k][0] = (scene.vertices[t * 3 + k].x + 1) / 2;
+        uvs[k][1] = (1 - scene.vertices[t * 3 + k].y) / 2;  // glTF: v runs down the image
+      }
+    }
+    kt::Light l{};
+    l.type = LIGHT_DIRECTIONAL;
+    for (int a = 0; a < 3; ++a) {
+      l.direction[a] = -c.light_from[a];
+      l.intensity[a] = sun;
+    }
+    scene.punctual_lights.push_back(l);
+    Camera cam;
+    cam.position = {0, 0, 3};
+    cam.yfov = 0.3f;
+    scene.camera = cam;
+    RenderSettings s;
+    s.width = s.height = 8;
+    s.spp = 4;
+    s.max_depth = 2;
+    Image img = resolve(tests::render_on(GetParam(), scene, s));
+    ASSERT_FALSE(img.rgb.empty());
+    // 8-bit texels: the unit normal is good to a few parts in a thousand.
+    double want = rho / kPi * sun * c.cos_want;
+    EXPECT_NEAR(img.rgb[(4 * s.width + 4) * 3], want, 0.01 * rho / kPi * sun) << c.name << " on " << GetParam();
+  }
+}
+
+}  // namespace

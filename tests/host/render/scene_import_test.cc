@@ -139,12 +139,15 @@ TEST(SceneImport, SamplerWrapModesAndFilter) {
   g["textures"] = {{{"source", 0}, {"sampler", 0}}, {{"source", 0}}};
   g["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"] = {{"index", 0}};
   g["materials"][0]["emissiveTexture"] = {{"index", 1}};
+  g["materials"][0]["normalTexture"] = {{"index", 1}, {"scale", 0.5}};
   auto scene = load_json("samplers.gltf", g);
   ASSERT_TRUE(scene.is_ok()) << scene.status().to_string();
   ASSERT_EQ(scene->textures.size(), 2u);  // one image under two samplers
   const auto& m = scene->materials[0];
   EXPECT_EQ(scene->textures[m.base_color_tex].sampler, TEX_WRAP_CLAMP | (TEX_WRAP_MIRROR << 2) | TEX_NEAREST);
   EXPECT_EQ(scene->textures[m.emissive_tex].sampler, TEX_WRAP_REPEAT | (TEX_WRAP_REPEAT << 2));
+  EXPECT_EQ(m.normal_tex, m.emissive_tex);
+  EXPECT_FLOAT_EQ(m.normal_scale, 0.5f);
 }
 
 TEST(SceneImport, BinaryAndTextGltfAgree) {

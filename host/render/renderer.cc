@@ -52,9 +52,14 @@ struct Renderer::Buffers {
   std::unique_ptr<DeviceBuffer> accum, rays;  // the accumulation of the tile being rendered
 };
 
-Renderer::Renderer(Device& device, const Camera& camera, uint32_t light_count, uint32_t tri_count,
-                   uint32_t node_count)
-    : device_(device), camera_(camera), light_count_(light_count), tri_count_(tri_count), node_count_(node_count),
+Renderer::Renderer(Device& device, const SceneGpu& scene, const Camera& camera)
+    : device_(device),
+      camera_(camera),
+      background_(scene.background),
+      light_count_(static_cast<uint32_t>(scene.lights.size())),
+      tri_light_count_(scene.triangle_light_count),
+      tri_count_(static_cast<uint32_t>(scene.tris.size())),
+      node_count_(static_cast<uint32_t>(scene.nodes.size())),
       buffers_(std::make_unique<Buffers>()) {}
 
 Renderer::~Renderer() = default;
@@ -67,11 +72,7 @@ Result<std::unique_ptr<Renderer>> Renderer::create(Device& device, const SceneGp
                                                 device.info().id() + " has " +
                                                 std::to_string(device.info().memory_bytes >> 20) + " MiB");
   }
-  std::unique_ptr<Renderer> r(new Renderer(device, camera, static_cast<uint32_t>(scene.lights.size()),
-                                           static_cast<uint32_t>(scene.tris.size()),
-                                           static_cast<uint32_t>(scene.nodes.size())));
-  r->background_ = scene.background;
-  r->tri_light_count_ = scene.triangle_light_count;
+  std::unique_ptr<Renderer> r(new Renderer(device, scene, camera));
   auto put = [&](std::unique_ptr<DeviceBuffer>& dst, auto span) -> Status {
     auto b = device.upload_new(span);
     if (!b.is_ok()) return b.status();

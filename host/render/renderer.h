@@ -61,21 +61,21 @@ class Renderer {
   Status launch(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count);
 
   struct Buffers;
-  Renderer(Device& device, const Camera& camera, uint32_t light_count, uint32_t tri_count, uint32_t node_count);
-  uint32_t tri_light_count_ = 0;
+  Renderer(Device& device, const SceneGpu& scene, const Camera& camera);
+
   Device& device_;
   Camera camera_;
   Float3 background_;
-  uint32_t light_count_, tri_count_, node_count_;
+  uint32_t light_count_, tri_light_count_, tri_count_, node_count_;
   std::unique_ptr<Buffers> buffers_;
 };
 
 Status check_settings(const RenderSettings& settings);
 
 // Known-answer test of the render kernel, run before a device takes render work: inside a closed
-// emitting enclosure (emission Le, albedo a) every pixel converges to Le (1 - a^D) / (1 - a); the
-// device's accumulation buffer must match that within its noise and, on other backends, equal the
-// cpu backend's bit for bit.
+// emitting enclosure (make_emitting_enclosure) every pixel converges to Le (1 - a^D) / (1 - a);
+// the device's accumulation buffer must match that within its noise and, on other backends, equal
+// the cpu backend's bit for bit.
 Status render_self_test(Device& device);
 
 }  // namespace strata::render

@@ -349,6 +349,14 @@ class GltfImporter {
     }
     m.specular = static_cast<float>(extension_number(src.extensions, "KHR_materials_specular", "specularFactor", 1.0));
     m.flags = src.doubleSided ? MAT_DOUBLE_SIDED : 0u;
+    if (src.alphaMode == "MASK") {
+      m.flags |= MAT_ALPHA_MASK;
+      m.alpha_cutoff = static_cast<float>(src.alphaCutoff);
+    } else if (src.alphaMode == "BLEND") {
+      m.flags |= MAT_ALPHA_BLEND;
+    } else if (!src.alphaMode.empty() && src.alphaMode != "OPAQUE") {
+      return invalid_argument(what + " has unknown alphaMode '" + src.alphaMode + "'");
+    }
     auto base = texture(pbr.baseColorTexture.index, what + " baseColorTexture");
     if (!base.is_ok()) return base.status();
     auto mr = texture(pbr.metallicRoughnessTexture.index, what + " metallicRoughnessTexture");

@@ -75,6 +75,7 @@ Result<Scene> load_obj(const std::string& path) {
     bool has_specular = src.specular[0] > 0 || src.specular[1] > 0 || src.specular[2] > 0;
     m.specular = has_pbr || has_specular ? 1.0f : 0.0f;
     m.flags = MAT_DOUBLE_SIDED;
+    if (src.dissolve < 1) m.flags |= MAT_ALPHA_BLEND;  // d < 1: partly transparent
     auto base = load_texture(scene, texture_cache, dir, src.diffuse_texname, what);
     if (!base.is_ok()) return base.status();
     auto emissive = load_texture(scene, texture_cache, dir, src.emissive_texname, what);

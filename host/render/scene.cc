@@ -15,6 +15,7 @@ kt::Material Scene::default_material() {
   m.specular = 1.0f;
   m.base_color_tex = m.metal_rough_tex = m.emissive_tex = m.normal_tex = -1;
   m.normal_scale = 1.0f;
+  m.alpha_cutoff = 0.5f;
   m.flags = 0;
   return m;
 }
@@ -38,6 +39,7 @@ Result<Scene> load_scene(const std::string& path) {
 Status validate_scene(const Scene& scene) {
   if (scene.shading.empty()) return invalid_argument("the scene has no triangles to render");
   if (scene.vertices.size() != scene.shading.size() * 3) return internal_error("vertex and triangle counts disagree");
+  if (scene.shading.size() > TRI_PRIM_MASK) return invalid_argument("the scene has more than 2^31 triangles");
   for (size_t i = 0; i < scene.vertices.size(); ++i) {
     if (!is_finite(scene.vertices[i])) {
       return invalid_argument("triangle " + std::to_string(i / 3) + " has a NaN or infinite vertex");
@@ -67,6 +69,7 @@ Status validate_scene(const Scene& scene) {
       if (!std::isfinite(v) || v < 0) return invalid_argument("material " + std::to_string(i) + " has a negative or non-finite factor");
     }
     if (!std::isfinite(m.normal_scale)) return invalid_argument("material " + std::to_string(i) + " has a non-finite normal scale");
+    if (!std::isfinite(m.alpha_cutoff)) return invalid_argument("material " + std::to_string(i) + " has a non-finite alpha cutoff");
   }
   for (size_t i = 0; i < scene.textures.size(); ++i) {
     const Texture& t = scene.textures[i];
@@ -149,6 +152,7 @@ Result<SceneGpu> build_scene_gpu(const Scene& scene) {
       tri.e2[a] = e2[a];
     }
     tri.prim = t;
+    if (scene.materials[scene.shading[t].material].flags & (MAT_ALPHA_MASK | MAT_ALPHA_BLEND)) tri.prim |= TRI_ALPHA_TESTED;
   }
 
   gpu.materials = scene.materials;

@@ -5,6 +5,7 @@
 #include "common/rng.h"
 #include "common/selftest.h"
 #include "render/types.h"
+#include "render/texture.h"
 #include "render/intersect.h"
 #include "render/shading.h"
 #include "render/pathtrace.h"

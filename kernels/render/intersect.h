@@ -2,6 +2,8 @@
 #ifndef STRATA_KERNELS_RENDER_INTERSECT_H
 #define STRATA_KERNELS_RENDER_INTERSECT_H
 
+#include "render/texture.h"
+
 // Enough for the deepest tree the host builds: at most 3 pushes per level of a 4-wide tree of
 // at most 31 levels (host/render/bvh.cc caps the binary tree at 32).
 #define BVH_STACK_SIZE 96
@@ -10,6 +12,34 @@ typedef struct {
   float t, u, v;
   i32 tri;  // index into the BVH-ordered triangle array, -1 for a miss
 } Hit;
+
+// What an alpha test reads: the materials and their base colour textures.
+typedef struct {
+  GLOBAL const TriShading* shading;
+  GLOBAL const Material* mats;
+  GLOBAL const TexInfo* tex_infos;
+  GLOBAL const u32* texels;
+  GLOBAL const float* srgb_lut;
+} AlphaView;
+
+// Whether the ray stops at triangle `prim` at barycentrics (u, v) and distance t: MASK compares
+// the alpha with the cutoff, BLEND keeps the hit with probability alpha, from a hash of the hit
+// (the same on every backend).
+DEVICE_FN int alpha_opaque(const AlphaView* view, u32 prim, float u, float v, float t) {
+  GLOBAL const TriShading* sh = &view->shading[prim];
+  GLOBAL const Material* m = &view->mats[sh->material];
+  float alpha = m->base_color[3];
+  if (m->base_color_tex >= 0) {
+    float b0 = 1.0f - u - v, rgba[4];
+    float tu = sh->uv0[0] * b0 + sh->uv1[0] * u + sh->uv2[0] * v;
+    float tv = sh->uv0[1] * b0 + sh->uv1[1] * u + sh->uv2[1] * v;
+    texture_sample(view->tex_infos, view->texels, view->srgb_lut, m->base_color_tex, tu, tv, 1, rgba);
+    alpha = alpha * rgba[3];
+  }
+  if ((m->flags & MAT_ALPHA_MASK) != 0u) return alpha >= m->alpha_cutoff;
+  u32 h = rng_pcg_hash(BITS_FROM_FLOAT(t) ^ rng_pcg_hash(prim));
+  return (float)(h >> 8) * (1.0f / 16777216.0f) < alpha;
+}
 
 // Componentwise 1/d with zero components replaced by a tiny value of the same sign, so the slab
 // test never forms 0 * inf.
@@ -38,7 +68,9 @@ DEVICE_FN void ray_boxes(GLOBAL const BvhNode* node, V3 o, V3 inv, float tmax, f
 
 // Moller-Trumbore; updates hit when the triangle is nearer than hit->t, or as near with a lower
 // index, so the nearest hit is the same whatever order the traversal visits triangles in.
-DEVICE_FN int ray_triangle(GLOBAL const Tri* tri, V3 o, V3 d, Hit* hit, i32 index) {
+// Triangles marked TRI_ALPHA_TESTED are passed through where alpha_opaque says so (when `alpha`
+// is given).
+DEVICE_FN int ray_triangle(GLOBAL const Tri* tri, V3 o, V3 d, Hit* hit, i32 index, const AlphaView* alpha) {
   V3 e1 = v3_load(tri->e1), e2 = v3_load(tri->e2);
   V3 p = v3_cross(d, e2);
   float det = v3_dot(e1, p);
@@ -52,6 +84,9 @@ DEVICE_FN int ray_triangle(GLOBAL const Tri* tri, V3 o, V3 d, Hit* hit, i32 inde
   if (v < 0.0f || u + v > 1.0f) return 0;
   float t = v3_dot(e2, q) * inv_det;
   if (!(t > 0.0f) || t > hit->t || (t == hit->t && index >= hit->tri)) return 0;
+  if ((tri->prim & TRI_ALPHA_TESTED) != 0u && alpha && !alpha_opaque(alpha, tri->prim & TRI_PRIM_MASK, u, v, t)) {
+    return 0;
+  }
   hit->t = t;
   hit->u = u;
   hit->v = v;
@@ -60,16 +95,18 @@ DEVICE_FN int ray_triangle(GLOBAL const Tri* tri, V3 o, V3 d, Hit* hit, i32 inde
 }
 
 // Tests triangles [first, first + count); returns 1 when any_hit and one was hit.
-DEVICE_FN int ray_leaf(GLOBAL const Tri* tris, i32 first, i32 count, V3 o, V3 d, int any_hit, Hit* hit) {
+DEVICE_FN int ray_leaf(GLOBAL const Tri* tris, i32 first, i32 count, V3 o, V3 d, int any_hit, Hit* hit,
+                       const AlphaView* alpha) {
   for (i32 i = first; i < first + count; ++i) {
-    if (ray_triangle(&tris[i], o, d, hit, i) && any_hit) return 1;
+    if (ray_triangle(&tris[i], o, d, hit, i, alpha) && any_hit) return 1;
   }
   return 0;
 }
 
 // Nearest hit along o + t d for t in (0, tmax); with any_hit, stops at the first hit found.
+// `alpha` (may be null) supplies the alpha tests of non-opaque triangles.
 DEVICE_FN int trace_ray(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris, V3 o, V3 d,
-                        float tmax, int any_hit, Hit* hit) {
+                        float tmax, int any_hit, Hit* hit, const AlphaView* alpha) {
   hit->t = tmax;
   hit->u = 0.0f;
   hit->v = 0.0f;
@@ -104,7 +141,7 @@ DEVICE_FN int trace_ray(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris, V3 
     // Leaves first, near to far, so inner children can be culled against the hits found.
 #define STRATA_BVH_LEAF(k)                                                                   \
     if (n##k > 0 && t##k < SX_FLT_MAX && t##k <= hit->t &&                                   \
-        ray_leaf(tris, c##k, n##k, o, d, any_hit, hit)) {                                    \
+        ray_leaf(tris, c##k, n##k, o, d, any_hit, hit, alpha)) {                                    \
       return 1;                                                                              \
     }
     STRATA_BVH_LEAF(0)

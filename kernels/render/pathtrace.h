@@ -16,6 +16,7 @@ typedef struct {
   GLOBAL const u32* texels;
   GLOBAL const float* srgb_lut;
   GLOBAL const Light* lights;
+  AlphaView alpha;
 } SceneView;
 
 // Offsets a ray origin off the surface along the geometric normal (scaled by the position's
@@ -79,7 +80,7 @@ DEVICE_FN V3 light_contribution(const SceneView* sc, GLOBAL const Light* l, floa
   if (v3_max_component(f) <= 0.0f) return zero;
   *rays += 1u;
   Hit shadow;
-  if (trace_ray(sc->nodes, sc->tris, offset_origin(p, ng), wi, dist, 1, &shadow)) return zero;
+  if (trace_ray(sc->nodes, sc->tris, offset_origin(p, ng), wi, dist, 1, &shadow, &sc->alpha)) return zero;
   float weight = light_pdf > 0.0f ? mis_power(light_pdf * selection_pdf, bsdf_pdf) : 1.0f;
   return v3_scale(v3_mul(f, le), cos_i * weight / selection_pdf);
 }
@@ -118,12 +119,13 @@ DEVICE_FN V3 trace_path(const SceneView* sc, GLOBAL const RenderParams* prm, u32
     u32 dim = 2u + depth * PT_DIMS_PER_BOUNCE;
     Hit hit;
     *rays += 1u;
-    if (!trace_ray(sc->nodes, sc->tris, o, d, SX_FLT_MAX, 0, &hit)) {
+    if (!trace_ray(sc->nodes, sc->tris, o, d, SX_FLT_MAX, 0, &hit, &sc->alpha)) {
       radiance = v3_add(radiance, v3_mul(throughput, v3_load(prm->background)));
       break;
     }
     GLOBAL const Tri* tri = &sc->tris[hit.tri];
-    GLOBAL const TriShading* sh = &sc->shading[tri->prim];
+    u32 prim = tri->prim & TRI_PRIM_MASK;
+    GLOBAL const TriShading* sh = &sc->shading[prim];
     GLOBAL const Material* m = &sc->mats[sh->material];
     V3 e1 = v3_load(tri->e1), e2 = v3_load(tri->e2);
     V3 ng = v3_normalize(v3_cross(e1, e2));
@@ -133,7 +135,7 @@ DEVICE_FN V3 trace_path(const SceneView* sc, GLOBAL const RenderParams* prm, u32
     V3 p = v3_add(v3_add(v3_load(tri->v0), v3_scale(e1, hit.u)), v3_scale(e2, hit.v));
     if (sh->light >= 0) {
       V3 le = triangle_emission(sc->shading, sc->mats, sc->tex_infos, sc->texels, sc->srgb_lut,
-                                tri->prim, hit.u, hit.v, cos_view);
+                                prim, hit.u, hit.v, cos_view);
       float w = 1.0f;
       if (prev_pdf > 0.0f) {
         float light_pdf = sc->lights[sh->light].pdf * hit.t * hit.t / (FABSF(cos_view) * sh->area);
@@ -217,6 +219,11 @@ KERNEL void render_tile(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris,
   sc.texels = texels;
   sc.srgb_lut = srgb_lut;
   sc.lights = lights;
+  sc.alpha.shading = shading;
+  sc.alpha.mats = mats;
+  sc.alpha.tex_infos = tex_infos;
+  sc.alpha.texels = texels;
+  sc.alpha.srgb_lut = srgb_lut;
   u32 pixel = ty * prm->tile_w + tx;
   GLOBAL float* acc = accum + pixel * 4u;
   float r = acc[0], g = acc[1], b = acc[2], count = acc[3];

@@ -23,8 +23,12 @@ typedef struct {
   float v0[3];
   float e1[3];
   float e2[3];
-  u32 prim;  // index into TriShading
+  u32 prim;  // index into TriShading, or'ed with TRI_ALPHA_TESTED
 } Tri;
+
+// Set in Tri.prim when the triangle's material is not opaque, so traversal tests its alpha.
+#define TRI_ALPHA_TESTED 0x80000000u
+#define TRI_PRIM_MASK 0x7fffffffu
 
 // Per-triangle shading data in the scene's original triangle order.
 typedef struct {
@@ -37,6 +41,8 @@ typedef struct {
 } TriShading;
 
 #define MAT_DOUBLE_SIDED 1u
+#define MAT_ALPHA_MASK 2u   // glTF alphaMode MASK: opaque where alpha >= alpha_cutoff
+#define MAT_ALPHA_BLEND 4u  // glTF alphaMode BLEND: stochastic, opaque with probability alpha
 
 typedef struct {
   float base_color[4];     // linear RGBA factor
@@ -50,6 +56,8 @@ typedef struct {
   u32 flags;
   i32 normal_tex;          // linear tangent-space normals, or -1
   float normal_scale;      // scales the normal map's X and Y
+  float alpha_cutoff;      // MAT_ALPHA_MASK threshold
+  float pad[3];
 } Material;
 
 #define TEX_WRAP_REPEAT 0u

@@ -330,3 +330,50 @@ TEST_P(Analytic, NormalMapTiltsShadingNormal) {
 }
 
 }  // namespace
+
+namespace {
+
+// glTF alpha modes in front of a uniform sky of radiance 1, on a black surface: MASK cuts the
+// texture's transparent half out exactly, BLEND lets (1 - alpha) of the rays through.
+TEST_P(Analytic, AlphaMaskAndBlend) {
+  auto make = [](uint32_t mode, float alpha_factor) {
+    Scene scene;
+    Texture tex;
+    tex.width = tex.height = 4;
+    for (int i = 0; i < 16; ++i) tex.rgba.push_back(i % 4 < 2 ? 0x00ffffffu : 0xffffffffu);  // left half alpha 0
+    scene.textures.push_back(tex);
+    uint32_t mat = add_diffuse_material(scene, {0, 0, 0});
+    scene.materials[mat].flags |= mode;
+    scene.materials[mat].base_color[3] = alpha_factor;
+    if (mode == MAT_ALPHA_MASK) scene.materials[mat].base_color_tex = 0;
+    add_quad(scene, {-1, -1, 0}, {2, 0, 0}, {0, 2, 0}, mat);
+    for (size_t t = 0; t < scene.shading.size(); ++t) {
+      float* uvs[3] = {scene.shading[t].uv0, scene.shading[t].uv1, scene.shading[t].uv2};
+      for (int k = 0; k < 3; ++k) {
+        uvs[k][0] = (scene.vertices[t * 3 + k].x + 1) / 2;
+        uvs[k][1] = (1 - scene.vertices[t * 3 + k].y) / 2;
+      }
+    }
+    scene.background = {1, 1, 1};
+    Camera cam;
+    cam.position = {0, 0, 2};
+    cam.yfov = 2 * std::atan(0.5f);
+    scene.camera = cam;
+    return scene;
+  };
+  RenderSettings s;
+  s.width = s.height = 32;
+  s.spp = 16;
+  s.max_depth = 4;
+  Image mask = resolve(tests::render_on(GetParam(), make(MAT_ALPHA_MASK, 1.0f), s));
+  ASSERT_FALSE(mask.rgb.empty());
+  EXPECT_FLOAT_EQ(mask.rgb[(16 * 32 + 4) * 3], 1.0f);   // the cut-out half shows the sky
+  EXPECT_FLOAT_EQ(mask.rgb[(16 * 32 + 27) * 3], 0.0f);  // the opaque half is black
+  Image blend = resolve(tests::render_on(GetParam(), make(MAT_ALPHA_BLEND, 0.25f), s));
+  ASSERT_FALSE(blend.rgb.empty());
+  double sum = 0;
+  for (size_t i = 0; i < blend.rgb.size(); i += 3) sum += blend.rgb[i];
+  EXPECT_NEAR(sum / (s.width * s.height), 0.75, 0.02) << GetParam();
+}
+
+}  // namespace

@@ -13,6 +13,7 @@
 #include "kernels/cpu/compat.h"
 #undef STRATA_KERNELS_RENDER_TYPES_H
 #include "kernels/common/math.h"
+#include "kernels/common/rng.h"
 #include "kernels/render/types.h"
 #include "kernels/render/intersect.h"
 
@@ -126,10 +127,10 @@ TEST(Bvh, TraversalMatchesBruteForce) {
     if (r % 10 == 0) d = v3(0, 0, u(rng) < 0 ? -1.0f : 1.0f);  // axis-aligned rays: zero components
     float tmax = r % 3 == 0 ? 8.0f : SX_FLT_MAX;
     Hit bvh_hit, brute;
-    int got = trace_ray(nodes, tris.data(), o, d, tmax, 0, &bvh_hit);
+    int got = trace_ray(nodes, tris.data(), o, d, tmax, 0, &bvh_hit, nullptr);
     brute.t = tmax;
     brute.tri = -1;
-    for (size_t i = 0; i < tris.size(); ++i) ray_triangle(&tris[i], o, d, &brute, static_cast<i32>(i));
+    for (size_t i = 0; i < tris.size(); ++i) ray_triangle(&tris[i], o, d, &brute, static_cast<i32>(i), nullptr);
     ASSERT_EQ(got != 0, brute.tri >= 0) << "ray " << r;
     if (got) {
       ++hits;
@@ -137,7 +138,7 @@ TEST(Bvh, TraversalMatchesBruteForce) {
       EXPECT_EQ(tris[bvh_hit.tri].prim, tris[brute.tri].prim) << "ray " << r;
     }
     Hit any;
-    EXPECT_EQ(trace_ray(nodes, tris.data(), o, d, tmax, 1, &any) != 0, brute.tri >= 0) << "ray " << r;
+    EXPECT_EQ(trace_ray(nodes, tris.data(), o, d, tmax, 1, &any, nullptr) != 0, brute.tri >= 0) << "ray " << r;
   }
   EXPECT_GT(hits, 300);  // the test exercised real hits, not only misses
 }

@@ -150,6 +150,21 @@ TEST(SceneImport, SamplerWrapModesAndFilter) {
   EXPECT_FLOAT_EQ(m.normal_scale, 0.5f);
 }
 
+TEST(SceneImport, AlphaModes) {
+  json g = triangle_gltf(kTri, {0, 1, 2});
+  g["materials"][0]["alphaMode"] = "MASK";
+  g["materials"][0]["alphaCutoff"] = 0.3;
+  auto mask = load_json("mask.gltf", g);
+  ASSERT_TRUE(mask.is_ok()) << mask.status().to_string();
+  EXPECT_EQ(mask->materials[0].flags & MAT_ALPHA_MASK, MAT_ALPHA_MASK);
+  EXPECT_FLOAT_EQ(mask->materials[0].alpha_cutoff, 0.3f);
+  auto gpu = build_scene_gpu(*mask);
+  ASSERT_TRUE(gpu.is_ok());
+  EXPECT_EQ(gpu->tris[0].prim, 0u | TRI_ALPHA_TESTED);
+  g["materials"][0]["alphaMode"] = "SOMETIMES";
+  expect_error(load_json("badalpha.gltf", g), "unknown alphaMode 'SOMETIMES'");
+}
+
 TEST(SceneImport, BinaryAndTextGltfAgree) {
   std::string dir = strata::tests::assimp_models() + "/glTF2/";
   auto text = load_scene(dir + "BoxTextured-glTF/BoxTextured.gltf");

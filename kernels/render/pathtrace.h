@@ -130,8 +130,8 @@ DEVICE_FN V3 trace_path(const SceneView* sc, GLOBAL const RenderParams* prm, u32
     V3 e1 = v3_load(tri->e1), e2 = v3_load(tri->e2);
     V3 ng = v3_normalize(v3_cross(e1, e2));
     float cos_view = -v3_dot(ng, d);
-    int double_sided = (m->flags & MAT_DOUBLE_SIDED) != 0u;
-    if (cos_view <= 0.0f && !double_sided) break;  // single-sided surfaces are culled behind
+    // Every surface reflects on both sides, as in Cycles; only emission depends on doubleSided
+    // (triangle_emission: single-sided surfaces emit on their front alone).
     V3 p = v3_add(v3_add(v3_load(tri->v0), v3_scale(e1, hit.u)), v3_scale(e2, hit.v));
     if (sh->light >= 0) {
       V3 le = triangle_emission(sc->shading, sc->mats, sc->tex_infos, sc->texels, sc->srgb_lut,

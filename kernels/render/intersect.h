@@ -4,9 +4,9 @@
 
 #include "render/texture.h"
 
-// Enough for the deepest tree the host builds: at most 3 pushes per level of a 4-wide tree of
-// at most 31 levels (host/render/bvh.cc caps the binary tree at 32).
-#define BVH_STACK_SIZE 96
+// Enough for the deepest tree the host builds: 3 entries per level of a 4-wide tree of at most 31
+// levels, plus the last level's four (host/render/bvh.cc caps the binary tree at 32).
+#define BVH_STACK_SIZE 100
 
 typedef struct {
   float t, u, v;
@@ -112,8 +112,9 @@ DEVICE_FN int trace_ray(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris, V3 
   hit->v = 0.0f;
   hit->tri = -1;
   V3 inv = ray_inverse_direction(d);
-  i32 stack[BVH_STACK_SIZE];
-  float stack_t[BVH_STACK_SIZE];  // entry distance of each pushed node
+  i32 stack[BVH_STACK_SIZE];      // node index, or first triangle of a leaf
+  i32 stack_n[BVH_STACK_SIZE];    // 0 for a node, the triangle count for a leaf
+  float stack_t[BVH_STACK_SIZE];  // entry distance
   int sp = 0;
   i32 node_index = 0;
   for (;;) {
@@ -138,21 +139,12 @@ DEVICE_FN int trace_ray(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris, V3 
     STRATA_BVH_SWAP(1, 3)
     STRATA_BVH_SWAP(1, 2)
 #undef STRATA_BVH_SWAP
-    // Leaves first, near to far, so inner children can be culled against the hits found.
-#define STRATA_BVH_LEAF(k)                                                                   \
-    if (n##k > 0 && t##k < SX_FLT_MAX && t##k <= hit->t &&                                   \
-        ray_leaf(tris, c##k, n##k, o, d, any_hit, hit, alpha)) {                                    \
-      return 1;                                                                              \
-    }
-    STRATA_BVH_LEAF(0)
-    STRATA_BVH_LEAF(1)
-    STRATA_BVH_LEAF(2)
-    STRATA_BVH_LEAF(3)
-#undef STRATA_BVH_LEAF
-    // Inner children far to near onto the stack, so the nearest is popped next.
+    // Children far to near onto the stack, so the nearest is popped next; a leaf is tested when
+    // popped, so each step of the loop is one node or one leaf for every ray alike.
 #define STRATA_BVH_PUSH(k)                                                                   \
-    if (n##k == 0 && t##k < SX_FLT_MAX && t##k <= hit->t && sp < BVH_STACK_SIZE) {          \
+    if (t##k < SX_FLT_MAX && sp < BVH_STACK_SIZE) {                                          \
       stack[sp] = c##k;                                                                      \
+      stack_n[sp] = n##k;                                                                    \
       stack_t[sp] = t##k;                                                                    \
       ++sp;                                                                                  \
     }
@@ -161,11 +153,13 @@ DEVICE_FN int trace_ray(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris, V3 
     STRATA_BVH_PUSH(1)
     STRATA_BVH_PUSH(0)
 #undef STRATA_BVH_PUSH
-    // Pop the next node that may still hold a nearer hit.
+    // Pop until a node that may still hold a nearer hit, testing the leaves on the way.
     for (;;) {
       if (sp == 0) return hit->tri >= 0;
       --sp;
-      if (stack_t[sp] <= hit->t) break;
+      if (stack_t[sp] > hit->t) continue;
+      if (stack_n[sp] == 0) break;
+      if (ray_leaf(tris, stack[sp], stack_n[sp], o, d, any_hit, hit, alpha)) return 1;
     }
     node_index = stack[sp];
   }

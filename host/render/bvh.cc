@@ -2,6 +2,9 @@
 
 #include <algorithm>
 #include <limits>
+#include <thread>
+
+#include "host/thread_pool.h"
 
 namespace strata::render {
 namespace {
@@ -10,6 +13,7 @@ constexpr int kBins = 16;
 constexpr int kMaxLeaf = 4;         // a leaf is made as soon as it holds this few triangles
 constexpr int kMaxDepth = 32;       // keeps the kernels' traversal stack (BVH_STACK_SIZE) sufficient
 constexpr float kTraversalCost = 1.0f;  // relative to one triangle test
+constexpr size_t kParallelBuildMin = 50000;  // below this, one thread builds faster
 
 struct Box {
   Float3 lo{std::numeric_limits<float>::max(), std::numeric_limits<float>::max(), std::numeric_limits<float>::max()};
@@ -35,14 +39,20 @@ struct PrimRef {
   uint32_t index;
 };
 
+// Builds a subtree over refs[begin, end) into its own node array. Builders of disjoint ranges may
+// run on different threads.
 class Builder {
  public:
-  explicit Builder(std::vector<PrimRef> refs) : refs_(std::move(refs)) {}
+  explicit Builder(std::vector<PrimRef>& refs) : refs_(refs) {}
 
   Bvh build() {
     Bvh bvh;
     nodes_.reserve(refs_.size() * 2 / kMaxLeaf + 1);
-    build_node(0, refs_.size(), 1);
+    if (refs_.size() >= kParallelBuildMin && hardware_threads() > 1) {
+      build_root_in_parallel();
+    } else {
+      build_node(0, refs_.size(), 1);
+    }
     bvh.nodes = std::move(nodes_);
     bvh.order.reserve(refs_.size());
     for (const PrimRef& r : refs_) bvh.order.push_back(r.index);
@@ -51,6 +61,37 @@ class Builder {
   }
 
  private:
+  // The root's two subtrees on two threads; the right one's nodes are then appended after the
+  // left one's (keeping depth-first order) with their inner-node links shifted.
+  void build_root_in_parallel() {
+    Box bounds, centroids;
+    for (const PrimRef& r : refs_) {
+      bounds.grow(r.box);
+      centroids.grow(r.centroid);
+    }
+    nodes_.emplace_back();
+    set_box(nodes_[0], bounds);
+    size_t mid = split(0, refs_.size(), bounds, centroids);
+    if (mid == 0) {
+      nodes_.clear();
+      build_node(0, refs_.size(), 1);
+      return;
+    }
+    depth_ = 1;
+    Builder right(refs_);
+    std::thread worker([&] { right.build_node(mid, refs_.size(), 2); });
+    build_node(0, mid, 2);
+    worker.join();
+    int32_t offset = static_cast<int32_t>(nodes_.size());
+    nodes_[0].right_or_first = offset;
+    nodes_[0].count = 0;
+    for (BinaryNode n : right.nodes_) {
+      if (n.count == 0) n.right_or_first += offset;
+      nodes_.push_back(n);
+    }
+    depth_ = std::max(depth_, right.depth_);
+  }
+
   void build_node(size_t begin, size_t end, int depth) {
     depth_ = std::max(depth_, depth);
     size_t node = nodes_.size();
@@ -81,32 +122,42 @@ class Builder {
     size_t count = end - begin;
     float best_cost = std::numeric_limits<float>::max();
     int best_axis = -1, best_bin = 0;
+    // One pass over the triangles bins all three axes at once.
+    Box bin_box[3][kBins];
+    size_t bin_count[3][kBins] = {};
+    float lo[3], scale[3];
+    bool usable[3];
     for (int axis = 0; axis < 3; ++axis) {
-      float lo = centroids.lo[axis], extent = centroids.hi[axis] - lo;
-      if (!(extent > 0)) continue;
-      Box bin_box[kBins];
-      size_t bin_count[kBins] = {};
-      float scale = kBins / extent;
-      for (size_t i = begin; i < end; ++i) {
-        int b = std::min(kBins - 1, static_cast<int>((refs_[i].centroid[axis] - lo) * scale));
-        bin_box[b].grow(refs_[i].box);
-        ++bin_count[b];
+      lo[axis] = centroids.lo[axis];
+      float extent = centroids.hi[axis] - lo[axis];
+      usable[axis] = extent > 0;
+      scale[axis] = usable[axis] ? kBins / extent : 0.0f;
+    }
+    for (size_t i = begin; i < end; ++i) {
+      const PrimRef& r = refs_[i];
+      for (int axis = 0; axis < 3; ++axis) {
+        int b = std::min(kBins - 1, static_cast<int>((r.centroid[axis] - lo[axis]) * scale[axis]));
+        bin_box[axis][b].grow(r.box);
+        ++bin_count[axis][b];
       }
+    }
+    for (int axis = 0; axis < 3; ++axis) {
+      if (!usable[axis]) continue;
       float right_area[kBins];
       size_t right_count[kBins];
       Box acc;
       size_t n = 0;
       for (int b = kBins - 1; b > 0; --b) {
-        acc.grow(bin_box[b]);
-        n += bin_count[b];
+        acc.grow(bin_box[axis][b]);
+        n += bin_count[axis][b];
         right_area[b] = acc.area();
         right_count[b] = n;
       }
       acc = Box();
       n = 0;
       for (int b = 0; b < kBins - 1; ++b) {
-        acc.grow(bin_box[b]);
-        n += bin_count[b];
+        acc.grow(bin_box[axis][b]);
+        n += bin_count[axis][b];
         if (n == 0 || right_count[b + 1] == 0) continue;
         float cost = acc.area() * n + right_area[b + 1] * right_count[b + 1];
         if (cost < best_cost) {
@@ -123,10 +174,8 @@ class Builder {
     float leaf_cost = bounds.area() * count;
     float split_cost = kTraversalCost * bounds.area() + best_cost;
     if (count <= 16 && leaf_cost <= split_cost) return begin;
-    float lo = centroids.lo[best_axis];
-    float scale = kBins / (centroids.hi[best_axis] - lo);
     auto it = std::partition(refs_.begin() + begin, refs_.begin() + end, [&](const PrimRef& r) {
-      return std::min(kBins - 1, static_cast<int>((r.centroid[best_axis] - lo) * scale)) <= best_bin;
+      return std::min(kBins - 1, static_cast<int>((r.centroid[best_axis] - lo[best_axis]) * scale[best_axis])) <= best_bin;
     });
     size_t mid = static_cast<size_t>(it - refs_.begin());
     return (mid == begin || mid == end) ? begin + count / 2 : mid;
@@ -139,7 +188,7 @@ class Builder {
     }
   }
 
-  std::vector<PrimRef> refs_;
+  std::vector<PrimRef>& refs_;
   std::vector<BinaryNode> nodes_;
   int depth_ = 0;
 };
@@ -154,7 +203,7 @@ Bvh build_bvh(std::span<const Float3> vertices) {
     r.centroid = (r.box.lo + r.box.hi) * 0.5f;
     r.index = static_cast<uint32_t>(t);
   }
-  return Builder(std::move(refs)).build();
+  return Builder(refs).build();
 }
 
 namespace {

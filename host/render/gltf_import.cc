@@ -10,6 +10,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <tuple>
 
 #include "host/render/scene.h"
 
@@ -278,7 +279,7 @@ class GltfImporter {
     return static_cast<uint32_t>(default_material_);
   }
 
-  Result<int> texture(int texture_index, const std::string& what) {
+  Result<int> texture(int texture_index, const tinygltf::ExtensionMap& info_extensions, const std::string& what) {
     if (texture_index < 0) return -1;
     if (texture_index >= static_cast<int>(model_.textures.size())) {
       return invalid_argument(what + " refers to texture " + std::to_string(texture_index) + " which does not exist");
@@ -288,7 +289,8 @@ class GltfImporter {
       return invalid_argument(what + ": texture " + std::to_string(texture_index) + " has no valid image");
     }
     uint32_t sampler = sampler_bits(model_.textures[texture_index].sampler);
-    auto key = std::make_pair(source, sampler);
+    std::array<float, 6> transform = uv_transform(info_extensions);
+    auto key = std::make_tuple(source, sampler, transform);
     if (auto it = image_to_texture_.find(key); it != image_to_texture_.end()) return it->second;
     const tinygltf::Image& img = model_.images[source];
     std::string name = img.uri.empty() ? img.name : img.uri;
@@ -305,6 +307,7 @@ class GltfImporter {
     t.height = img.height;
     t.name = name;
     t.sampler = sampler;
+    t.uv_transform = transform;
     t.rgba.resize(size_t(img.width) * img.height);
     for (size_t i = 0; i < t.rgba.size(); ++i) {
       uint8_t ch[4] = {0, 0, 0, 255};
@@ -322,6 +325,22 @@ class GltfImporter {
     scene_.textures.push_back(std::move(t));
     image_to_texture_[key] = index;
     return index;
+  }
+
+  // KHR_texture_transform of a texture reference as the 2x3 matrix offset * rotation * scale.
+  static std::array<float, 6> uv_transform(const tinygltf::ExtensionMap& ext) {
+    auto it = ext.find("KHR_texture_transform");
+    if (it == ext.end() || !it->second.IsObject()) return {1, 0, 0, 0, 1, 0};
+    const tinygltf::Value& t = it->second;
+    auto pair = [&](const char* key, double a, double b) {
+      if (!t.Has(key) || !t.Get(key).IsArray() || t.Get(key).ArrayLen() != 2) return std::array<double, 2>{a, b};
+      return std::array<double, 2>{t.Get(key).Get(0).GetNumberAsDouble(), t.Get(key).Get(1).GetNumberAsDouble()};
+    };
+    auto offset = pair("offset", 0, 0), scale = pair("scale", 1, 1);
+    double rotation = t.Has("rotation") ? t.Get("rotation").GetNumberAsDouble() : 0.0;
+    double c = std::cos(rotation), s = std::sin(rotation);
+    return {float(c * scale[0]), float(s * scale[1]), float(offset[0]),
+            float(-s * scale[0]), float(c * scale[1]), float(offset[1])};
   }
 
   // The glTF sampler's wrap modes and magnification filter as kt::TexInfo::sampler bits.
@@ -357,13 +376,14 @@ class GltfImporter {
     } else if (!src.alphaMode.empty() && src.alphaMode != "OPAQUE") {
       return invalid_argument(what + " has unknown alphaMode '" + src.alphaMode + "'");
     }
-    auto base = texture(pbr.baseColorTexture.index, what + " baseColorTexture");
+    auto base = texture(pbr.baseColorTexture.index, pbr.baseColorTexture.extensions, what + " baseColorTexture");
     if (!base.is_ok()) return base.status();
-    auto mr = texture(pbr.metallicRoughnessTexture.index, what + " metallicRoughnessTexture");
+    auto mr = texture(pbr.metallicRoughnessTexture.index, pbr.metallicRoughnessTexture.extensions,
+                      what + " metallicRoughnessTexture");
     if (!mr.is_ok()) return mr.status();
-    auto em = texture(src.emissiveTexture.index, what + " emissiveTexture");
+    auto em = texture(src.emissiveTexture.index, src.emissiveTexture.extensions, what + " emissiveTexture");
     if (!em.is_ok()) return em.status();
-    auto normal = texture(src.normalTexture.index, what + " normalTexture");
+    auto normal = texture(src.normalTexture.index, src.normalTexture.extensions, what + " normalTexture");
     if (!normal.is_ok()) return normal.status();
     m.base_color_tex = *base;
     m.metal_rough_tex = *mr;
@@ -438,7 +458,7 @@ class GltfImporter {
   std::string path_;
   Scene scene_;
   int default_material_ = -1;
-  std::map<std::pair<int, uint32_t>, int> image_to_texture_;  // (image, sampler) to texture
+  std::map<std::tuple<int, uint32_t, std::array<float, 6>>, int> image_to_texture_;  // (image, sampler, transform)
 };
 
 }  // namespace

@@ -22,7 +22,7 @@ static_assert(sizeof(BvhNode) == 128);
 static_assert(sizeof(Tri) == 40);
 static_assert(sizeof(TriShading) == 80);
 static_assert(sizeof(Material) == 80);
-static_assert(sizeof(TexInfo) == 16);
+static_assert(sizeof(TexInfo) == 48);
 static_assert(sizeof(Light) == 64);
 static_assert(sizeof(RenderParams) == 128);
 static_assert(offsetof(Light, intensity) == 48);

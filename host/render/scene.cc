@@ -76,6 +76,9 @@ Status validate_scene(const Scene& scene) {
     if (t.width <= 0 || t.height <= 0 || t.rgba.size() != size_t(t.width) * size_t(t.height)) {
       return invalid_argument("texture " + std::to_string(i) + " ('" + t.name + "') has no pixel data");
     }
+    for (float v : t.uv_transform) {
+      if (!std::isfinite(v)) return invalid_argument("texture " + std::to_string(i) + " has a non-finite transform");
+    }
   }
   for (size_t i = 0; i < scene.punctual_lights.size(); ++i) {
     const kt::Light& l = scene.punctual_lights[i];
@@ -162,6 +165,7 @@ Result<SceneGpu> build_scene_gpu(const Scene& scene) {
     info.width = static_cast<uint32_t>(t.width);
     info.height = static_cast<uint32_t>(t.height);
     info.sampler = t.sampler;
+    std::copy(t.uv_transform.begin(), t.uv_transform.end(), info.uv_transform);
     gpu.tex_infos.push_back(info);
     gpu.texels.insert(gpu.texels.end(), t.rgba.begin(), t.rgba.end());
   }

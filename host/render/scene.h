@@ -3,6 +3,7 @@
 // build_scene_gpu() turns it into the flat buffers the render kernels read.
 #pragma once
 
+#include <array>
 #include <optional>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@ struct Texture {
   std::vector<uint32_t> rgba;  // RGBA8, R in the low byte
   std::string name;
   uint32_t sampler = TEX_WRAP_REPEAT | (TEX_WRAP_REPEAT << 2);  // kt::TexInfo::sampler bits
+  std::array<float, 6> uv_transform{1, 0, 0, 0, 1, 0};          // kt::TexInfo::uv_transform
 };
 
 struct Scene {

@@ -14,7 +14,8 @@ DEVICE_FN i32 texture_wrap(i32 i, i32 n, u32 mode) {
   return r < 0 ? r + n : r;
 }
 
-// Texture lookup with the glTF sampler's wrap modes and bilinear (or nearest) filtering. sRGB
+// Texture lookup with the texture's KHR_texture_transform, the glTF sampler's wrap modes and
+// bilinear (or nearest) filtering. sRGB
 // textures are decoded through the host-built table (the exact sRGB transfer function per
 // byte); alpha and data textures are linear.
 DEVICE_FN void texture_sample(GLOBAL const TexInfo* infos, GLOBAL const u32* texels,
@@ -22,8 +23,11 @@ DEVICE_FN void texture_sample(GLOBAL const TexInfo* infos, GLOBAL const u32* tex
                               float* rgba) {
   GLOBAL const TexInfo* info = &infos[tex];
   i32 iw = (i32)info->width, ih = (i32)info->height;
-  u = sx_clamp(u, -1e6f, 1e6f);
-  v = sx_clamp(v, -1e6f, 1e6f);
+  GLOBAL const float* m = info->uv_transform;
+  float tu = m[0] * u + m[1] * v + m[2];
+  float tv = m[3] * u + m[4] * v + m[5];
+  u = sx_clamp(tu, -1e6f, 1e6f);
+  v = sx_clamp(tv, -1e6f, 1e6f);
   float x = u * (float)iw, y = v * (float)ih;
   float fx = 0.0f, fy = 0.0f;
   if ((info->sampler & TEX_NEAREST) == 0u) {

@@ -70,6 +70,8 @@ typedef struct {
   u32 width;
   u32 height;
   u32 sampler;  // bits 0-1: wrap in u, bits 2-3: wrap in v (TEX_WRAP_*); TEX_NEAREST: no filtering
+  float uv_transform[6];  // KHR_texture_transform as rows of a 2x3 matrix: u' = m0 u + m1 v + m2
+  float pad[2];
 } TexInfo;
 
 #define LIGHT_POINT 0u

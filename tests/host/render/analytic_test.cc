@@ -226,16 +226,17 @@ namespace {
 
 // glTF sampler wrap modes: a quad whose u runs from 0 to 2 over a texture whose left half is red
 // and right half green shows R G R G (repeat), R G G G (clamp to edge) or R G G R (mirrored
-// repeat) at the image's eighth points.
+// repeat) at the image's eighth points, and G R G R with a KHR_texture_transform offset of 0.5.
 TEST_P(Analytic, TextureWrapModes) {
-  const char* names[] = {"repeat", "clamp", "mirror"};
-  const char want[3][5] = {"RGRG", "RGGG", "RGGR"};
-  for (uint32_t mode : {TEX_WRAP_REPEAT, TEX_WRAP_CLAMP, TEX_WRAP_MIRROR}) {
+  const char* names[] = {"repeat", "clamp", "mirror", "repeat, offset by half a texture"};
+  const char want[4][5] = {"RGRG", "RGGG", "RGGR", "GRGR"};
+  for (uint32_t mode : {0u, 1u, 2u, 3u}) {
     Scene scene;
     Texture tex;
     tex.width = tex.height = 4;
     for (int i = 0; i < 16; ++i) tex.rgba.push_back(i % 4 < 2 ? 0xff0000ffu : 0xff00ff00u);
-    tex.sampler = mode | (TEX_WRAP_REPEAT << 2);
+    tex.sampler = (mode == 3 ? TEX_WRAP_REPEAT : mode) | (TEX_WRAP_REPEAT << 2);
+    if (mode == 3) tex.uv_transform[2] = 0.5f;  // KHR_texture_transform offset
     scene.textures.push_back(tex);
     uint32_t mat = add_diffuse_material(scene, {0, 0, 0}, {1, 1, 1});
     scene.materials[mat].emissive_tex = 0;

@@ -150,6 +150,31 @@ TEST(SceneImport, SamplerWrapModesAndFilter) {
   EXPECT_FLOAT_EQ(m.normal_scale, 0.5f);
 }
 
+TEST(SceneImport, TextureTransform) {
+  std::filesystem::copy_file(tests::assimp_models() + "/glTF2/BoxTextured-glTF/CesiumLogoFlat.png",
+                             tests::scratch_dir() + "/transform-logo.png", std::filesystem::copy_options::overwrite_existing);
+  json g = triangle_gltf(kTri, {0, 1, 2});
+  g["images"] = {{{"uri", "transform-logo.png"}}};
+  g["textures"] = {{{"source", 0}}};
+  g["materials"][0]["pbrMetallicRoughness"]["baseColorTexture"] = {
+      {"index", 0},
+      {"extensions", {{"KHR_texture_transform", {{"offset", {0.25, 0.5}}, {"rotation", 1.5707963267948966}, {"scale", {2, 3}}}}}}};
+  g["materials"][0]["emissiveTexture"] = {{"index", 0}};
+  auto scene = load_json("transform.gltf", g);
+  ASSERT_TRUE(scene.is_ok()) << scene.status().to_string();
+  ASSERT_EQ(scene->textures.size(), 2u);  // one image, with and without a transform
+  const auto& t = scene->textures[scene->materials[0].base_color_tex].uv_transform;
+  // offset * rotation(90 degrees) * scale: u' = 3 v + 0.25, v' = -2 u + 0.5
+  EXPECT_NEAR(t[0], 0, 1e-6);
+  EXPECT_NEAR(t[1], 3, 1e-6);
+  EXPECT_NEAR(t[2], 0.25, 1e-6);
+  EXPECT_NEAR(t[3], -2, 1e-6);
+  EXPECT_NEAR(t[4], 0, 1e-6);
+  EXPECT_NEAR(t[5], 0.5, 1e-6);
+  const auto& identity = scene->textures[scene->materials[0].emissive_tex].uv_transform;
+  EXPECT_EQ(identity, (std::array<float, 6>{1, 0, 0, 0, 1, 0}));
+}
+
 TEST(SceneImport, AlphaModes) {
   json g = triangle_gltf(kTri, {0, 1, 2});
   g["materials"][0]["alphaMode"] = "MASK";

@@ -367,6 +367,12 @@ class GltfImporter {
       m.emission[c] = static_cast<float>(src.emissiveFactor[c] * strength);
     }
     m.specular = static_cast<float>(extension_number(src.extensions, "KHR_materials_specular", "specularFactor", 1.0));
+    m.transmission = static_cast<float>(
+        extension_number(src.extensions, "KHR_materials_transmission", "transmissionFactor", 0.0));
+    double ior = extension_number(src.extensions, "KHR_materials_ior", "ior", 1.5);
+    if (!(ior >= 1.0) || !std::isfinite(ior)) return invalid_argument(what + " has an IOR below 1");
+    m.f0 = static_cast<float>(((ior - 1) / (ior + 1)) * ((ior - 1) / (ior + 1)));
+    if (!(m.transmission >= 0 && m.transmission <= 1)) return invalid_argument(what + " has a transmission factor outside [0, 1]");
     m.flags = src.doubleSided ? MAT_DOUBLE_SIDED : 0u;
     if (src.alphaMode == "MASK") {
       m.flags |= MAT_ALPHA_MASK;
@@ -385,6 +391,15 @@ class GltfImporter {
     if (!em.is_ok()) return em.status();
     auto normal = texture(src.normalTexture.index, src.normalTexture.extensions, what + " normalTexture");
     if (!normal.is_ok()) return normal.status();
+    if (auto it = src.extensions.find("KHR_materials_transmission");
+        it != src.extensions.end() && it->second.Has("transmissionTexture")) {
+      const tinygltf::Value& info = it->second.Get("transmissionTexture");
+      int index = info.Has("index") ? info.Get("index").GetNumberAsInt() : -1;
+      tinygltf::ExtensionMap none;
+      auto trans = texture(index, none, what + " transmissionTexture");
+      if (!trans.is_ok()) return trans.status();
+      m.transmission_tex = *trans;
+    }
     m.base_color_tex = *base;
     m.metal_rough_tex = *mr;
     m.emissive_tex = *em;

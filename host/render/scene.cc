@@ -16,6 +16,9 @@ kt::Material Scene::default_material() {
   m.base_color_tex = m.metal_rough_tex = m.emissive_tex = m.normal_tex = -1;
   m.normal_scale = 1.0f;
   m.alpha_cutoff = 0.5f;
+  m.transmission = 0.0f;
+  m.transmission_tex = -1;
+  m.f0 = 0.04f;  // IOR 1.5
   m.flags = 0;
   return m;
 }
@@ -58,7 +61,7 @@ Status validate_scene(const Scene& scene) {
   }
   for (size_t i = 0; i < scene.materials.size(); ++i) {
     const kt::Material& m = scene.materials[i];
-    for (int tex : {m.base_color_tex, m.metal_rough_tex, m.emissive_tex, m.normal_tex}) {
+    for (int tex : {m.base_color_tex, m.metal_rough_tex, m.emissive_tex, m.normal_tex, m.transmission_tex}) {
       if (tex < -1 || tex >= static_cast<int>(scene.textures.size())) {
         return invalid_argument("material " + std::to_string(i) + " refers to texture " + std::to_string(tex) +
                                 " of " + std::to_string(scene.textures.size()));
@@ -70,6 +73,9 @@ Status validate_scene(const Scene& scene) {
     }
     if (!std::isfinite(m.normal_scale)) return invalid_argument("material " + std::to_string(i) + " has a non-finite normal scale");
     if (!std::isfinite(m.alpha_cutoff)) return invalid_argument("material " + std::to_string(i) + " has a non-finite alpha cutoff");
+    if (!(m.transmission >= 0 && m.transmission <= 1) || !(m.f0 >= 0 && m.f0 <= 1)) {
+      return invalid_argument("material " + std::to_string(i) + " has a transmission or IOR out of range");
+    }
   }
   for (size_t i = 0; i < scene.textures.size(); ++i) {
     const Texture& t = scene.textures[i];

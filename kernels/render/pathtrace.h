@@ -73,14 +73,20 @@ DEVICE_FN V3 light_contribution(const SceneView* sc, GLOBAL const Light* l, floa
     }
     light_pdf = 0.0f;
   }
-  float cos_i = v3_dot(n, wi);
-  if (cos_i <= 0.0f || v3_dot(ng, wi) <= 0.0f) return zero;
+  // Light from behind the surface reaches the path only through transmission; the shading and
+  // geometric normals must agree on the side.
+  float cos_i = v3_dot(n, wi), cos_g = v3_dot(ng, wi);
+  if (cos_i == 0.0f || (cos_i > 0.0f) != (cos_g > 0.0f)) return zero;
   float bsdf_pdf;
   V3 f = bsdf_eval(bsdf, n, wo, wi, &bsdf_pdf);
   if (v3_max_component(f) <= 0.0f) return zero;
   *rays += 1u;
   Hit shadow;
-  if (trace_ray(sc->nodes, sc->tris, offset_origin(p, ng), wi, dist, 1, &shadow, &sc->alpha)) return zero;
+  if (trace_ray(sc->nodes, sc->tris, offset_origin(p, cos_g > 0.0f ? ng : v3_neg(ng)), wi, dist, 1, &shadow,
+                &sc->alpha)) {
+    return zero;
+  }
+  cos_i = FABSF(cos_i);
   float weight = light_pdf > 0.0f ? mis_power(light_pdf * selection_pdf, bsdf_pdf) : 1.0f;
   return v3_scale(v3_mul(f, le), cos_i * weight / selection_pdf);
 }
@@ -158,6 +164,8 @@ DEVICE_FN V3 trace_path(const SceneView* sc, GLOBAL const RenderParams* prm, u32
     bsdf.metallic = m->metallic;
     float roughness = m->roughness;
     bsdf.specular = m->specular;
+    bsdf.f0 = m->f0;
+    bsdf.transmission = m->transmission;
     float rgba[4];
     if (m->normal_tex >= 0) {
       texture_sample(sc->tex_infos, sc->texels, sc->srgb_lut, m->normal_tex, tu, tv, 0, rgba);
@@ -169,6 +177,10 @@ DEVICE_FN V3 trace_path(const SceneView* sc, GLOBAL const RenderParams* prm, u32
     if (m->base_color_tex >= 0) {
       texture_sample(sc->tex_infos, sc->texels, sc->srgb_lut, m->base_color_tex, tu, tv, 1, rgba);
       bsdf.base = v3_mul(bsdf.base, v3(rgba[0], rgba[1], rgba[2]));
+    }
+    if (m->transmission_tex >= 0) {
+      texture_sample(sc->tex_infos, sc->texels, sc->srgb_lut, m->transmission_tex, tu, tv, 0, rgba);
+      bsdf.transmission = bsdf.transmission * rgba[0];
     }
     if (m->metal_rough_tex >= 0) {
       texture_sample(sc->tex_infos, sc->texels, sc->srgb_lut, m->metal_rough_tex, tu, tv, 0, rgba);
@@ -185,16 +197,16 @@ DEVICE_FN V3 trace_path(const SceneView* sc, GLOBAL const RenderParams* prm, u32
     V3 f = bsdf_sample(&bsdf, n, wo, rng_float(seed, item, sample, dim + 3u),
                        rng_float(seed, item, sample, dim + 4u),
                        rng_float(seed, item, sample, dim + 5u), &wi, &pdf);
-    float cos_i = v3_dot(n, wi);
-    if (!(pdf > 0.0f) || cos_i <= 0.0f || v3_dot(ng, wi) <= 0.0f) break;
-    throughput = v3_mul(throughput, v3_scale(f, cos_i / pdf));
+    float cos_i = v3_dot(n, wi), cos_g = v3_dot(ng, wi);
+    if (!(pdf > 0.0f) || cos_i == 0.0f || (cos_i > 0.0f) != (cos_g > 0.0f)) break;
+    throughput = v3_mul(throughput, v3_scale(f, FABSF(cos_i) / pdf));
     if (depth + 1u >= prm->rr_depth) {
       float q = sx_min(v3_max_component(throughput), 0.95f);
       if (!(rng_float(seed, item, sample, dim + 6u) < q)) break;
       throughput = v3_scale(throughput, 1.0f / q);
     }
     prev_pdf = pdf;
-    o = offset_origin(p, ng);
+    o = offset_origin(p, cos_g > 0.0f ? ng : v3_neg(ng));
     d = wi;
   }
   return radiance;

@@ -7,9 +7,13 @@
 typedef struct {
   V3 base;
   float metallic;
-  float alpha;     // GGX roughness parameter: roughness squared
-  float specular;  // scales the dielectric Fresnel (KHR_materials_specular)
+  float alpha;         // GGX roughness parameter: roughness squared
+  float specular;      // scales the dielectric Fresnel (KHR_materials_specular)
+  float f0;            // dielectric reflectance at normal incidence, from the IOR
+  float transmission;  // share of the dielectric base that is transmitted (thin-walled)
 } Bsdf;
+
+DEVICE_FN V3 mirror_across(V3 v, V3 n) { return v3_sub(v, v3_scale(n, 2.0f * v3_dot(n, v))); }
 
 DEVICE_FN float schlick_weight(float cos_theta) {
   float m = sx_clamp(1.0f - cos_theta, 0.0f, 1.0f);
@@ -35,34 +39,52 @@ DEVICE_FN float ggx_g1(float nv, float a2) {
   return 2.0f * nv / (nv + SQRTF(a2 + (1.0f - a2) * nv * nv));
 }
 
-// Probability of sampling the specular lobe: the lobe's expected share of the reflection.
+DEVICE_FN float dielectric_fresnel(const Bsdf* b, float cos_theta) {
+  return b->specular * (b->f0 + (1.0f - b->f0) * schlick_weight(cos_theta));
+}
+
+// Probability of sampling the specular reflection lobe: its expected share of the scattering.
+// The rest is split between the diffuse and the transmission lobe in proportion to transmission.
 DEVICE_FN float bsdf_specular_probability(const Bsdf* b, float nv) {
-  float fr = b->specular * (0.04f + 0.96f * schlick_weight(nv));
+  float fr = dielectric_fresnel(b, nv);
   float p = b->metallic + (1.0f - b->metallic) * fr;
   if (p > 0.0f && p < 0.1f) p = 0.1f;
   return p;
 }
 
-// glTF 2.0 Appendix B: mix(fresnel_mix(diffuse, specular), conductor_fresnel(specular), metallic).
-// Returns f (without the cosine) and the pdf of bsdf_sample choosing wi, per unit solid angle.
+// glTF 2.0 Appendix B: mix(fresnel_mix(mix(diffuse, transmission), specular),
+// conductor_fresnel(specular), metallic). Transmission is thin-walled (KHR_materials_transmission
+// without a volume): a direction below the surface is scattered like the reflection mirrored
+// through it. Returns f (without the cosine) and the pdf of bsdf_sample choosing wi, per unit
+// solid angle.
 DEVICE_FN V3 bsdf_eval(const Bsdf* b, V3 n, V3 wo, V3 wi, float* pdf) {
   float nl = v3_dot(n, wi), nv = v3_dot(n, wo);
   *pdf = 0.0f;
-  if (nl <= 0.0f || nv <= 0.0f) return v3_splat(0.0f);
-  V3 h = v3_normalize(v3_add(wo, wi));
+  int transmitted = nl < 0.0f;
+  if (nv <= 0.0f || nl == 0.0f || (transmitted && !(b->transmission > 0.0f && b->metallic < 1.0f))) {
+    return v3_splat(0.0f);
+  }
+  V3 wr = transmitted ? mirror_across(wi, n) : wi;  // the reflection that mirrors a transmission
+  nl = FABSF(nl);
+  V3 h = v3_normalize(v3_add(wo, wr));
   float nh = sx_max(v3_dot(n, h), 0.0f);
   float vh = sx_max(v3_dot(wo, h), 1e-8f);
   float a2 = b->alpha * b->alpha;
   float d = ggx_d(nh, a2);
   float spec = d * ggx_v(nl, nv, a2);
+  float fr = dielectric_fresnel(b, vh);
+  float ps = bsdf_specular_probability(b, nv);
+  // Visible-normal sampling: pdf(wr) = G1(wo) D(h) / (4 n.wo).
+  float pdf_spec = ggx_g1(nv, a2) * d / (4.0f * nv);
+  if (transmitted) {
+    *pdf = (1.0f - ps) * b->transmission * pdf_spec;
+    return v3_scale(b->base, (1.0f - fr) * b->transmission * spec * (1.0f - b->metallic));
+  }
   float w = schlick_weight(vh);
-  float fr = b->specular * (0.04f + 0.96f * w);
-  V3 dielectric = v3_add(v3_scale(b->base, (1.0f - fr) * SX_INV_PI), v3_splat(spec * fr));
+  V3 dielectric = v3_add(v3_scale(b->base, (1.0f - fr) * (1.0f - b->transmission) * SX_INV_PI), v3_splat(spec * fr));
   V3 metal_fresnel = v3_add(b->base, v3_scale(v3_sub(v3_splat(1.0f), b->base), w));
   V3 metal = v3_scale(metal_fresnel, spec);
-  float ps = bsdf_specular_probability(b, nv);
-  // Visible-normal sampling: pdf(wi) = G1(wo) D(h) / (4 n.wo).
-  *pdf = ps * (ggx_g1(nv, a2) * d / (4.0f * nv)) + (1.0f - ps) * (nl * SX_INV_PI);
+  *pdf = ps * pdf_spec + (1.0f - ps) * (1.0f - b->transmission) * (nl * SX_INV_PI);
   return v3_add(v3_scale(dielectric, 1.0f - b->metallic), v3_scale(metal, b->metallic));
 }
 
@@ -75,7 +97,8 @@ DEVICE_FN V3 bsdf_sample(const Bsdf* b, V3 n, V3 wo, float u_lobe, float u1, flo
   sx_basis(n, &t, &bt);
   float nv = v3_dot(n, wo);
   float s, c;
-  if (u_lobe < bsdf_specular_probability(b, nv)) {
+  float ps = bsdf_specular_probability(b, nv);
+  if (u_lobe < ps + (1.0f - ps) * b->transmission) {
     float a = b->alpha;
     // wo in the local frame, stretched to the unit-roughness configuration.
     V3 vh = v3_normalize(v3(a * v3_dot(wo, t), a * v3_dot(wo, bt), v3_dot(wo, n)));
@@ -92,6 +115,14 @@ DEVICE_FN V3 bsdf_sample(const Bsdf* b, V3 n, V3 wo, float u_lobe, float u1, flo
     V3 hl = v3_normalize(v3(a * nh.x, a * nh.y, sx_max(0.0f, nh.z)));
     V3 h = v3_add(v3_add(v3_scale(t, hl.x), v3_scale(bt, hl.y)), v3_scale(n, hl.z));
     *wi = v3_sub(v3_scale(h, 2.0f * v3_dot(wo, h)), wo);
+    // The transmission lobe passes the reflection through the (thin) surface.
+    if (u_lobe >= ps) {
+      if (v3_dot(n, *wi) <= 0.0f) {
+        *pdf = 0.0f;
+        return v3_splat(0.0f);
+      }
+      *wi = mirror_across(*wi, n);
+    }
   } else {
     float r = SQRTF(u1);
     sx_sincos(SX_TWO_PI * u2, &s, &c);

@@ -57,7 +57,9 @@ typedef struct {
   i32 normal_tex;          // linear tangent-space normals, or -1
   float normal_scale;      // scales the normal map's X and Y
   float alpha_cutoff;      // MAT_ALPHA_MASK threshold
-  float pad[3];
+  float transmission;      // KHR_materials_transmission factor (thin-walled)
+  i32 transmission_tex;    // its texture (R channel), or -1
+  float f0;                // dielectric reflectance at normal incidence: ((ior - 1) / (ior + 1))^2
 } Material;
 
 #define TEX_WRAP_REPEAT 0u

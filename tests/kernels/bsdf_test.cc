@@ -15,7 +15,7 @@
 namespace {
 
 struct Case {
-  float base, metallic, roughness, specular;
+  float base, metallic, roughness, specular, transmission = 0.0f;
 };
 
 Bsdf make(const Case& c) {
@@ -24,6 +24,8 @@ Bsdf make(const Case& c) {
   b.metallic = c.metallic;
   b.alpha = c.roughness * c.roughness;
   b.specular = c.specular;
+  b.f0 = 0.04f;
+  b.transmission = c.transmission;
   return b;
 }
 
@@ -32,12 +34,14 @@ V3 uniform_sphere(float u1, float u2) {
   return v3(r * std::cos(phi), r * std::sin(phi), z);
 }
 
-const Case kCases[] = {{0.8f, 0.0f, 1.0f, 0.0f}, {0.8f, 0.0f, 0.5f, 1.0f}, {0.9f, 1.0f, 0.5f, 1.0f},
-                       {0.5f, 0.3f, 0.3f, 1.0f}, {1.0f, 1.0f, 0.8f, 1.0f}};
+const Case kCases[] = {{0.8f, 0.0f, 1.0f, 0.0f},       {0.8f, 0.0f, 0.5f, 1.0f},       {0.9f, 1.0f, 0.5f, 1.0f},
+                       {0.5f, 0.3f, 0.3f, 1.0f},       {1.0f, 1.0f, 0.8f, 1.0f},       {0.9f, 0.0f, 0.5f, 1.0f, 1.0f},
+                       {0.7f, 0.2f, 0.6f, 1.0f, 0.5f}};
 const V3 kN = {0, 0, 1};
 
-// Integrates over the sphere with uniform directions: the pdf integrates to 1, and the albedo
-// computed by brute force equals the importance-sampled estimate.
+// Integrates over the sphere with uniform directions (transmission scatters below the surface):
+// the pdf integrates to at most 1, and the albedo computed by brute force equals the
+// importance-sampled estimate.
 TEST(Bsdf, PdfNormalizedAndSamplingUnbiased) {
   for (const Case& c : kCases) {
     Bsdf b = make(c);
@@ -49,11 +53,11 @@ TEST(Bsdf, PdfNormalizedAndSamplingUnbiased) {
       float pdf;
       V3 f = bsdf_eval(&b, kN, wo, wi, &pdf);
       pdf_integral += pdf * 4 * 3.14159265 / n;
-      albedo_uniform += f.x * std::max(0.0f, wi.z) * 4 * 3.14159265 / n;
+      albedo_uniform += f.x * std::fabs(wi.z) * 4 * 3.14159265 / n;
       V3 ws;
       float ps;
       V3 fs = bsdf_sample(&b, kN, wo, rng_float(2, i, 0, 0), rng_float(2, i, 0, 1), rng_float(2, i, 0, 2), &ws, &ps);
-      if (ps > 0 && ws.z > 0) albedo_sampled += fs.x * ws.z / ps / n;
+      if (ps > 0) albedo_sampled += fs.x * std::fabs(ws.z) / ps / n;
     }
     // Reflections of sampled normals can land below the horizon (about a quarter for the
     // roughest metal here); that mass is lost, never added.
@@ -87,6 +91,34 @@ TEST(Bsdf, Reciprocal) {
       EXPECT_NEAR(f1.x, f2.x, 1e-5 * std::max(1.0f, f1.x));
     }
   }
+}
+
+// Thin-walled transmission: a direction below the surface gets the microfacet lobe D V of its
+// mirror image above, weighted by (1 - F) and the base colour, while the reflection above keeps
+// F D V; without transmission nothing goes below.
+TEST(Bsdf, ThinWalledTransmissionMirrorsTheReflectionLobe) {
+  const float base = 0.9f, roughness = 0.4f;
+  Bsdf b = make({base, 0.0f, roughness, 1.0f, 1.0f});
+  V3 wo = v3_normalize(v3(0.3f, -0.2f, 0.9f));
+  V3 below = v3_normalize(v3(-0.1f, 0.4f, -0.8f));
+  V3 above = v3(below.x, below.y, -below.z);
+  float pdf_t, pdf_r;
+  V3 ft = bsdf_eval(&b, kN, wo, below, &pdf_t);
+  V3 fr = bsdf_eval(&b, kN, wo, above, &pdf_r);  // transmission 1: no diffuse, only F D V
+  double a2 = std::pow(roughness, 4);
+  V3 h = v3_normalize(v3_add(wo, above));
+  double nh = h.z, vh = v3_dot(wo, h), nl = above.z, nv = wo.z;
+  double dd = nh * nh * (a2 - 1) + 1, d = a2 / (3.14159265358979 * dd * dd);
+  double v = 0.5 / (nl * std::sqrt(nv * nv * (1 - a2) + a2) + nv * std::sqrt(nl * nl * (1 - a2) + a2));
+  double fresnel = 0.04 + 0.96 * std::pow(1 - vh, 5);
+  EXPECT_NEAR(ft.x, base * (1 - fresnel) * d * v, 1e-4 * d * v);
+  EXPECT_NEAR(fr.x, fresnel * d * v, 1e-4 * d * v);
+  EXPECT_GT(pdf_t, 0.0f);
+  Bsdf opaque = b;
+  opaque.transmission = 0;
+  float pdf0 = 1;
+  EXPECT_EQ(bsdf_eval(&opaque, kN, wo, below, &pdf0).x, 0.0f);
+  EXPECT_EQ(pdf0, 0.0f);
 }
 
 TEST(Bsdf, BelowTheSurfaceIsBlack) {

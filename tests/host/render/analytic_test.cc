@@ -413,3 +413,40 @@ TEST_P(Analytic, SidednessOfReflectionAndEmission) {
 }
 
 }  // namespace
+
+namespace {
+
+// Thin-walled transmission (KHR_materials_transmission without a volume): a smooth white glass
+// pane seen head-on in front of an emitter of radiance Le, under a black sky, shows the emitter
+// through it: Le * base * (1 - F) with F = ((ior - 1) / (ior + 1))^2 at normal incidence. An
+// opaque pane hides it.
+TEST_P(Analytic, ThinGlassShowsWhatIsBehindIt) {
+  for (float transmission : {1.0f, 0.0f}) {
+    Scene scene;
+    const float base = 0.9f, le = 2.0f;
+    add_quad(scene, {-5, -5, -2}, {10, 0, 0}, {0, 10, 0}, add_diffuse_material(scene, {0, 0, 0}, {le, le, le}));
+    uint32_t glass = add_diffuse_material(scene, {base, base, base});
+    kt::Material& g = scene.materials[glass];
+    g.specular = 1;
+    g.roughness = 0;  // clamped to the smoothest lobe the kernels allow
+    g.transmission = transmission;
+    g.f0 = 0.04f;     // IOR 1.5
+    add_quad(scene, {-1, -1, 0}, {2, 0, 0}, {0, 2, 0}, glass);
+    Camera cam;
+    cam.position = {0, 0, 3};
+    cam.yfov = 0.05f;
+    scene.camera = cam;
+    RenderSettings s;
+    s.width = s.height = 4;
+    s.spp = 64;
+    s.max_depth = 4;
+    Image img = resolve(tests::render_on(GetParam(), scene, s));
+    ASSERT_FALSE(img.rgb.empty());
+    double mean = 0;
+    for (size_t i = 0; i < img.rgb.size(); i += 3) mean += img.rgb[i] / 16.0;
+    double want = transmission > 0 ? le * base * (1 - 0.04) : 0.0;
+    EXPECT_NEAR(mean, want, 0.01 * le) << "transmission " << transmission << " on " << GetParam();
+  }
+}
+
+}  // namespace

@@ -175,6 +175,18 @@ TEST(SceneImport, TextureTransform) {
   EXPECT_EQ(identity, (std::array<float, 6>{1, 0, 0, 0, 1, 0}));
 }
 
+TEST(SceneImport, TransmissionAndIor) {
+  json g = triangle_gltf(kTri, {0, 1, 2});
+  g["materials"][0]["extensions"] = {{"KHR_materials_transmission", {{"transmissionFactor", 0.75}}},
+                                     {"KHR_materials_ior", {{"ior", 2.0}}}};
+  auto scene = load_json("glass.gltf", g);
+  ASSERT_TRUE(scene.is_ok()) << scene.status().to_string();
+  EXPECT_FLOAT_EQ(scene->materials[0].transmission, 0.75f);
+  EXPECT_FLOAT_EQ(scene->materials[0].f0, 1.0f / 9.0f);  // ((2 - 1) / (2 + 1))^2
+  g["materials"][0]["extensions"]["KHR_materials_ior"]["ior"] = 0.5;
+  expect_error(load_json("badior.gltf", g), "IOR below 1");
+}
+
 TEST(SceneImport, AlphaModes) {
   json g = triangle_gltf(kTri, {0, 1, 2});
   g["materials"][0]["alphaMode"] = "MASK";

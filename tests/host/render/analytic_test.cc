@@ -15,6 +15,26 @@ using namespace strata::render;
 
 constexpr double kPi = 3.14159265358979;
 
+// Texture coordinates over the quad (-1..1)^2 that add_quad makes: u from 0 to u_span left to
+// right, v from 0 at the top to 1 at the bottom (glTF: v runs down the image).
+void set_quad_uvs(Scene& scene, float u_span = 1.0f) {
+  for (size_t t = 0; t < scene.shading.size(); ++t) {
+    float* uvs[3] = {scene.shading[t].uv0, scene.shading[t].uv1, scene.shading[t].uv2};
+    for (int k = 0; k < 3; ++k) {
+      uvs[k][0] = (scene.vertices[t * 3 + k].x + 1) / 2 * u_span;
+      uvs[k][1] = (1 - scene.vertices[t * 3 + k].y) / 2;
+    }
+  }
+}
+
+// A camera on +z whose view spans exactly that quad.
+Camera quad_camera() {
+  Camera cam;
+  cam.position = {0, 0, 2};
+  cam.yfov = 2 * std::atan(0.5f);
+  return cam;
+}
+
 class Analytic : public ::testing::TestWithParam<std::string> {};
 
 // A convex Lambertian sphere of albedo a in a uniform environment of radiance E reflects a * E.
@@ -137,20 +157,8 @@ TEST_P(Analytic, EmissiveTextureIsSrgbDecodedAndOriented) {
   uint32_t mat = add_diffuse_material(scene, {0, 0, 0}, {2, 2, 2});
   scene.materials[mat].emissive_tex = 0;
   add_quad(scene, {-1, -1, 0}, {2, 0, 0}, {0, 2, 0}, mat);
-  // Texture coordinates: u right, v down (glTF), so the texture's top row is at +y.
-  for (size_t t = 0; t < scene.shading.size(); ++t) {
-    kt::TriShading& sh = scene.shading[t];
-    const Float3* v = &scene.vertices[t * 3];
-    float* uvs[3] = {sh.uv0, sh.uv1, sh.uv2};
-    for (int k = 0; k < 3; ++k) {
-      uvs[k][0] = (v[k].x + 1) / 2;
-      uvs[k][1] = (1 - v[k].y) / 2;
-    }
-  }
-  Camera cam;
-  cam.position = {0, 0, 2};
-  cam.yfov = 2 * std::atan(0.5f);  // the view spans exactly the quad
-  scene.camera = cam;
+  set_quad_uvs(scene);  // the texture's top row is at +y
+  scene.camera = quad_camera();
   RenderSettings s;
   s.width = s.height = 40;
   s.spp = 4;
@@ -241,17 +249,8 @@ TEST_P(Analytic, TextureWrapModes) {
     uint32_t mat = add_diffuse_material(scene, {0, 0, 0}, {1, 1, 1});
     scene.materials[mat].emissive_tex = 0;
     add_quad(scene, {-1, -1, 0}, {2, 0, 0}, {0, 2, 0}, mat);
-    for (size_t t = 0; t < scene.shading.size(); ++t) {
-      float* uvs[3] = {scene.shading[t].uv0, scene.shading[t].uv1, scene.shading[t].uv2};
-      for (int k = 0; k < 3; ++k) {
-        uvs[k][0] = scene.vertices[t * 3 + k].x + 1;  // u from 0 to 2
-        uvs[k][1] = (1 - scene.vertices[t * 3 + k].y) / 2;
-      }
-    }
-    Camera cam;
-    cam.position = {0, 0, 2};
-    cam.yfov = 2 * std::atan(0.5f);
-    scene.camera = cam;
+    set_quad_uvs(scene, 2.0f);
+    scene.camera = quad_camera();
     RenderSettings s;
     s.width = s.height = 40;
     s.spp = 2;
@@ -300,13 +299,7 @@ TEST_P(Analytic, NormalMapTiltsShadingNormal) {
     uint32_t mat = add_diffuse_material(scene, {rho, rho, rho});
     scene.materials[mat].normal_tex = 0;
     add_quad(scene, {-1, -1, 0}, {2, 0, 0}, {0, 2, 0}, mat);
-    for (size_t t = 0; t < scene.shading.size(); ++t) {
-      float* uvs[3] = {scene.shading[t].uv0, scene.shading[t].uv1, scene.shading[t].uv2};
-      for (int k = 0; k < 3; ++k) {
-        uvs[k][0] = (scene.vertices[t * 3 + k].x + 1) / 2;
-        uvs[k][1] = (1 - scene.vertices[t * 3 + k].y) / 2;  // glTF: v runs down the image
-      }
-    }
+    set_quad_uvs(scene);
     kt::Light l{};
     l.type = LIGHT_DIRECTIONAL;
     for (int a = 0; a < 3; ++a) {
@@ -348,18 +341,9 @@ TEST_P(Analytic, AlphaMaskAndBlend) {
     scene.materials[mat].base_color[3] = alpha_factor;
     if (mode == MAT_ALPHA_MASK) scene.materials[mat].base_color_tex = 0;
     add_quad(scene, {-1, -1, 0}, {2, 0, 0}, {0, 2, 0}, mat);
-    for (size_t t = 0; t < scene.shading.size(); ++t) {
-      float* uvs[3] = {scene.shading[t].uv0, scene.shading[t].uv1, scene.shading[t].uv2};
-      for (int k = 0; k < 3; ++k) {
-        uvs[k][0] = (scene.vertices[t * 3 + k].x + 1) / 2;
-        uvs[k][1] = (1 - scene.vertices[t * 3 + k].y) / 2;
-      }
-    }
+    set_quad_uvs(scene);
     scene.background = {1, 1, 1};
-    Camera cam;
-    cam.position = {0, 0, 2};
-    cam.yfov = 2 * std::atan(0.5f);
-    scene.camera = cam;
+    scene.camera = quad_camera();
     return scene;
   };
   RenderSettings s;

@@ -10,7 +10,8 @@
 
 typedef struct {
   float t, u, v;
-  i32 tri;  // index into the BVH-ordered triangle array, -1 for a miss
+  i32 tri;   // index into the BVH-ordered triangle array, -1 for a miss
+  u32 prim;  // the scene's index of that triangle (TriShading), which breaks ties
 } Hit;
 
 // What an alpha test reads: the materials and their base colour textures.
@@ -50,15 +51,21 @@ DEVICE_FN V3 ray_inverse_direction(V3 d) {
   return v3(1.0f / x, 1.0f / y, 1.0f / z);
 }
 
+// Box distances are compared with this slack (relative): a triangle's computed distance can
+// round below its box's, and culling must never drop a triangle that the exact arithmetic would
+// keep, or the hit would depend on the tree (Ize, "Robust BVH Ray Traversal", JCGT 2013).
+#define BVH_BOX_SLACK 1.00001f
+
 // Entry distance of the ray into each child box of `node` (SX_FLT_MAX for a miss within tmax or
-// an empty slot).
+// an empty slot), conservative by BVH_BOX_SLACK.
 DEVICE_FN void ray_boxes(GLOBAL const BvhNode* node, V3 o, V3 inv, float tmax, float* t) {
   for (int k = 0; k < BVH_WIDTH; ++k) {
     float tx0 = (node->bmin_x[k] - o.x) * inv.x, tx1 = (node->bmax_x[k] - o.x) * inv.x;
     float ty0 = (node->bmin_y[k] - o.y) * inv.y, ty1 = (node->bmax_y[k] - o.y) * inv.y;
     float tz0 = (node->bmin_z[k] - o.z) * inv.z, tz1 = (node->bmax_z[k] - o.z) * inv.z;
     float tnear = sx_max(sx_max(sx_min(tx0, tx1), sx_min(ty0, ty1)), sx_max(sx_min(tz0, tz1), 0.0f));
-    float tfar = sx_min(sx_min(sx_max(tx0, tx1), sx_max(ty0, ty1)), sx_min(sx_max(tz0, tz1), tmax));
+    float tfar = sx_min(sx_min(sx_max(tx0, tx1), sx_max(ty0, ty1)), sx_max(tz0, tz1));
+    tfar = sx_min(tfar * BVH_BOX_SLACK, tmax * BVH_BOX_SLACK);
     t[k] = tnear <= tfar ? tnear : SX_FLT_MAX;
   }
   for (int k = 0; k < BVH_WIDTH; ++k) {
@@ -67,7 +74,7 @@ DEVICE_FN void ray_boxes(GLOBAL const BvhNode* node, V3 o, V3 inv, float tmax, f
 }
 
 // Moller-Trumbore; updates hit when the triangle is nearer than hit->t, or as near with a lower
-// index, so the nearest hit is the same whatever order the traversal visits triangles in.
+// scene index, so the nearest hit is the same whatever the tree or the order of the visit.
 // Triangles marked TRI_ALPHA_TESTED are passed through where alpha_opaque says so (when `alpha`
 // is given).
 DEVICE_FN int ray_triangle(GLOBAL const Tri* tri, V3 o, V3 d, Hit* hit, i32 index, const AlphaView* alpha) {
@@ -83,14 +90,16 @@ DEVICE_FN int ray_triangle(GLOBAL const Tri* tri, V3 o, V3 d, Hit* hit, i32 inde
   float v = v3_dot(d, q) * inv_det;
   if (v < 0.0f || u + v > 1.0f) return 0;
   float t = v3_dot(e2, q) * inv_det;
-  if (!(t > 0.0f) || t > hit->t || (t == hit->t && index >= hit->tri)) return 0;
-  if ((tri->prim & TRI_ALPHA_TESTED) != 0u && alpha && !alpha_opaque(alpha, tri->prim & TRI_PRIM_MASK, u, v, t)) {
+  u32 prim = tri->prim & TRI_PRIM_MASK;
+  if (!(t > 0.0f) || t > hit->t || (t == hit->t && (hit->tri < 0 || prim >= hit->prim))) return 0;
+  if ((tri->prim & TRI_ALPHA_TESTED) != 0u && alpha && !alpha_opaque(alpha, prim, u, v, t)) {
     return 0;
   }
   hit->t = t;
   hit->u = u;
   hit->v = v;
   hit->tri = index;
+  hit->prim = prim;
   return 1;
 }
 
@@ -111,6 +120,7 @@ DEVICE_FN int trace_ray(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris, V3 
   hit->u = 0.0f;
   hit->v = 0.0f;
   hit->tri = -1;
+  hit->prim = 0u;
   V3 inv = ray_inverse_direction(d);
   i32 stack[BVH_STACK_SIZE];      // node index, or first triangle of a leaf
   i32 stack_n[BVH_STACK_SIZE];    // 0 for a node, the triangle count for a leaf
@@ -123,7 +133,7 @@ DEVICE_FN int trace_ray(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris, V3 
     ray_boxes(node, o, inv, hit->t, t);
     // The four children sorted near to far by a sorting network over named values (no
     // data-dependent array indexing, so a GPU keeps them in registers). The hit does not depend
-    // on the visiting order: ties go to the lower triangle index.
+    // on the visiting order: ties go to the lower scene index.
     float t0 = t[0], t1 = t[1], t2 = t[2], t3 = t[3];
     i32 c0 = node->child[0], c1 = node->child[1], c2 = node->child[2], c3 = node->child[3];
     i32 n0 = node->count[0], n1 = node->count[1], n2 = node->count[2], n3 = node->count[3];
@@ -157,7 +167,7 @@ DEVICE_FN int trace_ray(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris, V3 
     for (;;) {
       if (sp == 0) return hit->tri >= 0;
       --sp;
-      if (stack_t[sp] > hit->t) continue;
+      if (stack_t[sp] > hit->t * BVH_BOX_SLACK) continue;
       if (stack_n[sp] == 0) break;
       if (ray_leaf(tris, stack[sp], stack_n[sp], o, d, any_hit, hit, alpha)) return 1;
     }

@@ -143,7 +143,7 @@ double extension_number(const tinygltf::ExtensionMap& ext, const char* name, con
 
 class GltfImporter {
  public:
-  GltfImporter(const Model& model, std::string path) : model_(model), path_(std::move(path)) {}
+  explicit GltfImporter(const Model& model) : model_(model) {}
 
   Result<Scene> run() {
     for (size_t i = 0; i < model_.materials.size(); ++i) {
@@ -470,7 +470,6 @@ class GltfImporter {
   }
 
   const Model& model_;
-  std::string path_;
   Scene scene_;
   int default_material_ = -1;
   std::map<std::tuple<int, uint32_t, std::array<float, 6>>, int> image_to_texture_;  // (image, sampler, transform)
@@ -490,7 +489,7 @@ Result<Scene> load_gltf(const std::string& path) {
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
     return invalid_argument("scene '" + path + "': glTF could not be read: " + (why.empty() ? "unknown error" : why));
   }
-  GltfImporter importer(model, path);
+  GltfImporter importer(model);
   Result<Scene> scene = importer.run();
   if (!scene.is_ok()) return Status(scene.status().code(), "scene '" + path + "': " + scene.status().message());
   return scene;

@@ -58,8 +58,6 @@ Renderer::Renderer(Device& device, const SceneGpu& scene, const Camera& camera)
       background_(scene.background),
       light_count_(static_cast<uint32_t>(scene.lights.size())),
       tri_light_count_(scene.triangle_light_count),
-      tri_count_(static_cast<uint32_t>(scene.tris.size())),
-      node_count_(static_cast<uint32_t>(scene.nodes.size())),
       buffers_(std::make_unique<Buffers>()) {}
 
 Renderer::~Renderer() = default;
@@ -168,8 +166,6 @@ Status Renderer::launch(const RenderSettings& s, TileRect tile, uint32_t sample_
   p.max_depth = s.max_depth;
   p.rr_depth = s.rr_depth;
   p.light_count = light_count_;
-  p.tri_count = tri_count_;
-  p.node_count = node_count_;
   p.tri_light_count = tri_light_count_;
   Buffers& b = *buffers_;
   STRATA_RETURN_IF_ERROR(device_.upload(*b.params, &p, sizeof p));

@@ -66,7 +66,7 @@ class Renderer {
   Device& device_;
   Camera camera_;
   Float3 background_;
-  uint32_t light_count_, tri_light_count_, tri_count_, node_count_;
+  uint32_t light_count_, tri_light_count_;
   std::unique_ptr<Buffers> buffers_;
 };
 

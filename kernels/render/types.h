@@ -108,7 +108,7 @@ typedef struct {
   u32 seed;
   u32 tile_x, tile_y, tile_w, tile_h;
   u32 sample_begin, sample_count, max_depth, light_count;
-  u32 tri_count, node_count, rr_depth, tri_light_count;
+  u32 pad0, pad1, rr_depth, tri_light_count;
 } RenderParams;
 
 

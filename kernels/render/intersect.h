@@ -31,9 +31,8 @@ DEVICE_FN int alpha_opaque(const AlphaView* view, u32 prim, float u, float v, fl
   GLOBAL const Material* m = &view->mats[sh->material];
   float alpha = m->base_color[3];
   if (m->base_color_tex >= 0) {
-    float b0 = 1.0f - u - v, rgba[4];
-    float tu = sh->uv0[0] * b0 + sh->uv1[0] * u + sh->uv2[0] * v;
-    float tv = sh->uv0[1] * b0 + sh->uv1[1] * u + sh->uv2[1] * v;
+    float tu, tv, rgba[4];
+    triangle_uv(sh, u, v, &tu, &tv);
     texture_sample(view->tex_infos, view->texels, view->srgb_lut, m->base_color_tex, tu, tv, 1, rgba);
     alpha = alpha * rgba[3];
   }

@@ -137,13 +137,6 @@ DEVICE_FN float mis_power(float a, float b) {
   return a2 / (a2 + b * b);
 }
 
-// Texture coordinates of triangle `sh` at barycentrics (b1, b2).
-DEVICE_FN void triangle_uv(GLOBAL const TriShading* sh, float b1, float b2, float* u, float* v) {
-  float b0 = 1.0f - b1 - b2;
-  *u = sh->uv0[0] * b0 + sh->uv1[0] * b1 + sh->uv2[0] * b2;
-  *v = sh->uv0[1] * b0 + sh->uv1[1] * b1 + sh->uv2[1] * b2;
-}
-
 // The shading normal n perturbed by tangent-space normal tn (from a normal map). The tangent runs
 // along +u and the bitangent towards decreasing v (up in the image, as glTF and MikkTSpace
 // have it), both from the triangle's texture coordinates, made orthonormal around n.

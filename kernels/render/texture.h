@@ -68,4 +68,11 @@ DEVICE_FN void texture_sample(GLOBAL const TexInfo* infos, GLOBAL const u32* tex
   }
 }
 
+// Texture coordinates of triangle `sh` at barycentrics (b1, b2).
+DEVICE_FN void triangle_uv(GLOBAL const TriShading* sh, float b1, float b2, float* u, float* v) {
+  float b0 = 1.0f - b1 - b2;
+  *u = sh->uv0[0] * b0 + sh->uv1[0] * b1 + sh->uv2[0] * b2;
+  *v = sh->uv0[1] * b0 + sh->uv1[1] * b1 + sh->uv2[1] * b2;
+}
+
 #endif

@@ -1,0 +1,87 @@
+#include "network/frame.h"
+
+#include <cstring>
+#include <string>
+
+#include "network/render_messages.h"
+
+namespace strata::network {
+namespace {
+
+void put_u16(std::vector<uint8_t>& out, uint16_t v) {
+  out.push_back(static_cast<uint8_t>(v));
+  out.push_back(static_cast<uint8_t>(v >> 8));
+}
+void put_u32(std::vector<uint8_t>& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+uint16_t get_u16(const uint8_t* p) { return static_cast<uint16_t>(p[0] | (p[1] << 8)); }
+uint32_t get_u32(const uint8_t* p) {
+  return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
+}
+
+bool known_type(uint16_t type) {
+  return type == static_cast<uint16_t>(FrameType::kRenderTask) || type == static_cast<uint16_t>(FrameType::kRenderResult);
+}
+
+}  // namespace
+
+const char* frame_type_name(FrameType type) {
+  switch (type) {
+    case FrameType::kRenderTask: return "render task";
+    case FrameType::kRenderResult: return "render result";
+  }
+  return "unknown";
+}
+
+std::vector<uint8_t> encode_frame(FrameType type, std::span<const uint8_t> payload) {
+  std::vector<uint8_t> out(std::begin(kFrameMagic), std::end(kFrameMagic));
+  out.reserve(kFrameHeaderBytes + payload.size());
+  put_u16(out, kWireVersion);
+  put_u16(out, static_cast<uint16_t>(type));
+  put_u32(out, static_cast<uint32_t>(payload.size()));
+  out.insert(out.end(), payload.begin(), payload.end());
+  return out;
+}
+
+Status verify_frame_payload(const Frame& frame) {
+  switch (frame.type) {
+    case FrameType::kRenderTask: return decode_render_task(frame.payload).status();
+    case FrameType::kRenderResult: return decode_render_result(frame.payload).status();
+  }
+  return invalid_argument("frame of unknown type");
+}
+
+void FrameDecoder::feed(std::span<const uint8_t> bytes) {
+  // Drop what was handed out before growing, so the buffer holds at most one frame and a bit.
+  if (consumed_ > 0) {
+    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_));
+    consumed_ = 0;
+  }
+  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
+}
+
+Result<std::optional<Frame>> FrameDecoder::next() {
+  size_t available = buffer_.size() - consumed_;
+  if (available < kFrameHeaderBytes) return std::optional<Frame>();
+  const uint8_t* h = buffer_.data() + consumed_;
+  if (std::memcmp(h, kFrameMagic, 4) != 0) return invalid_argument("frame: bad magic (not a Strata stream)");
+  uint16_t version = get_u16(h + 4), type = get_u16(h + 6);
+  uint32_t length = get_u32(h + 8);
+  if (version != kWireVersion) {
+    return invalid_argument("frame: unsupported wire version " + std::to_string(version) + " (this node speaks " +
+                            std::to_string(kWireVersion) + ")");
+  }
+  if (!known_type(type)) return invalid_argument("frame: unknown type " + std::to_string(type));
+  if (length > max_payload_) {
+    return invalid_argument("frame: payload of " + std::to_string(length) + " bytes is over the " +
+                            std::to_string(max_payload_) + "-byte bound");
+  }
+  if (available < kFrameHeaderBytes + length) return std::optional<Frame>();
+  Frame frame{static_cast<FrameType>(type),
+              std::vector<uint8_t>(h + kFrameHeaderBytes, h + kFrameHeaderBytes + length)};
+  consumed_ += kFrameHeaderBytes + length;
+  return std::optional<Frame>(std::move(frame));
+}
+
+}  // namespace strata::network

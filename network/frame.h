@@ -1,0 +1,53 @@
+// Framing of the wire protocol: a fixed 12-byte header (magic "STRA", version, type, payload
+// length, little-endian) and a FlatBuffers payload. Lengths are bounded and checked as soon as a
+// header arrives, unknown types and versions are refused, and payloads pass the FlatBuffers
+// verifier (with the message's own checks) before anything reads them.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <vector>
+
+#include "host/status.h"
+
+namespace strata::network {
+
+inline constexpr uint8_t kFrameMagic[4] = {'S', 'T', 'R', 'A'};
+inline constexpr uint16_t kWireVersion = 1;
+inline constexpr size_t kFrameHeaderBytes = 12;
+inline constexpr uint32_t kMaxFramePayload = 64u << 20;
+
+enum class FrameType : uint16_t {
+  kRenderTask = 1,
+  kRenderResult = 2,
+};
+const char* frame_type_name(FrameType type);
+
+struct Frame {
+  FrameType type;
+  std::vector<uint8_t> payload;
+};
+
+std::vector<uint8_t> encode_frame(FrameType type, std::span<const uint8_t> payload);
+
+// Checks a frame's payload with the verified decoder of its message type.
+Status verify_frame_payload(const Frame& frame);
+
+// Splits a byte stream into frames. After an error the stream is unusable: the peer that sent it
+// is to be dropped.
+class FrameDecoder {
+ public:
+  explicit FrameDecoder(uint32_t max_payload = kMaxFramePayload) : max_payload_(max_payload) {}
+
+  void feed(std::span<const uint8_t> bytes);
+  // The next complete frame, nullopt until one has arrived, or the reason the stream is malformed.
+  Result<std::optional<Frame>> next();
+
+ private:
+  uint32_t max_payload_;
+  std::vector<uint8_t> buffer_;
+  size_t consumed_ = 0;  // bytes of buffer_ already handed out
+};
+
+}  // namespace strata::network

@@ -20,9 +20,7 @@ uint32_t get_u32(const uint8_t* p) {
   return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
 }
 
-bool known_type(uint16_t type) {
-  return type == static_cast<uint16_t>(FrameType::kRenderTask) || type == static_cast<uint16_t>(FrameType::kRenderResult);
-}
+bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kAuth); }
 
 }  // namespace
 
@@ -30,6 +28,8 @@ const char* frame_type_name(FrameType type) {
   switch (type) {
     case FrameType::kRenderTask: return "render task";
     case FrameType::kRenderResult: return "render result";
+    case FrameType::kHello: return "hello";
+    case FrameType::kAuth: return "auth";
   }
   return "unknown";
 }
@@ -48,6 +48,8 @@ Status verify_frame_payload(const Frame& frame) {
   switch (frame.type) {
     case FrameType::kRenderTask: return decode_render_task(frame.payload).status();
     case FrameType::kRenderResult: return decode_render_result(frame.payload).status();
+    case FrameType::kHello:
+    case FrameType::kAuth: return Status::ok();  // checked by the transport's handshake
   }
   return invalid_argument("frame of unknown type");
 }

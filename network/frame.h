@@ -21,6 +21,8 @@ inline constexpr uint32_t kMaxFramePayload = 64u << 20;
 enum class FrameType : uint16_t {
   kRenderTask = 1,
   kRenderResult = 2,
+  kHello = 3,  // handshake.fbs
+  kAuth = 4,
 };
 const char* frame_type_name(FrameType type);
 

@@ -1,0 +1,326 @@
+#include "network/transport.h"
+
+#include <boost/asio.hpp>
+
+#include <array>
+#include <deque>
+#include <future>
+#include <map>
+#include <mutex>
+#include <set>
+#include <sodium.h>
+#include <thread>
+
+#include "schema/handshake_generated.h"
+
+namespace strata::network {
+namespace {
+
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+constexpr char kHandshakeTag[] = "strata-handshake-v1";
+
+// What a handshake signature covers: the domain tag, the verifier's nonce, the signer's key.
+std::vector<uint8_t> handshake_message(const std::array<uint8_t, 32>& nonce, const PublicKey& signer) {
+  std::vector<uint8_t> m(kHandshakeTag, kHandshakeTag + sizeof kHandshakeTag - 1);
+  m.insert(m.end(), nonce.begin(), nonce.end());
+  m.insert(m.end(), signer.begin(), signer.end());
+  return m;
+}
+
+template <typename Message>
+const Message* verified_root(const std::vector<uint8_t>& payload) {
+  flatbuffers::Verifier verifier(payload.data(), payload.size(), 8, 64);
+  if (!verifier.VerifyBuffer<Message>(nullptr)) return nullptr;
+  return flatbuffers::GetRoot<Message>(payload.data());
+}
+
+}  // namespace
+
+struct Session : std::enable_shared_from_this<Session> {
+  Session(tcp::socket s, uint32_t max_payload) : socket(std::move(s)), timer(socket.get_executor()), decoder(max_payload) {}
+  tcp::socket socket;
+  asio::steady_timer timer;
+  FrameDecoder decoder;
+  std::array<uint8_t, 32> nonce{};
+  bool have_hello = false, authenticated = false, timed_out = false, closed = false;
+  PeerInfo peer;
+  std::deque<std::vector<uint8_t>> outbox;
+  bool writing = false;
+  std::function<void(Result<PeerInfo>)> on_handshake;  // outbound connections wait on this
+};
+
+struct TransportNode::Impl {
+  Impl(const Identity& id, Options o, FrameHandler h)
+      : identity(id), options(std::move(o)), on_frame(std::move(h)), work(asio::make_work_guard(io)), acceptor(io) {}
+
+  Identity identity;
+  Options options;
+  FrameHandler on_frame;
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  tcp::acceptor acceptor;
+  std::thread thread;
+  uint16_t port = 0;
+  std::set<std::shared_ptr<Session>> sessions;  // network thread only
+  mutable std::mutex mutex;                      // guards peers and rejections
+  std::map<NodeId, std::shared_ptr<Session>> peers;
+  std::vector<std::string> rejections;
+
+  void queue(const std::shared_ptr<Session>& s, FrameType type, std::span<const uint8_t> payload) {
+    s->outbox.push_back(encode_frame(type, payload));
+    if (!s->writing) write_next(s);
+  }
+
+  void write_next(const std::shared_ptr<Session>& s) {
+    if (s->outbox.empty() || s->closed) {
+      s->writing = false;
+      return;
+    }
+    s->writing = true;
+    asio::async_write(s->socket, asio::buffer(s->outbox.front()), [this, s](boost::system::error_code ec, size_t) {
+      if (ec) {
+        drop(s, "write failed: " + ec.message());
+        return;
+      }
+      s->outbox.pop_front();
+      write_next(s);
+    });
+  }
+
+  void drop(const std::shared_ptr<Session>& s, const std::string& reason) {
+    if (s->closed) return;
+    s->closed = true;
+    boost::system::error_code ignored;
+    s->timer.cancel();
+    s->socket.close(ignored);
+    sessions.erase(s);
+    {
+      std::lock_guard lock(mutex);
+      auto it = peers.find(s->peer.id);
+      if (it != peers.end() && it->second == s) peers.erase(it);
+      rejections.push_back((s->peer.address.empty() ? std::string("peer") : s->peer.address) + ": " + reason);
+    }
+    if (s->on_handshake) {
+      auto done = std::move(s->on_handshake);
+      s->on_handshake = nullptr;
+      done(unavailable("connection to " + s->peer.address + " failed: " + reason));
+    }
+  }
+
+  void send_hello(const std::shared_ptr<Session>& s) {
+    randombytes_buf(s->nonce.data(), s->nonce.size());
+    flatbuffers::FlatBufferBuilder b(128);
+    auto key = b.CreateVector(identity.public_key().data(), identity.public_key().size());
+    auto nonce = b.CreateVector(s->nonce.data(), s->nonce.size());
+    b.Finish(wire::CreateHello(b, key, nonce));
+    queue(s, FrameType::kHello, std::span(b.GetBufferPointer(), b.GetSize()));
+  }
+
+  // Advances the handshake or hands a verified frame on; an error drops the peer.
+  Status handle(const std::shared_ptr<Session>& s, const Frame& frame) {
+    if (s->authenticated) {
+      if (frame.type == FrameType::kHello || frame.type == FrameType::kAuth) {
+        return invalid_argument("a second handshake on an open connection");
+      }
+      STRATA_RETURN_IF_ERROR(verify_frame_payload(frame));
+      if (on_frame) on_frame(s->peer, frame);
+      return Status::ok();
+    }
+    if (!s->have_hello) {
+      if (frame.type != FrameType::kHello) {
+        return invalid_argument(std::string("a ") + frame_type_name(frame.type) + " frame before the handshake");
+      }
+      const wire::Hello* hello = verified_root<wire::Hello>(frame.payload);
+      if (!hello || !hello->public_key() || hello->public_key()->size() != 32 || !hello->nonce() ||
+          hello->nonce()->size() != 32) {
+        return invalid_argument("malformed hello (a 32-byte key and a 32-byte nonce are required)");
+      }
+      std::copy(hello->public_key()->begin(), hello->public_key()->end(), s->peer.key.begin());
+      std::array<uint8_t, 32> peer_nonce{};
+      std::copy(hello->nonce()->begin(), hello->nonce()->end(), peer_nonce.begin());
+      s->have_hello = true;
+      Signature sig = identity.sign(handshake_message(peer_nonce, identity.public_key()));
+      flatbuffers::FlatBufferBuilder b(128);
+      auto sv = b.CreateVector(sig.data(), sig.size());
+      b.Finish(wire::CreateAuth(b, sv));
+      queue(s, FrameType::kAuth, std::span(b.GetBufferPointer(), b.GetSize()));
+      return Status::ok();
+    }
+    if (frame.type != FrameType::kAuth) {
+      return invalid_argument(std::string("a ") + frame_type_name(frame.type) + " frame before the handshake");
+    }
+    const wire::Auth* auth = verified_root<wire::Auth>(frame.payload);
+    if (!auth || !auth->signature() || auth->signature()->size() != 64) {
+      return invalid_argument("malformed auth (a 64-byte signature is required)");
+    }
+    Signature sig{};
+    std::copy(auth->signature()->begin(), auth->signature()->end(), sig.begin());
+    if (!verify_signature(s->peer.key, handshake_message(s->nonce, s->peer.key), sig)) {
+      return invalid_argument("the handshake signature does not match the claimed key");
+    }
+    s->peer.id = node_id_of(s->peer.key);
+    if (s->peer.id == identity.node_id()) return invalid_argument("the peer is this node itself");
+    {
+      std::lock_guard lock(mutex);
+      if (peers.count(s->peer.id)) return invalid_argument("already connected to node " + to_hex(s->peer.id).substr(0, 16));
+      peers[s->peer.id] = s;
+    }
+    s->authenticated = true;
+    s->timer.cancel();
+    if (s->on_handshake) {
+      auto done = std::move(s->on_handshake);
+      s->on_handshake = nullptr;
+      done(s->peer);
+    }
+    return Status::ok();
+  }
+
+  asio::awaitable<void> run(std::shared_ptr<Session> s) {
+    sessions.insert(s);
+    boost::system::error_code ec;
+    auto remote = s->socket.remote_endpoint(ec);
+    if (!ec) s->peer.address = remote.address().to_string() + ":" + std::to_string(remote.port());
+    s->timer.expires_after(options.handshake_timeout);
+    s->timer.async_wait([this, s](boost::system::error_code wait_ec) {
+      if (!wait_ec && !s->authenticated) {
+        s->timed_out = true;
+        drop(s, "the handshake timed out");
+      }
+    });
+    send_hello(s);
+    std::array<uint8_t, 64 * 1024> buf;
+    for (;;) {
+      size_t n = 0;
+      try {
+        n = co_await s->socket.async_read_some(asio::buffer(buf), asio::use_awaitable);
+      } catch (const boost::system::system_error& e) {
+        drop(s, e.code() == asio::error::eof ? "connection closed by the peer" : "read failed: " + e.code().message());
+        co_return;
+      }
+      if (s->closed) co_return;
+      s->decoder.feed(std::span<const uint8_t>(buf.data(), n));
+      for (;;) {
+        auto frame = s->decoder.next();
+        if (!frame.is_ok()) {
+          drop(s, frame.status().message());
+          co_return;
+        }
+        if (!frame->has_value()) break;
+        Status st = handle(s, **frame);
+        if (!st.is_ok()) {
+          drop(s, st.message());
+          co_return;
+        }
+      }
+    }
+  }
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      try {
+        tcp::socket socket = co_await acceptor.async_accept(asio::use_awaitable);
+        auto s = std::make_shared<Session>(std::move(socket), options.max_payload);
+        asio::co_spawn(io, run(s), asio::detached);
+      } catch (const boost::system::system_error&) {
+        co_return;  // the acceptor was closed
+      }
+    }
+  }
+};
+
+TransportNode::TransportNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+TransportNode::~TransportNode() {
+  asio::post(impl_->io, [impl = impl_.get()] {
+    boost::system::error_code ignored;
+    impl->acceptor.close(ignored);
+    auto sessions = impl->sessions;
+    for (auto& s : sessions) impl->drop(s, "node shutting down");
+    impl->work.reset();
+  });
+  impl_->thread.join();
+}
+
+Result<std::unique_ptr<TransportNode>> TransportNode::start(const Identity& identity, Options options,
+                                                            FrameHandler on_frame) {
+  if (sodium_init() < 0) return internal_error("libsodium failed to initialize");
+  auto impl = std::make_unique<Impl>(identity, std::move(options), std::move(on_frame));
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(impl->options.listen_host, ec);
+  if (ec) return invalid_argument("listen address '" + impl->options.listen_host + "': " + ec.message());
+  tcp::endpoint endpoint(address, impl->options.listen_port);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return unavailable("cannot listen on " + impl->options.listen_host + ":" + std::to_string(impl->options.listen_port) +
+                       ": " + ec.message());
+  }
+  impl->port = impl->acceptor.local_endpoint().port();
+  Impl* raw = impl.get();
+  asio::co_spawn(impl->io, raw->accept_loop(), asio::detached);
+  impl->thread = std::thread([raw] { raw->io.run(); });
+  return std::unique_ptr<TransportNode>(new TransportNode(std::move(impl)));
+}
+
+uint16_t TransportNode::port() const { return impl_->port; }
+const NodeId& TransportNode::node_id() const { return impl_->identity.node_id(); }
+
+Result<PeerInfo> TransportNode::connect(const std::string& host, uint16_t port) {
+  auto promise = std::make_shared<std::promise<Result<PeerInfo>>>();
+  auto future = promise->get_future();
+  asio::post(impl_->io, [impl = impl_.get(), host, port, promise] {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) {
+      promise->set_value(invalid_argument("address '" + host + "': " + ec.message()));
+      return;
+    }
+    auto socket = std::make_shared<tcp::socket>(impl->io);
+    socket->async_connect(tcp::endpoint(address, port), [impl, socket, promise, host, port](boost::system::error_code cec) {
+      if (cec) {
+        promise->set_value(unavailable("cannot connect to " + host + ":" + std::to_string(port) + ": " + cec.message()));
+        return;
+      }
+      auto s = std::make_shared<Session>(std::move(*socket), impl->options.max_payload);
+      s->on_handshake = [promise](Result<PeerInfo> r) { promise->set_value(std::move(r)); };
+      asio::co_spawn(impl->io, impl->run(s), asio::detached);
+    });
+  });
+  if (future.wait_for(impl_->options.handshake_timeout + std::chrono::seconds(2)) != std::future_status::ready) {
+    return unavailable("connecting to " + host + ":" + std::to_string(port) + " timed out");
+  }
+  return future.get();
+}
+
+Status TransportNode::send(const NodeId& peer, FrameType type, std::vector<uint8_t> payload) {
+  if (payload.size() > impl_->options.max_payload) return invalid_argument("frame payload over the bound");
+  std::shared_ptr<Session> s;
+  {
+    std::lock_guard lock(impl_->mutex);
+    auto it = impl_->peers.find(peer);
+    if (it == impl_->peers.end()) return not_found("no connected peer " + to_hex(peer).substr(0, 16));
+    s = it->second;
+  }
+  asio::post(impl_->io, [impl = impl_.get(), s, type, payload = std::move(payload)] {
+    if (!s->closed) impl->queue(s, type, payload);
+  });
+  return Status::ok();
+}
+
+std::vector<PeerInfo> TransportNode::peers() const {
+  std::lock_guard lock(impl_->mutex);
+  std::vector<PeerInfo> out;
+  for (const auto& [id, s] : impl_->peers) out.push_back(s->peer);
+  return out;
+}
+
+std::vector<std::string> TransportNode::rejections() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->rejections;
+}
+
+}  // namespace strata::network

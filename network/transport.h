@@ -1,0 +1,62 @@
+// The transport: authenticated TCP sessions between nodes over Boost.Asio (C++20 coroutines).
+// Every connection opens with the handshake of schema/handshake.fbs, which proves that the peer
+// holds the private key of the identity it claims; every frame after it is bounded and verified
+// before it is handed on. A peer that breaks the protocol is dropped with a logged reason and
+// the node keeps serving the others.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/status.h"
+#include "network/frame.h"
+#include "network/identity.h"
+
+namespace strata::network {
+
+struct PeerInfo {
+  NodeId id{};
+  PublicKey key{};
+  std::string address;  // host:port as seen from this node
+};
+
+class TransportNode {
+ public:
+  struct Options {
+    std::string listen_host = "127.0.0.1";
+    uint16_t listen_port = 0;  // 0: any free port
+    std::chrono::milliseconds handshake_timeout{5000};
+    uint32_t max_payload = kMaxFramePayload;
+  };
+  // Called on the node's network thread for every verified frame after the handshake.
+  using FrameHandler = std::function<void(const PeerInfo& from, const Frame& frame)>;
+
+  // Listens and runs the node's network thread until destroyed.
+  static Result<std::unique_ptr<TransportNode>> start(const Identity& identity, Options options,
+                                                      FrameHandler on_frame = {});
+  ~TransportNode();
+
+  uint16_t port() const;
+  const NodeId& node_id() const;
+
+  // Connects and completes the handshake; returns the authenticated peer.
+  Result<PeerInfo> connect(const std::string& host, uint16_t port);
+  // Queues a frame to an authenticated peer.
+  Status send(const NodeId& peer, FrameType type, std::vector<uint8_t> payload);
+
+  std::vector<PeerInfo> peers() const;
+  // Why peers were dropped, oldest first ("<address>: <reason>").
+  std::vector<std::string> rejections() const;
+
+  struct Impl;
+
+ private:
+  explicit TransportNode(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strata::network

@@ -1,0 +1,179 @@
+// The transport on loopback: authenticated handshakes, frames between peers, and peers that
+// break the protocol (garbage, a claimed key they cannot sign for, oversized frames, silence,
+// bad payloads) dropped with a named reason while the node keeps serving.
+#include <gtest/gtest.h>
+
+#include <boost/asio.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <thread>
+
+#include "network/render_messages.h"
+#include "network/transport.h"
+#include "schema/handshake_generated.h"
+
+namespace {
+
+using namespace strata;
+using namespace strata::network;
+namespace asio = boost::asio;
+using asio::ip::tcp;
+
+Identity identity(uint8_t n) {
+  std::array<uint8_t, 32> seed{};
+  seed.fill(n);
+  return Identity::from_seed(seed);
+}
+
+std::unique_ptr<TransportNode> start(uint8_t n, TransportNode::FrameHandler h = {},
+                                     std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) {
+  TransportNode::Options o;
+  o.handshake_timeout = timeout;
+  auto node = TransportNode::start(identity(n), o, std::move(h));
+  EXPECT_TRUE(node.is_ok()) << node.status().to_string();
+  return node.is_ok() ? std::move(node.value()) : nullptr;
+}
+
+// Waits until `pred` holds (or two seconds pass).
+template <typename Pred>
+bool eventually(Pred pred) {
+  for (int i = 0; i < 200; ++i) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  return pred();
+}
+
+bool rejected_with(const TransportNode& node, const std::string& needle) {
+  for (const std::string& r : node.rejections())
+    if (r.find(needle) != std::string::npos) return true;
+  return false;
+}
+
+// A raw TCP client for speaking the protocol wrongly on purpose.
+struct RawClient {
+  asio::io_context io;
+  tcp::socket socket{io};
+  explicit RawClient(uint16_t port) { socket.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port)); }
+  void send(const std::vector<uint8_t>& bytes) { asio::write(socket, asio::buffer(bytes)); }
+  // Reads until the peer closes; returns whether it did within the time limit.
+  bool closed_by_peer() {
+    socket.non_blocking(false);
+    std::array<uint8_t, 4096> buf;
+    boost::system::error_code ec;
+    for (int i = 0; i < 100 && !ec; ++i) socket.read_some(asio::buffer(buf), ec);
+    return ec == asio::error::eof || ec == asio::error::connection_reset;
+  }
+};
+
+std::vector<uint8_t> hello_frame(const PublicKey& key) {
+  flatbuffers::FlatBufferBuilder b;
+  std::array<uint8_t, 32> nonce{};
+  auto k = b.CreateVector(key.data(), key.size());
+  auto n = b.CreateVector(nonce.data(), nonce.size());
+  b.Finish(wire::CreateHello(b, k, n));
+  return encode_frame(FrameType::kHello, std::span(b.GetBufferPointer(), b.GetSize()));
+}
+
+TEST(Transport, HandshakeAuthenticatesBothSides) {
+  auto a = start(1), b = start(2);
+  ASSERT_TRUE(a && b);
+  auto peer = a->connect("127.0.0.1", b->port());
+  ASSERT_TRUE(peer.is_ok()) << peer.status().to_string();
+  EXPECT_EQ(peer->id, b->node_id());
+  EXPECT_EQ(peer->key, identity(2).public_key());
+  ASSERT_TRUE(eventually([&] { return b->peers().size() == 1; }));
+  EXPECT_EQ(b->peers()[0].id, a->node_id());
+  // A second connection to the same node is refused.
+  auto twice = a->connect("127.0.0.1", b->port());
+  EXPECT_FALSE(twice.is_ok());
+}
+
+TEST(Transport, VerifiedFramesReachTheHandlerAndBadOnesDropThePeer) {
+  std::atomic<int> tasks{0};
+  auto b = start(4, [&](const PeerInfo&, const Frame& f) {
+    if (f.type == FrameType::kRenderTask) ++tasks;
+  });
+  auto a = start(3);
+  ASSERT_TRUE(a && b);
+  auto peer = a->connect("127.0.0.1", b->port());
+  ASSERT_TRUE(peer.is_ok()) << peer.status().to_string();
+  RenderTask t;
+  t.job_id = "j";
+  t.width = t.height = 8;
+  t.tile = {0, 0, 8, 8};
+  t.sample_count = 1;
+  ASSERT_TRUE(a->send(peer->id, FrameType::kRenderTask, encode(t)).is_ok());
+  EXPECT_TRUE(eventually([&] { return tasks == 1; }));
+  // A payload that fails verification drops the sender.
+  ASSERT_TRUE(a->send(peer->id, FrameType::kRenderTask, {1, 2, 3, 4, 5, 6, 7, 8, 9}).is_ok());
+  EXPECT_TRUE(eventually([&] { return b->peers().empty(); }));
+  EXPECT_TRUE(rejected_with(*b, "malformed message"));
+  EXPECT_EQ(tasks, 1);
+}
+
+TEST(Transport, ProtocolBreakersAreDroppedAndTheNodeKeepsServing) {
+  auto b = start(6, {}, std::chrono::milliseconds(300));
+  ASSERT_TRUE(b);
+  {
+    RawClient garbage(b->port());
+    garbage.send({'G', 'E', 'T', ' ', '/', ' ', 'H', 'T', 'T', 'P', '/', '1', '.', '1', '\r', '\n'});
+    EXPECT_TRUE(garbage.closed_by_peer());
+  }
+  EXPECT_TRUE(eventually([&] { return rejected_with(*b, "bad magic"); }));
+  {
+    // Claims node 1's key but cannot sign for it.
+    RawClient impostor(b->port());
+    impostor.send(hello_frame(identity(1).public_key()));
+    flatbuffers::FlatBufferBuilder fb;
+    std::array<uint8_t, 64> sig{};
+    sig.fill(7);
+    auto sv = fb.CreateVector(sig.data(), sig.size());
+    fb.Finish(wire::CreateAuth(fb, sv));
+    impostor.send(encode_frame(FrameType::kAuth, std::span(fb.GetBufferPointer(), fb.GetSize())));
+    EXPECT_TRUE(impostor.closed_by_peer());
+  }
+  EXPECT_TRUE(eventually([&] { return rejected_with(*b, "signature does not match"); }));
+  {
+    RawClient huge(b->port());
+    std::vector<uint8_t> header = encode_frame(FrameType::kRenderTask, {});
+    header[11] = 0x7f;  // a 2 GiB payload
+    huge.send(header);
+    EXPECT_TRUE(huge.closed_by_peer());
+  }
+  EXPECT_TRUE(eventually([&] { return rejected_with(*b, "over the"); }));
+  {
+    RawClient early(b->port());
+    early.send(encode_frame(FrameType::kRenderTask, {}));
+    EXPECT_TRUE(early.closed_by_peer());
+  }
+  EXPECT_TRUE(eventually([&] { return rejected_with(*b, "before the handshake"); }));
+  {
+    RawClient silent(b->port());
+    EXPECT_TRUE(silent.closed_by_peer());  // after the 300 ms handshake timeout
+  }
+  EXPECT_TRUE(eventually([&] { return rejected_with(*b, "timed out"); }));
+  EXPECT_TRUE(b->peers().empty());
+  // After all that, an honest node still connects.
+  auto a = start(5);
+  ASSERT_TRUE(a);
+  auto peer = a->connect("127.0.0.1", b->port());
+  ASSERT_TRUE(peer.is_ok()) << peer.status().to_string();
+  EXPECT_EQ(peer->id, b->node_id());
+}
+
+TEST(Transport, ClearErrorsForBadAddresses) {
+  TransportNode::Options o;
+  o.listen_host = "not-an-address";
+  auto bad = TransportNode::start(identity(9), o);
+  ASSERT_FALSE(bad.is_ok());
+  EXPECT_NE(bad.status().message().find("not-an-address"), std::string::npos);
+  auto a = start(8);
+  ASSERT_TRUE(a);
+  auto refused = a->connect("127.0.0.1", 1);  // nothing listens on port 1
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.status().message().find("cannot connect"), std::string::npos) << refused.status().message();
+}
+
+}  // namespace

@@ -1,0 +1,115 @@
+#include "network/stream_message.h"
+
+#include "schema/stream_generated.h"
+
+namespace strata::network {
+namespace {
+
+void put_u64(std::vector<uint8_t>& out, uint64_t v) {
+  for (int i = 0; i < 8; ++i) out.push_back(static_cast<uint8_t>(v >> (8 * i)));
+}
+void put_bytes(std::vector<uint8_t>& out, std::span<const uint8_t> bytes) {
+  put_u64(out, bytes.size());
+  out.insert(out.end(), bytes.begin(), bytes.end());
+}
+void put_string(std::vector<uint8_t>& out, const std::string& s) {
+  put_bytes(out, std::span(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
+}
+
+}  // namespace
+
+std::vector<uint8_t> StreamMessage::signed_bytes() const {
+  std::vector<uint8_t> out;
+  const char tag[] = "strata-stream-message-v1";
+  out.insert(out.end(), tag, tag + sizeof tag - 1);
+  put_string(out, stream_id);
+  put_u64(out, partition);
+  put_u64(out, ref.timestamp);
+  put_u64(out, ref.sequence);
+  put_bytes(out, publisher);
+  put_string(out, chain_id);
+  put_u64(out, has_prev ? 1 : 0);
+  put_u64(out, prev.timestamp);
+  put_u64(out, prev.sequence);
+  put_string(out, content_type);
+  put_bytes(out, payload);
+  return out;
+}
+
+void StreamMessage::sign(const Identity& identity) {
+  publisher = identity.public_key();
+  signature = identity.sign(signed_bytes());
+}
+
+bool StreamMessage::signature_valid() const { return verify_signature(publisher, signed_bytes(), signature); }
+
+std::vector<uint8_t> encode(const StreamMessage& m) {
+  flatbuffers::FlatBufferBuilder b(256 + m.payload.size());
+  auto stream = b.CreateString(m.stream_id);
+  auto key = b.CreateVector(m.publisher.data(), m.publisher.size());
+  auto chain = b.CreateString(m.chain_id);
+  auto content = b.CreateString(m.content_type);
+  auto payload = b.CreateVector(m.payload);
+  auto sig = b.CreateVector(m.signature.data(), m.signature.size());
+  b.Finish(wire::CreateStreamMessage(b, stream, m.partition, m.ref.timestamp, m.ref.sequence, key, chain,
+                                     m.prev.timestamp, m.prev.sequence, m.has_prev, content, payload, sig));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes) {
+  if (bytes.size() < 8 || bytes.size() > kMaxStreamPayload + 4096) {
+    return invalid_argument("stream message: " + std::to_string(bytes.size()) + " bytes is outside the allowed size");
+  }
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), 8, 64);
+  if (!verifier.VerifyBuffer<wire::StreamMessage>(nullptr)) {
+    return invalid_argument("stream message: malformed (FlatBuffers verification failed)");
+  }
+  const wire::StreamMessage* w = flatbuffers::GetRoot<wire::StreamMessage>(bytes.data());
+  if (!w->stream_id() || w->stream_id()->size() == 0 || w->stream_id()->size() > kMaxStreamIdBytes) {
+    return invalid_argument("stream message: the stream id must be 1 to 256 bytes");
+  }
+  if (!w->publisher_key() || w->publisher_key()->size() != 32) return invalid_argument("stream message: the publisher key must be 32 bytes");
+  if (!w->signature() || w->signature()->size() != 64) return invalid_argument("stream message: the signature must be 64 bytes");
+  if (w->chain_id() && w->chain_id()->size() > kMaxStreamIdBytes) return invalid_argument("stream message: chain id too long");
+  if (w->payload() && w->payload()->size() > kMaxStreamPayload) return invalid_argument("stream message: payload over 1 MiB");
+  StreamMessage m;
+  m.stream_id = w->stream_id()->str();
+  m.partition = w->partition();
+  m.ref = {w->timestamp(), w->sequence()};
+  std::copy(w->publisher_key()->begin(), w->publisher_key()->end(), m.publisher.begin());
+  m.chain_id = w->chain_id() ? w->chain_id()->str() : "";
+  m.has_prev = w->has_prev();
+  m.prev = {w->prev_timestamp(), w->prev_sequence()};
+  m.content_type = w->content_type() ? w->content_type()->str() : "";
+  if (w->payload()) m.payload.assign(w->payload()->begin(), w->payload()->end());
+  std::copy(w->signature()->begin(), w->signature()->end(), m.signature.begin());
+  if (m.has_prev && !(m.prev < m.ref)) return invalid_argument("stream message: the previous reference is not earlier than the message");
+  if (!m.signature_valid()) return invalid_argument("stream message: the signature does not match the publisher's key");
+  return m;
+}
+
+ChainTracker::Outcome ChainTracker::observe(const StreamMessage& m) {
+  ChainKey key{m.stream_id, m.partition, m.publisher_id(), m.chain_id};
+  auto [it, is_new] = chains_.try_emplace(key);
+  Chain& chain = it->second;
+  if (is_new || chain.last < m.ref) {
+    MessageRef from = is_new ? MessageRef{} : chain.last;
+    chain.last = m.ref;
+    // The predecessor is newer than anything delivered: the messages between are missing.
+    if (m.has_prev && (is_new || from < m.prev)) {
+      chain.gaps.emplace_back(from, m.ref);
+      return {Verdict::kGap, from, m.ref};
+    }
+    return {Verdict::kDeliver, {}, {}};
+  }
+  // At or before the newest: new only if it fills a gap and was not delivered before.
+  for (const auto& [from, to] : chain.gaps) {
+    if ((from < m.ref || (from == MessageRef{} && m.ref == MessageRef{})) && m.ref < to) {
+      if (chain.filled.insert(m.ref).second) return {Verdict::kDeliver, {}, {}};
+      break;
+    }
+  }
+  return {Verdict::kDuplicate, {}, {}};
+}
+
+}  // namespace strata::network

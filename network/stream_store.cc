@@ -1,0 +1,118 @@
+#include "network/stream_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/options.h>
+
+#include <algorithm>
+
+namespace strata::network {
+namespace {
+
+void put_be(std::string& out, uint64_t v, int bytes) {
+  for (int i = bytes - 1; i >= 0; --i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xff));
+}
+
+// Keys sort by stream, partition, timestamp, sequence (big-endian), then publisher and chain, so
+// a partition's messages are one contiguous, time-ordered run.
+std::string partition_prefix(const std::string& stream, uint32_t partition) {
+  std::string key;
+  put_be(key, stream.size(), 2);
+  key += stream;
+  put_be(key, partition, 4);
+  return key;
+}
+
+std::string position_key(const std::string& stream, uint32_t partition, MessageRef ref) {
+  std::string key = partition_prefix(stream, partition);
+  put_be(key, ref.timestamp, 8);
+  put_be(key, ref.sequence, 4);
+  return key;
+}
+
+// The first key after every message of the partition.
+std::string partition_end(const std::string& stream, uint32_t partition) {
+  if (partition != UINT32_MAX) return partition_prefix(stream, partition + 1);
+  std::string end = partition_prefix(stream, partition);
+  end.append(13, '\xff');  // past any timestamp, sequence and publisher
+  return end;
+}
+
+Status check(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::ok();
+  return io_error("stream store: " + what + " failed: " + s.ToString());
+}
+
+}  // namespace
+
+struct StreamStore::Impl {
+  std::unique_ptr<rocksdb::DB> db;
+
+  // Reads the messages whose keys lie in [begin, end), oldest first, at most `limit` from the end
+  // when `from_end`.
+  Result<std::vector<StreamMessage>> scan(const std::string& begin, const std::string& end, size_t limit,
+                                          bool from_end) {
+    std::vector<StreamMessage> out;
+    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    auto take = [&]() -> Status {
+      auto m = decode_stream_message(std::span(reinterpret_cast<const uint8_t*>(it->value().data()), it->value().size()));
+      if (!m.is_ok()) return internal_error("stream store: a stored message is damaged: " + m.status().message());
+      out.push_back(std::move(m.value()));
+      return Status::ok();
+    };
+    if (from_end) {
+      for (it->SeekForPrev(end); it->Valid() && it->key().compare(begin) >= 0 && out.size() < limit; it->Prev()) {
+        if (it->key().compare(end) >= 0) continue;
+        STRATA_RETURN_IF_ERROR(take());
+      }
+      std::reverse(out.begin(), out.end());
+    } else {
+      for (it->Seek(begin); it->Valid() && it->key().compare(end) < 0 && out.size() < limit; it->Next()) {
+        STRATA_RETURN_IF_ERROR(take());
+      }
+    }
+    STRATA_RETURN_IF_ERROR(check(it->status(), "reading"));
+    return out;
+  }
+};
+
+StreamStore::StreamStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+StreamStore::~StreamStore() = default;
+
+Result<std::unique_ptr<StreamStore>> StreamStore::open(const std::string& dir) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* db = nullptr;
+  STRATA_RETURN_IF_ERROR(check(rocksdb::DB::Open(options, dir, &db), "opening '" + dir + "'"));
+  auto impl = std::make_unique<Impl>();
+  impl->db.reset(db);
+  return std::unique_ptr<StreamStore>(new StreamStore(std::move(impl)));
+}
+
+Status StreamStore::put(const StreamMessage& m) {
+  std::string key = position_key(m.stream_id, m.partition, m.ref);
+  key.append(reinterpret_cast<const char*>(m.publisher.data()), m.publisher.size());
+  key += m.chain_id;
+  std::vector<uint8_t> value = encode(m);
+  rocksdb::WriteOptions options;
+  options.sync = true;  // acknowledged means on disk
+  return check(impl_->db->Put(options, key, rocksdb::Slice(reinterpret_cast<const char*>(value.data()), value.size())),
+               "writing");
+}
+
+Result<std::vector<StreamMessage>> StreamStore::last(const std::string& stream, uint32_t partition, size_t count) {
+  return impl_->scan(partition_prefix(stream, partition), partition_end(stream, partition), count, true);
+}
+
+Result<std::vector<StreamMessage>> StreamStore::from(const std::string& stream, uint32_t partition, MessageRef first) {
+  return impl_->scan(position_key(stream, partition, first), partition_end(stream, partition), SIZE_MAX, false);
+}
+
+Result<std::vector<StreamMessage>> StreamStore::range(const std::string& stream, uint32_t partition, MessageRef first,
+                                                      MessageRef last) {
+  if (last < first) return invalid_argument("stream store: the range ends before it starts");
+  // Just past `last`: the next sequence number (or the next timestamp).
+  MessageRef after = last.sequence == UINT32_MAX ? MessageRef{last.timestamp + 1, 0} : MessageRef{last.timestamp, last.sequence + 1};
+  return impl_->scan(position_key(stream, partition, first), position_key(stream, partition, after), SIZE_MAX, false);
+}
+
+}  // namespace strata::network

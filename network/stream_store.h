@@ -1,0 +1,37 @@
+// Durable storage of stream messages in RocksDB, ordered by (stream, partition, timestamp,
+// sequence), with the three resend queries: the last N messages, everything from a position,
+// and a range. put() returns only after the write is in the synced write-ahead log, so a
+// message acknowledged as stored survives kill -9.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/status.h"
+#include "network/stream_message.h"
+
+namespace strata::network {
+
+class StreamStore {
+ public:
+  static Result<std::unique_ptr<StreamStore>> open(const std::string& dir);
+  ~StreamStore();
+
+  Status put(const StreamMessage& message);
+
+  // Messages of one partition, oldest first.
+  Result<std::vector<StreamMessage>> last(const std::string& stream, uint32_t partition, size_t count);
+  Result<std::vector<StreamMessage>> from(const std::string& stream, uint32_t partition, MessageRef first);
+  // From `first` up to and including `last`.
+  Result<std::vector<StreamMessage>> range(const std::string& stream, uint32_t partition, MessageRef first,
+                                           MessageRef last);
+
+  struct Impl;
+
+ private:
+  explicit StreamStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strata::network

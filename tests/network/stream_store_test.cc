@@ -1,0 +1,113 @@
+// Stream storage: resend queries against what was stored, persistence across reopening, and no
+// acknowledged message lost when the writing process is killed with SIGKILL.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "network/stream_store.h"
+#include "tests/test_support.h"
+
+namespace {
+
+using namespace strata;
+using namespace strata::network;
+
+Identity publisher() {
+  std::array<uint8_t, 32> seed{};
+  seed.fill(9);
+  return Identity::from_seed(seed);
+}
+
+StreamMessage message(const std::string& stream, uint32_t partition, uint64_t ts, uint32_t seq) {
+  StreamMessage m;
+  m.stream_id = stream;
+  m.partition = partition;
+  m.ref = {ts, seq};
+  m.chain_id = "c";
+  m.content_type = "text/plain";
+  std::string text = "message " + std::to_string(ts) + "." + std::to_string(seq);
+  m.payload.assign(text.begin(), text.end());
+  m.sign(publisher());
+  return m;
+}
+
+std::vector<MessageRef> refs(const std::vector<StreamMessage>& ms) {
+  std::vector<MessageRef> out;
+  for (const auto& m : ms) out.push_back(m.ref);
+  return out;
+}
+
+TEST(StreamStore, ResendQueriesAndPersistence) {
+  std::string dir = tests::scratch_dir() + "/store-a";
+  {
+    auto store = StreamStore::open(dir);
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    // Stored out of order, across two partitions and a neighbouring stream.
+    for (uint64_t ts : {30, 10, 20, 40, 50}) ASSERT_TRUE((*store)->put(message("s", 0, ts, 0)).is_ok());
+    ASSERT_TRUE((*store)->put(message("s", 0, 20, 1)).is_ok());
+    ASSERT_TRUE((*store)->put(message("s", 1, 25, 0)).is_ok());
+    ASSERT_TRUE((*store)->put(message("s2", 0, 15, 0)).is_ok());
+  }
+  auto store = StreamStore::open(dir);  // everything survives reopening
+  ASSERT_TRUE(store.is_ok());
+  auto last3 = (*store)->last("s", 0, 3);
+  ASSERT_TRUE(last3.is_ok());
+  EXPECT_EQ(refs(*last3), (std::vector<MessageRef>{{30, 0}, {40, 0}, {50, 0}}));
+  auto from = (*store)->from("s", 0, {20, 1});
+  ASSERT_TRUE(from.is_ok());
+  EXPECT_EQ(refs(*from), (std::vector<MessageRef>{{20, 1}, {30, 0}, {40, 0}, {50, 0}}));
+  auto range = (*store)->range("s", 0, {20, 0}, {30, 0});
+  ASSERT_TRUE(range.is_ok());
+  EXPECT_EQ(refs(*range), (std::vector<MessageRef>{{20, 0}, {20, 1}, {30, 0}}));
+  EXPECT_EQ(range->front().payload, (std::vector<uint8_t>{'m', 'e', 's', 's', 'a', 'g', 'e', ' ', '2', '0', '.', '0'}));
+  auto other = (*store)->last("s", 1, 10);
+  ASSERT_TRUE(other.is_ok());
+  EXPECT_EQ(refs(*other), (std::vector<MessageRef>{{25, 0}}));
+  auto empty = (*store)->last("nothing", 0, 10);
+  ASSERT_TRUE(empty.is_ok());
+  EXPECT_TRUE(empty->empty());
+  EXPECT_EQ((*store)->range("s", 0, {30, 0}, {20, 0}).status().code(), StatusCode::kInvalidArgument);
+}
+
+TEST(StreamStore, AcknowledgedMessagesSurviveKill9) {
+  std::string dir = tests::scratch_dir() + "/store-kill";
+  int pipe_fd[2];
+  ASSERT_EQ(pipe(pipe_fd), 0);
+  pid_t child = fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    close(pipe_fd[0]);
+    auto store = StreamStore::open(dir);
+    if (!store.is_ok()) _exit(2);
+    for (uint32_t i = 0;; ++i) {
+      if (!(*store)->put(message("s", 0, 1000 + i, 0)).is_ok()) _exit(3);
+      // Acknowledge only after put() returned.
+      if (write(pipe_fd[1], &i, sizeof i) != sizeof i) _exit(4);
+    }
+  }
+  close(pipe_fd[1]);
+  uint32_t acked = 0, last_acked = 0;
+  while (acked < 50 && read(pipe_fd[0], &last_acked, sizeof last_acked) == sizeof last_acked) ++acked;
+  kill(child, SIGKILL);
+  int status = 0;
+  waitpid(child, &status, 0);
+  close(pipe_fd[0]);
+  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_EQ(acked, 50u);
+  auto store = StreamStore::open(dir);
+  ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+  auto all = (*store)->from("s", 0, {0, 0});
+  ASSERT_TRUE(all.is_ok()) << all.status().to_string();
+  ASSERT_GE(all->size(), size_t(last_acked) + 1);
+  for (uint32_t i = 0; i <= last_acked; ++i) EXPECT_EQ((*all)[i].ref.timestamp, 1000u + i);
+}
+
+TEST(StreamStore, UnopenableDirectoryIsAClearError) {
+  std::string file = tests::write_file("not-a-dir", "x");
+  auto store = StreamStore::open(file + "/db");
+  ASSERT_FALSE(store.is_ok());
+  EXPECT_NE(store.status().message().find("opening"), std::string::npos) << store.status().message();
+}
+
+}  // namespace

@@ -13,5 +13,6 @@ using Runner = std::function<int()>;
 Runner add_devices_command(CLI::App& app);
 Runner add_render_command(CLI::App& app);
 Runner add_bench_command(CLI::App& app);
+Runner add_node_command(CLI::App& app);
 
 }  // namespace strata::cli

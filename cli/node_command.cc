@@ -1,0 +1,126 @@
+#include <signal.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "cli/commands.h"
+#include "network/identity.h"
+#include "network/transport.h"
+
+namespace strata::cli {
+namespace {
+
+struct NodeOptions {
+  std::string data_dir = "strata-node";
+  std::string listen = "127.0.0.1:0";
+  std::vector<std::string> bootstrap;
+};
+
+bool split_host_port(const std::string& s, std::string& host, uint16_t& port) {
+  auto colon = s.rfind(':');
+  if (colon == std::string::npos || colon == 0) return false;
+  host = s.substr(0, colon);
+  unsigned long p = 0;
+  char extra = 0;
+  if (std::sscanf(s.c_str() + colon + 1, "%lu%c", &p, &extra) != 1 || p > 65535) return false;
+  port = static_cast<uint16_t>(p);
+  return true;
+}
+
+int fail(const std::string& what) {
+  std::fprintf(stderr, "strata node: %s\n", what.c_str());
+  return 1;
+}
+
+int run_node(const NodeOptions& o) {
+  std::string host;
+  uint16_t port = 0;
+  if (!split_host_port(o.listen, host, port)) return fail("--listen '" + o.listen + "' must be HOST:PORT");
+  std::vector<std::pair<std::string, uint16_t>> bootstrap;
+  for (const std::string& b : o.bootstrap) {
+    std::string bh;
+    uint16_t bp = 0;
+    if (!split_host_port(b, bh, bp) || bp == 0) return fail("--bootstrap '" + b + "' must be HOST:PORT");
+    bootstrap.emplace_back(bh, bp);
+  }
+  auto identity = network::Identity::load_or_create(o.data_dir);
+  if (!identity.is_ok()) return fail(identity.status().message());
+
+  // Termination signals are taken synchronously by this thread (sigwait) below.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  network::TransportNode::Options options;
+  options.listen_host = host;
+  options.listen_port = port;
+  auto node = network::TransportNode::start(*identity, options);
+  if (!node.is_ok()) return fail(node.status().message());
+  std::printf("node %s listening on %s:%u (data %s)\n", network::to_hex(identity->node_id()).c_str(), host.c_str(),
+              static_cast<unsigned>((*node)->port()), o.data_dir.c_str());
+  std::fflush(stdout);
+
+  // Bootstrap peers are dialled until connected, backing off from 0.5 s to 30 s after failures.
+  std::mutex mutex;
+  std::condition_variable stop_cv;
+  bool stopping = false;
+  std::thread dialer([&] {
+    std::map<size_t, std::chrono::milliseconds> backoff;
+    std::map<size_t, bool> connected;
+    std::unique_lock lock(mutex);
+    while (!stopping) {
+      std::chrono::milliseconds wait(30000);
+      for (size_t i = 0; i < bootstrap.size(); ++i) {
+        if (connected[i]) continue;
+        lock.unlock();
+        auto peer = (*node)->connect(bootstrap[i].first, bootstrap[i].second);
+        lock.lock();
+        if (peer.is_ok()) {
+          connected[i] = true;
+          std::printf("peer %s connected (%s:%u)\n", network::to_hex(peer->id).c_str(), bootstrap[i].first.c_str(),
+                      static_cast<unsigned>(bootstrap[i].second));
+        } else {
+          auto& b = backoff[i];
+          b = b.count() == 0 ? std::chrono::milliseconds(500) : std::min(b * 2, std::chrono::milliseconds(30000));
+          wait = std::min(wait, b);
+          std::printf("bootstrap %s:%u: %s; retrying in %lld ms\n", bootstrap[i].first.c_str(),
+                      static_cast<unsigned>(bootstrap[i].second), peer.status().message().c_str(),
+                      static_cast<long long>(b.count()));
+        }
+        std::fflush(stdout);
+      }
+      stop_cv.wait_for(lock, wait, [&] { return stopping; });
+    }
+  });
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  {
+    std::lock_guard lock(mutex);
+    stopping = true;
+  }
+  stop_cv.notify_all();
+  dialer.join();
+  std::printf("node stopping (signal %d)\n", sig);
+  std::fflush(stdout);
+  return 0;
+}
+
+}  // namespace
+
+Runner add_node_command(CLI::App& app) {
+  auto o = std::make_shared<NodeOptions>();
+  auto* cmd = app.add_subcommand("node", "Run a node: identity, authenticated transport, bootstrap peers");
+  cmd->add_option("--data", o->data_dir, "Data directory (holds identity.key)");
+  cmd->add_option("--listen", o->listen, "Listen address HOST:PORT (port 0: any free port)");
+  cmd->add_option("--bootstrap", o->bootstrap, "Peers to connect to, HOST:PORT")->delimiter(',');
+  return [o] { return run_node(*o); };
+}
+
+}  // namespace strata::cli

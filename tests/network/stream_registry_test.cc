@@ -64,7 +64,10 @@ TEST(StreamRegistry, PublishAndSubscribePermissions) {
 TEST(StreamRegistry, BadMetadataIsRefused) {
   StreamRegistry reg;
   expect_refused(reg.create(StreamMetadata{}), "stream id");
-  expect_refused(reg.create(StreamMetadata{.id = "s", .partitions = 0}), "partitions");
+  StreamMetadata no_partitions;
+  no_partitions.partitions = 0;
+  no_partitions.id.assign(1, 's');
+  expect_refused(reg.create(no_partitions), "partitions");
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "network/render_messages.h"
+#include "network/stream_message.h"
 
 namespace strata::network {
 namespace {
@@ -20,7 +21,7 @@ uint32_t get_u32(const uint8_t* p) {
   return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
 }
 
-bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kAuth); }
+bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kPublish); }
 
 }  // namespace
 
@@ -30,6 +31,8 @@ const char* frame_type_name(FrameType type) {
     case FrameType::kRenderResult: return "render result";
     case FrameType::kHello: return "hello";
     case FrameType::kAuth: return "auth";
+    case FrameType::kSubscribe: return "subscribe";
+    case FrameType::kPublish: return "publish";
   }
   return "unknown";
 }
@@ -50,6 +53,8 @@ Status verify_frame_payload(const Frame& frame) {
     case FrameType::kRenderResult: return decode_render_result(frame.payload).status();
     case FrameType::kHello:
     case FrameType::kAuth: return Status::ok();  // checked by the transport's handshake
+    case FrameType::kSubscribe: return decode_subscribe(frame.payload).status();
+    case FrameType::kPublish: return decode_stream_message(frame.payload).status();
   }
   return invalid_argument("frame of unknown type");
 }

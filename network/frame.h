@@ -23,6 +23,8 @@ enum class FrameType : uint16_t {
   kRenderResult = 2,
   kHello = 3,  // handshake.fbs
   kAuth = 4,
+  kSubscribe = 5,  // stream.fbs
+  kPublish = 6,    // a StreamMessage
 };
 const char* frame_type_name(FrameType type);
 

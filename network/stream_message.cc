@@ -88,6 +88,25 @@ Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes) {
   return m;
 }
 
+std::vector<uint8_t> encode(const Subscription& sub) {
+  flatbuffers::FlatBufferBuilder b(64);
+  auto stream = b.CreateString(sub.stream_id);
+  b.Finish(wire::CreateSubscribe(b, stream, sub.partition));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+Result<Subscription> decode_subscribe(std::span<const uint8_t> bytes) {
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), 8, 16);
+  if (bytes.size() < 8 || !verifier.VerifyBuffer<wire::Subscribe>(nullptr)) {
+    return invalid_argument("subscribe: malformed (FlatBuffers verification failed)");
+  }
+  const wire::Subscribe* w = flatbuffers::GetRoot<wire::Subscribe>(bytes.data());
+  if (!w->stream_id() || w->stream_id()->size() == 0 || w->stream_id()->size() > kMaxStreamIdBytes) {
+    return invalid_argument("subscribe: the stream id must be 1 to 256 bytes");
+  }
+  return Subscription{w->stream_id()->str(), w->partition()};
+}
+
 ChainTracker::Outcome ChainTracker::observe(const StreamMessage& m) {
   ChainKey key{m.stream_id, m.partition, m.publisher_id(), m.chain_id};
   auto [it, is_new] = chains_.try_emplace(key);

@@ -48,6 +48,14 @@ std::vector<uint8_t> encode(const StreamMessage& message);
 // Verifies the FlatBuffer, the field bounds and the signature.
 Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes);
 
+struct Subscription {
+  std::string stream_id;
+  uint32_t partition = 0;
+  auto operator<=>(const Subscription&) const = default;
+};
+std::vector<uint8_t> encode(const Subscription& subscription);
+Result<Subscription> decode_subscribe(std::span<const uint8_t> bytes);
+
 // Tracks, per (stream, partition, publisher, chain), what has been delivered: duplicates are
 // dropped, a message whose predecessor was never seen opens a gap to be filled by resend, and
 // messages that fill a gap are delivered once.

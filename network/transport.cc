@@ -52,12 +52,14 @@ struct Session : std::enable_shared_from_this<Session> {
 };
 
 struct TransportNode::Impl {
-  Impl(const Identity& id, Options o, FrameHandler h)
-      : identity(id), options(std::move(o)), on_frame(std::move(h)), work(asio::make_work_guard(io)), acceptor(io) {}
+  Impl(const Identity& id, Options o, FrameHandler h, PeerHandler p)
+      : identity(id), options(std::move(o)), on_frame(std::move(h)), on_peer(std::move(p)),
+        work(asio::make_work_guard(io)), acceptor(io) {}
 
   Identity identity;
   Options options;
   FrameHandler on_frame;
+  PeerHandler on_peer;
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   tcp::acceptor acceptor;
@@ -169,6 +171,7 @@ struct TransportNode::Impl {
     }
     s->authenticated = true;
     s->timer.cancel();
+    if (on_peer) on_peer(s->peer);
     if (s->on_handshake) {
       auto done = std::move(s->on_handshake);
       s->on_handshake = nullptr;
@@ -244,9 +247,9 @@ TransportNode::~TransportNode() {
 }
 
 Result<std::unique_ptr<TransportNode>> TransportNode::start(const Identity& identity, Options options,
-                                                            FrameHandler on_frame) {
+                                                            FrameHandler on_frame, PeerHandler on_peer) {
   if (sodium_init() < 0) return internal_error("libsodium failed to initialize");
-  auto impl = std::make_unique<Impl>(identity, std::move(options), std::move(on_frame));
+  auto impl = std::make_unique<Impl>(identity, std::move(options), std::move(on_frame), std::move(on_peer));
   boost::system::error_code ec;
   auto address = asio::ip::make_address(impl->options.listen_host, ec);
   if (ec) return invalid_argument("listen address '" + impl->options.listen_host + "': " + ec.message());

@@ -34,10 +34,12 @@ class TransportNode {
   };
   // Called on the node's network thread for every verified frame after the handshake.
   using FrameHandler = std::function<void(const PeerInfo& from, const Frame& frame)>;
+  // Called on the node's network thread when a peer has completed the handshake.
+  using PeerHandler = std::function<void(const PeerInfo& peer)>;
 
   // Listens and runs the node's network thread until destroyed.
   static Result<std::unique_ptr<TransportNode>> start(const Identity& identity, Options options,
-                                                      FrameHandler on_frame = {});
+                                                      FrameHandler on_frame = {}, PeerHandler on_peer = {});
   ~TransportNode();
 
   uint16_t port() const;

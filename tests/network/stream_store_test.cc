@@ -5,6 +5,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cstdlib>
+
 #include "network/stream_store.h"
 #include "tests/test_support.h"
 
@@ -70,21 +72,40 @@ TEST(StreamStore, ResendQueriesAndPersistence) {
   EXPECT_EQ((*store)->range("s", 0, {30, 0}, {20, 0}).status().code(), StatusCode::kInvalidArgument);
 }
 
+// The writer of AcknowledgedMessagesSurviveKill9, run as a separate process (this test binary
+// started again with STRATA_STORE_WRITER set), so the killed process is a fresh one.
+TEST(StreamStore, WriterProcess) {
+  const char* dir = std::getenv("STRATA_STORE_WRITER");
+  const char* ack_fd = std::getenv("STRATA_STORE_ACK_FD");
+  if (!dir || !ack_fd) GTEST_SKIP() << "helper process of AcknowledgedMessagesSurviveKill9";
+  int fd = std::atoi(ack_fd);
+  auto store = StreamStore::open(dir);
+  if (!store.is_ok()) _exit(2);
+  for (uint32_t i = 0;; ++i) {
+    if (!(*store)->put(message("s", 0, 1000 + i, 0)).is_ok()) _exit(3);
+    // Acknowledge only after put() returned.
+    if (write(fd, &i, sizeof i) != sizeof i) _exit(4);
+  }
+}
+
 TEST(StreamStore, AcknowledgedMessagesSurviveKill9) {
   std::string dir = tests::scratch_dir() + "/store-kill";
   int pipe_fd[2];
   ASSERT_EQ(pipe(pipe_fd), 0);
+  std::string self(4096, '\0');
+  ssize_t len = readlink("/proc/self/exe", self.data(), self.size());
+  ASSERT_GT(len, 0);
+  self.resize(static_cast<size_t>(len));
+  std::string dir_env = "STRATA_STORE_WRITER=" + dir, fd_env = "STRATA_STORE_ACK_FD=" + std::to_string(pipe_fd[1]);
+  std::string filter = "--gtest_filter=StreamStore.WriterProcess";
   pid_t child = fork();
   ASSERT_GE(child, 0);
   if (child == 0) {
     close(pipe_fd[0]);
-    auto store = StreamStore::open(dir);
-    if (!store.is_ok()) _exit(2);
-    for (uint32_t i = 0;; ++i) {
-      if (!(*store)->put(message("s", 0, 1000 + i, 0)).is_ok()) _exit(3);
-      // Acknowledge only after put() returned.
-      if (write(pipe_fd[1], &i, sizeof i) != sizeof i) _exit(4);
-    }
+    char* argv[] = {self.data(), filter.data(), nullptr};
+    char* envp[] = {dir_env.data(), fd_env.data(), nullptr};
+    execve(self.c_str(), argv, envp);
+    _exit(127);
   }
   close(pipe_fd[1]);
   uint32_t acked = 0, last_acked = 0;
@@ -93,7 +114,7 @@ TEST(StreamStore, AcknowledgedMessagesSurviveKill9) {
   int status = 0;
   waitpid(child, &status, 0);
   close(pipe_fd[0]);
-  ASSERT_TRUE(WIFSIGNALED(status));
+  ASSERT_TRUE(WIFSIGNALED(status)) << "the writer exited with " << WEXITSTATUS(status);
   ASSERT_EQ(acked, 50u);
   auto store = StreamStore::open(dir);
   ASSERT_TRUE(store.is_ok()) << store.status().to_string();

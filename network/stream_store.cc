@@ -54,7 +54,10 @@ struct StreamStore::Impl {
     std::vector<StreamMessage> out;
     std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
     auto take = [&]() -> Status {
-      auto m = decode_stream_message(std::span(reinterpret_cast<const uint8_t*>(it->value().data()), it->value().size()));
+      // FlatBuffers reads need an aligned buffer; RocksDB's value slices have no alignment.
+      const uint8_t* data = reinterpret_cast<const uint8_t*>(it->value().data());
+      std::vector<uint8_t> value(data, data + it->value().size());
+      auto m = decode_stream_message(value);
       if (!m.is_ok()) return internal_error("stream store: a stored message is damaged: " + m.status().message());
       out.push_back(std::move(m.value()));
       return Status::ok();

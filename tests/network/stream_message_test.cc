@@ -2,17 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "network/stream_message.h"
+#include "tests/network/network_support.h"
 
 namespace {
 
 using namespace strata;
 using namespace strata::network;
 
-Identity publisher(uint8_t n) {
-  std::array<uint8_t, 32> seed{};
-  seed.fill(n);
-  return Identity::from_seed(seed);
-}
+Identity publisher(uint8_t n) { return tests::test_identity(n); }
 
 StreamMessage message(const Identity& id, uint64_t ts, uint32_t seq, bool has_prev = false, uint64_t pts = 0,
                       uint32_t pseq = 0) {

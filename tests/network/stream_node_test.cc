@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "network/stream_node.h"
+#include "tests/network/network_support.h"
 #include "tests/test_support.h"
 
 namespace {
@@ -16,11 +17,7 @@ namespace {
 using namespace strata;
 using namespace strata::network;
 
-Identity key(uint8_t n) {
-  std::array<uint8_t, 32> seed{};
-  seed.fill(n);
-  return Identity::from_seed(seed);
-}
+Identity key(uint8_t n) { return tests::test_identity(n); }
 
 template <typename Pred>
 bool eventually(Pred pred) {

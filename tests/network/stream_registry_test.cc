@@ -2,17 +2,14 @@
 #include <gtest/gtest.h>
 
 #include "network/stream_registry.h"
+#include "tests/network/network_support.h"
 
 namespace {
 
 using namespace strata;
 using namespace strata::network;
 
-Identity key(uint8_t n) {
-  std::array<uint8_t, 32> seed{};
-  seed.fill(n);
-  return Identity::from_seed(seed);
-}
+Identity key(uint8_t n) { return tests::test_identity(n); }
 
 StreamMessage signed_by(const Identity& id, const std::string& stream, uint32_t partition) {
   StreamMessage m;

@@ -8,6 +8,7 @@
 #include <cstdlib>
 
 #include "network/stream_store.h"
+#include "tests/network/network_support.h"
 #include "tests/test_support.h"
 
 namespace {
@@ -15,11 +16,7 @@ namespace {
 using namespace strata;
 using namespace strata::network;
 
-Identity publisher() {
-  std::array<uint8_t, 32> seed{};
-  seed.fill(9);
-  return Identity::from_seed(seed);
-}
+Identity publisher() { return tests::test_identity(9); }
 
 StreamMessage message(const std::string& stream, uint32_t partition, uint64_t ts, uint32_t seq) {
   StreamMessage m;

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "network/render_messages.h"
+#include "tests/network/network_support.h"
 #include "network/transport.h"
 #include "schema/handshake_generated.h"
 
@@ -20,11 +21,7 @@ using namespace strata::network;
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-Identity identity(uint8_t n) {
-  std::array<uint8_t, 32> seed{};
-  seed.fill(n);
-  return Identity::from_seed(seed);
-}
+Identity identity(uint8_t n) { return tests::test_identity(n); }
 
 std::unique_ptr<TransportNode> start(uint8_t n, TransportNode::FrameHandler h = {},
                                      std::chrono::milliseconds timeout = std::chrono::milliseconds(3000)) {

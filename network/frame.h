@@ -25,6 +25,7 @@ enum class FrameType : uint16_t {
   kAuth = 4,
   kSubscribe = 5,  // stream.fbs
   kPublish = 6,    // a StreamMessage
+  kResend = 7,     // stream.fbs
 };
 const char* frame_type_name(FrameType type);
 

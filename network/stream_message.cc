@@ -107,6 +107,30 @@ Result<Subscription> decode_subscribe(std::span<const uint8_t> bytes) {
   return Subscription{w->stream_id()->str(), w->partition()};
 }
 
+std::vector<uint8_t> encode(const ResendRequest& r) {
+  flatbuffers::FlatBufferBuilder b(96);
+  auto stream = b.CreateString(r.partition.stream_id);
+  b.Finish(wire::CreateResend(b, stream, r.partition.partition, r.from.timestamp, r.from.sequence, r.to.timestamp,
+                              r.to.sequence));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+Result<ResendRequest> decode_resend(std::span<const uint8_t> bytes) {
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), 8, 16);
+  if (bytes.size() < 8 || !verifier.VerifyBuffer<wire::Resend>(nullptr)) {
+    return invalid_argument("resend: malformed (FlatBuffers verification failed)");
+  }
+  const wire::Resend* w = flatbuffers::GetRoot<wire::Resend>(bytes.data());
+  if (!w->stream_id() || w->stream_id()->size() == 0 || w->stream_id()->size() > kMaxStreamIdBytes) {
+    return invalid_argument("resend: the stream id must be 1 to 256 bytes");
+  }
+  ResendRequest r{{w->stream_id()->str(), w->partition()},
+                  {w->from_timestamp(), w->from_sequence()},
+                  {w->to_timestamp(), w->to_sequence()}};
+  if (r.to < r.from) return invalid_argument("resend: the range ends before it starts");
+  return r;
+}
+
 ChainTracker::Outcome ChainTracker::observe(const StreamMessage& m) {
   ChainKey key{m.stream_id, m.partition, m.publisher_id(), m.chain_id};
   auto [it, is_new] = chains_.try_emplace(key);

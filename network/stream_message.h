@@ -56,6 +56,13 @@ struct Subscription {
 std::vector<uint8_t> encode(const Subscription& subscription);
 Result<Subscription> decode_subscribe(std::span<const uint8_t> bytes);
 
+struct ResendRequest {
+  Subscription partition;
+  MessageRef from, to;  // inclusive
+};
+std::vector<uint8_t> encode(const ResendRequest& request);
+Result<ResendRequest> decode_resend(std::span<const uint8_t> bytes);
+
 // Tracks, per (stream, partition, publisher, chain), what has been delivered: duplicates are
 // dropped, a message whose predecessor was never seen opens a gap to be filled by resend, and
 // messages that fill a gap are delivered once.

@@ -19,6 +19,7 @@ struct StreamNode::Impl {
   std::map<Subscription, std::set<NodeId>> remote;  // peers that asked for a partition
   std::set<Subscription> interest;                  // partitions this node asked its peers for
   std::vector<std::string> refused;
+  std::vector<std::pair<NodeId, ResendRequest>> gap_requests;  // to send, outside the lock
 
   void refuse(const NodeId* from, const std::string& reason) {
     std::lock_guard lock(mutex);
@@ -57,6 +58,16 @@ struct StreamNode::Impl {
         remote[*sub].insert(from.id);
       }
       spread_interest(*sub, &from.id);
+    } else if (frame.type == FrameType::kResend) {
+      auto request = decode_resend(frame.payload);
+      if (!request.is_ok()) return refuse(&from.id, request.status().message());
+      const Subscription& sub = request->partition;
+      Status allowed = registry.check_subscribe(sub.stream_id, sub.partition, from.id);
+      if (!allowed.is_ok()) return refuse(&from.id, allowed.message());
+      if (!store) return;  // only storage nodes answer
+      auto messages = store->range(sub.stream_id, sub.partition, request->from, request->to);
+      if (!messages.is_ok()) return refuse(&from.id, messages.status().message());
+      for (const StreamMessage& m : *messages) (void)transport->send(from.id, FrameType::kPublish, encode(m));
     } else if (frame.type == FrameType::kPublish) {
       auto message = decode_stream_message(frame.payload);
       if (!message.is_ok()) return refuse(&from.id, message.status().message());
@@ -76,13 +87,24 @@ struct StreamNode::Impl {
     std::vector<NodeId> targets;
     {
       std::lock_guard lock(mutex);
-      if (tracker.observe(m).verdict == ChainTracker::Verdict::kDuplicate) return Status::ok();
+      ChainTracker::Outcome outcome = tracker.observe(m);
+      if (outcome.verdict == ChainTracker::Verdict::kDuplicate) return Status::ok();
+      // A gap: ask the peer that sent this message for what is missing.
+      if (outcome.verdict == ChainTracker::Verdict::kGap && from) {
+        gap_requests.push_back({*from, ResendRequest{sub, outcome.gap_from, outcome.gap_to}});
+      }
       if (auto it = local.find(sub); it != local.end()) listeners = it->second;
       if (auto it = remote.find(sub); it != remote.end()) {
         for (const NodeId& id : it->second)
           if (!from || id != *from) targets.push_back(id);
       }
     }
+    std::vector<std::pair<NodeId, ResendRequest>> requests;
+    {
+      std::lock_guard lock(mutex);
+      requests.swap(gap_requests);
+    }
+    for (const auto& [peer, request] : requests) (void)transport->send(peer, FrameType::kResend, encode(request));
     if (store) STRATA_RETURN_IF_ERROR(store->put(m));
     for (const Listener& l : listeners) l(m);
     if (!targets.empty()) {

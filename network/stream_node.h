@@ -2,7 +2,9 @@
 // message is checked against the stream's permissions and its signature before it is stored,
 // delivered or forwarded; duplicates are dropped per message chain, so a message published at
 // any node reaches every subscriber of its partition once. Interest in a partition spreads to
-// neighbours, which forward that partition's messages towards the subscribers.
+// neighbours, which forward that partition's messages towards the subscribers. A message whose
+// predecessor never arrived opens a gap, which the node fills by asking the peer that sent it for
+// the missing range; storage nodes answer from their store.
 #pragma once
 
 #include <functional>

@@ -21,7 +21,7 @@ uint32_t get_u32(const uint8_t* p) {
   return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
 }
 
-bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kResend); }
+bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kPeers); }
 
 }  // namespace
 
@@ -34,6 +34,7 @@ const char* frame_type_name(FrameType type) {
     case FrameType::kSubscribe: return "subscribe";
     case FrameType::kPublish: return "publish";
     case FrameType::kResend: return "resend";
+    case FrameType::kPeers: return "peers";
   }
   return "unknown";
 }
@@ -53,7 +54,8 @@ Status verify_frame_payload(const Frame& frame) {
     case FrameType::kRenderTask: return decode_render_task(frame.payload).status();
     case FrameType::kRenderResult: return decode_render_result(frame.payload).status();
     case FrameType::kHello:
-    case FrameType::kAuth: return Status::ok();  // checked by the transport's handshake
+    case FrameType::kAuth:
+    case FrameType::kPeers: return Status::ok();  // checked by the transport itself
     case FrameType::kSubscribe: return decode_subscribe(frame.payload).status();
     case FrameType::kPublish: return decode_stream_message(frame.payload).status();
     case FrameType::kResend: return decode_resend(frame.payload).status();

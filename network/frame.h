@@ -26,6 +26,7 @@ enum class FrameType : uint16_t {
   kSubscribe = 5,  // stream.fbs
   kPublish = 6,    // a StreamMessage
   kResend = 7,     // stream.fbs
+  kPeers = 8,      // handshake.fbs: peer exchange
 };
 const char* frame_type_name(FrameType type);
 

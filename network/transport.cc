@@ -116,7 +116,7 @@ struct TransportNode::Impl {
     flatbuffers::FlatBufferBuilder b(128);
     auto key = b.CreateVector(identity.public_key().data(), identity.public_key().size());
     auto nonce = b.CreateVector(s->nonce.data(), s->nonce.size());
-    b.Finish(wire::CreateHello(b, key, nonce));
+    b.Finish(wire::CreateHello(b, key, nonce, port));
     queue(s, FrameType::kHello, std::span(b.GetBufferPointer(), b.GetSize()));
   }
 
@@ -126,6 +126,7 @@ struct TransportNode::Impl {
       if (frame.type == FrameType::kHello || frame.type == FrameType::kAuth) {
         return invalid_argument("a second handshake on an open connection");
       }
+      if (frame.type == FrameType::kPeers) return learn_peers(frame);
       STRATA_RETURN_IF_ERROR(verify_frame_payload(frame));
       if (on_frame) on_frame(s->peer, frame);
       return Status::ok();
@@ -140,6 +141,7 @@ struct TransportNode::Impl {
         return invalid_argument("malformed hello (a 32-byte key and a 32-byte nonce are required)");
       }
       std::copy(hello->public_key()->begin(), hello->public_key()->end(), s->peer.key.begin());
+      s->peer.listen_port = hello->listen_port();
       std::array<uint8_t, 32> peer_nonce{};
       std::copy(hello->nonce()->begin(), hello->nonce()->end(), peer_nonce.begin());
       s->have_hello = true;
@@ -171,6 +173,7 @@ struct TransportNode::Impl {
     }
     s->authenticated = true;
     s->timer.cancel();
+    if (options.peer_exchange) send_peers(s);
     if (on_peer) on_peer(s->peer);
     if (s->on_handshake) {
       auto done = std::move(s->on_handshake);
@@ -178,6 +181,67 @@ struct TransportNode::Impl {
       done(s->peer);
     }
     return Status::ok();
+  }
+
+  // Peer exchange: the other authenticated peers that accept connections, with their addresses.
+  void send_peers(const std::shared_ptr<Session>& to) {
+    flatbuffers::FlatBufferBuilder b(256);
+    std::vector<flatbuffers::Offset<wire::PeerEntry>> entries;
+    {
+      std::lock_guard lock(mutex);
+      for (const auto& [id, s] : peers) {
+        if (s == to || s->peer.listen_port == 0) continue;
+        std::string host = s->peer.address.substr(0, s->peer.address.rfind(':'));
+        auto key = b.CreateVector(s->peer.key.data(), s->peer.key.size());
+        auto h = b.CreateString(host);
+        entries.push_back(wire::CreatePeerEntry(b, key, h, s->peer.listen_port));
+      }
+    }
+    if (entries.empty()) return;
+    auto list = b.CreateVector(entries);
+    b.Finish(wire::CreatePeers(b, list));
+    queue(to, FrameType::kPeers, std::span(b.GetBufferPointer(), b.GetSize()));
+  }
+
+  Status learn_peers(const Frame& frame) {
+    const wire::Peers* list = verified_root<wire::Peers>(frame.payload);
+    if (!list) return invalid_argument("malformed peers message");
+    if (!options.peer_exchange || !list->entries()) return Status::ok();
+    for (const wire::PeerEntry* e : *list->entries()) {
+      if (!e->public_key() || e->public_key()->size() != 32 || !e->host() || e->host()->size() == 0 ||
+          e->host()->size() > 255 || e->port() == 0) {
+        return invalid_argument("malformed peer entry");
+      }
+      PublicKey key{};
+      std::copy(e->public_key()->begin(), e->public_key()->end(), key.begin());
+      NodeId id = node_id_of(key);
+      {
+        std::lock_guard lock(mutex);
+        if (id == identity.node_id() || peers.count(id) || peers.size() >= options.max_peers) continue;
+      }
+      start_connect(e->host()->str(), e->port(), [](Result<PeerInfo>) {});
+    }
+    return Status::ok();
+  }
+
+  // Dials host:port on the network thread; `done` gets the authenticated peer or the failure.
+  void start_connect(const std::string& host, uint16_t port, std::function<void(Result<PeerInfo>)> done) {
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(host, ec);
+    if (ec) {
+      done(invalid_argument("address '" + host + "': " + ec.message()));
+      return;
+    }
+    auto socket = std::make_shared<tcp::socket>(io);
+    socket->async_connect(tcp::endpoint(address, port), [this, socket, done, host, port](boost::system::error_code cec) {
+      if (cec) {
+        done(unavailable("cannot connect to " + host + ":" + std::to_string(port) + ": " + cec.message()));
+        return;
+      }
+      auto s = std::make_shared<Session>(std::move(*socket), options.max_payload);
+      s->on_handshake = done;
+      asio::co_spawn(io, run(s), asio::detached);
+    });
   }
 
   asio::awaitable<void> run(std::shared_ptr<Session> s) {
@@ -276,22 +340,7 @@ Result<PeerInfo> TransportNode::connect(const std::string& host, uint16_t port) 
   auto promise = std::make_shared<std::promise<Result<PeerInfo>>>();
   auto future = promise->get_future();
   asio::post(impl_->io, [impl = impl_.get(), host, port, promise] {
-    boost::system::error_code ec;
-    auto address = asio::ip::make_address(host, ec);
-    if (ec) {
-      promise->set_value(invalid_argument("address '" + host + "': " + ec.message()));
-      return;
-    }
-    auto socket = std::make_shared<tcp::socket>(impl->io);
-    socket->async_connect(tcp::endpoint(address, port), [impl, socket, promise, host, port](boost::system::error_code cec) {
-      if (cec) {
-        promise->set_value(unavailable("cannot connect to " + host + ":" + std::to_string(port) + ": " + cec.message()));
-        return;
-      }
-      auto s = std::make_shared<Session>(std::move(*socket), impl->options.max_payload);
-      s->on_handshake = [promise](Result<PeerInfo> r) { promise->set_value(std::move(r)); };
-      asio::co_spawn(impl->io, impl->run(s), asio::detached);
-    });
+    impl->start_connect(host, port, [promise](Result<PeerInfo> r) { promise->set_value(std::move(r)); });
   });
   if (future.wait_for(impl_->options.handshake_timeout + std::chrono::seconds(2)) != std::future_status::ready) {
     return unavailable("connecting to " + host + ":" + std::to_string(port) + " timed out");

@@ -21,7 +21,8 @@ namespace strata::network {
 struct PeerInfo {
   NodeId id{};
   PublicKey key{};
-  std::string address;  // host:port as seen from this node
+  std::string address;       // host:port of the connection as seen from this node
+  uint16_t listen_port = 0;  // where the peer accepts connections, as it announced
 };
 
 class TransportNode {
@@ -31,6 +32,8 @@ class TransportNode {
     uint16_t listen_port = 0;  // 0: any free port
     std::chrono::milliseconds handshake_timeout{5000};
     uint32_t max_payload = kMaxFramePayload;
+    bool peer_exchange = true;  // tell new peers about known ones, and connect to those learned
+    size_t max_peers = 16;      // no new connections from peer exchange beyond this
   };
   // Called on the node's network thread for every verified frame after the handshake.
   using FrameHandler = std::function<void(const PeerInfo& from, const Frame& frame)>;

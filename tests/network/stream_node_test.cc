@@ -42,6 +42,7 @@ void register_stream(StreamRegistry& reg, const Identity& owner) {
 std::unique_ptr<StreamNode> start(const Identity& id, StreamRegistry& reg, const std::string& storage = "") {
   StreamNode::Options o;
   o.storage_dir = storage;
+  o.transport.peer_exchange = false;  // keep the line topology, so messages must be forwarded
   auto node = StreamNode::start(id, reg, o);
   EXPECT_TRUE(node.is_ok()) << node.status().to_string();
   return node.is_ok() ? std::move(node.value()) : nullptr;

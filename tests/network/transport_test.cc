@@ -174,3 +174,34 @@ TEST(Transport, ClearErrorsForBadAddresses) {
 }
 
 }  // namespace
+
+namespace {
+
+// Peer exchange: B and C each know only A; A tells C about B, and C connects to B itself.
+TEST(Transport, PeerExchangeGrowsTheOverlay) {
+  auto a = start(21), b = start(22), c = start(23);
+  ASSERT_TRUE(a && b && c);
+  ASSERT_TRUE(b->connect("127.0.0.1", a->port()).is_ok());
+  ASSERT_TRUE(c->connect("127.0.0.1", a->port()).is_ok());
+  auto knows = [](const TransportNode& n, const NodeId& id) {
+    for (const PeerInfo& p : n.peers())
+      if (p.id == id) return true;
+    return false;
+  };
+  EXPECT_TRUE(eventually([&] { return knows(*c, b->node_id()) && knows(*b, c->node_id()); }));
+  for (const PeerInfo& p : c->peers()) {
+    if (p.id == b->node_id()) {
+      EXPECT_EQ(p.listen_port, b->port());
+    }
+  }
+  // With peer exchange off, nobody is introduced.
+  TransportNode::Options quiet;
+  quiet.peer_exchange = false;
+  auto d = TransportNode::start(identity(24), quiet);
+  ASSERT_TRUE(d.is_ok());
+  ASSERT_TRUE((*d)->connect("127.0.0.1", a->port()).is_ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ((*d)->peers().size(), 1u);
+}
+
+}  // namespace

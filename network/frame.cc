@@ -21,7 +21,7 @@ uint32_t get_u32(const uint8_t* p) {
   return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
 }
 
-bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kPeers); }
+bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kPing); }
 
 }  // namespace
 
@@ -35,6 +35,7 @@ const char* frame_type_name(FrameType type) {
     case FrameType::kPublish: return "publish";
     case FrameType::kResend: return "resend";
     case FrameType::kPeers: return "peers";
+    case FrameType::kPing: return "ping";
   }
   return "unknown";
 }
@@ -59,6 +60,8 @@ Status verify_frame_payload(const Frame& frame) {
     case FrameType::kSubscribe: return decode_subscribe(frame.payload).status();
     case FrameType::kPublish: return decode_stream_message(frame.payload).status();
     case FrameType::kResend: return decode_resend(frame.payload).status();
+    case FrameType::kPing:
+      return frame.payload.empty() ? Status::ok() : invalid_argument("ping: a keep-alive carries no payload");
   }
   return invalid_argument("frame of unknown type");
 }

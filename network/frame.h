@@ -27,6 +27,7 @@ enum class FrameType : uint16_t {
   kPublish = 6,    // a StreamMessage
   kResend = 7,     // stream.fbs
   kPeers = 8,      // handshake.fbs: peer exchange
+  kPing = 9,       // keep-alive, empty
 };
 const char* frame_type_name(FrameType type);
 

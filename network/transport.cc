@@ -39,9 +39,12 @@ const Message* verified_root(const std::vector<uint8_t>& payload) {
 }  // namespace
 
 struct Session : std::enable_shared_from_this<Session> {
-  Session(tcp::socket s, uint32_t max_payload) : socket(std::move(s)), timer(socket.get_executor()), decoder(max_payload) {}
+  Session(tcp::socket s, uint32_t max_payload)
+      : socket(std::move(s)), timer(socket.get_executor()), keepalive(socket.get_executor()), decoder(max_payload) {}
   tcp::socket socket;
-  asio::steady_timer timer;
+  asio::steady_timer timer;      // the handshake deadline
+  asio::steady_timer keepalive;  // pings and the idle check, once authenticated
+  std::chrono::steady_clock::time_point last_received = std::chrono::steady_clock::now();
   FrameDecoder decoder;
   std::array<uint8_t, 32> nonce{};
   bool have_hello = false, authenticated = false, timed_out = false, closed = false;
@@ -96,6 +99,7 @@ struct TransportNode::Impl {
     s->closed = true;
     boost::system::error_code ignored;
     s->timer.cancel();
+    s->keepalive.cancel();
     s->socket.close(ignored);
     sessions.erase(s);
     {
@@ -127,6 +131,7 @@ struct TransportNode::Impl {
         return invalid_argument("a second handshake on an open connection");
       }
       if (frame.type == FrameType::kPeers) return learn_peers(frame);
+      if (frame.type == FrameType::kPing) return verify_frame_payload(frame);
       STRATA_RETURN_IF_ERROR(verify_frame_payload(frame));
       if (on_frame) on_frame(s->peer, frame);
       return Status::ok();
@@ -173,6 +178,7 @@ struct TransportNode::Impl {
     }
     s->authenticated = true;
     s->timer.cancel();
+    arm_keepalive(s);
     if (options.peer_exchange) send_peers(s);
     if (on_peer) on_peer(s->peer);
     if (s->on_handshake) {
@@ -181,6 +187,23 @@ struct TransportNode::Impl {
       done(s->peer);
     }
     return Status::ok();
+  }
+
+  // Every tick: drop the peer if it has been silent too long, else send a ping (if enabled).
+  void arm_keepalive(const std::shared_ptr<Session>& s) {
+    auto tick = options.keepalive_interval.count() > 0 ? options.keepalive_interval : options.idle_timeout;
+    s->keepalive.expires_after(std::min(tick, options.idle_timeout));
+    s->keepalive.async_wait([this, s](boost::system::error_code ec) {
+      if (ec || s->closed) return;
+      auto silent = std::chrono::steady_clock::now() - s->last_received;
+      if (silent >= options.idle_timeout) {
+        drop(s, "no traffic for " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(silent).count()) +
+                    " ms");
+        return;
+      }
+      if (options.keepalive_interval.count() > 0) queue(s, FrameType::kPing, {});
+      arm_keepalive(s);
+    });
   }
 
   // Peer exchange: the other authenticated peers that accept connections, with their addresses.
@@ -267,6 +290,7 @@ struct TransportNode::Impl {
         co_return;
       }
       if (s->closed) co_return;
+      s->last_received = std::chrono::steady_clock::now();
       s->decoder.feed(std::span<const uint8_t>(buf.data(), n));
       for (;;) {
         auto frame = s->decoder.next();

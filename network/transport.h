@@ -34,6 +34,9 @@ class TransportNode {
     uint32_t max_payload = kMaxFramePayload;
     bool peer_exchange = true;  // tell new peers about known ones, and connect to those learned
     size_t max_peers = 16;      // no new connections from peer exchange beyond this
+    // A keep-alive goes out every interval (0: never); a peer silent for idle_timeout is dropped.
+    std::chrono::milliseconds keepalive_interval{5000};
+    std::chrono::milliseconds idle_timeout{20000};
   };
   // Called on the node's network thread for every verified frame after the handshake.
   using FrameHandler = std::function<void(const PeerInfo& from, const Frame& frame)>;

@@ -205,3 +205,32 @@ TEST(Transport, PeerExchangeGrowsTheOverlay) {
 }
 
 }  // namespace
+
+namespace {
+
+// Keep-alives: peers that ping each other stay connected past the idle timeout; a peer that
+// sends nothing is dropped once the timeout passes.
+TEST(Transport, KeepAlivesAndIdlePeers) {
+  TransportNode::Options lively;
+  lively.keepalive_interval = std::chrono::milliseconds(50);
+  lively.idle_timeout = std::chrono::milliseconds(300);
+  lively.peer_exchange = false;
+  auto a = TransportNode::start(identity(31), lively), b = TransportNode::start(identity(32), lively);
+  ASSERT_TRUE(a.is_ok() && b.is_ok());
+  ASSERT_TRUE((*a)->connect("127.0.0.1", (*b)->port()).is_ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(900));
+  EXPECT_EQ((*a)->peers().size(), 1u) << ((*a)->rejections().empty() ? "" : (*a)->rejections()[0]);
+  EXPECT_EQ((*b)->peers().size(), 1u);
+
+  TransportNode::Options mute;
+  mute.keepalive_interval = std::chrono::milliseconds(0);  // never pings
+  mute.idle_timeout = std::chrono::milliseconds(60000);
+  mute.peer_exchange = false;
+  auto m = TransportNode::start(identity(33), mute);
+  ASSERT_TRUE(m.is_ok());
+  ASSERT_TRUE((*a)->connect("127.0.0.1", (*m)->port()).is_ok());
+  EXPECT_TRUE(eventually([&] { return rejected_with(**a, "no traffic for"); }));
+  EXPECT_EQ((*a)->peers().size(), 1u);  // b is still there
+}
+
+}  // namespace

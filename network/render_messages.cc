@@ -2,6 +2,7 @@
 
 #include <cmath>
 
+#include "network/verified.h"
 #include "schema/render_generated.h"
 
 namespace strata::network {
@@ -14,17 +15,15 @@ render::TileRect from_wire(const wire::TileRect& t) { return {t.x(), t.y(), t.w(
 
 // The FlatBuffers verifier: every offset and length inside the buffer, before any field is read.
 template <typename Message>
-Status verify(std::span<const uint8_t> bytes, const char* what) {
+Result<const Message*> verify(std::span<const uint8_t> bytes, const char* what) {
   if (bytes.size() > kMaxRenderMessageBytes) {
     return invalid_argument(std::string(what) + ": " + std::to_string(bytes.size()) + " bytes is over the " +
                             std::to_string(kMaxRenderMessageBytes) + "-byte bound");
   }
   if (bytes.size() < 8) return invalid_argument(std::string(what) + ": truncated (" + std::to_string(bytes.size()) + " bytes)");
-  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), 16, 1024);
-  if (!verifier.VerifyBuffer<Message>(nullptr)) {
-    return invalid_argument(std::string(what) + ": malformed message (FlatBuffers verification failed)");
-  }
-  return Status::ok();
+  const Message* root = verified_root<Message>(bytes, 16, 1024);
+  if (!root) return invalid_argument(std::string(what) + ": malformed message (FlatBuffers verification failed)");
+  return root;
 }
 
 Status check_job_id(const flatbuffers::String* id, const char* what, std::string& out) {
@@ -60,8 +59,9 @@ std::vector<uint8_t> encode(const RenderResult& result) {
 
 Result<RenderTask> decode_render_task(std::span<const uint8_t> bytes) {
   const char* what = "render task";
-  STRATA_RETURN_IF_ERROR(verify<wire::RenderTask>(bytes, what));
-  const wire::RenderTask* m = flatbuffers::GetRoot<wire::RenderTask>(bytes.data());
+  auto root = verify<wire::RenderTask>(bytes, what);
+  if (!root.is_ok()) return root.status();
+  const wire::RenderTask* m = *root;
   RenderTask t;
   STRATA_RETURN_IF_ERROR(check_job_id(m->job_id(), what, t.job_id));
   if (!m->scene_hash() || m->scene_hash()->size() != t.scene_hash.size()) {
@@ -94,8 +94,9 @@ Result<RenderTask> decode_render_task(std::span<const uint8_t> bytes) {
 
 Result<RenderResult> decode_render_result(std::span<const uint8_t> bytes) {
   const char* what = "render result";
-  STRATA_RETURN_IF_ERROR(verify<wire::RenderResult>(bytes, what));
-  const wire::RenderResult* m = flatbuffers::GetRoot<wire::RenderResult>(bytes.data());
+  auto root = verify<wire::RenderResult>(bytes, what);
+  if (!root.is_ok()) return root.status();
+  const wire::RenderResult* m = *root;
   RenderResult r;
   STRATA_RETURN_IF_ERROR(check_job_id(m->job_id(), what, r.job_id));
   if (!m->tile()) return invalid_argument("render result: no tile");

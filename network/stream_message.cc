@@ -1,5 +1,6 @@
 #include "network/stream_message.h"
 
+#include "network/verified.h"
 #include "schema/stream_generated.h"
 
 namespace strata::network {
@@ -12,6 +13,13 @@ void put_bytes(std::vector<uint8_t>& out, std::span<const uint8_t> bytes) {
   put_u64(out, bytes.size());
   out.insert(out.end(), bytes.begin(), bytes.end());
 }
+Status check_stream_id(const flatbuffers::String* id, const char* what) {
+  if (!id || id->size() == 0 || id->size() > kMaxStreamIdBytes) {
+    return invalid_argument(std::string(what) + ": the stream id must be 1 to 256 bytes");
+  }
+  return Status::ok();
+}
+
 void put_string(std::vector<uint8_t>& out, const std::string& s) {
   put_bytes(out, std::span(reinterpret_cast<const uint8_t*>(s.data()), s.size()));
 }
@@ -19,9 +27,8 @@ void put_string(std::vector<uint8_t>& out, const std::string& s) {
 }  // namespace
 
 std::vector<uint8_t> StreamMessage::signed_bytes() const {
-  std::vector<uint8_t> out;
   const char tag[] = "strata-stream-message-v1";
-  out.insert(out.end(), tag, tag + sizeof tag - 1);
+  std::vector<uint8_t> out(tag, tag + sizeof tag - 1);
   put_string(out, stream_id);
   put_u64(out, partition);
   put_u64(out, ref.timestamp);
@@ -60,14 +67,9 @@ Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes) {
   if (bytes.size() < 8 || bytes.size() > kMaxStreamPayload + 4096) {
     return invalid_argument("stream message: " + std::to_string(bytes.size()) + " bytes is outside the allowed size");
   }
-  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), 8, 64);
-  if (!verifier.VerifyBuffer<wire::StreamMessage>(nullptr)) {
-    return invalid_argument("stream message: malformed (FlatBuffers verification failed)");
-  }
-  const wire::StreamMessage* w = flatbuffers::GetRoot<wire::StreamMessage>(bytes.data());
-  if (!w->stream_id() || w->stream_id()->size() == 0 || w->stream_id()->size() > kMaxStreamIdBytes) {
-    return invalid_argument("stream message: the stream id must be 1 to 256 bytes");
-  }
+  const wire::StreamMessage* w = verified_root<wire::StreamMessage>(bytes, 8, 64);
+  if (!w) return invalid_argument("stream message: malformed (FlatBuffers verification failed)");
+  STRATA_RETURN_IF_ERROR(check_stream_id(w->stream_id(), "stream message"));
   if (!w->publisher_key() || w->publisher_key()->size() != 32) return invalid_argument("stream message: the publisher key must be 32 bytes");
   if (!w->signature() || w->signature()->size() != 64) return invalid_argument("stream message: the signature must be 64 bytes");
   if (w->chain_id() && w->chain_id()->size() > kMaxStreamIdBytes) return invalid_argument("stream message: chain id too long");
@@ -96,14 +98,9 @@ std::vector<uint8_t> encode(const Subscription& sub) {
 }
 
 Result<Subscription> decode_subscribe(std::span<const uint8_t> bytes) {
-  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), 8, 16);
-  if (bytes.size() < 8 || !verifier.VerifyBuffer<wire::Subscribe>(nullptr)) {
-    return invalid_argument("subscribe: malformed (FlatBuffers verification failed)");
-  }
-  const wire::Subscribe* w = flatbuffers::GetRoot<wire::Subscribe>(bytes.data());
-  if (!w->stream_id() || w->stream_id()->size() == 0 || w->stream_id()->size() > kMaxStreamIdBytes) {
-    return invalid_argument("subscribe: the stream id must be 1 to 256 bytes");
-  }
+  const wire::Subscribe* w = verified_root<wire::Subscribe>(bytes, 8, 16);
+  if (!w) return invalid_argument("subscribe: malformed (FlatBuffers verification failed)");
+  STRATA_RETURN_IF_ERROR(check_stream_id(w->stream_id(), "subscribe"));
   return Subscription{w->stream_id()->str(), w->partition()};
 }
 
@@ -116,14 +113,9 @@ std::vector<uint8_t> encode(const ResendRequest& r) {
 }
 
 Result<ResendRequest> decode_resend(std::span<const uint8_t> bytes) {
-  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), 8, 16);
-  if (bytes.size() < 8 || !verifier.VerifyBuffer<wire::Resend>(nullptr)) {
-    return invalid_argument("resend: malformed (FlatBuffers verification failed)");
-  }
-  const wire::Resend* w = flatbuffers::GetRoot<wire::Resend>(bytes.data());
-  if (!w->stream_id() || w->stream_id()->size() == 0 || w->stream_id()->size() > kMaxStreamIdBytes) {
-    return invalid_argument("resend: the stream id must be 1 to 256 bytes");
-  }
+  const wire::Resend* w = verified_root<wire::Resend>(bytes, 8, 16);
+  if (!w) return invalid_argument("resend: malformed (FlatBuffers verification failed)");
+  STRATA_RETURN_IF_ERROR(check_stream_id(w->stream_id(), "resend"));
   ResendRequest r{{w->stream_id()->str(), w->partition()},
                   {w->from_timestamp(), w->from_sequence()},
                   {w->to_timestamp(), w->to_sequence()}};

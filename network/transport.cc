@@ -11,6 +11,7 @@
 #include <sodium.h>
 #include <thread>
 
+#include "network/verified.h"
 #include "schema/handshake_generated.h"
 
 namespace strata::network {
@@ -27,13 +28,6 @@ std::vector<uint8_t> handshake_message(const std::array<uint8_t, 32>& nonce, con
   m.insert(m.end(), nonce.begin(), nonce.end());
   m.insert(m.end(), signer.begin(), signer.end());
   return m;
-}
-
-template <typename Message>
-const Message* verified_root(const std::vector<uint8_t>& payload) {
-  flatbuffers::Verifier verifier(payload.data(), payload.size(), 8, 64);
-  if (!verifier.VerifyBuffer<Message>(nullptr)) return nullptr;
-  return flatbuffers::GetRoot<Message>(payload.data());
 }
 
 }  // namespace
@@ -140,7 +134,7 @@ struct TransportNode::Impl {
       if (frame.type != FrameType::kHello) {
         return invalid_argument(std::string("a ") + frame_type_name(frame.type) + " frame before the handshake");
       }
-      const wire::Hello* hello = verified_root<wire::Hello>(frame.payload);
+      const wire::Hello* hello = verified_root<wire::Hello>(frame.payload, 8, 64);
       if (!hello || !hello->public_key() || hello->public_key()->size() != 32 || !hello->nonce() ||
           hello->nonce()->size() != 32) {
         return invalid_argument("malformed hello (a 32-byte key and a 32-byte nonce are required)");
@@ -160,7 +154,7 @@ struct TransportNode::Impl {
     if (frame.type != FrameType::kAuth) {
       return invalid_argument(std::string("a ") + frame_type_name(frame.type) + " frame before the handshake");
     }
-    const wire::Auth* auth = verified_root<wire::Auth>(frame.payload);
+    const wire::Auth* auth = verified_root<wire::Auth>(frame.payload, 8, 64);
     if (!auth || !auth->signature() || auth->signature()->size() != 64) {
       return invalid_argument("malformed auth (a 64-byte signature is required)");
     }
@@ -227,7 +221,7 @@ struct TransportNode::Impl {
   }
 
   Status learn_peers(const Frame& frame) {
-    const wire::Peers* list = verified_root<wire::Peers>(frame.payload);
+    const wire::Peers* list = verified_root<wire::Peers>(frame.payload, 8, 64);
     if (!list) return invalid_argument("malformed peers message");
     if (!options.peer_exchange || !list->entries()) return Status::ok();
     for (const wire::PeerEntry* e : *list->entries()) {

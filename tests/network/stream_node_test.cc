@@ -21,14 +21,23 @@ Identity key(uint8_t n) { return tests::test_identity(n); }
 
 template <typename Pred>
 bool eventually(Pred pred) {
-  for (int i = 0; i < 300; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return pred();
+  return tests::eventually(pred, 3000);
 }
 
 const char kStream[] = "job/7/results";
+
+// Message i of chain "main" on partition 0: timestamp 1000 + i, pointing back to message i - 1.
+StreamMessage chain_message(int i) {
+  StreamMessage m;
+  m.stream_id = kStream;
+  m.partition = 0;
+  m.ref = {1000 + uint64_t(i), 0};
+  m.chain_id = "main";
+  m.has_prev = i > 0;
+  m.prev = {999 + uint64_t(i), 0};
+  m.payload = {static_cast<uint8_t>(i)};
+  return m;
+}
 
 void register_stream(StreamRegistry& reg, const Identity& owner) {
   StreamMetadata meta;
@@ -69,17 +78,7 @@ TEST(StreamNode, PublishedMessagesReachSubscribersOnceAndInOrder) {
   ASSERT_TRUE(eventually([&] { return a->peer_interest(kStream, 0) == 1 && b->peer_interest(kStream, 0) == 1; }));
 
   const int n = 20;
-  for (int i = 0; i < n; ++i) {
-    StreamMessage m;
-    m.stream_id = kStream;
-    m.partition = 0;
-    m.ref = {1000 + uint64_t(i), 0};
-    m.chain_id = "main";
-    m.has_prev = i > 0;
-    m.prev = {999 + uint64_t(i), 0};
-    m.payload = {static_cast<uint8_t>(i)};
-    ASSERT_TRUE(a->publish(m).is_ok());
-  }
+  for (int i = 0; i < n; ++i) ASSERT_TRUE(a->publish(chain_message(i)).is_ok());
   ASSERT_TRUE(eventually([&] {
     std::lock_guard lock(mutex);
     return got.size() >= n;
@@ -150,16 +149,7 @@ TEST(StreamNode, GapsAreFilledByResendFromStorage) {
   register_stream(rc, a_id);
   auto a = start(a_id, ra, tests::scratch_dir() + "/a-store"), c = start(c_id, rc);
   ASSERT_TRUE(a && c);
-  auto publish = [&](int i) {
-    StreamMessage m;
-    m.stream_id = kStream;
-    m.ref = {1000 + uint64_t(i), 0};
-    m.chain_id = "main";
-    m.has_prev = i > 0;
-    m.prev = {999 + uint64_t(i), 0};
-    m.payload = {static_cast<uint8_t>(i)};
-    ASSERT_TRUE(a->publish(m).is_ok());
-  };
+  auto publish = [&](int i) { ASSERT_TRUE(a->publish(chain_message(i)).is_ok()); };
   for (int i = 0; i < 5; ++i) publish(i);  // before C is there: only stored
   ASSERT_TRUE(c->transport().connect("127.0.0.1", a->transport().port()).is_ok());
   std::mutex mutex;

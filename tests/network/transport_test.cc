@@ -32,15 +32,7 @@ std::unique_ptr<TransportNode> start(uint8_t n, TransportNode::FrameHandler h = 
   return node.is_ok() ? std::move(node.value()) : nullptr;
 }
 
-// Waits until `pred` holds (or two seconds pass).
-template <typename Pred>
-bool eventually(Pred pred) {
-  for (int i = 0; i < 200; ++i) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(std::chrono::milliseconds(10));
-  }
-  return pred();
-}
+using tests::eventually;
 
 bool rejected_with(const TransportNode& node, const std::string& needle) {
   for (const std::string& r : node.rejections())

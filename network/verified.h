@@ -1,0 +1,22 @@
+// Private to network/: the one place a wire payload passes the FlatBuffers verifier before any
+// field is read.
+#pragma once
+
+#include <flatbuffers/flatbuffers.h>
+
+#include <cstdint>
+#include <span>
+
+namespace strata::network {
+
+// The payload's root table, or null when the bytes are not a valid `Message` within the given
+// nesting depth and table count.
+template <typename Message>
+const Message* verified_root(std::span<const uint8_t> bytes, uint32_t max_depth, uint32_t max_tables) {
+  if (bytes.size() < 8) return nullptr;  // smaller than any root offset and table
+  flatbuffers::Verifier verifier(bytes.data(), bytes.size(), max_depth, max_tables);
+  if (!verifier.VerifyBuffer<Message>(nullptr)) return nullptr;
+  return flatbuffers::GetRoot<Message>(bytes.data());
+}
+
+}  // namespace strata::network

@@ -5,6 +5,7 @@
 
 #include "network/render_messages.h"
 #include "network/stream_message.h"
+#include "network/stream_registry.h"
 
 namespace strata::network {
 namespace {
@@ -21,7 +22,7 @@ uint32_t get_u32(const uint8_t* p) {
   return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
 }
 
-bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kPing); }
+bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kStreamInfo); }
 
 }  // namespace
 
@@ -36,6 +37,7 @@ const char* frame_type_name(FrameType type) {
     case FrameType::kResend: return "resend";
     case FrameType::kPeers: return "peers";
     case FrameType::kPing: return "ping";
+    case FrameType::kStreamInfo: return "stream info";
   }
   return "unknown";
 }
@@ -58,8 +60,10 @@ Status verify_frame_payload(const Frame& frame) {
     case FrameType::kAuth:
     case FrameType::kPeers: return Status::ok();  // checked by the transport itself
     case FrameType::kSubscribe: return decode_subscribe(frame.payload).status();
-    case FrameType::kPublish: return decode_stream_message(frame.payload).status();
+    case FrameType::kPublish:  // the stream node checks the signature once it knows the message is new
+      return decode_stream_message(frame.payload, SignatureCheck::kSkip).status();
     case FrameType::kResend: return decode_resend(frame.payload).status();
+    case FrameType::kStreamInfo: return decode_stream_metadata(frame.payload).status();
     case FrameType::kPing:
       return frame.payload.empty() ? Status::ok() : invalid_argument("ping: a keep-alive carries no payload");
   }

@@ -28,6 +28,7 @@ enum class FrameType : uint16_t {
   kResend = 7,     // stream.fbs
   kPeers = 8,      // handshake.fbs: peer exchange
   kPing = 9,       // keep-alive, empty
+  kStreamInfo = 10,  // stream.fbs: signed stream metadata
 };
 const char* frame_type_name(FrameType type);
 

@@ -45,8 +45,13 @@ inline constexpr size_t kMaxStreamIdBytes = 256;
 inline constexpr size_t kMaxStreamPayload = 1u << 20;
 
 std::vector<uint8_t> encode(const StreamMessage& message);
-// Verifies the FlatBuffer, the field bounds and the signature.
-Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes);
+// Verifies the FlatBuffer, the field bounds and, unless told to skip it, the signature. Skipping
+// is for bytes whose signature was already checked (a node's own store) or is checked later on
+// the same path (the stream node, after permissions and duplicates), so a message costs one
+// signature verification per hop.
+enum class SignatureCheck { kVerify, kSkip };
+Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes,
+                                            SignatureCheck check = SignatureCheck::kVerify);
 
 struct Subscription {
   std::string stream_id;

@@ -1,29 +1,61 @@
 #include "network/stream_node.h"
 
+#include <chrono>
+#include <deque>
 #include <map>
 #include <mutex>
+#include <optional>
+#include <random>
 #include <set>
 
 namespace strata::network {
+namespace {
+
+constexpr size_t kRefusedKept = 1000;
+constexpr size_t kPendingSubscribesKept = 1024;
+
+uint64_t now_ms() {
+  return static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
+}
+
+std::string random_chain_id() {
+  std::random_device rd;
+  uint64_t v = (uint64_t(rd()) << 32) ^ rd();
+  char buf[17];
+  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  return buf;
+}
+
+}  // namespace
 
 struct StreamNode::Impl {
-  Impl(const Identity& id, StreamRegistry& reg) : identity(id), registry(reg) {}
+  Impl(const Identity& id, Options o) : identity(id), options(std::move(o)), chain_id(random_chain_id()) {}
 
   Identity identity;
-  StreamRegistry& registry;
+  Options options;
+  std::string chain_id;  // this node's message chain, one per start
+  StreamRegistry registry;
   std::unique_ptr<StreamStore> store;
   std::unique_ptr<TransportNode> transport;
+  std::mutex publish_mutex;  // serializes this node's own chain
   mutable std::mutex mutex;  // guards everything below
   ChainTracker tracker;
-  std::map<Subscription, std::vector<Listener>> local;
+  uint64_t next_handle = 1;
+  std::map<Subscription, std::map<uint64_t, Listener>> local;
   std::map<Subscription, std::set<NodeId>> remote;  // peers that asked for a partition
   std::set<Subscription> interest;                  // partitions this node asked its peers for
-  std::vector<std::string> refused;
-  std::vector<std::pair<NodeId, ResendRequest>> gap_requests;  // to send, outside the lock
+  std::map<Subscription, MessageRef> own_last;      // this node's chain, per partition
+  std::deque<std::string> refused;
+  uint64_t refused_total = 0;
+  // Subscribe requests for streams whose metadata has not arrived yet, retried when it does.
+  std::deque<std::pair<NodeId, Subscription>> pending_subscribes;
 
   void refuse(const NodeId* from, const std::string& reason) {
     std::lock_guard lock(mutex);
-    refused.push_back((from ? to_hex(*from).substr(0, 16) : std::string("local")) + ": " + reason);
+    refused.push_back((from ? short_id(*from) : std::string("local")) + ": " + reason);
+    if (refused.size() > kRefusedKept) refused.pop_front();
+    ++refused_total;
   }
 
   // Asks every peer but `except` for the partition, once.
@@ -38,7 +70,57 @@ struct StreamNode::Impl {
     }
   }
 
+  // Sends stream metadata to every peer but `except`.
+  void spread_metadata(const StreamMetadata& m, const NodeId* except) {
+    std::vector<uint8_t> bytes = encode(m);
+    for (const PeerInfo& p : transport->peers()) {
+      if (except && p.id == *except) continue;
+      (void)transport->send(p.id, FrameType::kStreamInfo, bytes);
+    }
+  }
+
+  // Takes metadata from a peer or from this node: applies, keeps and passes on what is new.
+  Status take_metadata(const StreamMetadata& m, const NodeId* from) {
+    auto changed = registry.apply(m);
+    if (!changed.is_ok()) return changed.status();
+    if (!*changed) return Status::ok();
+    if (store) STRATA_RETURN_IF_ERROR(store->put_metadata(m));
+    spread_metadata(m, from);
+    std::vector<std::pair<NodeId, Subscription>> retry;
+    {
+      std::lock_guard lock(mutex);
+      for (auto it = pending_subscribes.begin(); it != pending_subscribes.end();) {
+        if (it->second.stream_id == m.id) {
+          retry.push_back(*it);
+          it = pending_subscribes.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (const auto& [peer, sub] : retry) take_subscribe(peer, sub);
+    return Status::ok();
+  }
+
+  void take_subscribe(const NodeId& from, const Subscription& sub) {
+    Status allowed = registry.check_subscribe(sub.stream_id, sub.partition, from);
+    if (allowed.code() == StatusCode::kNotFound) {
+      std::lock_guard lock(mutex);  // the metadata may still be on its way
+      pending_subscribes.emplace_back(from, sub);
+      if (pending_subscribes.size() > kPendingSubscribesKept) pending_subscribes.pop_front();
+      return;
+    }
+    if (!allowed.is_ok()) return refuse(&from, allowed.message());
+    {
+      std::lock_guard lock(mutex);
+      remote[sub].insert(from);
+    }
+    spread_interest(sub, &from);
+  }
+
   void on_peer(const PeerInfo& peer) {
+    // Metadata first: the peer must know a stream before it can accept interest in it.
+    for (const StreamMetadata& m : registry.all()) (void)transport->send(peer.id, FrameType::kStreamInfo, encode(m));
     std::set<Subscription> subs;
     {
       std::lock_guard lock(mutex);
@@ -51,13 +133,12 @@ struct StreamNode::Impl {
     if (frame.type == FrameType::kSubscribe) {
       auto sub = decode_subscribe(frame.payload);
       if (!sub.is_ok()) return refuse(&from.id, sub.status().message());
-      Status allowed = registry.check_subscribe(sub->stream_id, sub->partition, from.id);
-      if (!allowed.is_ok()) return refuse(&from.id, allowed.message());
-      {
-        std::lock_guard lock(mutex);
-        remote[*sub].insert(from.id);
-      }
-      spread_interest(*sub, &from.id);
+      take_subscribe(from.id, *sub);
+    } else if (frame.type == FrameType::kStreamInfo) {
+      auto m = decode_stream_metadata(frame.payload);
+      if (!m.is_ok()) return refuse(&from.id, m.status().message());
+      Status s = take_metadata(*m, &from.id);
+      if (!s.is_ok()) refuse(&from.id, s.message());
     } else if (frame.type == FrameType::kResend) {
       auto request = decode_resend(frame.payload);
       if (!request.is_ok()) return refuse(&from.id, request.status().message());
@@ -69,15 +150,27 @@ struct StreamNode::Impl {
       if (!messages.is_ok()) return refuse(&from.id, messages.status().message());
       for (const StreamMessage& m : *messages) (void)transport->send(from.id, FrameType::kPublish, encode(m));
     } else if (frame.type == FrameType::kPublish) {
-      auto message = decode_stream_message(frame.payload);
+      auto message = decode_stream_message(frame.payload, SignatureCheck::kSkip);  // checked in accept
       if (!message.is_ok()) return refuse(&from.id, message.status().message());
-      (void)accept(*message, &from.id);
+      (void)accept(*message, &from.id, &frame.payload);
     }
   }
 
-  // Checks, deduplicates, stores, delivers and forwards one message.
-  Status accept(const StreamMessage& m, const NodeId* from) {
-    Status allowed = registry.check_publish(m);
+  // Signs (unless signatures are off for a benchmark) and accepts a message from this node.
+  Status publish_own(StreamMessage& m) {
+    if (options.signatures) {
+      m.sign(identity);
+    } else {
+      m.publisher = identity.public_key();
+    }
+    return accept(m, nullptr);
+  }
+
+  // Checks, deduplicates, stores, delivers and forwards one message. `bytes`, when given, is its
+  // encoding, forwarded as it came.
+  Status accept(const StreamMessage& m, const NodeId* from, const std::vector<uint8_t>* bytes = nullptr) {
+    // This node's own messages were just signed here; everything from a peer is verified.
+    Status allowed = options.signatures && from ? registry.check_publish(m) : registry.check_publisher(m);
     if (!allowed.is_ok()) {
       refuse(from, allowed.message());
       return allowed;
@@ -85,31 +178,29 @@ struct StreamNode::Impl {
     Subscription sub{m.stream_id, m.partition};
     std::vector<Listener> listeners;
     std::vector<NodeId> targets;
+    std::optional<ResendRequest> gap;
     {
       std::lock_guard lock(mutex);
       ChainTracker::Outcome outcome = tracker.observe(m);
       if (outcome.verdict == ChainTracker::Verdict::kDuplicate) return Status::ok();
       // A gap: ask the peer that sent this message for what is missing.
       if (outcome.verdict == ChainTracker::Verdict::kGap && from) {
-        gap_requests.push_back({*from, ResendRequest{sub, outcome.gap_from, outcome.gap_to}});
+        gap = ResendRequest{sub, outcome.gap_from, outcome.gap_to};
       }
-      if (auto it = local.find(sub); it != local.end()) listeners = it->second;
+      if (auto it = local.find(sub); it != local.end()) {
+        for (const auto& [handle, l] : it->second) listeners.push_back(l);
+      }
       if (auto it = remote.find(sub); it != remote.end()) {
         for (const NodeId& id : it->second)
           if (!from || id != *from) targets.push_back(id);
       }
     }
-    std::vector<std::pair<NodeId, ResendRequest>> requests;
-    {
-      std::lock_guard lock(mutex);
-      requests.swap(gap_requests);
-    }
-    for (const auto& [peer, request] : requests) (void)transport->send(peer, FrameType::kResend, encode(request));
+    if (gap) (void)transport->send(*from, FrameType::kResend, encode(*gap));
     if (store) STRATA_RETURN_IF_ERROR(store->put(m));
     for (const Listener& l : listeners) l(m);
     if (!targets.empty()) {
-      std::vector<uint8_t> bytes = encode(m);
-      for (const NodeId& id : targets) (void)transport->send(id, FrameType::kPublish, bytes);
+      std::vector<uint8_t> encoded = bytes ? *bytes : encode(m);
+      for (const NodeId& id : targets) (void)transport->send(id, FrameType::kPublish, encoded);
     }
     return Status::ok();
   }
@@ -121,13 +212,18 @@ StreamNode::~StreamNode() {
   impl_->transport.reset();  // stops the network thread before the rest goes
 }
 
-Result<std::unique_ptr<StreamNode>> StreamNode::start(const Identity& identity, StreamRegistry& registry,
-                                                      Options options) {
-  auto impl = std::make_unique<Impl>(identity, registry);
+Result<std::unique_ptr<StreamNode>> StreamNode::start(const Identity& identity, Options options) {
+  auto impl = std::make_unique<Impl>(identity, options);
   if (!options.storage_dir.empty()) {
     auto store = StreamStore::open(options.storage_dir);
     if (!store.is_ok()) return store.status();
     impl->store = std::move(store.value());
+    auto known = impl->store->all_metadata();
+    if (!known.is_ok()) return known.status();
+    for (const StreamMetadata& m : *known) {
+      auto applied = impl->registry.apply(m);
+      if (!applied.is_ok()) return applied.status();
+    }
   }
   Impl* raw = impl.get();
   auto transport = TransportNode::start(
@@ -139,27 +235,94 @@ Result<std::unique_ptr<StreamNode>> StreamNode::start(const Identity& identity, 
 }
 
 TransportNode& StreamNode::transport() { return *impl_->transport; }
+const Identity& StreamNode::identity() const { return impl_->identity; }
+const StreamRegistry& StreamNode::registry() const { return impl_->registry; }
 StreamStore* StreamNode::store() { return impl_->store.get(); }
 
-Status StreamNode::publish(StreamMessage message) {
-  message.sign(impl_->identity);
-  return impl_->accept(message, nullptr);
+Result<StreamMetadata> StreamNode::create_stream(StreamMetadata metadata) {
+  metadata.version = now_ms();
+  metadata.sign(impl_->identity);
+  STRATA_RETURN_IF_ERROR(impl_->registry.create(metadata));
+  if (impl_->store) STRATA_RETURN_IF_ERROR(impl_->store->put_metadata(metadata));
+  impl_->spread_metadata(metadata, nullptr);
+  return metadata;
 }
 
-Status StreamNode::subscribe(const std::string& stream, uint32_t partition, Listener listener) {
-  STRATA_RETURN_IF_ERROR(impl_->registry.check_subscribe(stream, partition, impl_->identity.node_id()));
+Result<StreamMetadata> StreamNode::set_permissions(const std::string& stream, std::set<NodeId> publishers,
+                                                   std::set<NodeId> subscribers, bool public_subscribe) {
+  auto known = impl_->registry.get(stream);
+  if (!known.is_ok()) return known.status();
+  StreamMetadata m = *known;
+  if (m.owner() != impl_->identity.node_id()) {
+    return invalid_argument("stream '" + stream + "': only its owner " + short_id(m.owner()) +
+                            " may change permissions, and this node is " + short_id(impl_->identity.node_id()));
+  }
+  m.publishers = std::move(publishers);
+  m.subscribers = std::move(subscribers);
+  m.public_subscribe = public_subscribe;
+  m.version = std::max(now_ms(), m.version + 1);
+  m.sign(impl_->identity);
+  STRATA_RETURN_IF_ERROR(impl_->take_metadata(m, nullptr));
+  return m;
+}
+
+Status StreamNode::publish(StreamMessage message) { return impl_->publish_own(message); }
+
+Result<StreamMessage> StreamNode::publish(const std::string& stream, uint32_t partition, std::string content_type,
+                                          std::vector<uint8_t> payload) {
+  if (payload.size() > kMaxStreamPayload) return invalid_argument("a message payload is at most 1 MiB");
+  StreamMessage m;
+  m.stream_id = stream;
+  m.partition = partition;
+  m.chain_id = impl_->chain_id;
+  m.content_type = std::move(content_type);
+  m.payload = std::move(payload);
   Subscription sub{stream, partition};
+  std::lock_guard publishing(impl_->publish_mutex);  // one chain, published in order
   {
     std::lock_guard lock(impl_->mutex);
-    impl_->local[sub].push_back(std::move(listener));
+    auto it = impl_->own_last.find(sub);
+    uint64_t now = now_ms();
+    if (it == impl_->own_last.end()) {
+      m.ref = {now, 0};
+    } else {
+      m.has_prev = true;
+      m.prev = it->second;
+      m.ref = now > m.prev.timestamp ? MessageRef{now, 0} : MessageRef{m.prev.timestamp, m.prev.sequence + 1};
+    }
+  }
+  STRATA_RETURN_IF_ERROR(impl_->publish_own(m));
+  std::lock_guard lock(impl_->mutex);
+  impl_->own_last[sub] = m.ref;
+  return m;
+}
+
+Result<uint64_t> StreamNode::subscribe(const std::string& stream, uint32_t partition, Listener listener) {
+  STRATA_RETURN_IF_ERROR(impl_->registry.check_subscribe(stream, partition, impl_->identity.node_id()));
+  Subscription sub{stream, partition};
+  uint64_t handle = 0;
+  {
+    std::lock_guard lock(impl_->mutex);
+    handle = impl_->next_handle++;
+    impl_->local[sub].emplace(handle, std::move(listener));
   }
   impl_->spread_interest(sub, nullptr);
-  return Status::ok();
+  return handle;
+}
+
+void StreamNode::unsubscribe(uint64_t handle) {
+  std::lock_guard lock(impl_->mutex);
+  for (auto& [sub, listeners] : impl_->local) listeners.erase(handle);
 }
 
 std::vector<std::string> StreamNode::refused() const {
   std::lock_guard lock(impl_->mutex);
-  return impl_->refused;
+  return {impl_->refused.begin(), impl_->refused.end()};
+}
+
+uint64_t StreamNode::refused_count() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->refused_total;
 }
 
 size_t StreamNode::peer_interest(const std::string& stream, uint32_t partition) const {

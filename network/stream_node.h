@@ -4,11 +4,13 @@
 // any node reaches every subscriber of its partition once. Interest in a partition spreads to
 // neighbours, which forward that partition's messages towards the subscribers. A message whose
 // predecessor never arrived opens a gap, which the node fills by asking the peer that sent it for
-// the missing range; storage nodes answer from their store.
+// the missing range; storage nodes answer from their store. Stream metadata, signed by each
+// stream's owner, spreads the same way to every node.
 #pragma once
 
 #include <functional>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -27,21 +29,41 @@ class StreamNode {
   struct Options {
     TransportNode::Options transport;
     std::string storage_dir;  // empty: no storage
+    // For the transport benchmark only: publish unsigned and accept without checking signatures.
+    bool signatures = true;
   };
 
-  // `registry` holds the streams this node knows; it must outlive the node.
-  static Result<std::unique_ptr<StreamNode>> start(const Identity& identity, StreamRegistry& registry, Options options);
+  static Result<std::unique_ptr<StreamNode>> start(const Identity& identity, Options options);
   ~StreamNode();
 
   TransportNode& transport();
+  const Identity& identity() const;
+  const StreamRegistry& registry() const;
 
-  // Signs and publishes a message from this node's identity.
+  // Creates a stream owned by this node's key and announces it to the network. The metadata's
+  // owner, version and signature are filled in here.
+  Result<StreamMetadata> create_stream(StreamMetadata metadata);
+  // Replaces a stream's permissions; only for streams this node's key owns.
+  Result<StreamMetadata> set_permissions(const std::string& stream, std::set<NodeId> publishers,
+                                         std::set<NodeId> subscribers, bool public_subscribe);
+
+  // Signs and publishes a message whose identification the caller has set.
   Status publish(StreamMessage message);
-  // Delivers the partition's messages to `listener` from now on (on the thread that accepts each
-  // message: the network thread, or the publisher's for local messages).
-  Status subscribe(const std::string& stream, uint32_t partition, Listener listener);
-  // Messages refused from peers, with the reason ("<node>: <reason>").
+  // Publishes the next message of this node's chain on the partition: timestamp (ms, never going
+  // back), sequence number and previous reference are filled in. Returns what was published.
+  Result<StreamMessage> publish(const std::string& stream, uint32_t partition, std::string content_type,
+                                std::vector<uint8_t> payload);
+
+  // Delivers the partition's messages to `listener` from now on, on the thread that accepts each
+  // message (the network thread, or the publisher's for local messages), so it must not block.
+  // Returns a handle for unsubscribe.
+  Result<uint64_t> subscribe(const std::string& stream, uint32_t partition, Listener listener);
+  void unsubscribe(uint64_t handle);
+
+  // Messages and metadata refused from peers, with the reason ("<node>: <reason>"), the most
+  // recent 1000, and how many in all.
   std::vector<std::string> refused() const;
+  uint64_t refused_count() const;
   // The node's storage (null without one).
   StreamStore* store();
   // How many peers asked this node for the partition's messages.

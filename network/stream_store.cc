@@ -46,6 +46,11 @@ Status check(const rocksdb::Status& s, const std::string& what) {
 
 struct StreamStore::Impl {
   std::unique_ptr<rocksdb::DB> db;
+  std::vector<rocksdb::ColumnFamilyHandle*> families;  // default (messages), then metadata
+
+  ~Impl() {
+    for (auto* family : families) (void)db->DestroyColumnFamilyHandle(family);
+  }
 
   // Reads the messages whose keys lie in [begin, end), oldest first, at most `limit` from the end
   // when `from_end`.
@@ -57,7 +62,7 @@ struct StreamStore::Impl {
       // FlatBuffers reads need an aligned buffer; RocksDB's value slices have no alignment.
       const uint8_t* data = reinterpret_cast<const uint8_t*>(it->value().data());
       std::vector<uint8_t> value(data, data + it->value().size());
-      auto m = decode_stream_message(value);
+      auto m = decode_stream_message(value, SignatureCheck::kSkip);  // verified before it was stored
       if (!m.is_ok()) return internal_error("stream store: a stored message is damaged: " + m.status().message());
       out.push_back(std::move(m.value()));
       return Status::ok();
@@ -82,11 +87,15 @@ StreamStore::StreamStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 StreamStore::~StreamStore() = default;
 
 Result<std::unique_ptr<StreamStore>> StreamStore::open(const std::string& dir) {
-  rocksdb::Options options;
+  rocksdb::DBOptions options;
   options.create_if_missing = true;
-  rocksdb::DB* db = nullptr;
-  STRATA_RETURN_IF_ERROR(check(rocksdb::DB::Open(options, dir, &db), "opening '" + dir + "'"));
+  options.create_missing_column_families = true;
+  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
+      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
+      {"stream_metadata", rocksdb::ColumnFamilyOptions()}};
   auto impl = std::make_unique<Impl>();
+  rocksdb::DB* db = nullptr;
+  STRATA_RETURN_IF_ERROR(check(rocksdb::DB::Open(options, dir, families, &impl->families, &db), "opening '" + dir + "'"));
   impl->db.reset(db);
   return std::unique_ptr<StreamStore>(new StreamStore(std::move(impl)));
 }
@@ -100,6 +109,29 @@ Status StreamStore::put(const StreamMessage& m) {
   options.sync = true;  // acknowledged means on disk
   return check(impl_->db->Put(options, key, rocksdb::Slice(reinterpret_cast<const char*>(value.data()), value.size())),
                "writing");
+}
+
+Status StreamStore::put_metadata(const StreamMetadata& metadata) {
+  std::vector<uint8_t> value = encode(metadata);
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return check(impl_->db->Put(options, impl_->families[1], metadata.id,
+                              rocksdb::Slice(reinterpret_cast<const char*>(value.data()), value.size())),
+               "writing stream metadata");
+}
+
+Result<std::vector<StreamMetadata>> StreamStore::all_metadata() {
+  std::vector<StreamMetadata> out;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->families[1]));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const uint8_t* data = reinterpret_cast<const uint8_t*>(it->value().data());
+    std::vector<uint8_t> value(data, data + it->value().size());  // aligned for FlatBuffers
+    auto m = decode_stream_metadata(value);
+    if (!m.is_ok()) return internal_error("stream store: stored metadata is damaged: " + m.status().message());
+    out.push_back(std::move(m.value()));
+  }
+  STRATA_RETURN_IF_ERROR(check(it->status(), "reading stream metadata"));
+  return out;
 }
 
 Result<std::vector<StreamMessage>> StreamStore::last(const std::string& stream, uint32_t partition, size_t count) {

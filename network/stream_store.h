@@ -1,6 +1,6 @@
 // Durable storage of stream messages in RocksDB, ordered by (stream, partition, timestamp,
 // sequence), with the three resend queries: the last N messages, everything from a position,
-// and a range. put() returns only after the write is in the synced write-ahead log, so a
+// and a range; and the signed metadata of the streams the node knows. put() returns only after the write is in the synced write-ahead log, so a
 // message acknowledged as stored survives kill -9.
 #pragma once
 
@@ -10,6 +10,7 @@
 
 #include "host/status.h"
 #include "network/stream_message.h"
+#include "network/stream_registry.h"
 
 namespace strata::network {
 
@@ -19,6 +20,9 @@ class StreamStore {
   ~StreamStore();
 
   Status put(const StreamMessage& message);
+  // Stream metadata, kept so a restarted node knows its streams before any peer tells it.
+  Status put_metadata(const StreamMetadata& metadata);
+  Result<std::vector<StreamMetadata>> all_metadata();
 
   // Messages of one partition, oldest first.
   Result<std::vector<StreamMessage>> last(const std::string& stream, uint32_t partition, size_t count);

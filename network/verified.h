@@ -6,6 +6,10 @@
 
 #include <cstdint>
 #include <span>
+#include <string>
+
+#include "host/status.h"
+#include "network/stream_message.h"
 
 namespace strata::network {
 
@@ -17,6 +21,14 @@ const Message* verified_root(std::span<const uint8_t> bytes, uint32_t max_depth,
   flatbuffers::Verifier verifier(bytes.data(), bytes.size(), max_depth, max_tables);
   if (!verifier.VerifyBuffer<Message>(nullptr)) return nullptr;
   return flatbuffers::GetRoot<Message>(bytes.data());
+}
+
+// Every stream id on the wire is 1 to kMaxStreamIdBytes bytes.
+inline Status check_stream_id(const flatbuffers::String* id, const char* what) {
+  if (!id || id->size() == 0 || id->size() > kMaxStreamIdBytes) {
+    return invalid_argument(std::string(what) + ": the stream id must be 1 to 256 bytes");
+  }
+  return Status::ok();
 }
 
 }  // namespace strata::network

@@ -39,34 +39,35 @@ StreamMessage chain_message(int i) {
   return m;
 }
 
-void register_stream(StreamRegistry& reg, const Identity& owner) {
+// The test stream, created at (and owned by) `owner`; other nodes learn it from their peers.
+void create_stream(StreamNode& owner) {
   StreamMetadata meta;
   meta.id = kStream;
   meta.partitions = 2;
-  meta.owner = owner.node_id();
   meta.public_subscribe = true;
-  ASSERT_TRUE(reg.create(meta).is_ok());
+  ASSERT_TRUE(owner.create_stream(meta).is_ok());
 }
 
-std::unique_ptr<StreamNode> start(const Identity& id, StreamRegistry& reg, const std::string& storage = "") {
+bool knows_stream(const StreamNode& node) { return node.registry().get(kStream).is_ok(); }
+
+std::unique_ptr<StreamNode> start(const Identity& id, const std::string& storage = "") {
   StreamNode::Options o;
   o.storage_dir = storage;
   o.transport.peer_exchange = false;  // keep the line topology, so messages must be forwarded
-  auto node = StreamNode::start(id, reg, o);
+  auto node = StreamNode::start(id, o);
   EXPECT_TRUE(node.is_ok()) << node.status().to_string();
   return node.is_ok() ? std::move(node.value()) : nullptr;
 }
 
 TEST(StreamNode, PublishedMessagesReachSubscribersOnceAndInOrder) {
   Identity a_id = key(1), b_id = key(2), c_id = key(3);
-  StreamRegistry ra, rb, rc;
-  register_stream(ra, a_id);
-  register_stream(rb, a_id);
-  register_stream(rc, a_id);
-  auto a = start(a_id, ra), b = start(b_id, rb, tests::scratch_dir() + "/b-store"), c = start(c_id, rc);
+  auto a = start(a_id), b = start(b_id, tests::scratch_dir() + "/b-store"), c = start(c_id);
   ASSERT_TRUE(a && b && c);
+  create_stream(*a);
   ASSERT_TRUE(b->transport().connect("127.0.0.1", a->transport().port()).is_ok());
   ASSERT_TRUE(c->transport().connect("127.0.0.1", b->transport().port()).is_ok());
+  // The metadata travels A -> B -> C.
+  ASSERT_TRUE(eventually([&] { return knows_stream(*c); }));
 
   std::mutex mutex;
   std::vector<MessageRef> got;
@@ -94,45 +95,115 @@ TEST(StreamNode, PublishedMessagesReachSubscribersOnceAndInOrder) {
   ASSERT_TRUE(stored.is_ok());
   EXPECT_EQ(stored->size(), size_t(n));
 
-  // A key without permission publishing through B is refused at B; C sees nothing.
+  // A key without permission, and a forged signature, sent to B by a peer that speaks the
+  // protocol directly, are refused at B; C sees nothing.
   Identity d_id = key(4);
-  StreamRegistry rd;
-  register_stream(rd, a_id);
-  ASSERT_TRUE(rd.set_permissions(kStream, a_id.node_id(), {d_id.node_id()}, {}, true).is_ok());  // D believes it may
-  auto d = start(d_id, rd);
-  ASSERT_TRUE(d);
-  ASSERT_TRUE(d->transport().connect("127.0.0.1", b->transport().port()).is_ok());
-  ASSERT_TRUE(eventually([&] { return d->peer_interest(kStream, 0) == 1; }));  // B forwards interest to D
+  auto d = TransportNode::start(d_id, TransportNode::Options{});
+  ASSERT_TRUE(d.is_ok());
+  auto b_peer = (*d)->connect("127.0.0.1", b->transport().port());
+  ASSERT_TRUE(b_peer.is_ok());
   StreamMessage intruder;
   intruder.stream_id = kStream;
   intruder.ref = {5000, 0};
   intruder.chain_id = "evil";
-  ASSERT_TRUE(d->publish(intruder).is_ok());  // D's own registry lets it
-  ASSERT_TRUE(eventually([&] {
-    for (const auto& r : b->refused())
-      if (r.find("may not publish") != std::string::npos) return true;
-    return false;
-  }));
+  intruder.sign(d_id);
+  ASSERT_TRUE((*d)->send(b_peer->id, FrameType::kPublish, encode(intruder)).is_ok());
+  StreamMessage forged = chain_message(n);
+  forged.sign(a_id);
+  forged.payload[0] ^= 1;  // A's key, but not A's words
+  ASSERT_TRUE((*d)->send(b_peer->id, FrameType::kPublish, encode(forged)).is_ok());
+  auto b_refused = [&](const std::string& why) {
+    return eventually([&] {
+      for (const auto& r : b->refused())
+        if (r.find(why) != std::string::npos) return true;
+      return false;
+    });
+  };
+  EXPECT_TRUE(b_refused("may not publish"));
+  EXPECT_TRUE(b_refused("signature does not match"));
   std::this_thread::sleep_for(std::chrono::milliseconds(100));
   std::lock_guard lock(mutex);
   EXPECT_EQ(got.size(), size_t(n));
 }
 
 TEST(StreamNode, LocalSubscriptionNeedsPermission) {
-  Identity owner = key(5), other = key(6);
-  StreamRegistry reg;
+  Identity owner_id = key(5), other = key(6);
+  auto owner = start(owner_id), node = start(other);
+  ASSERT_TRUE(owner && node);
   StreamMetadata meta;
   meta.id = "private";
-  meta.owner = owner.node_id();
-  ASSERT_TRUE(reg.create(meta).is_ok());
-  auto node = start(other, reg);
-  ASSERT_TRUE(node);
-  Status s = node->subscribe("private", 0, [](const StreamMessage&) {});
+  ASSERT_TRUE(owner->create_stream(meta).is_ok());
+  ASSERT_TRUE(node->transport().connect("127.0.0.1", owner->transport().port()).is_ok());
+  ASSERT_TRUE(eventually([&] { return node->registry().get("private").is_ok(); }));
+  Status s = node->subscribe("private", 0, [](const StreamMessage&) {}).status();
   EXPECT_EQ(s.code(), StatusCode::kInvalidArgument);
   EXPECT_NE(s.message().find("may not subscribe"), std::string::npos);
   StreamMessage m;
   m.stream_id = "private";
   EXPECT_NE(node->publish(m).message().find("may not publish"), std::string::npos);
+  EXPECT_NE(node->set_permissions("private", {}, {}, true).status().message().find("only its owner"), std::string::npos);
+
+  // The owner opens the stream; the new version reaches the other node, which may now subscribe.
+  ASSERT_TRUE(owner->set_permissions("private", {other.node_id()}, {}, true).is_ok());
+  ASSERT_TRUE(eventually([&] { return node->subscribe("private", 0, [](const StreamMessage&) {}).is_ok(); }));
+  auto published = node->publish("private", 0, "text/plain", {'h', 'i'});
+  ASSERT_TRUE(published.is_ok()) << published.status().to_string();
+  EXPECT_EQ(published->publisher_id(), other.node_id());
+  EXPECT_TRUE(published->signature_valid());
+}
+
+// A storage node remembers the streams it knows across a restart, before any peer tells it.
+TEST(StreamNode, StorageKeepsStreamMetadata) {
+  std::string dir = tests::scratch_dir() + "/meta-store";
+  {
+    auto a = start(key(21), dir);
+    ASSERT_TRUE(a);
+    create_stream(*a);
+  }
+  auto again = start(key(21), dir);
+  ASSERT_TRUE(again);
+  auto meta = again->registry().get(kStream);
+  ASSERT_TRUE(meta.is_ok());
+  EXPECT_EQ(meta->partitions, 2u);
+  EXPECT_EQ(meta->owner(), key(21).node_id());
+}
+
+// Publishing by stream and partition builds this node's chain: timestamps never go back, every
+// message points at the one before, and a subscriber elsewhere sees the whole chain in order.
+TEST(StreamNode, PublishBuildsOneChain) {
+  auto a = start(key(31)), b = start(key(32));
+  ASSERT_TRUE(a && b);
+  create_stream(*a);
+  ASSERT_TRUE(b->transport().connect("127.0.0.1", a->transport().port()).is_ok());
+  ASSERT_TRUE(eventually([&] { return knows_stream(*b); }));
+  std::mutex mutex;
+  std::vector<StreamMessage> got;
+  ASSERT_TRUE(b->subscribe(kStream, 1, [&](const StreamMessage& m) {
+                 std::lock_guard lock(mutex);
+                 got.push_back(m);
+               }).is_ok());
+  ASSERT_TRUE(eventually([&] { return a->peer_interest(kStream, 1) == 1; }));
+  std::vector<StreamMessage> sent;
+  for (int i = 0; i < 50; ++i) {
+    auto m = a->publish(kStream, 1, "application/octet-stream", {static_cast<uint8_t>(i)});
+    ASSERT_TRUE(m.is_ok());
+    sent.push_back(*m);
+  }
+  for (size_t i = 1; i < sent.size(); ++i) {
+    EXPECT_TRUE(sent[i].has_prev);
+    EXPECT_EQ(sent[i].prev, sent[i - 1].ref);
+    EXPECT_LT(sent[i - 1].ref, sent[i].ref);
+    EXPECT_EQ(sent[i].chain_id, sent[0].chain_id);
+  }
+  EXPECT_FALSE(sent[0].has_prev);
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return got.size() >= sent.size();
+  }));
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(got.size(), sent.size());
+  for (size_t i = 0; i < sent.size(); ++i) EXPECT_EQ(got[i].ref, sent[i].ref);
+  EXPECT_FALSE(a->publish(kStream, 2, "x", {}).is_ok());  // no partition 2
 }
 
 }  // namespace
@@ -144,14 +215,13 @@ namespace {
 // and ends up with every message exactly once.
 TEST(StreamNode, GapsAreFilledByResendFromStorage) {
   Identity a_id = key(11), c_id = key(13);
-  StreamRegistry ra, rc;
-  register_stream(ra, a_id);
-  register_stream(rc, a_id);
-  auto a = start(a_id, ra, tests::scratch_dir() + "/a-store"), c = start(c_id, rc);
+  auto a = start(a_id, tests::scratch_dir() + "/a-store"), c = start(c_id);
   ASSERT_TRUE(a && c);
+  create_stream(*a);
   auto publish = [&](int i) { ASSERT_TRUE(a->publish(chain_message(i)).is_ok()); };
   for (int i = 0; i < 5; ++i) publish(i);  // before C is there: only stored
   ASSERT_TRUE(c->transport().connect("127.0.0.1", a->transport().port()).is_ok());
+  ASSERT_TRUE(eventually([&] { return knows_stream(*c); }));
   std::mutex mutex;
   std::vector<uint64_t> got;
   ASSERT_TRUE(c->subscribe(kStream, 0, [&](const StreamMessage& m) {

@@ -32,9 +32,10 @@ TEST(StreamRegistry, PublishAndSubscribePermissions) {
   StreamMetadata meta;
   meta.id = "job/1/results";
   meta.partitions = 2;
-  meta.owner = owner.node_id();
   meta.publishers = {writer.node_id()};
   meta.subscribers = {reader.node_id()};
+  meta.version = 1;
+  meta.sign(owner);
   ASSERT_TRUE(reg.create(meta).is_ok());
   expect_refused(reg.create(meta), "already exists");
 
@@ -51,9 +52,24 @@ TEST(StreamRegistry, PublishAndSubscribePermissions) {
   EXPECT_TRUE(reg.check_subscribe(meta.id, 1, owner.node_id()).is_ok());
   expect_refused(reg.check_subscribe(meta.id, 0, stranger.node_id()), "may not subscribe");
 
-  // Only the owner changes permissions; afterwards the stranger may subscribe (public).
-  expect_refused(reg.set_permissions(meta.id, writer.node_id(), {}, {}, true), "only its owner");
-  ASSERT_TRUE(reg.set_permissions(meta.id, owner.node_id(), {}, {}, true).is_ok());
+  // Only the owner changes permissions, with a newer version; afterwards the stranger may
+  // subscribe (public).
+  StreamMetadata update = meta;
+  update.publishers.clear();
+  update.subscribers.clear();
+  update.public_subscribe = true;
+  update.version = 2;
+  update.sign(writer);
+  expect_refused(reg.apply(update).status(), "only its owner");
+  StreamMetadata forged_meta = update;
+  forged_meta.owner_key = owner.public_key();  // claims the owner's key without its signature
+  expect_refused(reg.apply(forged_meta).status(), "signature");
+  update.sign(owner);
+  ASSERT_TRUE(reg.apply(update).is_ok() && *reg.apply(update) == false);  // a repeat changes nothing
+  EXPECT_EQ(reg.get(meta.id)->version, 2u);
+  auto stale = reg.apply(meta);  // the older version is ignored
+  ASSERT_TRUE(stale.is_ok());
+  EXPECT_FALSE(*stale);
   EXPECT_TRUE(reg.check_subscribe(meta.id, 0, stranger.node_id()).is_ok());
   expect_refused(reg.check_publish(signed_by(writer, meta.id, 0)), "may not publish");  // no longer a publisher
 }
@@ -64,7 +80,48 @@ TEST(StreamRegistry, BadMetadataIsRefused) {
   StreamMetadata no_partitions;
   no_partitions.partitions = 0;
   no_partitions.id.assign(1, 's');
+  no_partitions.sign(key(1));
   expect_refused(reg.create(no_partitions), "partitions");
+  StreamMetadata unsigned_meta;
+  unsigned_meta.id = "s";
+  expect_refused(reg.create(unsigned_meta), "signature");
+  StreamMetadata grow;
+  grow.id = "s";
+  grow.version = 1;
+  grow.sign(key(1));
+  ASSERT_TRUE(reg.create(grow).is_ok());
+  grow.partitions = 2;
+  grow.version = 2;
+  grow.sign(key(1));
+  expect_refused(reg.apply(grow).status(), "partitions cannot change");
+}
+
+// Metadata survives the wire: every field round-trips, and any change after signing, a wrong
+// size or garbage is refused by the decoder with the reason.
+TEST(StreamRegistry, MetadataWireFormat) {
+  StreamMetadata m;
+  m.id = "job/9/results";
+  m.partitions = 3;
+  m.version = 77;
+  m.publishers = {key(2).node_id(), key(3).node_id()};
+  m.subscribers = {key(4).node_id()};
+  m.public_subscribe = true;
+  m.sign(key(1));
+  auto back = decode_stream_metadata(encode(m));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(*back, m);
+  EXPECT_EQ(back->owner(), key(1).node_id());
+
+  StreamMetadata changed = m;
+  changed.subscribers.insert(key(9).node_id());
+  expect_refused(decode_stream_metadata(encode(changed)).status(), "signature");
+  changed = m;
+  changed.version = 78;
+  expect_refused(decode_stream_metadata(encode(changed)).status(), "signature");
+  std::vector<uint8_t> junk = encode(m);
+  for (size_t i = 0; i < junk.size(); i += 3) junk[i] ^= 0x5a;
+  EXPECT_FALSE(decode_stream_metadata(junk).is_ok());
+  EXPECT_FALSE(decode_stream_metadata(std::vector<uint8_t>(4, 0)).is_ok());
 }
 
 }  // namespace

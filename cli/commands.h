@@ -14,5 +14,6 @@ Runner add_devices_command(CLI::App& app);
 Runner add_render_command(CLI::App& app);
 Runner add_bench_command(CLI::App& app);
 Runner add_node_command(CLI::App& app);
+Runner add_stream_command(CLI::App& app);
 
 }  // namespace strata::cli

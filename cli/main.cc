@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   add(strata::cli::add_render_command);
   add(strata::cli::add_bench_command);
   add(strata::cli::add_node_command);
+  add(strata::cli::add_stream_command);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -9,7 +9,8 @@
 
 #include "cli/commands.h"
 #include "network/identity.h"
-#include "network/transport.h"
+#include "network/api_server.h"
+#include "network/stream_node.h"
 
 namespace strata::cli {
 namespace {
@@ -17,7 +18,9 @@ namespace {
 struct NodeOptions {
   std::string data_dir = "strata-node";
   std::string listen = "127.0.0.1:0";
+  std::string api = "127.0.0.1:7701";
   std::vector<std::string> bootstrap;
+  std::vector<std::string> roles = {"relay", "storage"};
 };
 
 bool split_host_port(const std::string& s, std::string& host, uint16_t& port) {
@@ -47,6 +50,17 @@ int run_node(const NodeOptions& o) {
     if (!split_host_port(b, bh, bp) || bp == 0) return fail("--bootstrap '" + b + "' must be HOST:PORT");
     bootstrap.emplace_back(bh, bp);
   }
+  std::string api_host;
+  uint16_t api_port = 0;
+  if (!split_host_port(o.api, api_host, api_port)) return fail("--api '" + o.api + "' must be HOST:PORT");
+  bool storage = false;
+  for (const std::string& role : o.roles) {
+    if (role == "storage") {
+      storage = true;
+    } else if (role != "relay") {
+      return fail("--roles: unknown role '" + role + "' (known: relay, storage)");
+    }
+  }
   auto identity = network::Identity::load_or_create(o.data_dir);
   if (!identity.is_ok()) return fail(identity.status().message());
 
@@ -57,13 +71,21 @@ int run_node(const NodeOptions& o) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  network::TransportNode::Options options;
-  options.listen_host = host;
-  options.listen_port = port;
-  auto node = network::TransportNode::start(*identity, options);
-  if (!node.is_ok()) return fail(node.status().message());
-  std::printf("node %s listening on %s:%u (data %s)\n", network::to_hex(identity->node_id()).c_str(), host.c_str(),
-              static_cast<unsigned>((*node)->port()), o.data_dir.c_str());
+  network::StreamNode::Options options;
+  options.transport.listen_host = host;
+  options.transport.listen_port = port;
+  if (storage) options.storage_dir = o.data_dir + "/streams";
+  auto stream_node = network::StreamNode::start(*identity, options);
+  if (!stream_node.is_ok()) return fail(stream_node.status().message());
+  network::TransportNode* node = &(*stream_node)->transport();
+  network::ApiServer::Options api_options;
+  api_options.host = api_host;
+  api_options.port = api_port;
+  auto api = network::ApiServer::start(**stream_node, api_options);
+  if (!api.is_ok()) return fail(api.status().message());
+  std::printf("node %s listening on %s:%u (data %s, roles %s)\n", network::to_hex(identity->node_id()).c_str(),
+              host.c_str(), static_cast<unsigned>(node->port()), o.data_dir.c_str(), storage ? "relay,storage" : "relay");
+  std::printf("API listening on http://%s:%u/api/v1/\n", api_host.c_str(), static_cast<unsigned>((*api)->port()));
   std::fflush(stdout);
 
   // Bootstrap peers are dialled until connected, backing off from 0.5 s to 30 s after failures.
@@ -79,7 +101,7 @@ int run_node(const NodeOptions& o) {
       for (size_t i = 0; i < bootstrap.size(); ++i) {
         if (connected[i]) continue;
         lock.unlock();
-        auto peer = (*node)->connect(bootstrap[i].first, bootstrap[i].second);
+        auto peer = node->connect(bootstrap[i].first, bootstrap[i].second);
         lock.lock();
         if (peer.is_ok()) {
           connected[i] = true;
@@ -116,10 +138,15 @@ int run_node(const NodeOptions& o) {
 
 Runner add_node_command(CLI::App& app) {
   auto o = std::make_shared<NodeOptions>();
-  auto* cmd = app.add_subcommand("node", "Run a node: identity, authenticated transport, bootstrap peers");
+  auto* cmd = app.add_subcommand("node", "Run a node: identity, transport, stream layer and its HTTP/WebSocket API");
   cmd->add_option("--data", o->data_dir, "Data directory (holds identity.key)");
   cmd->add_option("--listen", o->listen, "Listen address HOST:PORT (port 0: any free port)");
   cmd->add_option("--bootstrap", o->bootstrap, "Peers to connect to, HOST:PORT")->delimiter(',');
+  cmd->add_option("--api", o->api, "HTTP/WebSocket API address HOST:PORT (port 0: any free port)")
+      ->capture_default_str();
+  cmd->add_option("--roles", o->roles, "Roles: relay (always), storage (keep messages, answer resends)")
+      ->capture_default_str()
+      ->delimiter(',');
   return [o] { return run_node(*o); };
 }
 

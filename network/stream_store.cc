@@ -146,6 +146,7 @@ Result<std::vector<StreamMessage>> StreamStore::range(const std::string& stream,
                                                       MessageRef last) {
   if (last < first) return invalid_argument("stream store: the range ends before it starts");
   // Just past `last`: the next sequence number (or the next timestamp).
+  if (last == MessageRef{UINT64_MAX, UINT32_MAX}) return from(stream, partition, first);  // nothing lies after it
   MessageRef after = last.sequence == UINT32_MAX ? MessageRef{last.timestamp + 1, 0} : MessageRef{last.timestamp, last.sequence + 1};
   return impl_->scan(position_key(stream, partition, first), position_key(stream, partition, after), SIZE_MAX, false);
 }

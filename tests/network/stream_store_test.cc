@@ -60,6 +60,13 @@ TEST(StreamStore, ResendQueriesAndPersistence) {
   ASSERT_TRUE(range.is_ok());
   EXPECT_EQ(refs(*range), (std::vector<MessageRef>{{20, 0}, {20, 1}, {30, 0}}));
   EXPECT_EQ(range->front().payload, (std::vector<uint8_t>{'m', 'e', 's', 's', 'a', 'g', 'e', ' ', '2', '0', '.', '0'}));
+  // Open-ended ranges: up to the largest position there is, and ending at a timestamp's last sequence.
+  auto to_end = (*store)->range("s", 0, {40, 0}, {UINT64_MAX, UINT32_MAX});
+  ASSERT_TRUE(to_end.is_ok());
+  EXPECT_EQ(refs(*to_end), (std::vector<MessageRef>{{40, 0}, {50, 0}}));
+  auto whole_ms = (*store)->range("s", 0, {0, 0}, {20, UINT32_MAX});
+  ASSERT_TRUE(whole_ms.is_ok());
+  EXPECT_EQ(refs(*whole_ms).back(), (MessageRef{20, 1}));
   auto other = (*store)->last("s", 1, 10);
   ASSERT_TRUE(other.is_ok());
   EXPECT_EQ(refs(*other), (std::vector<MessageRef>{{25, 0}}));

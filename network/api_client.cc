@@ -1,0 +1,161 @@
+#include "network/api_client.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+#include <cstdio>
+
+namespace strata::network {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using asio::ip::tcp;
+
+std::string where(const ApiAddress& a) { return a.host + ":" + std::to_string(a.port); }
+
+}  // namespace
+
+Result<ApiAddress> parse_api_address(const std::string& text) {
+  auto colon = text.rfind(':');
+  unsigned long port = 0;
+  char extra = 0;
+  if (colon == std::string::npos || colon == 0 || std::sscanf(text.c_str() + colon + 1, "%lu%c", &port, &extra) != 1 ||
+      port == 0 || port > 65535) {
+    return invalid_argument("'" + text + "' is not HOST:PORT");
+  }
+  return ApiAddress{text.substr(0, colon), static_cast<uint16_t>(port)};
+}
+
+std::string percent_encode(const std::string& text) {
+  std::string out;
+  for (unsigned char c : text) {
+    if (std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~') {
+      out.push_back(static_cast<char>(c));
+    } else {
+      char buf[4];
+      std::snprintf(buf, sizeof buf, "%%%02X", c);
+      out += buf;
+    }
+  }
+  return out;
+}
+
+Result<HttpResponse> http_request(const ApiAddress& node, const std::string& method, const std::string& target,
+                                  const std::string& body, std::chrono::milliseconds timeout) {
+  asio::io_context io;
+  beast::tcp_stream stream(io);
+  HttpResponse out;
+  boost::system::error_code failure;
+  std::string step;
+  auto run = [&]() -> asio::awaitable<void> {
+    boost::system::error_code ec;
+    auto fail = [&](const char* what) {
+      failure = ec;
+      step = what;
+    };
+    tcp::resolver resolver(io);
+    auto endpoints = co_await resolver.async_resolve(node.host, std::to_string(node.port),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return fail("resolving");
+    stream.expires_after(timeout);
+    co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return fail("connecting");
+    http::request<http::string_body> req{http::string_to_verb(method), target, 11};
+    req.set(http::field::host, node.host);
+    req.set(http::field::user_agent, "strata");
+    if (!body.empty()) req.set(http::field::content_type, "application/json");
+    req.body() = body;
+    req.prepare_payload();
+    co_await http::async_write(stream, req, asio::redirect_error(asio::use_awaitable, ec));
+    boost::system::error_code write_error = ec;  // the server may have answered early (413); read it
+    beast::flat_buffer buffer;
+    http::response_parser<http::string_body> parser;
+    parser.body_limit(256u << 20);
+    co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      if (write_error) ec = write_error;
+      co_return fail(write_error ? "sending the request" : "reading the response");
+    }
+    out.status = static_cast<int>(parser.get().result_int());
+    out.body = parser.get().body();
+    stream.socket().shutdown(tcp::socket::shutdown_both, ec);
+  };
+  asio::co_spawn(io, run(), asio::detached);
+  io.run();
+  if (failure) return unavailable("node API at " + where(node) + ": " + step + " failed: " + failure.message());
+  return out;
+}
+
+Status websocket_read(const ApiAddress& node, const std::string& target,
+                      const std::function<bool(const std::string&)>& on_message, std::chrono::milliseconds timeout) {
+  asio::io_context io;
+  websocket::stream<beast::tcp_stream> ws(io);
+  Status result;
+  auto run = [&]() -> asio::awaitable<void> {
+    boost::system::error_code ec;
+    tcp::resolver resolver(io);
+    auto endpoints = co_await resolver.async_resolve(node.host, std::to_string(node.port),
+                                                     asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      result = unavailable("node API at " + where(node) + ": resolving failed: " + ec.message());
+      co_return;
+    }
+    beast::get_lowest_layer(ws).expires_after(std::chrono::seconds(30));
+    co_await beast::get_lowest_layer(ws).async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      result = unavailable("node API at " + where(node) + ": connecting failed: " + ec.message());
+      co_return;
+    }
+    websocket::response_type response;
+    co_await ws.async_handshake(response, node.host, target, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) {
+      std::string answer = response.body();
+      while (!answer.empty() && answer.back() == '\n') answer.pop_back();
+      result = unavailable("node API at " + where(node) + " refused the subscription (" +
+                           std::to_string(response.result_int()) + "): " + (answer.empty() ? ec.message() : answer));
+      co_return;
+    }
+    beast::get_lowest_layer(ws).expires_never();
+    ws.set_option(websocket::stream_base::timeout::suggested(beast::role_type::client));
+    beast::flat_buffer buffer;
+    for (;;) {
+      co_await ws.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
+      if (ec) {
+        if (ec == asio::error::operation_aborted) co_return;  // the timeout
+        if (ec != websocket::error::closed) {
+          result = unavailable("node API at " + where(node) + ": the subscription ended: " + ec.message());
+        } else if (ws.reason().code != websocket::close_code::normal && !ws.reason().reason.empty()) {
+          result = unavailable("node API at " + where(node) + " closed the subscription: " +
+                               std::string(ws.reason().reason.data(), ws.reason().reason.size()));
+        }
+        co_return;
+      }
+      std::string text = beast::buffers_to_string(buffer.data());
+      buffer.consume(buffer.size());
+      if (!on_message(text)) {
+        co_await ws.async_close(websocket::close_code::normal, asio::redirect_error(asio::use_awaitable, ec));
+        co_return;
+      }
+    }
+  };
+  asio::co_spawn(io, run(), asio::detached);
+  if (timeout.count() > 0) {
+    io.run_for(timeout);
+    if (!io.stopped()) {
+      // Time is up: close the socket and let the coroutine finish.
+      boost::system::error_code ignored;
+      beast::get_lowest_layer(ws).socket().close(ignored);
+      io.run();
+    }
+  } else {
+    io.run();
+  }
+  return result;
+}
+
+}  // namespace strata::network

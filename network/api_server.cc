@@ -1,0 +1,705 @@
+#include "network/api_server.h"
+
+#include <boost/asio.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+#include <nlohmann/json.hpp>
+#include <sodium.h>
+
+#include <deque>
+#include <map>
+#include <mutex>
+#include <set>
+#include <thread>
+
+namespace strata::network {
+namespace {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace websocket = beast::websocket;
+using asio::ip::tcp;
+using json = nlohmann::json;
+
+// ---- JSON <-> the stream types ----
+
+std::string base64_encode(const std::vector<uint8_t>& bytes) {
+  std::string out(sodium_base64_encoded_len(bytes.size(), sodium_base64_VARIANT_ORIGINAL), '\0');
+  sodium_bin2base64(out.data(), out.size(), bytes.data(), bytes.size(), sodium_base64_VARIANT_ORIGINAL);
+  out.resize(out.size() - 1);  // the terminating NUL
+  return out;
+}
+
+Result<std::vector<uint8_t>> base64_decode(const std::string& text) {
+  std::vector<uint8_t> out(text.size());
+  size_t length = 0;
+  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, nullptr,
+                        sodium_base64_VARIANT_ORIGINAL) != 0) {
+    return invalid_argument("\"payload_base64\" is not valid base64");
+  }
+  out.resize(length);
+  return out;
+}
+
+Result<NodeId> parse_node_id(const json& value) {
+  NodeId id{};
+  if (!value.is_string() || value.get_ref<const std::string&>().size() != 64) {
+    return invalid_argument("a node id must be 64 hexadecimal digits, got " + value.dump());
+  }
+  const std::string& hex = value.get_ref<const std::string&>();
+  size_t length = 0;
+  if (sodium_hex2bin(id.data(), id.size(), hex.data(), hex.size(), nullptr, &length, nullptr) != 0 || length != 32) {
+    return invalid_argument("a node id must be 64 hexadecimal digits, got " + value.dump());
+  }
+  return id;
+}
+
+Result<std::set<NodeId>> parse_ids(const json& body, const char* field) {
+  std::set<NodeId> ids;
+  if (!body.contains(field)) return ids;
+  const json& list = body[field];
+  if (!list.is_array()) return invalid_argument(std::string("\"") + field + "\" must be a list of node ids");
+  for (const json& item : list) {
+    auto id = parse_node_id(item);
+    if (!id.is_ok()) return invalid_argument(std::string("\"") + field + "\": " + id.status().message());
+    ids.insert(*id);
+  }
+  return ids;
+}
+
+json ids_json(const std::set<NodeId>& ids) {
+  json out = json::array();
+  for (const NodeId& id : ids) out.push_back(to_hex(id));
+  return out;
+}
+
+json metadata_json(const StreamMetadata& m) {
+  return {{"id", m.id},
+          {"partitions", m.partitions},
+          {"owner", to_hex(m.owner())},
+          {"version", m.version},
+          {"publishers", ids_json(m.publishers)},
+          {"subscribers", ids_json(m.subscribers)},
+          {"public", m.public_subscribe}};
+}
+
+json message_json(const StreamMessage& m) {
+  json out = {{"stream", m.stream_id},
+              {"partition", m.partition},
+              {"timestamp", m.ref.timestamp},
+              {"sequence", m.ref.sequence},
+              {"publisher", to_hex(m.publisher_id())},
+              {"chain", m.chain_id},
+              {"prev", m.has_prev ? json{{"timestamp", m.prev.timestamp}, {"sequence", m.prev.sequence}} : json()},
+              {"content_type", m.content_type},
+              {"signature", to_hex(m.signature)}};
+  std::string_view text(reinterpret_cast<const char*>(m.payload.data()), m.payload.size());
+  if (m.content_type == "application/json") {
+    json content = json::parse(text, nullptr, false);
+    if (!content.is_discarded()) {
+      out["content"] = std::move(content);
+      return out;
+    }
+  } else if (m.content_type.rfind("text/", 0) == 0) {
+    json probe = std::string(text);
+    try {
+      (void)probe.dump();  // throws on invalid UTF-8
+      out["text"] = std::move(probe);
+      return out;
+    } catch (const json::exception&) {
+    }
+  }
+  out["payload_base64"] = base64_encode(m.payload);
+  return out;
+}
+
+// ---- requests ----
+
+struct Reply {
+  http::status status = http::status::ok;
+  json body;
+};
+
+Reply error_reply(http::status status, const std::string& message) { return {status, json{{"error", message}}}; }
+
+Reply status_reply(const Status& s) {
+  http::status code = http::status::internal_server_error;
+  if (s.code() == StatusCode::kInvalidArgument) code = http::status::bad_request;
+  if (s.code() == StatusCode::kNotFound) code = http::status::not_found;
+  if (s.code() == StatusCode::kUnavailable) code = http::status::service_unavailable;
+  return error_reply(code, s.message());
+}
+
+int hex_digit(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+std::string percent_decode(std::string_view s, bool& ok) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '%') {
+      int hi = i + 1 < s.size() ? hex_digit(s[i + 1]) : -1;
+      int lo = i + 2 < s.size() ? hex_digit(s[i + 2]) : -1;
+      if (hi < 0 || lo < 0) {
+        ok = false;
+        return out;
+      }
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (s[i] == '+') {
+      out.push_back(' ');
+    } else {
+      out.push_back(s[i]);
+    }
+  }
+  return out;
+}
+
+// A request target split into path segments (decoded) and query parameters.
+struct Target {
+  std::vector<std::string> segments;
+  std::map<std::string, std::string> query;
+};
+
+Result<Target> parse_target(std::string_view target) {
+  Target t;
+  size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  bool ok = true;
+  size_t start = 1;
+  if (path.empty() || path[0] != '/') return invalid_argument("the request target must start with '/'");
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string_view::npos) end = path.size();
+    if (end > start) t.segments.push_back(percent_decode(path.substr(start, end - start), ok));
+    if (!ok) return invalid_argument("bad percent-encoding in the path");
+    start = end + 1;
+  }
+  if (q != std::string_view::npos) {
+    std::string_view query = target.substr(q + 1);
+    while (!query.empty()) {
+      size_t amp = query.find('&');
+      std::string_view pair = query.substr(0, amp);
+      size_t eq = pair.find('=');
+      std::string key = percent_decode(pair.substr(0, eq), ok);
+      std::string value = eq == std::string_view::npos ? "" : percent_decode(pair.substr(eq + 1), ok);
+      if (!ok) return invalid_argument("bad percent-encoding in the query");
+      if (!key.empty()) t.query[key] = value;
+      if (amp == std::string_view::npos) break;
+      query = query.substr(amp + 1);
+    }
+  }
+  return t;
+}
+
+Result<uint64_t> query_number(const Target& t, const std::string& key, uint64_t fallback, uint64_t max) {
+  auto it = t.query.find(key);
+  if (it == t.query.end()) return fallback;
+  const std::string& v = it->second;
+  if (v.empty() || v.size() > 20 || v.find_first_not_of("0123456789") != std::string::npos) {
+    return invalid_argument("query parameter '" + key + "' must be a non-negative integer, got '" + v + "'");
+  }
+  unsigned long long n = std::stoull(v);
+  if (n > max) return invalid_argument("query parameter '" + key + "' must be at most " + std::to_string(max));
+  return n;
+}
+
+constexpr size_t kMaxResend = 100000;
+
+// What a resend query asks for, from the query parameters.
+struct ResendQuery {
+  uint32_t partition = 0;
+  enum { kNone, kLast, kFrom } kind = kNone;
+  uint64_t last = 0;
+  MessageRef from, to{UINT64_MAX, UINT32_MAX};
+};
+
+Result<ResendQuery> parse_resend(const Target& t, bool required) {
+  ResendQuery r;
+  auto partition = query_number(t, "partition", 0, kMaxPartitions - 1);
+  if (!partition.is_ok()) return partition.status();
+  r.partition = static_cast<uint32_t>(*partition);
+  bool has_last = t.query.count("last"), has_from = t.query.count("from");
+  if (has_last && has_from) return invalid_argument("give either 'last' or 'from', not both");
+  if (t.query.count("to") && !has_from) return invalid_argument("'to' needs 'from'");
+  if (has_last) {
+    auto n = query_number(t, "last", 0, kMaxResend);
+    if (!n.is_ok()) return n.status();
+    r.kind = ResendQuery::kLast;
+    r.last = *n;
+  } else if (has_from) {
+    auto from = query_number(t, "from", 0, UINT64_MAX);
+    auto from_seq = query_number(t, "from_sequence", 0, UINT32_MAX);
+    auto to = query_number(t, "to", UINT64_MAX, UINT64_MAX);
+    auto to_seq = query_number(t, "to_sequence", UINT32_MAX, UINT32_MAX);
+    for (const auto* n : {&from, &from_seq, &to, &to_seq})
+      if (!n->is_ok()) return n->status();
+    r.kind = ResendQuery::kFrom;
+    r.from = {*from, static_cast<uint32_t>(*from_seq)};
+    r.to = {*to, static_cast<uint32_t>(*to_seq)};
+    if (r.to < r.from) return invalid_argument("the range ends ('to') before it starts ('from')");
+  } else if (required) {
+    return invalid_argument("a resend needs 'last=N' or 'from=TIMESTAMP' (optionally with 'to=TIMESTAMP')");
+  }
+  return r;
+}
+
+Result<std::vector<StreamMessage>> run_resend(StreamNode& node, const std::string& stream, const ResendQuery& r) {
+  StreamStore* store = node.store();
+  if (!store) return unavailable("this node does not store messages; ask a storage node");
+  STRATA_RETURN_IF_ERROR(node.registry().check_subscribe(stream, r.partition, node.identity().node_id()));
+  Result<std::vector<StreamMessage>> messages =
+      r.kind == ResendQuery::kLast ? store->last(stream, r.partition, r.last)
+                                   : store->range(stream, r.partition, r.from, r.to);
+  if (messages.is_ok() && messages->size() > kMaxResend) {
+    return invalid_argument("the range holds over " + std::to_string(kMaxResend) + " messages; ask for a narrower one");
+  }
+  return messages;
+}
+
+// A publish request's body: {"partition", and "content" | "text" | "payload_base64" + "content_type"}.
+Result<StreamMessage> parse_publish(const json& body) {
+  if (!body.is_object()) return invalid_argument("the body must be a JSON object");
+  StreamMessage m;
+  if (body.contains("partition")) {
+    if (!body["partition"].is_number_unsigned()) return invalid_argument("\"partition\" must be a non-negative integer");
+    m.partition = body["partition"].get<uint32_t>();
+  }
+  int given = int(body.contains("content")) + int(body.contains("text")) + int(body.contains("payload_base64"));
+  if (given != 1) return invalid_argument("give exactly one of \"content\" (JSON), \"text\" or \"payload_base64\"");
+  if (body.contains("content")) {
+    std::string text = body["content"].dump();
+    m.payload.assign(text.begin(), text.end());
+    m.content_type = "application/json";
+  } else if (body.contains("text")) {
+    if (!body["text"].is_string()) return invalid_argument("\"text\" must be a string");
+    const std::string& text = body["text"].get_ref<const std::string&>();
+    m.payload.assign(text.begin(), text.end());
+    m.content_type = "text/plain";
+  } else {
+    if (!body["payload_base64"].is_string()) return invalid_argument("\"payload_base64\" must be a string");
+    auto bytes = base64_decode(body["payload_base64"].get<std::string>());
+    if (!bytes.is_ok()) return bytes.status();
+    m.payload = std::move(*bytes);
+    m.content_type = "application/octet-stream";
+  }
+  if (body.contains("content_type")) {
+    if (!body["content_type"].is_string() || body["content_type"].get_ref<const std::string&>().size() > 256) {
+      return invalid_argument("\"content_type\" must be a string of at most 256 bytes");
+    }
+    m.content_type = body["content_type"].get<std::string>();
+  }
+  if (m.payload.size() > kMaxStreamPayload) return invalid_argument("a message payload is at most 1 MiB");
+  return m;
+}
+
+// ---- a WebSocket subscriber's queue, filled on the node's threads and drained on the API's ----
+
+struct Feed {
+  explicit Feed(asio::io_context& io) : timer(io) { timer.expires_at(asio::steady_timer::time_point::max()); }
+  std::mutex mutex;
+  std::deque<std::pair<std::string, std::string>> queue;  // (message key, JSON text)
+  bool overflow = false;
+  bool closed = false;  // the client went away (API thread only)
+  asio::steady_timer timer;  // cancelled to wake the writer (API thread only)
+};
+
+// Identifies a message within its partition: publisher, chain and position.
+std::string message_key(const StreamMessage& m) {
+  return to_hex(m.publisher) + "/" + m.chain_id + "/" + std::to_string(m.ref.timestamp) + "/" +
+         std::to_string(m.ref.sequence);
+}
+
+// Listeners run on the node's threads and may outlive a subscription by a moment (the node calls
+// copies outside its lock), so they reach the API thread only through this gate, which the
+// server closes before its io_context goes.
+struct Gate {
+  std::mutex mutex;
+  asio::io_context* io = nullptr;
+  template <typename F>
+  void post(F f) {
+    std::lock_guard lock(mutex);
+    if (io) asio::post(*io, std::move(f));
+  }
+};
+
+}  // namespace
+
+struct ApiServer::Impl {
+  Impl(StreamNode& n, Options o) : node(n), options(std::move(o)), work(asio::make_work_guard(io)), acceptor(io) {}
+
+  StreamNode& node;
+  Options options;
+  asio::io_context io;
+  asio::executor_work_guard<asio::io_context::executor_type> work;
+  tcp::acceptor acceptor;
+  std::thread thread;
+  uint16_t port = 0;
+  std::shared_ptr<Gate> gate = std::make_shared<Gate>();
+  std::mutex handles_mutex;
+  std::set<uint64_t> handles;  // open WebSocket subscriptions, closed with the server
+
+  Reply node_info() {
+    json peers = json::array();
+    for (const PeerInfo& p : node.transport().peers()) {
+      peers.push_back({{"id", to_hex(p.id)}, {"address", p.address}, {"listen_port", p.listen_port}});
+    }
+    json streams = json::array();
+    for (const StreamMetadata& m : node.registry().all()) streams.push_back(m.id);
+    std::vector<std::string> refused = node.refused();
+    if (refused.size() > 100) refused.erase(refused.begin(), refused.end() - 100);
+    std::vector<std::string> rejected = node.transport().rejections();
+    if (rejected.size() > 100) rejected.erase(rejected.begin(), rejected.end() - 100);
+    return {http::status::ok, json{{"id", to_hex(node.identity().node_id())},
+                                   {"transport_port", node.transport().port()},
+                                   {"storage", node.store() != nullptr},
+                                   {"peers", peers},
+                                   {"streams", streams},
+                                   {"refused_count", node.refused_count()},
+                                   {"refused", refused},
+                                   {"dropped_peers", rejected}}};
+  }
+
+  Reply create_stream(const json& body) {
+    if (!body.is_object()) return error_reply(http::status::bad_request, "the body must be a JSON object");
+    StreamMetadata m;
+    if (!body.contains("id") || !body["id"].is_string()) return error_reply(http::status::bad_request, "\"id\" (a string) is required");
+    m.id = body["id"].get<std::string>();
+    if (body.contains("partitions")) {
+      if (!body["partitions"].is_number_unsigned() || body["partitions"].get<uint64_t>() > kMaxPartitions) {
+        return error_reply(http::status::bad_request, "\"partitions\" must be an integer from 1 to 4096");
+      }
+      m.partitions = body["partitions"].get<uint32_t>();
+    }
+    Status permissions = parse_permissions(body, m);
+    if (!permissions.is_ok()) return status_reply(permissions);
+    auto created = node.create_stream(std::move(m));
+    if (!created.is_ok()) {
+      Reply r = status_reply(created.status());
+      if (created.status().message().find("already exists") != std::string::npos) r.status = http::status::conflict;
+      return r;
+    }
+    return {http::status::created, metadata_json(*created)};
+  }
+
+  static Status parse_permissions(const json& body, StreamMetadata& m) {
+    auto publishers = parse_ids(body, "publishers");
+    if (!publishers.is_ok()) return publishers.status();
+    auto subscribers = parse_ids(body, "subscribers");
+    if (!subscribers.is_ok()) return subscribers.status();
+    if (body.contains("public") && !body["public"].is_boolean()) return invalid_argument("\"public\" must be true or false");
+    m.publishers = std::move(*publishers);
+    m.subscribers = std::move(*subscribers);
+    m.public_subscribe = body.value("public", false);
+    return Status::ok();
+  }
+
+  Reply handle(const http::request<http::string_body>& req, const Target& t) {
+    const auto& s = t.segments;
+    bool get = req.method() == http::verb::get, post = req.method() == http::verb::post,
+         put = req.method() == http::verb::put;
+    auto body = [&]() -> Result<json> {
+      json parsed = json::parse(req.body(), nullptr, false);
+      if (parsed.is_discarded()) return invalid_argument("the request body is not valid JSON");
+      return parsed;
+    };
+    auto wrong_method = [&] {
+      return error_reply(http::status::method_not_allowed,
+                         std::string(req.method_string()) + " is not allowed on " + std::string(req.target()));
+    };
+    if (s.size() < 2 || s[0] != "api" || s[1] != "v1") {
+      return error_reply(http::status::not_found, "no such endpoint: " + std::string(req.target()) + " (see /api/v1/...)");
+    }
+    if (s.size() == 3 && s[2] == "node") return get ? node_info() : wrong_method();
+    if (s.size() >= 3 && s[2] == "streams") {
+      if (s.size() == 3) {
+        if (get) {
+          json list = json::array();
+          for (const StreamMetadata& m : node.registry().all()) list.push_back(metadata_json(m));
+          return {http::status::ok, list};
+        }
+        if (!post) return wrong_method();
+        auto b = body();
+        return b.is_ok() ? create_stream(*b) : status_reply(b.status());
+      }
+      const std::string& stream = s[3];
+      if (s.size() == 4) {
+        if (!get) return wrong_method();
+        auto m = node.registry().get(stream);
+        return m.is_ok() ? Reply{http::status::ok, metadata_json(*m)} : status_reply(m.status());
+      }
+      if (s.size() == 5 && s[4] == "permissions") {
+        if (!put) return wrong_method();
+        auto b = body();
+        if (!b.is_ok()) return status_reply(b.status());
+        if (!b->is_object()) return error_reply(http::status::bad_request, "the body must be a JSON object");
+        StreamMetadata wanted;
+        Status parsed = parse_permissions(*b, wanted);
+        if (!parsed.is_ok()) return status_reply(parsed);
+        auto m = node.set_permissions(stream, wanted.publishers, wanted.subscribers, wanted.public_subscribe);
+        return m.is_ok() ? Reply{http::status::ok, metadata_json(*m)} : status_reply(m.status());
+      }
+      if (s.size() == 5 && s[4] == "publish") {
+        if (!post) return wrong_method();
+        auto b = body();
+        if (!b.is_ok()) return status_reply(b.status());
+        auto m = parse_publish(*b);
+        if (!m.is_ok()) return status_reply(m.status());
+        auto published = node.publish(stream, m->partition, std::move(m->content_type), std::move(m->payload));
+        if (!published.is_ok()) return status_reply(published.status());
+        json out = message_json(*published);
+        return {http::status::ok, out};
+      }
+      if (s.size() == 5 && s[4] == "resend") {
+        if (!get) return wrong_method();
+        auto query = parse_resend(t, true);
+        if (!query.is_ok()) return status_reply(query.status());
+        auto messages = run_resend(node, stream, *query);
+        if (!messages.is_ok()) return status_reply(messages.status());
+        json list = json::array();
+        for (const StreamMessage& m : *messages) list.push_back(message_json(m));
+        return {http::status::ok, list};
+      }
+      if (s.size() == 5 && s[4] == "subscribe") {
+        return error_reply(http::status::upgrade_required, "subscribe is a WebSocket endpoint");
+      }
+    }
+    return error_reply(http::status::not_found, "no such endpoint: " + std::string(req.target()));
+  }
+
+  asio::awaitable<void> serve_http(tcp::socket socket) {
+    beast::tcp_stream stream(std::move(socket));
+    beast::flat_buffer buffer;
+    try {
+      for (;;) {
+        http::request_parser<http::string_body> parser;
+        parser.body_limit(options.max_body);
+        stream.expires_after(std::chrono::seconds(60));
+        boost::system::error_code ec;
+        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == http::error::end_of_stream || ec == asio::error::eof) co_return;
+        if (ec) {
+          // A request we cannot read: say why once, then close.
+          http::response<http::string_body> res{
+              ec == http::error::body_limit ? http::status::payload_too_large : http::status::bad_request, 11};
+          res.set(http::field::content_type, "application/json");
+          res.body() = json{{"error", "cannot read the request: " + ec.message()}}.dump();
+          res.prepare_payload();
+          res.keep_alive(false);
+          co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+          // Let the client finish sending before closing, or the close resets the connection
+          // and the answer is lost; give up after 16 MiB or the stream's deadline.
+          stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+          std::vector<char> sink(64 * 1024);
+          for (size_t drained = 0; !ec && drained < (16u << 20);) {
+            drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+          }
+          co_return;
+        }
+        http::request<http::string_body> req = parser.release();
+        auto target = parse_target(std::string_view(req.target().data(), req.target().size()));
+        if (target.is_ok() && websocket::is_upgrade(req)) {
+          co_await serve_websocket(stream.release_socket(), std::move(req), *target);
+          co_return;
+        }
+        Reply reply = target.is_ok() ? handle(req, *target) : status_reply(target.status());
+        http::response<http::string_body> res{reply.status, req.version()};
+        res.set(http::field::server, "strata");
+        res.set(http::field::content_type, "application/json");
+        res.keep_alive(req.keep_alive());
+        res.body() = reply.body.dump() + "\n";
+        res.prepare_payload();
+        co_await http::async_write(stream, res, asio::use_awaitable);
+        if (!res.keep_alive()) {
+          stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+          co_return;
+        }
+      }
+    } catch (const std::exception&) {
+      // The client went away or timed out; nothing to answer.
+    }
+  }
+
+  asio::awaitable<void> serve_websocket(tcp::socket socket, http::request<http::string_body> req, Target t) {
+    auto ws = std::make_shared<websocket::stream<beast::tcp_stream>>(std::move(socket));
+    const auto& s = t.segments;
+    std::string stream = s.size() == 5 ? s[3] : "";
+    // Checked before the upgrade, so a refusal is a plain HTTP error the client can read.
+    Status problem;
+    if (s.size() != 5 || s[0] != "api" || s[1] != "v1" || s[2] != "streams" || s[4] != "subscribe") {
+      problem = not_found("no WebSocket endpoint at " + std::string(req.target()) + " (use /api/v1/streams/{id}/subscribe)");
+    }
+    Result<ResendQuery> query = parse_resend(t, false);
+    if (problem.is_ok() && !query.is_ok()) problem = query.status();
+    if (problem.is_ok()) problem = node.registry().check_subscribe(stream, query->partition, node.identity().node_id());
+    if (problem.is_ok() && query->kind != ResendQuery::kNone && !node.store()) {
+      problem = unavailable("this node does not store messages, so it cannot resend; subscribe without 'last' or 'from'");
+    }
+    boost::system::error_code ec;
+    if (!problem.is_ok()) {
+      Reply reply = status_reply(problem);
+      http::response<http::string_body> res{reply.status, req.version()};
+      res.set(http::field::content_type, "application/json");
+      res.body() = reply.body.dump() + "\n";
+      res.prepare_payload();
+      res.keep_alive(false);
+      co_await http::async_write(ws->next_layer(), res, asio::redirect_error(asio::use_awaitable, ec));
+      co_return;
+    }
+    ws->set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+    co_await ws->async_accept(req, asio::redirect_error(asio::use_awaitable, ec));
+    if (ec) co_return;
+
+    auto feed = std::make_shared<Feed>(io);
+    size_t max_queued = options.max_queued_per_subscriber;
+    auto handle = node.subscribe(stream, query->partition, [gate = gate, feed, max_queued](const StreamMessage& m) {
+      std::string text = message_json(m).dump();
+      {
+        std::lock_guard lock(feed->mutex);
+        if (feed->queue.size() >= max_queued) {
+          feed->overflow = true;
+        } else {
+          feed->queue.emplace_back(message_key(m), std::move(text));
+        }
+      }
+      gate->post([feed] { feed->timer.cancel(); });
+    });
+    if (!handle.is_ok()) {
+      co_await ws->async_close(websocket::close_reason(websocket::close_code::policy_error, handle.status().message()),
+                               asio::redirect_error(asio::use_awaitable, ec));
+      co_return;
+    }
+    {
+      std::lock_guard lock(handles_mutex);
+      handles.insert(*handle);
+    }
+    auto finish = [this, h = *handle] {
+      node.unsubscribe(h);
+      std::lock_guard lock(handles_mutex);
+      handles.erase(h);
+    };
+    // Reads until the client closes; what it sends is ignored.
+    asio::co_spawn(
+        io,
+        [ws, feed]() -> asio::awaitable<void> {
+          beast::flat_buffer incoming;
+          boost::system::error_code read_error;
+          while (!read_error) {
+            co_await ws->async_read(incoming, asio::redirect_error(asio::use_awaitable, read_error));
+            incoming.consume(incoming.size());
+          }
+          feed->closed = true;
+          feed->timer.cancel();
+        },
+        asio::detached);
+
+    // Stored messages first; live messages already queued that the resend covered are skipped.
+    std::set<std::string> resent;
+    if (query->kind != ResendQuery::kNone) {
+      auto messages = run_resend(node, stream, *query);
+      if (!messages.is_ok()) {
+        finish();
+        co_await ws->async_close(websocket::close_reason(websocket::close_code::try_again_later, messages.status().message()),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+        co_return;
+      }
+      for (const StreamMessage& m : *messages) {
+        std::string text = message_json(m).dump();
+        resent.insert(message_key(m));
+        co_await ws->async_write(asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+      }
+    }
+    while (!ec && !feed->closed) {
+      std::deque<std::pair<std::string, std::string>> batch;
+      bool overflow = false;
+      {
+        std::lock_guard lock(feed->mutex);
+        batch.swap(feed->queue);
+        overflow = feed->overflow;
+      }
+      for (const auto& [key, text] : batch) {
+        if (resent.count(key)) continue;
+        co_await ws->async_write(asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+      }
+      if (ec) break;
+      if (overflow) {
+        co_await ws->async_close(websocket::close_reason(websocket::close_code::policy_error,
+                                                         "subscriber too slow: over " + std::to_string(max_queued) +
+                                                             " messages queued"),
+                                 asio::redirect_error(asio::use_awaitable, ec));
+        break;
+      }
+      if (batch.empty()) {
+        feed->timer.expires_at(asio::steady_timer::time_point::max());
+        co_await feed->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        ec = {};  // woken by a message or the reader
+      }
+    }
+    finish();
+    if (!feed->closed) {
+      beast::get_lowest_layer(*ws).close();
+    }
+  }
+
+  asio::awaitable<void> accept_loop() {
+    for (;;) {
+      boost::system::error_code ec;
+      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
+      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
+      if (ec) continue;
+      asio::co_spawn(io, serve_http(std::move(socket)), asio::detached);
+    }
+  }
+};
+
+ApiServer::ApiServer(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+ApiServer::~ApiServer() {
+  {
+    std::lock_guard lock(impl_->gate->mutex);
+    impl_->gate->io = nullptr;
+  }
+  {
+    std::lock_guard lock(impl_->handles_mutex);
+    for (uint64_t h : impl_->handles) impl_->node.unsubscribe(h);
+  }
+  asio::post(impl_->io, [impl = impl_.get()] {
+    boost::system::error_code ignored;
+    impl->acceptor.close(ignored);
+    impl->io.stop();  // open sessions end with the server
+  });
+  impl_->thread.join();
+}
+
+Result<std::unique_ptr<ApiServer>> ApiServer::start(StreamNode& node, Options options) {
+  auto impl = std::make_unique<Impl>(node, std::move(options));
+  boost::system::error_code ec;
+  auto address = asio::ip::make_address(impl->options.host, ec);
+  if (ec) return invalid_argument("API address '" + impl->options.host + "': " + ec.message());
+  tcp::endpoint endpoint(address, impl->options.port);
+  impl->acceptor.open(endpoint.protocol(), ec);
+  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
+  if (!ec) impl->acceptor.bind(endpoint, ec);
+  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return unavailable("cannot listen for the API on " + impl->options.host + ":" + std::to_string(impl->options.port) +
+                       ": " + ec.message());
+  }
+  impl->port = impl->acceptor.local_endpoint().port();
+  Impl* raw = impl.get();
+  raw->gate->io = &raw->io;
+  asio::co_spawn(impl->io, raw->accept_loop(), asio::detached);
+  impl->thread = std::thread([raw] { raw->io.run(); });
+  return std::unique_ptr<ApiServer>(new ApiServer(std::move(impl)));
+}
+
+uint16_t ApiServer::port() const { return impl_->port; }
+
+}  // namespace strata::network

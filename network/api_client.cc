@@ -92,10 +92,29 @@ Result<HttpResponse> http_request(const ApiAddress& node, const std::string& met
 }
 
 Status websocket_read(const ApiAddress& node, const std::string& target,
-                      const std::function<bool(const std::string&)>& on_message, std::chrono::milliseconds timeout) {
+                      const std::function<bool(const std::string&)>& on_message, std::chrono::milliseconds timeout,
+                      const std::atomic<bool>* cancel) {
   asio::io_context io;
   websocket::stream<beast::tcp_stream> ws(io);
   Status result;
+  bool done = false;
+  bool closed_here = false;  // by the timeout or the cancel flag
+  // Closing the socket ends the reader's pending read; it then returns without an error.
+  asio::steady_timer watch(io);
+  std::function<void()> check_cancel = [&] {
+    watch.expires_after(std::chrono::milliseconds(50));
+    watch.async_wait([&](boost::system::error_code ec) {
+      if (ec || done) return;
+      if (cancel->load()) {
+        closed_here = true;
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(ws).socket().close(ignored);
+        return;
+      }
+      check_cancel();
+    });
+  };
+  if (cancel) check_cancel();
   auto run = [&]() -> asio::awaitable<void> {
     boost::system::error_code ec;
     tcp::resolver resolver(io);
@@ -126,7 +145,7 @@ Status websocket_read(const ApiAddress& node, const std::string& target,
     for (;;) {
       co_await ws.async_read(buffer, asio::redirect_error(asio::use_awaitable, ec));
       if (ec) {
-        if (ec == asio::error::operation_aborted) co_return;  // the timeout
+        if (closed_here) co_return;  // the timeout or the cancel flag
         if (ec != websocket::error::closed) {
           result = unavailable("node API at " + where(node) + ": the subscription ended: " + ec.message());
         } else if (ws.reason().code != websocket::close_code::normal && !ws.reason().reason.empty()) {
@@ -143,11 +162,16 @@ Status websocket_read(const ApiAddress& node, const std::string& target,
       }
     }
   };
-  asio::co_spawn(io, run(), asio::detached);
+  asio::co_spawn(io, [&]() -> asio::awaitable<void> {
+    co_await run();
+    done = true;
+    watch.cancel();
+  }, asio::detached);
   if (timeout.count() > 0) {
     io.run_for(timeout);
     if (!io.stopped()) {
       // Time is up: close the socket and let the coroutine finish.
+      closed_here = true;
       boost::system::error_code ignored;
       beast::get_lowest_layer(ws).socket().close(ignored);
       io.run();

@@ -2,6 +2,7 @@
 // and the tests.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -29,11 +30,13 @@ Result<HttpResponse> http_request(const ApiAddress& node, const std::string& met
                                   std::chrono::milliseconds timeout = std::chrono::seconds(30));
 
 // Opens the WebSocket at `target` and hands each text message to `on_message` until it returns
-// false, the server closes, or `timeout` (0: none) passes; the timeout is not an error. A refused
-// upgrade is an error that carries the server's answer.
+// false, the server closes, `timeout` (0: none) passes or `*cancel` becomes true (checked every
+// 50 ms); timeout and cancel are not errors. A refused upgrade is an error that carries the
+// server's answer.
 Status websocket_read(const ApiAddress& node, const std::string& target,
                       const std::function<bool(const std::string& message)>& on_message,
-                      std::chrono::milliseconds timeout = std::chrono::milliseconds(0));
+                      std::chrono::milliseconds timeout = std::chrono::milliseconds(0),
+                      const std::atomic<bool>* cancel = nullptr);
 
 // Percent-encodes everything but unreserved characters, for stream ids in paths.
 std::string percent_encode(const std::string& text);

@@ -91,6 +91,7 @@ json message_json(const StreamMessage& m) {
               {"timestamp", m.ref.timestamp},
               {"sequence", m.ref.sequence},
               {"publisher", to_hex(m.publisher_id())},
+              {"publisher_key", to_hex(m.publisher)},
               {"chain", m.chain_id},
               {"prev", m.has_prev ? json{{"timestamp", m.prev.timestamp}, {"sequence", m.prev.sequence}} : json()},
               {"content_type", m.content_type},
@@ -351,6 +352,13 @@ struct ApiServer::Impl {
     }
     json streams = json::array();
     for (const StreamMetadata& m : node.registry().all()) streams.push_back(m.id);
+    json interests = json::array();
+    for (const StreamNode::Interest& i : node.interests()) {
+      interests.push_back({{"stream", i.partition.stream_id},
+                           {"partition", i.partition.partition},
+                           {"local_subscribers", i.local_listeners},
+                           {"peers", i.peers}});
+    }
     std::vector<std::string> refused = node.refused();
     if (refused.size() > 100) refused.erase(refused.begin(), refused.end() - 100);
     std::vector<std::string> rejected = node.transport().rejections();
@@ -360,6 +368,7 @@ struct ApiServer::Impl {
                                    {"storage", node.store() != nullptr},
                                    {"peers", peers},
                                    {"streams", streams},
+                                   {"subscriptions", interests},
                                    {"refused_count", node.refused_count()},
                                    {"refused", refused},
                                    {"dropped_peers", rejected}}};

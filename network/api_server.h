@@ -1,7 +1,7 @@
 // The node's HTTP and WebSocket API (Boost.Beast), JSON in and out. It acts with the node's own
 // key, so it listens on loopback unless told otherwise.
 //
-//   GET  /api/v1/node                                   this node: id, transport address, peers, refusals
+//   GET  /api/v1/node                                   this node: id, transport port, peers, subscriptions, refusals
 //   GET  /api/v1/streams                                every stream the node knows
 //   POST /api/v1/streams                                create {"id", "partitions", "publishers", "subscribers", "public"}
 //   GET  /api/v1/streams/{id}                           one stream's metadata

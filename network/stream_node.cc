@@ -331,4 +331,20 @@ size_t StreamNode::peer_interest(const std::string& stream, uint32_t partition) 
   return it == impl_->remote.end() ? 0 : it->second.size();
 }
 
+std::vector<StreamNode::Interest> StreamNode::interests() const {
+  std::lock_guard lock(impl_->mutex);
+  std::map<Subscription, Interest> all;
+  for (const auto& [sub, listeners] : impl_->local) {
+    all[sub].partition = sub;
+    all[sub].local_listeners = listeners.size();
+  }
+  for (const auto& [sub, peers] : impl_->remote) {
+    all[sub].partition = sub;
+    all[sub].peers = peers.size();
+  }
+  std::vector<Interest> out;
+  for (const auto& [sub, interest] : all) out.push_back(interest);
+  return out;
+}
+
 }  // namespace strata::network

@@ -68,6 +68,13 @@ class StreamNode {
   StreamStore* store();
   // How many peers asked this node for the partition's messages.
   size_t peer_interest(const std::string& stream, uint32_t partition) const;
+  struct Interest {
+    Subscription partition;
+    size_t local_listeners = 0;
+    size_t peers = 0;  // peers that asked for it
+  };
+  // Every partition this node or a peer is interested in.
+  std::vector<Interest> interests() const;
 
   struct Impl;
 

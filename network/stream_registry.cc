@@ -150,14 +150,17 @@ std::vector<StreamMetadata> StreamRegistry::all() const {
 }
 
 Status StreamRegistry::check_publisher(const StreamMessage& message) const {
-  auto meta = get(message.stream_id);
-  if (!meta.is_ok()) return meta.status();
-  if (message.partition >= meta->partitions) {
-    return invalid_argument("stream '" + message.stream_id + "' has " + std::to_string(meta->partitions) +
+  std::lock_guard lock(mutex_);  // looked up in place: this runs for every message
+  auto it = streams_.find(message.stream_id);
+  if (it == streams_.end()) return not_found("stream '" + message.stream_id + "' does not exist");
+  const StreamMetadata& meta = it->second;
+  if (message.partition >= meta.partitions) {
+    return invalid_argument("stream '" + message.stream_id + "' has " + std::to_string(meta.partitions) +
                             " partitions; partition " + std::to_string(message.partition) + " does not exist");
   }
+  if (message.publisher == meta.owner_key) return Status::ok();  // the owner (same key, same id)
   NodeId publisher = message.publisher_id();
-  if (publisher != meta->owner() && !meta->publishers.count(publisher)) {
+  if (!meta.publishers.count(publisher)) {
     return invalid_argument("key " + short_id(publisher) + " may not publish to stream '" + message.stream_id + "'");
   }
   return Status::ok();

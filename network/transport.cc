@@ -10,6 +10,7 @@
 #include <set>
 #include <sodium.h>
 #include <thread>
+#include <utility>
 
 #include "network/verified.h"
 #include "schema/handshake_generated.h"
@@ -43,8 +44,13 @@ struct Session : std::enable_shared_from_this<Session> {
   std::array<uint8_t, 32> nonce{};
   bool have_hello = false, authenticated = false, timed_out = false, closed = false;
   PeerInfo peer;
-  std::deque<std::vector<uint8_t>> outbox;
+  std::deque<std::vector<uint8_t>> outbox;  // encoded frames (network thread only)
+  size_t in_flight = 0;                     // frames of outbox being written now
   bool writing = false;
+  // Frames queued by other threads, moved to the outbox by one posted flush per batch.
+  std::mutex inbox_mutex;
+  std::vector<std::vector<uint8_t>> inbox;
+  bool flush_posted = false;
   std::function<void(Result<PeerInfo>)> on_handshake;  // outbound connections wait on this
 };
 
@@ -72,20 +78,44 @@ struct TransportNode::Impl {
     if (!s->writing) write_next(s);
   }
 
+  // Writes every queued frame (up to a bound) with one gathered write, so a burst of small
+  // messages costs one system call rather than one each.
   void write_next(const std::shared_ptr<Session>& s) {
     if (s->outbox.empty() || s->closed) {
       s->writing = false;
       return;
     }
     s->writing = true;
-    asio::async_write(s->socket, asio::buffer(s->outbox.front()), [this, s](boost::system::error_code ec, size_t) {
+    std::vector<asio::const_buffer> buffers;
+    size_t bytes = 0;
+    for (const auto& frame : s->outbox) {
+      if (buffers.size() == 256 || (bytes > 0 && bytes + frame.size() > (1u << 20))) break;
+      buffers.push_back(asio::buffer(frame));
+      bytes += frame.size();
+    }
+    s->in_flight = buffers.size();
+    asio::async_write(s->socket, buffers, [this, s](boost::system::error_code ec, size_t) {
       if (ec) {
         drop(s, "write failed: " + ec.message());
         return;
       }
-      s->outbox.pop_front();
+      s->outbox.erase(s->outbox.begin(), s->outbox.begin() + static_cast<std::ptrdiff_t>(s->in_flight));
+      s->in_flight = 0;
       write_next(s);
     });
+  }
+
+  // Moves frames queued by other threads to the outbox (network thread).
+  void flush_inbox(const std::shared_ptr<Session>& s) {
+    std::vector<std::vector<uint8_t>> frames;
+    {
+      std::lock_guard lock(s->inbox_mutex);
+      frames.swap(s->inbox);
+      s->flush_posted = false;
+    }
+    if (s->closed) return;
+    for (auto& f : frames) s->outbox.push_back(std::move(f));
+    if (!s->writing) write_next(s);
   }
 
   void drop(const std::shared_ptr<Session>& s, const std::string& reason) {
@@ -375,9 +405,14 @@ Status TransportNode::send(const NodeId& peer, FrameType type, std::vector<uint8
     if (it == impl_->peers.end()) return not_found("no connected peer " + to_hex(peer).substr(0, 16));
     s = it->second;
   }
-  asio::post(impl_->io, [impl = impl_.get(), s, type, payload = std::move(payload)] {
-    if (!s->closed) impl->queue(s, type, payload);
-  });
+  std::vector<uint8_t> frame = encode_frame(type, payload);
+  bool post = false;
+  {
+    std::lock_guard lock(s->inbox_mutex);
+    s->inbox.push_back(std::move(frame));
+    post = !std::exchange(s->flush_posted, true);
+  }
+  if (post) asio::post(impl_->io, [impl = impl_.get(), s] { impl->flush_inbox(s); });
   return Status::ok();
 }
 

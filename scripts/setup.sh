@@ -13,7 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   libtinygltf-dev libtinyobjloader-dev libstb-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev libfmt-dev
-  embree-tools assimp-testmodels bc
+  embree-tools assimp-testmodels bc nats-server
 )
 
 missing=()

@@ -61,7 +61,7 @@ Status verify_frame_payload(const Frame& frame) {
     case FrameType::kPeers: return Status::ok();  // checked by the transport itself
     case FrameType::kSubscribe: return decode_subscribe(frame.payload).status();
     case FrameType::kPublish:  // the stream node checks the signature once it knows the message is new
-      return decode_stream_message(frame.payload, SignatureCheck::kSkip).status();
+      return check_stream_message(frame.payload);
     case FrameType::kResend: return decode_resend(frame.payload).status();
     case FrameType::kStreamInfo: return decode_stream_metadata(frame.payload).status();
     case FrameType::kPing:

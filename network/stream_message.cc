@@ -51,7 +51,10 @@ std::vector<uint8_t> encode(const StreamMessage& m) {
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
-Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes, SignatureCheck check) {
+namespace {
+
+// The verified root with every field within bounds, or the reason it is not.
+Result<const wire::StreamMessage*> checked_root(std::span<const uint8_t> bytes) {
   if (bytes.size() < 8 || bytes.size() > kMaxStreamPayload + 4096) {
     return invalid_argument("stream message: " + std::to_string(bytes.size()) + " bytes is outside the allowed size");
   }
@@ -61,7 +64,21 @@ Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes, Sign
   if (!w->publisher_key() || w->publisher_key()->size() != 32) return invalid_argument("stream message: the publisher key must be 32 bytes");
   if (!w->signature() || w->signature()->size() != 64) return invalid_argument("stream message: the signature must be 64 bytes");
   if (w->chain_id() && w->chain_id()->size() > kMaxStreamIdBytes) return invalid_argument("stream message: chain id too long");
+  if (w->content_type() && w->content_type()->size() > kMaxStreamIdBytes) return invalid_argument("stream message: content type too long");
   if (w->payload() && w->payload()->size() > kMaxStreamPayload) return invalid_argument("stream message: payload over 1 MiB");
+  bool prev_earlier = MessageRef{w->prev_timestamp(), w->prev_sequence()} < MessageRef{w->timestamp(), w->sequence()};
+  if (w->has_prev() && !prev_earlier) return invalid_argument("stream message: the previous reference is not earlier than the message");
+  return w;
+}
+
+}  // namespace
+
+Status check_stream_message(std::span<const uint8_t> bytes) { return checked_root(bytes).status(); }
+
+Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes, SignatureCheck check) {
+  auto root = checked_root(bytes);
+  if (!root.is_ok()) return root.status();
+  const wire::StreamMessage* w = *root;
   StreamMessage m;
   m.stream_id = w->stream_id()->str();
   m.partition = w->partition();
@@ -73,7 +90,6 @@ Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes, Sign
   m.content_type = w->content_type() ? w->content_type()->str() : "";
   if (w->payload()) m.payload.assign(w->payload()->begin(), w->payload()->end());
   std::copy(w->signature()->begin(), w->signature()->end(), m.signature.begin());
-  if (m.has_prev && !(m.prev < m.ref)) return invalid_argument("stream message: the previous reference is not earlier than the message");
   if (check == SignatureCheck::kVerify && !m.signature_valid()) {
     return invalid_argument("stream message: the signature does not match the publisher's key");
   }
@@ -114,8 +130,12 @@ Result<ResendRequest> decode_resend(std::span<const uint8_t> bytes) {
 }
 
 ChainTracker::Outcome ChainTracker::observe(const StreamMessage& m) {
-  ChainKey key{m.stream_id, m.partition, m.publisher_id(), m.chain_id};
-  auto [it, is_new] = chains_.try_emplace(key);
+  // Keyed by the publisher's key (its id is the key's hash: the same chains, without hashing).
+  const PublicKey& publisher = m.publisher;
+  auto view = std::make_tuple(std::string_view(m.stream_id), m.partition, std::cref(publisher), std::string_view(m.chain_id));
+  auto it = chains_.find(view);
+  bool is_new = it == chains_.end();
+  if (is_new) it = chains_.try_emplace(ChainKey{m.stream_id, m.partition, publisher, m.chain_id}).first;
   Chain& chain = it->second;
   if (is_new || chain.last < m.ref) {
     MessageRef from = is_new ? MessageRef{} : chain.last;

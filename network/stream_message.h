@@ -50,6 +50,8 @@ std::vector<uint8_t> encode(const StreamMessage& message);
 // the same path (the stream node, after permissions and duplicates), so a message costs one
 // signature verification per hop.
 enum class SignatureCheck { kVerify, kSkip };
+// The same checks as decoding, signature aside, without copying anything out.
+Status check_stream_message(std::span<const uint8_t> bytes);
 Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes,
                                             SignatureCheck check = SignatureCheck::kVerify);
 
@@ -87,8 +89,8 @@ class ChainTracker {
     std::vector<std::pair<MessageRef, MessageRef>> gaps;  // open intervals (from, to)
     std::set<MessageRef> filled;                          // delivered inside a gap
   };
-  using ChainKey = std::tuple<std::string, uint32_t, NodeId, std::string>;
-  std::map<ChainKey, Chain> chains_;
+  using ChainKey = std::tuple<std::string, uint32_t, PublicKey, std::string>;
+  std::map<ChainKey, Chain, std::less<>> chains_;  // looked up by views, without copying the key
 };
 
 }  // namespace strata::network

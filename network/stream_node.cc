@@ -42,9 +42,11 @@ struct StreamNode::Impl {
   mutable std::mutex mutex;  // guards everything below
   ChainTracker tracker;
   uint64_t next_handle = 1;
-  std::map<Subscription, std::map<uint64_t, Listener>> local;
+  // Shared, so delivering copies a pointer rather than the function.
+  std::map<Subscription, std::map<uint64_t, std::shared_ptr<const Listener>>> local;
   std::map<Subscription, std::set<NodeId>> remote;  // peers that asked for a partition
   std::set<Subscription> interest;                  // partitions this node asked its peers for
+  std::map<Subscription, std::set<NodeId>> asked;   // which peers it asked, per partition
   std::map<Subscription, MessageRef> own_last;      // this node's chain, per partition
   std::deque<std::string> refused;
   uint64_t refused_total = 0;
@@ -58,16 +60,22 @@ struct StreamNode::Impl {
     ++refused_total;
   }
 
-  // Asks every peer but `except` for the partition, once.
+  // Asks every peer but `except` for the partition, each peer once. A node that relays a peer's
+  // interest does not ask that peer back; once it wants the partition itself (except null), it
+  // asks every peer, that one included.
   void spread_interest(const Subscription& sub, const NodeId* except) {
+    std::vector<NodeId> to_ask;
     {
       std::lock_guard lock(mutex);
-      if (!interest.insert(sub).second) return;
+      interest.insert(sub);
+      std::set<NodeId>& done = asked[sub];
+      for (const PeerInfo& p : transport->peers()) {
+        if ((except && p.id == *except) || done.count(p.id)) continue;
+        done.insert(p.id);
+        to_ask.push_back(p.id);
+      }
     }
-    for (const PeerInfo& p : transport->peers()) {
-      if (except && p.id == *except) continue;
-      (void)transport->send(p.id, FrameType::kSubscribe, encode(sub));
-    }
+    for (const NodeId& id : to_ask) (void)transport->send(id, FrameType::kSubscribe, encode(sub));
   }
 
   // Sends stream metadata to every peer but `except`.
@@ -125,6 +133,7 @@ struct StreamNode::Impl {
     {
       std::lock_guard lock(mutex);
       subs = interest;
+      for (const Subscription& sub : subs) asked[sub].insert(peer.id);  // a new connection: ask again
     }
     for (const Subscription& sub : subs) (void)transport->send(peer.id, FrameType::kSubscribe, encode(sub));
   }
@@ -176,7 +185,7 @@ struct StreamNode::Impl {
       return allowed;
     }
     Subscription sub{m.stream_id, m.partition};
-    std::vector<Listener> listeners;
+    std::vector<std::shared_ptr<const Listener>> listeners;
     std::vector<NodeId> targets;
     std::optional<ResendRequest> gap;
     {
@@ -197,10 +206,13 @@ struct StreamNode::Impl {
     }
     if (gap) (void)transport->send(*from, FrameType::kResend, encode(*gap));
     if (store) STRATA_RETURN_IF_ERROR(store->put(m));
-    for (const Listener& l : listeners) l(m);
+    for (const auto& l : listeners) (*l)(m);
     if (!targets.empty()) {
-      std::vector<uint8_t> encoded = bytes ? *bytes : encode(m);
-      for (const NodeId& id : targets) (void)transport->send(id, FrameType::kPublish, encoded);
+      if (bytes) {
+        (void)transport->send_many(targets, FrameType::kPublish, *bytes);
+      } else {
+        (void)transport->send_many(targets, FrameType::kPublish, encode(m));
+      }
     }
     return Status::ok();
   }
@@ -304,7 +316,7 @@ Result<uint64_t> StreamNode::subscribe(const std::string& stream, uint32_t parti
   {
     std::lock_guard lock(impl_->mutex);
     handle = impl_->next_handle++;
-    impl_->local[sub].emplace(handle, std::move(listener));
+    impl_->local[sub].emplace(handle, std::make_shared<const Listener>(std::move(listener)));
   }
   impl_->spread_interest(sub, nullptr);
   return handle;

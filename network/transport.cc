@@ -44,12 +44,13 @@ struct Session : std::enable_shared_from_this<Session> {
   std::array<uint8_t, 32> nonce{};
   bool have_hello = false, authenticated = false, timed_out = false, closed = false;
   PeerInfo peer;
-  std::deque<std::vector<uint8_t>> outbox;  // encoded frames (network thread only)
+  using Bytes = std::shared_ptr<const std::vector<uint8_t>>;  // one encoding, shared by every peer it goes to
+  std::deque<Bytes> outbox;                 // encoded frames (network thread only)
   size_t in_flight = 0;                     // frames of outbox being written now
   bool writing = false;
   // Frames queued by other threads, moved to the outbox by one posted flush per batch.
   std::mutex inbox_mutex;
-  std::vector<std::vector<uint8_t>> inbox;
+  std::vector<Bytes> inbox;
   bool flush_posted = false;
   std::function<void(Result<PeerInfo>)> on_handshake;  // outbound connections wait on this
 };
@@ -74,7 +75,7 @@ struct TransportNode::Impl {
   std::vector<std::string> rejections;
 
   void queue(const std::shared_ptr<Session>& s, FrameType type, std::span<const uint8_t> payload) {
-    s->outbox.push_back(encode_frame(type, payload));
+    s->outbox.push_back(std::make_shared<const std::vector<uint8_t>>(encode_frame(type, payload)));
     if (!s->writing) write_next(s);
   }
 
@@ -89,9 +90,9 @@ struct TransportNode::Impl {
     std::vector<asio::const_buffer> buffers;
     size_t bytes = 0;
     for (const auto& frame : s->outbox) {
-      if (buffers.size() == 256 || (bytes > 0 && bytes + frame.size() > (1u << 20))) break;
-      buffers.push_back(asio::buffer(frame));
-      bytes += frame.size();
+      if (buffers.size() == 256 || (bytes > 0 && bytes + frame->size() > (1u << 20))) break;
+      buffers.push_back(asio::buffer(*frame));
+      bytes += frame->size();
     }
     s->in_flight = buffers.size();
     asio::async_write(s->socket, buffers, [this, s](boost::system::error_code ec, size_t) {
@@ -105,9 +106,11 @@ struct TransportNode::Impl {
     });
   }
 
+  void enqueue(const std::shared_ptr<Session>& s, Session::Bytes frame);
+
   // Moves frames queued by other threads to the outbox (network thread).
   void flush_inbox(const std::shared_ptr<Session>& s) {
-    std::vector<std::vector<uint8_t>> frames;
+    std::vector<Session::Bytes> frames;
     {
       std::lock_guard lock(s->inbox_mutex);
       frames.swap(s->inbox);
@@ -294,6 +297,7 @@ struct TransportNode::Impl {
   asio::awaitable<void> run(std::shared_ptr<Session> s) {
     sessions.insert(s);
     boost::system::error_code ec;
+    s->socket.set_option(tcp::no_delay(true), ec);  // frames are batched by write_next already
     auto remote = s->socket.remote_endpoint(ec);
     if (!ec) s->peer.address = remote.address().to_string() + ":" + std::to_string(remote.port());
     s->timer.expires_after(options.handshake_timeout);
@@ -396,24 +400,42 @@ Result<PeerInfo> TransportNode::connect(const std::string& host, uint16_t port) 
   return future.get();
 }
 
-Status TransportNode::send(const NodeId& peer, FrameType type, std::vector<uint8_t> payload) {
-  if (payload.size() > impl_->options.max_payload) return invalid_argument("frame payload over the bound");
-  std::shared_ptr<Session> s;
-  {
-    std::lock_guard lock(impl_->mutex);
-    auto it = impl_->peers.find(peer);
-    if (it == impl_->peers.end()) return not_found("no connected peer " + to_hex(peer).substr(0, 16));
-    s = it->second;
-  }
-  std::vector<uint8_t> frame = encode_frame(type, payload);
+// Queues an encoded frame for a session from any thread; one posted flush carries a batch.
+void TransportNode::Impl::enqueue(const std::shared_ptr<Session>& s, Session::Bytes frame) {
   bool post = false;
   {
     std::lock_guard lock(s->inbox_mutex);
     s->inbox.push_back(std::move(frame));
     post = !std::exchange(s->flush_posted, true);
   }
-  if (post) asio::post(impl_->io, [impl = impl_.get(), s] { impl->flush_inbox(s); });
-  return Status::ok();
+  if (post) asio::post(io, [this, s] { flush_inbox(s); });
+}
+
+Status TransportNode::send(const NodeId& peer, FrameType type, std::vector<uint8_t> payload) {
+  return send_many({peer}, type, payload);
+}
+
+Status TransportNode::send_many(const std::vector<NodeId>& peers, FrameType type, std::span<const uint8_t> payload) {
+  if (payload.size() > impl_->options.max_payload) return invalid_argument("frame payload over the bound");
+  std::vector<std::shared_ptr<Session>> sessions;
+  sessions.reserve(peers.size());
+  Status missing;
+  {
+    std::lock_guard lock(impl_->mutex);
+    for (const NodeId& peer : peers) {
+      auto it = impl_->peers.find(peer);
+      if (it == impl_->peers.end()) {
+        missing = not_found("no connected peer " + to_hex(peer).substr(0, 16));
+      } else {
+        sessions.push_back(it->second);
+      }
+    }
+  }
+  if (!sessions.empty()) {
+    auto frame = std::make_shared<const std::vector<uint8_t>>(encode_frame(type, payload));
+    for (const auto& s : sessions) impl_->enqueue(s, frame);
+  }
+  return missing;
 }
 
 std::vector<PeerInfo> TransportNode::peers() const {

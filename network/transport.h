@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -55,6 +56,9 @@ class TransportNode {
   Result<PeerInfo> connect(const std::string& host, uint16_t port);
   // Queues a frame to an authenticated peer.
   Status send(const NodeId& peer, FrameType type, std::vector<uint8_t> payload);
+  // Queues one frame to several peers, encoded once; an error names a peer that is gone (the
+  // others still get the frame).
+  Status send_many(const std::vector<NodeId>& peers, FrameType type, std::span<const uint8_t> payload);
 
   std::vector<PeerInfo> peers() const;
   // Why peers were dropped, oldest first ("<address>: <reason>").

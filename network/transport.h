@@ -38,6 +38,8 @@ class TransportNode {
     // A keep-alive goes out every interval (0: never); a peer silent for idle_timeout is dropped.
     std::chrono::milliseconds keepalive_interval{5000};
     std::chrono::milliseconds idle_timeout{20000};
+    // Under load, frames to a peer go out at most this often, batched (0: each at once).
+    std::chrono::microseconds flush_interval{100};
   };
   // Called on the node's network thread for every verified frame after the handshake.
   using FrameHandler = std::function<void(const PeerInfo& from, const Frame& frame)>;

@@ -71,8 +71,9 @@ Status verify_frame_payload(const Frame& frame) {
 }
 
 void FrameDecoder::feed(std::span<const uint8_t> bytes) {
-  // Drop what was handed out before growing, so the buffer holds at most one frame and a bit.
-  if (consumed_ > 0) {
+  // Drop what was handed out once it is most of the buffer: the move is then amortized over
+  // many frames, and the buffer stays within about twice a frame and a read.
+  if (consumed_ > 0 && consumed_ * 2 >= buffer_.size()) {
     buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_));
     consumed_ = 0;
   }

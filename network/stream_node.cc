@@ -138,30 +138,49 @@ struct StreamNode::Impl {
     for (const Subscription& sub : subs) (void)transport->send(peer.id, FrameType::kSubscribe, encode(sub));
   }
 
-  void on_frame(const PeerInfo& from, const Frame& frame) {
-    if (frame.type == FrameType::kSubscribe) {
-      auto sub = decode_subscribe(frame.payload);
-      if (!sub.is_ok()) return refuse(&from.id, sub.status().message());
-      take_subscribe(from.id, *sub);
-    } else if (frame.type == FrameType::kStreamInfo) {
-      auto m = decode_stream_metadata(frame.payload);
-      if (!m.is_ok()) return refuse(&from.id, m.status().message());
-      Status s = take_metadata(*m, &from.id);
-      if (!s.is_ok()) refuse(&from.id, s.message());
-    } else if (frame.type == FrameType::kResend) {
-      auto request = decode_resend(frame.payload);
-      if (!request.is_ok()) return refuse(&from.id, request.status().message());
-      const Subscription& sub = request->partition;
-      Status allowed = registry.check_subscribe(sub.stream_id, sub.partition, from.id);
-      if (!allowed.is_ok()) return refuse(&from.id, allowed.message());
-      if (!store) return;  // only storage nodes answer
-      auto messages = store->range(sub.stream_id, sub.partition, request->from, request->to);
-      if (!messages.is_ok()) return refuse(&from.id, messages.status().message());
-      for (const StreamMessage& m : *messages) (void)transport->send(from.id, FrameType::kPublish, encode(m));
-    } else if (frame.type == FrameType::kPublish) {
-      auto message = decode_stream_message(frame.payload, SignatureCheck::kSkip);  // checked in accept
-      if (!message.is_ok()) return refuse(&from.id, message.status().message());
-      (void)accept(*message, &from.id, &frame.payload);
+  // A payload that does not decode drops the peer (the error); a well-formed message that is
+  // not allowed is refused and recorded, and the peer stays.
+  Status on_frame(const PeerInfo& from, const Frame& frame) {
+    switch (frame.type) {
+      case FrameType::kSubscribe: {
+        auto sub = decode_subscribe(frame.payload);
+        if (!sub.is_ok()) return sub.status();
+        take_subscribe(from.id, *sub);
+        return Status::ok();
+      }
+      case FrameType::kStreamInfo: {
+        auto m = decode_stream_metadata(frame.payload);
+        if (!m.is_ok()) return m.status();
+        Status s = take_metadata(*m, &from.id);
+        if (!s.is_ok()) refuse(&from.id, s.message());
+        return Status::ok();
+      }
+      case FrameType::kResend: {
+        auto request = decode_resend(frame.payload);
+        if (!request.is_ok()) return request.status();
+        const Subscription& sub = request->partition;
+        Status allowed = registry.check_subscribe(sub.stream_id, sub.partition, from.id);
+        if (!allowed.is_ok()) {
+          refuse(&from.id, allowed.message());
+          return Status::ok();
+        }
+        if (!store) return Status::ok();  // only storage nodes answer
+        auto messages = store->range(sub.stream_id, sub.partition, request->from, request->to);
+        if (!messages.is_ok()) {
+          refuse(&from.id, messages.status().message());
+          return Status::ok();
+        }
+        for (const StreamMessage& m : *messages) (void)transport->send(from.id, FrameType::kPublish, encode(m));
+        return Status::ok();
+      }
+      case FrameType::kPublish: {
+        auto message = decode_stream_message(frame.payload, SignatureCheck::kSkip);  // checked in accept
+        if (!message.is_ok()) return message.status();
+        (void)accept(*message, &from.id, &frame.payload);
+        return Status::ok();
+      }
+      default:
+        return verify_frame_payload(frame);  // not the stream layer's; checked all the same
     }
   }
 
@@ -239,7 +258,7 @@ Result<std::unique_ptr<StreamNode>> StreamNode::start(const Identity& identity, 
   }
   Impl* raw = impl.get();
   auto transport = TransportNode::start(
-      identity, options.transport, [raw](const PeerInfo& from, const Frame& f) { raw->on_frame(from, f); },
+      identity, options.transport, [raw](const PeerInfo& from, const Frame& f) { return raw->on_frame(from, f); },
       [raw](const PeerInfo& peer) { raw->on_peer(peer); });
   if (!transport.is_ok()) return transport.status();
   impl->transport = std::move(transport.value());

@@ -183,9 +183,10 @@ struct TransportNode::Impl {
       }
       if (frame.type == FrameType::kPeers) return learn_peers(frame);
       if (frame.type == FrameType::kPing) return verify_frame_payload(frame);
-      STRATA_RETURN_IF_ERROR(verify_frame_payload(frame));
-      if (on_frame) on_frame(s->peer, frame);
-      return Status::ok();
+      // The handler checks the payloads it takes (the stream node decodes them fully anyway);
+      // without one, the transport does. Either way a bad payload drops the peer.
+      if (on_frame) return on_frame(s->peer, frame);
+      return verify_frame_payload(frame);
     }
     if (!s->have_hello) {
       if (frame.type != FrameType::kHello) {

@@ -41,8 +41,9 @@ class TransportNode {
     // Under load, frames to a peer go out at most this often, batched (0: each at once).
     std::chrono::microseconds flush_interval{100};
   };
-  // Called on the node's network thread for every verified frame after the handshake.
-  using FrameHandler = std::function<void(const PeerInfo& from, const Frame& frame)>;
+  // Called on the node's network thread for every frame after the handshake. It checks the
+  // payload (verify_frame_payload, or its own decoder); an error drops the peer with that reason.
+  using FrameHandler = std::function<Status(const PeerInfo& from, const Frame& frame)>;
   // Called on the node's network thread when a peer has completed the handshake.
   using PeerHandler = std::function<void(const PeerInfo& peer)>;
 

@@ -82,7 +82,9 @@ TEST(Transport, HandshakeAuthenticatesBothSides) {
 TEST(Transport, VerifiedFramesReachTheHandlerAndBadOnesDropThePeer) {
   std::atomic<int> tasks{0};
   auto b = start(4, [&](const PeerInfo&, const Frame& f) {
-    if (f.type == FrameType::kRenderTask) ++tasks;
+    Status checked = verify_frame_payload(f);
+    if (checked.is_ok() && f.type == FrameType::kRenderTask) ++tasks;
+    return checked;
   });
   auto a = start(3);
   ASSERT_TRUE(a && b);

@@ -7,6 +7,8 @@
 #include <optional>
 #include <random>
 #include <set>
+#include <string_view>
+#include <utility>
 
 namespace strata::network {
 namespace {
@@ -27,6 +29,18 @@ std::string random_chain_id() {
   return buf;
 }
 
+// Orders partitions, and finds them by (stream id view, partition) without copying the id.
+struct PartitionLess {
+  using is_transparent = void;
+  using View = std::pair<std::string_view, uint32_t>;
+  static View view(const Subscription& s) { return {s.stream_id, s.partition}; }
+  static const View& view(const View& v) { return v; }
+  template <typename A, typename B>
+  bool operator()(const A& a, const B& b) const {
+    return view(a) < view(b);
+  }
+};
+
 }  // namespace
 
 struct StreamNode::Impl {
@@ -43,8 +57,8 @@ struct StreamNode::Impl {
   ChainTracker tracker;
   uint64_t next_handle = 1;
   // Shared, so delivering copies a pointer rather than the function.
-  std::map<Subscription, std::map<uint64_t, std::shared_ptr<const Listener>>> local;
-  std::map<Subscription, std::set<NodeId>> remote;  // peers that asked for a partition
+  std::map<Subscription, std::map<uint64_t, std::shared_ptr<const Listener>>, PartitionLess> local;
+  std::map<Subscription, std::set<NodeId>, PartitionLess> remote;  // peers that asked for a partition
   std::set<Subscription> interest;                  // partitions this node asked its peers for
   std::map<Subscription, std::set<NodeId>> asked;   // which peers it asked, per partition
   std::map<Subscription, MessageRef> own_last;      // this node's chain, per partition
@@ -203,7 +217,7 @@ struct StreamNode::Impl {
       refuse(from, allowed.message());
       return allowed;
     }
-    Subscription sub{m.stream_id, m.partition};
+    PartitionLess::View sub{m.stream_id, m.partition};
     std::vector<std::shared_ptr<const Listener>> listeners;
     std::vector<NodeId> targets;
     std::optional<ResendRequest> gap;
@@ -213,12 +227,14 @@ struct StreamNode::Impl {
       if (outcome.verdict == ChainTracker::Verdict::kDuplicate) return Status::ok();
       // A gap: ask the peer that sent this message for what is missing.
       if (outcome.verdict == ChainTracker::Verdict::kGap && from) {
-        gap = ResendRequest{sub, outcome.gap_from, outcome.gap_to};
+        gap = ResendRequest{{m.stream_id, m.partition}, outcome.gap_from, outcome.gap_to};
       }
       if (auto it = local.find(sub); it != local.end()) {
+        listeners.reserve(it->second.size());
         for (const auto& [handle, l] : it->second) listeners.push_back(l);
       }
       if (auto it = remote.find(sub); it != remote.end()) {
+        targets.reserve(it->second.size());
         for (const NodeId& id : it->second)
           if (!from || id != *from) targets.push_back(id);
       }

@@ -7,7 +7,7 @@
 // cores verify signatures with libsodium, measured in the same run.
 //
 //   stream_bench [--subscribers K] [--messages N] [--signed-messages N] [--topology star|hub]
-//                [--nats PATH]
+//                [--sizes 100,4096] [--latency-messages N] [--only nats|open|signed] [--nats PATH]
 //
 // Topologies: star, the publisher's node is connected to each subscriber's node (the message
 // crosses one node-to-node hop, as it crosses the NATS server once); hub, the publisher's node
@@ -381,12 +381,6 @@ class StrataBus : public Bus {
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
     while (relay_ && publisher_->peer_interest("bench", 0) < 1 && Clock::now() < deadline)
       std::this_thread::sleep_for(std::chrono::milliseconds(5));
-    if (getenv("BENCH_DEBUG")) {
-      std::fprintf(stderr, "center interest %zu, peers %zu\n", center->peer_interest("bench", 0), center->transport().peers().size());
-      for (auto& s : subs_) std::fprintf(stderr, " sub peers %zu refused %zu rejections %zu\n", s->transport().peers().size(), s->refused().size(), s->transport().rejections().size());
-      for (auto& r : center->refused()) std::fprintf(stderr, "  refused: %s\n", r.c_str());
-      for (auto& r : center->transport().rejections()) std::fprintf(stderr, "  rejected: %s\n", r.c_str());
-    }
   }
   bool publish(const std::vector<uint8_t>& payload) override {
     return publisher_->publish("bench", 0, "application/octet-stream", payload).is_ok();
@@ -478,9 +472,11 @@ int main(int argc, char** argv) {
       o.run_signed = only == "signed";
     }
     else if (a == "--sizes") o.sizes = next();
+    else if (a == "--latency-messages") o.latency_messages = std::stoul(next());
     else {
       std::fprintf(stderr, "usage: stream_bench [--subscribers K] [--messages N] [--signed-messages N] "
-                           "[--topology star|hub] [--nats PATH]\n");
+                           "[--topology star|hub] [--sizes 100,4096] [--latency-messages N] "
+                           "[--only nats|open|signed] [--nats PATH]\n");
       return 2;
     }
   }

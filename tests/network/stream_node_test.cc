@@ -243,3 +243,33 @@ TEST(StreamNode, GapsAreFilledByResendFromStorage) {
 }
 
 }  // namespace
+
+namespace {
+
+// A node that first relays another's interest (so it already asked its other peers) and later
+// subscribes itself must still ask the peer the interest came from: found by the benchmark, where
+// the third of three subscribers around one publisher got nothing.
+TEST(StreamNode, RelayedInterestDoesNotHideOwnInterest) {
+  auto p = start(key(51));
+  ASSERT_TRUE(p);
+  create_stream(*p);
+  std::vector<std::unique_ptr<StreamNode>> subs;
+  for (uint8_t i = 0; i < 3; ++i) {
+    subs.push_back(start(key(static_cast<uint8_t>(52 + i))));
+    ASSERT_TRUE(subs.back());
+    ASSERT_TRUE(subs.back()->transport().connect("127.0.0.1", p->transport().port()).is_ok());
+    ASSERT_TRUE(eventually([&] { return knows_stream(*subs.back()); }));
+  }
+  std::atomic<int> got[3] = {0, 0, 0};
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE(subs[i]->subscribe(kStream, 0, [&got, i](const StreamMessage&) { ++got[i]; }).is_ok());
+    // The first subscription makes P ask the others, before they subscribe themselves.
+    if (i == 0) ASSERT_TRUE(eventually([&] { return subs[2]->peer_interest(kStream, 0) == 1; }));
+  }
+  ASSERT_TRUE(eventually([&] { return p->peer_interest(kStream, 0) == 3; }));
+  for (int i = 0; i < 10; ++i) ASSERT_TRUE(p->publish(kStream, 0, "text/plain", {'x'}).is_ok());
+  ASSERT_TRUE(eventually([&] { return got[0] == 10 && got[1] == 10 && got[2] == 10; }))
+      << got[0] << " " << got[1] << " " << got[2];
+}
+
+}  // namespace

@@ -108,6 +108,7 @@ struct StreamNode::Impl {
     if (!*changed) return Status::ok();
     if (store) STRATA_RETURN_IF_ERROR(store->put_metadata(m));
     spread_metadata(m, from);
+    serve_partitions(m);
     std::vector<std::pair<NodeId, Subscription>> retry;
     {
       std::lock_guard lock(mutex);
@@ -122,6 +123,13 @@ struct StreamNode::Impl {
     }
     for (const auto& [peer, sub] : retry) take_subscribe(peer, sub);
     return Status::ok();
+  }
+
+  // A storage node is assigned every partition of every stream it knows: it joins each
+  // partition's overlay as a subscriber would, so it stores messages nobody else asked for.
+  void serve_partitions(const StreamMetadata& m) {
+    if (!store) return;
+    for (uint32_t p = 0; p < m.partitions; ++p) spread_interest(Subscription{m.id, p}, nullptr);
   }
 
   void take_subscribe(const NodeId& from, const Subscription& sub) {
@@ -278,6 +286,7 @@ Result<std::unique_ptr<StreamNode>> StreamNode::start(const Identity& identity, 
       [raw](const PeerInfo& peer) { raw->on_peer(peer); });
   if (!transport.is_ok()) return transport.status();
   impl->transport = std::move(transport.value());
+  for (const StreamMetadata& m : impl->registry.all()) impl->serve_partitions(m);  // asked of peers as they come
   return std::unique_ptr<StreamNode>(new StreamNode(std::move(impl)));
 }
 
@@ -292,6 +301,7 @@ Result<StreamMetadata> StreamNode::create_stream(StreamMetadata metadata) {
   STRATA_RETURN_IF_ERROR(impl_->registry.create(metadata));
   if (impl_->store) STRATA_RETURN_IF_ERROR(impl_->store->put_metadata(metadata));
   impl_->spread_metadata(metadata, nullptr);
+  impl_->serve_partitions(metadata);
   return metadata;
 }
 

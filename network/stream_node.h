@@ -4,8 +4,9 @@
 // any node reaches every subscriber of its partition once. Interest in a partition spreads to
 // neighbours, which forward that partition's messages towards the subscribers. A message whose
 // predecessor never arrived opens a gap, which the node fills by asking the peer that sent it for
-// the missing range; storage nodes answer from their store. Stream metadata, signed by each
-// stream's owner, spreads the same way to every node.
+// the missing range; storage nodes answer from their store. A storage node is assigned every
+// partition of every stream it knows and joins their overlays by itself. Stream metadata, signed
+// by each stream's owner, spreads the same way to every node.
 #pragma once
 
 #include <functional>

@@ -1,7 +1,8 @@
 // The stream layer as separate node processes on loopback (A <- B <- C, joined by bootstrap and
 // peer exchange), driven through the HTTP/WebSocket API and the strata stream commands: a
 // message published at A reaches subscribers at B and C once and in order; B killed with
-// SIGKILL and restarted still has every stored message; a forged signature, a replayed
+// SIGKILL and restarted still has every stored message, and fills in what it missed while down
+// from A's store; a forged signature, a replayed
 // message, a key without permission and a malformed frame, sent by a rogue peer, are each
 // rejected while the nodes keep serving.
 #include <gtest/gtest.h>
@@ -235,11 +236,29 @@ TEST(StreamCluster, PublishSubscribeRestartAndRogues) {
   b.process->kill9();
   ClusterNode b2 = start_node(base + "/b", "127.0.0.1:" + std::to_string(a.transport_port));
   EXPECT_EQ(b2.id, b.id);
-  auto stored = run_cli({"stream", "--api", "127.0.0.1:" + std::to_string(b2.api.port), "resend", kStream, "--last", "1000"}, rc);
-  ASSERT_EQ(rc, 0);
-  std::vector<int> replayed;
-  for (const std::string& line : stored) replayed.push_back(json::parse(line)["content"]["i"].get<int>());
-  EXPECT_EQ(replayed, iota(0, n + 1));
+  auto replay_at_b = [&] {
+    auto stored = run_cli({"stream", "--api", "127.0.0.1:" + std::to_string(b2.api.port), "resend", kStream, "--last", "1000"}, rc);
+    std::vector<int> replayed;
+    for (const std::string& line : stored) replayed.push_back(json::parse(line)["content"]["i"].get<int>());
+    return replayed;
+  };
+  EXPECT_EQ(replay_at_b(), iota(0, n + 1));
+  EXPECT_EQ(rc, 0);
+
+  // What B missed while it was down comes back too: the next message from A reveals the gap,
+  // and B fills it from A's store.
+  b2.process->kill9();
+  for (int i = n + 1; i < n + 11; ++i) {
+    auto missed = http_request(a.api, "POST", stream_path() + "/publish", json{{"content", {{"i", i}}}}.dump());
+    ASSERT_TRUE(missed.is_ok() && missed->status == 200);
+  }
+  b2 = start_node(base + "/b", "127.0.0.1:" + std::to_string(a.transport_port));
+  ASSERT_TRUE(tests::eventually([&] { return peer_interest(a) >= 1 && get(b2, stream_path()).is_object(); }, 10000));
+  ASSERT_TRUE(tests::eventually([&] {
+    auto next = http_request(a.api, "POST", stream_path() + "/publish", json{{"content", {{"i", n + 11}}}}.dump());
+    return next.is_ok() && next->status == 200;
+  }));
+  EXPECT_TRUE(tests::eventually([&] { return replay_at_b() == iota(0, n + 12); }, 10000)) << "B has the whole chain";
   EXPECT_EQ(a.process->terminate(), 0);
   EXPECT_EQ(b2.process->terminate(), 0);
   EXPECT_EQ(c.process->terminate(), 0);

@@ -273,3 +273,33 @@ TEST(StreamNode, RelayedInterestDoesNotHideOwnInterest) {
 }
 
 }  // namespace
+
+namespace {
+
+// A storage node stores the partitions it serves even when no subscriber anywhere asked for them,
+// including after a restart, before it has heard from any peer again.
+TEST(StreamNode, StorageNodesServeEveryPartitionUnasked) {
+  std::string dir = tests::scratch_dir() + "/serving-store";
+  auto p = start(key(61));
+  ASSERT_TRUE(p);
+  create_stream(*p);
+  {
+    auto s = start(key(62), dir);
+    ASSERT_TRUE(s);
+    ASSERT_TRUE(s->transport().connect("127.0.0.1", p->transport().port()).is_ok());
+    ASSERT_TRUE(eventually([&] { return p->peer_interest(kStream, 0) == 1 && p->peer_interest(kStream, 1) == 1; }));
+    for (uint32_t part = 0; part < 2; ++part)
+      for (int i = 0; i < 3; ++i) ASSERT_TRUE(p->publish(kStream, part, "text/plain", {'a'}).is_ok());
+    ASSERT_TRUE(eventually([&] { return s->store()->last(kStream, 1, 10)->size() == 3; }));
+    EXPECT_EQ(s->store()->last(kStream, 0, 10)->size(), 3u);
+  }
+  ASSERT_TRUE(eventually([&] { return p->transport().peers().empty(); }));
+  auto again = start(key(62), dir);
+  ASSERT_TRUE(again);
+  ASSERT_TRUE(again->transport().connect("127.0.0.1", p->transport().port()).is_ok());
+  ASSERT_TRUE(eventually([&] { return p->peer_interest(kStream, 0) == 1; }));
+  ASSERT_TRUE(p->publish(kStream, 0, "text/plain", {'b'}).is_ok());
+  ASSERT_TRUE(eventually([&] { return again->store()->last(kStream, 0, 10)->size() == 4; }));
+}
+
+}  // namespace

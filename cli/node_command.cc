@@ -9,6 +9,7 @@
 
 #include "cli/commands.h"
 #include "network/identity.h"
+#include "network/address.h"
 #include "network/api_server.h"
 #include "network/stream_node.h"
 
@@ -23,36 +24,22 @@ struct NodeOptions {
   std::vector<std::string> roles = {"relay", "storage"};
 };
 
-bool split_host_port(const std::string& s, std::string& host, uint16_t& port) {
-  auto colon = s.rfind(':');
-  if (colon == std::string::npos || colon == 0) return false;
-  host = s.substr(0, colon);
-  unsigned long p = 0;
-  char extra = 0;
-  if (std::sscanf(s.c_str() + colon + 1, "%lu%c", &p, &extra) != 1 || p > 65535) return false;
-  port = static_cast<uint16_t>(p);
-  return true;
-}
-
 int fail(const std::string& what) {
   std::fprintf(stderr, "strata node: %s\n", what.c_str());
   return 1;
 }
 
 int run_node(const NodeOptions& o) {
-  std::string host;
-  uint16_t port = 0;
-  if (!split_host_port(o.listen, host, port)) return fail("--listen '" + o.listen + "' must be HOST:PORT");
-  std::vector<std::pair<std::string, uint16_t>> bootstrap;
+  auto listen = network::parse_host_port(o.listen, true);
+  if (!listen.is_ok()) return fail("--listen " + listen.status().message());
+  std::vector<network::HostPort> bootstrap;
   for (const std::string& b : o.bootstrap) {
-    std::string bh;
-    uint16_t bp = 0;
-    if (!split_host_port(b, bh, bp) || bp == 0) return fail("--bootstrap '" + b + "' must be HOST:PORT");
-    bootstrap.emplace_back(bh, bp);
+    auto peer = network::parse_host_port(b);
+    if (!peer.is_ok()) return fail("--bootstrap " + peer.status().message());
+    bootstrap.push_back(*peer);
   }
-  std::string api_host;
-  uint16_t api_port = 0;
-  if (!split_host_port(o.api, api_host, api_port)) return fail("--api '" + o.api + "' must be HOST:PORT");
+  auto api_address = network::parse_host_port(o.api, true);
+  if (!api_address.is_ok()) return fail("--api " + api_address.status().message());
   bool storage = false;
   for (const std::string& role : o.roles) {
     if (role == "storage") {
@@ -72,20 +59,20 @@ int run_node(const NodeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   network::StreamNode::Options options;
-  options.transport.listen_host = host;
-  options.transport.listen_port = port;
+  options.transport.listen_host = listen->host;
+  options.transport.listen_port = listen->port;
   if (storage) options.storage_dir = o.data_dir + "/streams";
   auto stream_node = network::StreamNode::start(*identity, options);
   if (!stream_node.is_ok()) return fail(stream_node.status().message());
   network::TransportNode* node = &(*stream_node)->transport();
   network::ApiServer::Options api_options;
-  api_options.host = api_host;
-  api_options.port = api_port;
+  api_options.host = api_address->host;
+  api_options.port = api_address->port;
   auto api = network::ApiServer::start(**stream_node, api_options);
   if (!api.is_ok()) return fail(api.status().message());
   std::printf("node %s listening on %s:%u (data %s, roles %s)\n", network::to_hex(identity->node_id()).c_str(),
-              host.c_str(), static_cast<unsigned>(node->port()), o.data_dir.c_str(), storage ? "relay,storage" : "relay");
-  std::printf("API listening on http://%s:%u/api/v1/\n", api_host.c_str(), static_cast<unsigned>((*api)->port()));
+              listen->host.c_str(), static_cast<unsigned>(node->port()), o.data_dir.c_str(), storage ? "relay,storage" : "relay");
+  std::printf("API listening on http://%s:%u/api/v1/\n", api_address->host.c_str(), static_cast<unsigned>((*api)->port()));
   std::fflush(stdout);
 
   // Bootstrap peers are dialled until connected, backing off from 0.5 s to 30 s after failures.
@@ -101,18 +88,18 @@ int run_node(const NodeOptions& o) {
       for (size_t i = 0; i < bootstrap.size(); ++i) {
         if (connected[i]) continue;
         lock.unlock();
-        auto peer = node->connect(bootstrap[i].first, bootstrap[i].second);
+        auto peer = node->connect(bootstrap[i].host, bootstrap[i].port);
         lock.lock();
         if (peer.is_ok()) {
           connected[i] = true;
-          std::printf("peer %s connected (%s:%u)\n", network::to_hex(peer->id).c_str(), bootstrap[i].first.c_str(),
-                      static_cast<unsigned>(bootstrap[i].second));
+          std::printf("peer %s connected (%s:%u)\n", network::to_hex(peer->id).c_str(), bootstrap[i].host.c_str(),
+                      static_cast<unsigned>(bootstrap[i].port));
         } else {
           auto& b = backoff[i];
           b = b.count() == 0 ? std::chrono::milliseconds(500) : std::min(b * 2, std::chrono::milliseconds(30000));
           wait = std::min(wait, b);
-          std::printf("bootstrap %s:%u: %s; retrying in %lld ms\n", bootstrap[i].first.c_str(),
-                      static_cast<unsigned>(bootstrap[i].second), peer.status().message().c_str(),
+          std::printf("bootstrap %s:%u: %s; retrying in %lld ms\n", bootstrap[i].host.c_str(),
+                      static_cast<unsigned>(bootstrap[i].port), peer.status().message().c_str(),
                       static_cast<long long>(b.count()));
         }
         std::fflush(stdout);

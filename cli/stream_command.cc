@@ -36,7 +36,7 @@ int fail(const std::string& what) {
 
 // Sends one request; prints nothing and returns the parsed body on a 2xx answer.
 Result<json> call(const StreamOptions& o, const std::string& method, const std::string& target, const json& body = {}) {
-  auto address = network::parse_api_address(o.api);
+  auto address = network::parse_host_port(o.api);
   if (!address.is_ok()) return invalid_argument("--api: " + address.status().message());
   auto response = network::http_request(*address, method, target, body.is_null() ? "" : body.dump());
   if (!response.is_ok()) return response.status();
@@ -102,7 +102,7 @@ int publish(const StreamOptions& o) {
 }
 
 int subscribe(const StreamOptions& o) {
-  auto address = network::parse_api_address(o.api);
+  auto address = network::parse_host_port(o.api);
   if (!address.is_ok()) return fail("--api: " + address.status().message());
   std::string query = "?partition=" + std::to_string(o.partition);
   if (o.last >= 0) query += "&last=" + std::to_string(o.last);

@@ -16,20 +16,9 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using asio::ip::tcp;
 
-std::string where(const ApiAddress& a) { return a.host + ":" + std::to_string(a.port); }
+std::string where(const ApiAddress& a) { return a.to_string(); }
 
 }  // namespace
-
-Result<ApiAddress> parse_api_address(const std::string& text) {
-  auto colon = text.rfind(':');
-  unsigned long port = 0;
-  char extra = 0;
-  if (colon == std::string::npos || colon == 0 || std::sscanf(text.c_str() + colon + 1, "%lu%c", &port, &extra) != 1 ||
-      port == 0 || port > 65535) {
-    return invalid_argument("'" + text + "' is not HOST:PORT");
-  }
-  return ApiAddress{text.substr(0, colon), static_cast<uint16_t>(port)};
-}
 
 std::string percent_encode(const std::string& text) {
   std::string out;

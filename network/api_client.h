@@ -9,15 +9,11 @@
 #include <string>
 
 #include "host/status.h"
+#include "network/address.h"
 
 namespace strata::network {
 
-struct ApiAddress {
-  std::string host = "127.0.0.1";
-  uint16_t port = 7701;
-};
-// "HOST:PORT" (port 1 to 65535).
-Result<ApiAddress> parse_api_address(const std::string& text);
+using ApiAddress = HostPort;
 
 struct HttpResponse {
   int status = 0;

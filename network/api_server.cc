@@ -13,6 +13,8 @@
 #include <set>
 #include <thread>
 
+#include "network/listen.h"
+
 namespace strata::network {
 namespace {
 
@@ -689,18 +691,7 @@ ApiServer::~ApiServer() {
 
 Result<std::unique_ptr<ApiServer>> ApiServer::start(StreamNode& node, Options options) {
   auto impl = std::make_unique<Impl>(node, std::move(options));
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(impl->options.host, ec);
-  if (ec) return invalid_argument("API address '" + impl->options.host + "': " + ec.message());
-  tcp::endpoint endpoint(address, impl->options.port);
-  impl->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(endpoint, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return unavailable("cannot listen for the API on " + impl->options.host + ":" + std::to_string(impl->options.port) +
-                       ": " + ec.message());
-  }
+  STRATA_RETURN_IF_ERROR(listen_on(impl->acceptor, impl->options.host, impl->options.port, "for the API"));
   impl->port = impl->acceptor.local_endpoint().port();
   Impl* raw = impl.get();
   raw->gate->io = &raw->io;

@@ -12,6 +12,7 @@
 #include <thread>
 #include <utility>
 
+#include "network/listen.h"
 #include "network/verified.h"
 #include "schema/handshake_generated.h"
 
@@ -391,18 +392,7 @@ Result<std::unique_ptr<TransportNode>> TransportNode::start(const Identity& iden
                                                             FrameHandler on_frame, PeerHandler on_peer) {
   if (sodium_init() < 0) return internal_error("libsodium failed to initialize");
   auto impl = std::make_unique<Impl>(identity, std::move(options), std::move(on_frame), std::move(on_peer));
-  boost::system::error_code ec;
-  auto address = asio::ip::make_address(impl->options.listen_host, ec);
-  if (ec) return invalid_argument("listen address '" + impl->options.listen_host + "': " + ec.message());
-  tcp::endpoint endpoint(address, impl->options.listen_port);
-  impl->acceptor.open(endpoint.protocol(), ec);
-  if (!ec) impl->acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
-  if (!ec) impl->acceptor.bind(endpoint, ec);
-  if (!ec) impl->acceptor.listen(asio::socket_base::max_listen_connections, ec);
-  if (ec) {
-    return unavailable("cannot listen on " + impl->options.listen_host + ":" + std::to_string(impl->options.listen_port) +
-                       ": " + ec.message());
-  }
+  STRATA_RETURN_IF_ERROR(listen_on(impl->acceptor, impl->options.listen_host, impl->options.listen_port, "for peers"));
   impl->port = impl->acceptor.local_endpoint().port();
   Impl* raw = impl.get();
   asio::co_spawn(impl->io, raw->accept_loop(), asio::detached);

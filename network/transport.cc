@@ -3,6 +3,7 @@
 #include <boost/asio.hpp>
 
 #include <array>
+#include <atomic>
 #include <deque>
 #include <future>
 #include <map>
@@ -57,6 +58,8 @@ struct Session : std::enable_shared_from_this<Session> {
   std::mutex inbox_mutex;
   std::vector<Bytes> inbox;
   bool flush_posted = false;
+  std::atomic<size_t> queued_bytes{0};  // in inbox and outbox: a bound on what a slow peer costs
+  bool overflowed = false;              // under inbox_mutex
   std::function<void(Result<PeerInfo>)> on_handshake;  // outbound connections wait on this
 };
 
@@ -81,6 +84,7 @@ struct TransportNode::Impl {
 
   void queue(const std::shared_ptr<Session>& s, FrameType type, std::span<const uint8_t> payload) {
     s->outbox.push_back(std::make_shared<const std::vector<uint8_t>>(encode_frame(type, payload)));
+    s->queued_bytes += s->outbox.back()->size();
     if (!s->writing) write_next(s);
   }
 
@@ -94,7 +98,8 @@ struct TransportNode::Impl {
     }
     s->writing = true;
     constexpr size_t kBatchBytes = 256 * 1024;
-    auto done = [this, s](boost::system::error_code ec, size_t) {
+    auto done = [this, s](boost::system::error_code ec, size_t written) {
+      s->queued_bytes -= written;
       if (ec) {
         drop(s, "write failed: " + ec.message());
         return;
@@ -118,7 +123,7 @@ struct TransportNode::Impl {
     asio::async_write(s->socket, asio::buffer(s->write_buffer), done);
   }
 
-  void enqueue(const std::shared_ptr<Session>& s, Session::Bytes frame);
+  Status enqueue(const std::shared_ptr<Session>& s, Session::Bytes frame);
 
   // Moves frames queued by other threads to the outbox (network thread). Under load, flushes
   // come at most once per flush_interval: frames sent meanwhile wait in the inbox without
@@ -159,6 +164,7 @@ struct TransportNode::Impl {
       auto it = peers.find(s->peer.id);
       if (it != peers.end() && it->second == s) peers.erase(it);
       rejections.push_back((s->peer.address.empty() ? std::string("peer") : s->peer.address) + ": " + reason);
+      if (rejections.size() > 1000) rejections.erase(rejections.begin());  // the most recent are kept
     }
     if (s->on_handshake) {
       auto done = std::move(s->on_handshake);
@@ -416,14 +422,30 @@ Result<PeerInfo> TransportNode::connect(const std::string& host, uint16_t port) 
 }
 
 // Queues an encoded frame for a session from any thread; one posted flush carries a batch.
-void TransportNode::Impl::enqueue(const std::shared_ptr<Session>& s, Session::Bytes frame) {
-  bool post = false;
+// A peer that does not read what it is sent is dropped once options.max_queued_bytes wait for
+// it, rather than letting its queue take the node's memory.
+Status TransportNode::Impl::enqueue(const std::shared_ptr<Session>& s, Session::Bytes frame) {
+  bool post = false, overflow = false;
+  size_t size = frame->size();
   {
     std::lock_guard lock(s->inbox_mutex);
-    s->inbox.push_back(std::move(frame));
-    post = !std::exchange(s->flush_posted, true);
+    if (s->overflowed) return unavailable("peer " + to_hex(s->peer.id).substr(0, 16) + " is being dropped: it reads too slowly");
+    if (s->queued_bytes + size > options.max_queued_bytes) {
+      overflow = s->overflowed = true;
+    } else {
+      s->queued_bytes += size;
+      s->inbox.push_back(std::move(frame));
+      post = !std::exchange(s->flush_posted, true);
+    }
+  }
+  if (overflow) {
+    std::string reason = "the peer reads too slowly: over " + std::to_string(options.max_queued_bytes >> 20) +
+                         " MiB queued for it";
+    asio::post(io, [this, s, reason] { drop(s, reason); });
+    return unavailable("peer " + to_hex(s->peer.id).substr(0, 16) + ": " + reason);
   }
   if (post) asio::post(io, [this, s] { flush_inbox(s); });
+  return Status::ok();
 }
 
 Status TransportNode::send(const NodeId& peer, FrameType type, std::vector<uint8_t> payload) {
@@ -448,7 +470,10 @@ Status TransportNode::send_many(const std::vector<NodeId>& peers, FrameType type
   }
   if (!sessions.empty()) {
     auto frame = std::make_shared<const std::vector<uint8_t>>(encode_frame(type, payload));
-    for (const auto& s : sessions) impl_->enqueue(s, frame);
+    for (const auto& s : sessions) {
+      Status queued = impl_->enqueue(s, frame);
+      if (!queued.is_ok()) missing = queued;
+    }
   }
   return missing;
 }

@@ -40,6 +40,8 @@ class TransportNode {
     std::chrono::milliseconds idle_timeout{20000};
     // Under load, frames to a peer go out at most this often, batched (0: each at once).
     std::chrono::microseconds flush_interval{100};
+    // A peer with more than this waiting to be written to it is dropped as too slow.
+    size_t max_queued_bytes = size_t(256) << 20;
   };
   // Called on the node's network thread for every frame after the handshake. It checks the
   // payload (verify_frame_payload, or its own decoder); an error drops the peer with that reason.
@@ -64,7 +66,7 @@ class TransportNode {
   Status send_many(const std::vector<NodeId>& peers, FrameType type, std::span<const uint8_t> payload);
 
   std::vector<PeerInfo> peers() const;
-  // Why peers were dropped, oldest first ("<address>: <reason>").
+  // Why peers were dropped, oldest first, the last 1000 ("<address>: <reason>").
   std::vector<std::string> rejections() const;
 
   struct Impl;

@@ -228,3 +228,53 @@ TEST(Transport, KeepAlivesAndIdlePeers) {
 }
 
 }  // namespace
+
+namespace {
+
+// A peer that completes the handshake and then never reads: once more than max_queued_bytes wait
+// for it, it is dropped with the reason, and sends to it fail rather than queue without end.
+TEST(Transport, APeerThatDoesNotReadIsDroppedAtTheQueueBound) {
+  TransportNode::Options o;
+  o.max_queued_bytes = 1u << 20;
+  auto a = TransportNode::start(identity(31), o);
+  ASSERT_TRUE(a.is_ok());
+  RawClient lazy((*a)->port());
+  // The handshake, by hand: read A's hello, answer with ours and our signature over its nonce.
+  FrameDecoder decoder;
+  std::optional<Frame> hello;
+  while (!hello) {
+    std::array<uint8_t, 4096> buf;
+    size_t n = lazy.socket.read_some(asio::buffer(buf));
+    decoder.feed(std::span<const uint8_t>(buf.data(), n));
+    auto next = decoder.next();
+    ASSERT_TRUE(next.is_ok());
+    hello = *next;
+  }
+  ASSERT_EQ(hello->type, FrameType::kHello);
+  const auto* theirs = flatbuffers::GetRoot<wire::Hello>(hello->payload.data());
+  Identity me = identity(32);
+  lazy.send(hello_frame(me.public_key()));
+  const char tag[] = "strata-handshake-v1";
+  std::vector<uint8_t> signed_part(tag, tag + sizeof tag - 1);
+  signed_part.insert(signed_part.end(), theirs->nonce()->begin(), theirs->nonce()->end());
+  signed_part.insert(signed_part.end(), me.public_key().begin(), me.public_key().end());
+  Signature sig = me.sign(signed_part);
+  flatbuffers::FlatBufferBuilder fb;
+  auto sv = fb.CreateVector(sig.data(), sig.size());
+  fb.Finish(wire::CreateAuth(fb, sv));
+  lazy.send(encode_frame(FrameType::kAuth, std::span(fb.GetBufferPointer(), fb.GetSize())));
+  ASSERT_TRUE(eventually([&] { return (*a)->peers().size() == 1; }));
+
+  // Far more than the socket buffers and the bound together; the client reads none of it.
+  std::vector<uint8_t> chunk(1u << 20, 0);
+  bool refused = false;
+  for (int i = 0; i < 200 && !refused; ++i) {
+    refused = !(*a)->send(me.node_id(), FrameType::kPing, chunk).is_ok();
+    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_TRUE(refused);
+  EXPECT_TRUE(eventually([&] { return rejected_with(**a, "reads too slowly"); }));
+  EXPECT_TRUE(eventually([&] { return (*a)->peers().empty(); }));
+}
+
+}  // namespace

@@ -21,11 +21,13 @@ uint64_t now_ms() {
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
 }
 
+// 48 random bits in 12 hex digits: unique per publisher in practice, and short enough that every
+// copy of it stays inside std::string's own buffer (no allocation per message).
 std::string random_chain_id() {
   std::random_device rd;
-  uint64_t v = (uint64_t(rd()) << 32) ^ rd();
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
+  uint64_t v = ((uint64_t(rd()) << 32) ^ rd()) & 0xffffffffffffull;
+  char buf[13];
+  std::snprintf(buf, sizeof buf, "%012llx", static_cast<unsigned long long>(v));
   return buf;
 }
 

@@ -39,7 +39,7 @@ class TransportNode {
     std::chrono::milliseconds keepalive_interval{5000};
     std::chrono::milliseconds idle_timeout{20000};
     // Under load, frames to a peer go out at most this often, batched (0: each at once).
-    std::chrono::microseconds flush_interval{100};
+    std::chrono::microseconds flush_interval{250};
     // A peer with more than this waiting to be written to it is dropped as too slow.
     size_t max_queued_bytes = size_t(256) << 20;
   };

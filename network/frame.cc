@@ -52,7 +52,7 @@ std::vector<uint8_t> encode_frame(FrameType type, std::span<const uint8_t> paylo
   return out;
 }
 
-Status verify_frame_payload(const Frame& frame) {
+Status verify_frame_payload(FrameView frame) {
   switch (frame.type) {
     case FrameType::kRenderTask: return decode_render_task(frame.payload).status();
     case FrameType::kRenderResult: return decode_render_result(frame.payload).status();
@@ -80,9 +80,9 @@ void FrameDecoder::feed(std::span<const uint8_t> bytes) {
   buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
 }
 
-Result<std::optional<Frame>> FrameDecoder::next() {
+Result<std::optional<FrameView>> FrameDecoder::next_view() {
   size_t available = buffer_.size() - consumed_;
-  if (available < kFrameHeaderBytes) return std::optional<Frame>();
+  if (available < kFrameHeaderBytes) return std::optional<FrameView>();
   const uint8_t* h = buffer_.data() + consumed_;
   if (std::memcmp(h, kFrameMagic, 4) != 0) return invalid_argument("frame: bad magic (not a Strata stream)");
   uint16_t version = get_u16(h + 4), type = get_u16(h + 6);
@@ -96,11 +96,17 @@ Result<std::optional<Frame>> FrameDecoder::next() {
     return invalid_argument("frame: payload of " + std::to_string(length) + " bytes is over the " +
                             std::to_string(max_payload_) + "-byte bound");
   }
-  if (available < kFrameHeaderBytes + length) return std::optional<Frame>();
-  Frame frame{static_cast<FrameType>(type),
-              std::vector<uint8_t>(h + kFrameHeaderBytes, h + kFrameHeaderBytes + length)};
+  if (available < kFrameHeaderBytes + length) return std::optional<FrameView>();
   consumed_ += kFrameHeaderBytes + length;
-  return std::optional<Frame>(std::move(frame));
+  return std::optional<FrameView>(FrameView{static_cast<FrameType>(type), {h + kFrameHeaderBytes, length}});
+}
+
+Result<std::optional<Frame>> FrameDecoder::next() {
+  auto view = next_view();
+  if (!view.is_ok()) return view.status();
+  if (!view->has_value()) return std::optional<Frame>();
+  const FrameView& v = **view;
+  return std::optional<Frame>(Frame{v.type, std::vector<uint8_t>(v.payload.begin(), v.payload.end())});
 }
 
 }  // namespace strata::network

@@ -37,10 +37,17 @@ struct Frame {
   std::vector<uint8_t> payload;
 };
 
+// A frame whose payload lies in someone else's buffer (the decoder's), valid until that changes.
+struct FrameView {
+  FrameType type;
+  std::span<const uint8_t> payload;
+};
+
 std::vector<uint8_t> encode_frame(FrameType type, std::span<const uint8_t> payload);
 
 // Checks a frame's payload with the verified decoder of its message type.
-Status verify_frame_payload(const Frame& frame);
+Status verify_frame_payload(FrameView frame);
+inline Status verify_frame_payload(const Frame& frame) { return verify_frame_payload(FrameView{frame.type, frame.payload}); }
 
 // Splits a byte stream into frames. After an error the stream is unusable: the peer that sent it
 // is to be dropped.
@@ -51,6 +58,8 @@ class FrameDecoder {
   void feed(std::span<const uint8_t> bytes);
   // The next complete frame, nullopt until one has arrived, or the reason the stream is malformed.
   Result<std::optional<Frame>> next();
+  // The same without copying the payload out: the view is valid until the next feed().
+  Result<std::optional<FrameView>> next_view();
 
  private:
   uint32_t max_payload_;

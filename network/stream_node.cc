@@ -164,7 +164,7 @@ struct StreamNode::Impl {
 
   // A payload that does not decode drops the peer (the error); a well-formed message that is
   // not allowed is refused and recorded, and the peer stays.
-  Status on_frame(const PeerInfo& from, const Frame& frame) {
+  Status on_frame(const PeerInfo& from, const FrameView& frame) {
     switch (frame.type) {
       case FrameType::kSubscribe: {
         auto sub = decode_subscribe(frame.payload);
@@ -200,7 +200,7 @@ struct StreamNode::Impl {
       case FrameType::kPublish: {
         auto message = decode_stream_message(frame.payload, SignatureCheck::kSkip);  // checked in accept
         if (!message.is_ok()) return message.status();
-        (void)accept(*message, &from.id, &frame.payload);
+        (void)accept(*message, &from.id, frame.payload);
         return Status::ok();
       }
       default:
@@ -220,7 +220,7 @@ struct StreamNode::Impl {
 
   // Checks, deduplicates, stores, delivers and forwards one message. `bytes`, when given, is its
   // encoding, forwarded as it came.
-  Status accept(const StreamMessage& m, const NodeId* from, const std::vector<uint8_t>* bytes = nullptr) {
+  Status accept(const StreamMessage& m, const NodeId* from, std::span<const uint8_t> bytes = {}) {
     // This node's own messages were just signed here; everything from a peer is verified.
     Status allowed = options.signatures && from ? registry.check_publish(m) : registry.check_publisher(m);
     if (!allowed.is_ok()) {
@@ -253,8 +253,8 @@ struct StreamNode::Impl {
     if (store) STRATA_RETURN_IF_ERROR(store->put(m));
     for (const auto& l : listeners) (*l)(m);
     if (!targets.empty()) {
-      if (bytes) {
-        (void)transport->send_many(targets, FrameType::kPublish, *bytes);
+      if (!bytes.empty()) {
+        (void)transport->send_many(targets, FrameType::kPublish, bytes);
       } else {
         (void)transport->send_many(targets, FrameType::kPublish, encode(m));
       }
@@ -284,7 +284,7 @@ Result<std::unique_ptr<StreamNode>> StreamNode::start(const Identity& identity, 
   }
   Impl* raw = impl.get();
   auto transport = TransportNode::start(
-      identity, options.transport, [raw](const PeerInfo& from, const Frame& f) { return raw->on_frame(from, f); },
+      identity, options.transport, [raw](const PeerInfo& from, const FrameView& f) { return raw->on_frame(from, f); },
       [raw](const PeerInfo& peer) { raw->on_peer(peer); });
   if (!transport.is_ok()) return transport.status();
   impl->transport = std::move(transport.value());

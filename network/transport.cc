@@ -183,7 +183,7 @@ struct TransportNode::Impl {
   }
 
   // Advances the handshake or hands a verified frame on; an error drops the peer.
-  Status handle(const std::shared_ptr<Session>& s, const Frame& frame) {
+  Status handle(const std::shared_ptr<Session>& s, const FrameView& frame) {
     if (s->authenticated) {
       if (frame.type == FrameType::kHello || frame.type == FrameType::kAuth) {
         return invalid_argument("a second handshake on an open connection");
@@ -285,7 +285,7 @@ struct TransportNode::Impl {
     queue(to, FrameType::kPeers, std::span(b.GetBufferPointer(), b.GetSize()));
   }
 
-  Status learn_peers(const Frame& frame) {
+  Status learn_peers(const FrameView& frame) {
     const wire::Peers* list = verified_root<wire::Peers>(frame.payload, 8, 64);
     if (!list) return invalid_argument("malformed peers message");
     if (!options.peer_exchange || !list->entries()) return Status::ok();
@@ -353,7 +353,7 @@ struct TransportNode::Impl {
       s->last_received = std::chrono::steady_clock::now();
       s->decoder.feed(std::span<const uint8_t>(buf.data(), n));
       for (;;) {
-        auto frame = s->decoder.next();
+        auto frame = s->decoder.next_view();
         if (!frame.is_ok()) {
           drop(s, frame.status().message());
           co_return;

@@ -43,9 +43,10 @@ class TransportNode {
     // A peer with more than this waiting to be written to it is dropped as too slow.
     size_t max_queued_bytes = size_t(256) << 20;
   };
-  // Called on the node's network thread for every frame after the handshake. It checks the
-  // payload (verify_frame_payload, or its own decoder); an error drops the peer with that reason.
-  using FrameHandler = std::function<Status(const PeerInfo& from, const Frame& frame)>;
+  // Called on the node's network thread for every frame after the handshake (the payload is valid
+  // during the call). It checks the payload (verify_frame_payload, or its own decoder); an error
+  // drops the peer with that reason.
+  using FrameHandler = std::function<Status(const PeerInfo& from, const FrameView& frame)>;
   // Called on the node's network thread when a peer has completed the handshake.
   using PeerHandler = std::function<void(const PeerInfo& peer)>;
 

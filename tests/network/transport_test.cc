@@ -81,7 +81,7 @@ TEST(Transport, HandshakeAuthenticatesBothSides) {
 
 TEST(Transport, VerifiedFramesReachTheHandlerAndBadOnesDropThePeer) {
   std::atomic<int> tasks{0};
-  auto b = start(4, [&](const PeerInfo&, const Frame& f) {
+  auto b = start(4, [&](const PeerInfo&, const FrameView& f) {
     Status checked = verify_frame_payload(f);
     if (checked.is_ok() && f.type == FrameType::kRenderTask) ++tasks;
     return checked;

@@ -62,9 +62,12 @@ struct Options {
 // each took (payload: send time in ns, then the message number).
 struct Receivers {
   explicit Receivers(int n) : count(n), latencies(n) {
-    for (auto& c : count) c = 0;
+    for (auto& c : count) c.n = 0;
   }
-  std::vector<std::atomic<uint64_t>> count;
+  struct alignas(64) Counter {  // one cache line each: subscribers do not slow each other down
+    std::atomic<uint64_t> n;
+  };
+  std::vector<Counter> count;
   std::vector<std::vector<uint32_t>> latencies;  // ns, each written by its own subscriber only
   std::atomic<bool> record{false};
 
@@ -74,15 +77,15 @@ struct Receivers {
       std::memcpy(&sent, data, 8);
       latencies[sub].push_back(static_cast<uint32_t>(std::min<uint64_t>(now_ns() - sent, UINT32_MAX)));
     }
-    count[sub].fetch_add(1, std::memory_order_release);
+    count[sub].n.fetch_add(1, std::memory_order_release);
   }
   uint64_t min_count() const {
     uint64_t m = UINT64_MAX;
-    for (const auto& c : count) m = std::min<uint64_t>(m, c.load(std::memory_order_acquire));
+    for (const auto& c : count) m = std::min<uint64_t>(m, c.n.load(std::memory_order_acquire));
     return m;
   }
   void reset() {
-    for (auto& c : count) c = 0;
+    for (auto& c : count) c.n = 0;
     for (auto& l : latencies) l.clear();
   }
 };
@@ -132,7 +135,7 @@ Measurement measure(Bus& bus, Receivers& rx, size_t size, size_t messages, const
     std::this_thread::sleep_for(std::chrono::milliseconds(1));  // polling must not steal the cores
     if (Clock::now() - wait_start > std::chrono::seconds(10)) {
       std::fprintf(stderr, "stalled: subscribers have");
-      for (const auto& c : rx.count) std::fprintf(stderr, " %llu", static_cast<unsigned long long>(c.load()));
+      for (const auto& c : rx.count) std::fprintf(stderr, " %llu", static_cast<unsigned long long>(c.n.load()));
       std::fprintf(stderr, " of %zu\n", messages);
       return r;
     }

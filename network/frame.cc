@@ -70,18 +70,32 @@ Status verify_frame_payload(FrameView frame) {
   return invalid_argument("frame of unknown type");
 }
 
-void FrameDecoder::feed(std::span<const uint8_t> bytes) {
-  // Drop what was handed out once it is most of the buffer: the move is then amortized over
-  // many frames, and the buffer stays within about twice a frame and a read.
-  if (consumed_ > 0 && consumed_ * 2 >= buffer_.size()) {
-    buffer_.erase(buffer_.begin(), buffer_.begin() + static_cast<std::ptrdiff_t>(consumed_));
+// Drops what was handed out once it is most of the data: the move is then amortized over many
+// frames, and the buffer stays within about twice a frame and a read.
+void FrameDecoder::compact() {
+  if (consumed_ > 0 && consumed_ * 2 >= filled_) {
+    std::memmove(buffer_.data(), buffer_.data() + consumed_, filled_ - consumed_);
+    filled_ -= consumed_;
     consumed_ = 0;
   }
-  buffer_.insert(buffer_.end(), bytes.begin(), bytes.end());
 }
 
+void FrameDecoder::feed(std::span<const uint8_t> bytes) {
+  std::span<uint8_t> room = prepare(bytes.size());
+  std::copy(bytes.begin(), bytes.end(), room.begin());
+  commit(bytes.size());
+}
+
+std::span<uint8_t> FrameDecoder::prepare(size_t max) {
+  compact();
+  if (buffer_.size() < filled_ + max) buffer_.resize(filled_ + max);
+  return {buffer_.data() + filled_, max};
+}
+
+void FrameDecoder::commit(size_t n) { filled_ += n; }
+
 Result<std::optional<FrameView>> FrameDecoder::next_view() {
-  size_t available = buffer_.size() - consumed_;
+  size_t available = filled_ - consumed_;
   if (available < kFrameHeaderBytes) return std::optional<FrameView>();
   const uint8_t* h = buffer_.data() + consumed_;
   if (std::memcmp(h, kFrameMagic, 4) != 0) return invalid_argument("frame: bad magic (not a Strata stream)");

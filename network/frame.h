@@ -56,6 +56,10 @@ class FrameDecoder {
   explicit FrameDecoder(uint32_t max_payload = kMaxFramePayload) : max_payload_(max_payload) {}
 
   void feed(std::span<const uint8_t> bytes);
+  // Or without a copy: room for up to `max` bytes to read into, then commit what arrived. Views
+  // handed out before stay valid until the next prepare() or feed().
+  std::span<uint8_t> prepare(size_t max);
+  void commit(size_t n);
   // The next complete frame, nullopt until one has arrived, or the reason the stream is malformed.
   Result<std::optional<Frame>> next();
   // The same without copying the payload out: the view is valid until the next feed().
@@ -65,6 +69,8 @@ class FrameDecoder {
   uint32_t max_payload_;
   std::vector<uint8_t> buffer_;
   size_t consumed_ = 0;  // bytes of buffer_ already handed out
+  size_t filled_ = 0;    // bytes of buffer_ holding data (the rest is room prepared for a read)
+  void compact();
 };
 
 }  // namespace strata::network

@@ -1,5 +1,7 @@
 #include "network/stream_node.h"
 
+#include <boost/container/small_vector.hpp>
+
 #include <chrono>
 #include <deque>
 #include <map>
@@ -228,7 +230,7 @@ struct StreamNode::Impl {
       return allowed;
     }
     PartitionLess::View sub{m.stream_id, m.partition};
-    std::vector<std::shared_ptr<const Listener>> listeners;
+    boost::container::small_vector<std::shared_ptr<const Listener>, 4> listeners;  // no allocation per message
     std::vector<NodeId> targets;
     std::optional<ResendRequest> gap;
     {
@@ -240,7 +242,6 @@ struct StreamNode::Impl {
         gap = ResendRequest{{m.stream_id, m.partition}, outcome.gap_from, outcome.gap_to};
       }
       if (auto it = local.find(sub); it != local.end()) {
-        listeners.reserve(it->second.size());
         for (const auto& [handle, l] : it->second) listeners.push_back(l);
       }
       if (auto it = remote.find(sub); it != remote.end()) {

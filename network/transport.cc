@@ -1,6 +1,7 @@
 #include "network/transport.h"
 
 #include <boost/asio.hpp>
+#include <boost/container/small_vector.hpp>
 
 #include <array>
 #include <atomic>
@@ -340,18 +341,18 @@ struct TransportNode::Impl {
       }
     });
     send_hello(s);
-    std::array<uint8_t, 64 * 1024> buf;
     for (;;) {
       size_t n = 0;
+      std::span<uint8_t> space = s->decoder.prepare(64 * 1024);  // read straight into the decoder
       try {
-        n = co_await s->socket.async_read_some(asio::buffer(buf), asio::use_awaitable);
+        n = co_await s->socket.async_read_some(asio::buffer(space.data(), space.size()), asio::use_awaitable);
       } catch (const boost::system::system_error& e) {
         drop(s, e.code() == asio::error::eof ? "connection closed by the peer" : "read failed: " + e.code().message());
         co_return;
       }
       if (s->closed) co_return;
       s->last_received = std::chrono::steady_clock::now();
-      s->decoder.feed(std::span<const uint8_t>(buf.data(), n));
+      s->decoder.commit(n);
       for (;;) {
         auto frame = s->decoder.next_view();
         if (!frame.is_ok()) {
@@ -454,8 +455,7 @@ Status TransportNode::send(const NodeId& peer, FrameType type, std::vector<uint8
 
 Status TransportNode::send_many(const std::vector<NodeId>& peers, FrameType type, std::span<const uint8_t> payload) {
   if (payload.size() > impl_->options.max_payload) return invalid_argument("frame payload over the bound");
-  std::vector<std::shared_ptr<Session>> sessions;
-  sessions.reserve(peers.size());
+  boost::container::small_vector<std::shared_ptr<Session>, 8> sessions;  // no allocation per message
   Status missing;
   {
     std::lock_guard lock(impl_->mutex);

@@ -217,14 +217,15 @@ struct StreamNode::Impl {
     } else {
       m.publisher = identity.public_key();
     }
-    return accept(m, nullptr);
+    return accept(m, nullptr, {}, true);
   }
 
   // Checks, deduplicates, stores, delivers and forwards one message. `bytes`, when given, is its
   // encoding, forwarded as it came.
-  Status accept(const StreamMessage& m, const NodeId* from, std::span<const uint8_t> bytes = {}) {
-    // This node's own messages were just signed here; everything from a peer is verified.
-    Status allowed = options.signatures && from ? registry.check_publish(m) : registry.check_publisher(m);
+  Status accept(const StreamMessage& m, const NodeId* from, std::span<const uint8_t> bytes = {},
+                bool signed_here = false) {
+    // Messages this node just signed need no check of the signature; all others do.
+    Status allowed = options.signatures && !signed_here ? registry.check_publish(m) : registry.check_publisher(m);
     if (!allowed.is_ok()) {
       refuse(from, allowed.message());
       return allowed;
@@ -327,6 +328,8 @@ Result<StreamMetadata> StreamNode::set_permissions(const std::string& stream, st
 }
 
 Status StreamNode::publish(StreamMessage message) { return impl_->publish_own(message); }
+
+Status StreamNode::publish_signed(const StreamMessage& message) { return impl_->accept(message, nullptr); }
 
 Result<StreamMessage> StreamNode::publish(const std::string& stream, uint32_t partition, std::string content_type,
                                           std::vector<uint8_t> payload) {

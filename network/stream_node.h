@@ -50,6 +50,9 @@ class StreamNode {
 
   // Signs and publishes a message whose identification the caller has set.
   Status publish(StreamMessage message);
+  // Publishes a message signed elsewhere (a client holding its own key): checked like a message
+  // from a peer, permission and signature, before it goes anywhere.
+  Status publish_signed(const StreamMessage& message);
   // Publishes the next message of this node's chain on the partition: timestamp (ms, never going
   // back), sequence number and previous reference are filled in. Returns what was published.
   Result<StreamMessage> publish(const std::string& stream, uint32_t partition, std::string content_type,

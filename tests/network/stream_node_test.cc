@@ -264,7 +264,9 @@ TEST(StreamNode, RelayedInterestDoesNotHideOwnInterest) {
   for (int i = 0; i < 3; ++i) {
     ASSERT_TRUE(subs[i]->subscribe(kStream, 0, [&got, i](const StreamMessage&) { ++got[i]; }).is_ok());
     // The first subscription makes P ask the others, before they subscribe themselves.
-    if (i == 0) ASSERT_TRUE(eventually([&] { return subs[2]->peer_interest(kStream, 0) == 1; }));
+    if (i == 0) {
+      ASSERT_TRUE(eventually([&] { return subs[2]->peer_interest(kStream, 0) == 1; }));
+    }
   }
   ASSERT_TRUE(eventually([&] { return p->peer_interest(kStream, 0) == 3; }));
   for (int i = 0; i < 10; ++i) ASSERT_TRUE(p->publish(kStream, 0, "text/plain", {'x'}).is_ok());
@@ -288,8 +290,11 @@ TEST(StreamNode, StorageNodesServeEveryPartitionUnasked) {
     ASSERT_TRUE(s);
     ASSERT_TRUE(s->transport().connect("127.0.0.1", p->transport().port()).is_ok());
     ASSERT_TRUE(eventually([&] { return p->peer_interest(kStream, 0) == 1 && p->peer_interest(kStream, 1) == 1; }));
-    for (uint32_t part = 0; part < 2; ++part)
-      for (int i = 0; i < 3; ++i) ASSERT_TRUE(p->publish(kStream, part, "text/plain", {'a'}).is_ok());
+    for (uint32_t part = 0; part < 2; ++part) {
+      for (int i = 0; i < 3; ++i) {
+        ASSERT_TRUE(p->publish(kStream, part, "text/plain", {'a'}).is_ok());
+      }
+    }
     ASSERT_TRUE(eventually([&] { return s->store()->last(kStream, 1, 10)->size() == 3; }));
     EXPECT_EQ(s->store()->last(kStream, 0, 10)->size(), 3u);
   }
@@ -300,6 +305,36 @@ TEST(StreamNode, StorageNodesServeEveryPartitionUnasked) {
   ASSERT_TRUE(eventually([&] { return p->peer_interest(kStream, 0) == 1; }));
   ASSERT_TRUE(p->publish(kStream, 0, "text/plain", {'b'}).is_ok());
   ASSERT_TRUE(eventually([&] { return again->store()->last(kStream, 0, 10)->size() == 4; }));
+}
+
+}  // namespace
+
+namespace {
+
+// A message signed elsewhere by a key with permission is published as it is; a bad signature or
+// a key without permission is refused at this node, before it goes anywhere.
+TEST(StreamNode, PublishSignedChecksLikeAPeerMessage) {
+  Identity owner = key(71), writer = key(72), stranger = key(73);
+  auto node = start(owner);
+  ASSERT_TRUE(node);
+  StreamMetadata meta;
+  meta.id = kStream;
+  meta.publishers = {writer.node_id()};
+  ASSERT_TRUE(node->create_stream(meta).is_ok());
+  std::vector<StreamMessage> got;
+  ASSERT_TRUE(node->subscribe(kStream, 0, [&](const StreamMessage& m) { got.push_back(m); }).is_ok());
+  StreamMessage m = chain_message(0);
+  m.sign(writer);
+  ASSERT_TRUE(node->publish_signed(m).is_ok());
+  StreamMessage forged = chain_message(1);
+  forged.sign(writer);
+  forged.payload[0] ^= 1;
+  EXPECT_NE(node->publish_signed(forged).message().find("signature"), std::string::npos);
+  StreamMessage other = chain_message(2);
+  other.sign(stranger);
+  EXPECT_NE(node->publish_signed(other).message().find("may not publish"), std::string::npos);
+  ASSERT_EQ(got.size(), 1u);
+  EXPECT_EQ(got[0].publisher_id(), writer.node_id());
 }
 
 }  // namespace

@@ -3,7 +3,9 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
+#include <algorithm>
 #include <map>
+#include <optional>
 #include <mutex>
 #include <thread>
 
@@ -59,6 +61,11 @@ int run_node(const NodeOptions& o) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   network::StreamNode::Options options;
+  // What the node refuses and whom it drops goes to stderr as it happens.
+  options.transport.on_drop = [](const std::string& what) {
+    std::fprintf(stderr, "dropped peer %s\n", what.c_str());
+  };
+  options.on_refuse = [](const std::string& what) { std::fprintf(stderr, "refused from %s\n", what.c_str()); };
   options.transport.listen_host = listen->host;
   options.transport.listen_port = listen->port;
   if (storage) options.storage_dir = o.data_dir + "/streams";
@@ -75,36 +82,56 @@ int run_node(const NodeOptions& o) {
   std::printf("API listening on http://%s:%u/api/v1/\n", api_address->host.c_str(), static_cast<unsigned>((*api)->port()));
   std::fflush(stdout);
 
-  // Bootstrap peers are dialled until connected, backing off from 0.5 s to 30 s after failures.
+  // Bootstrap peers are dialled until connected, backing off from 0.5 s to 30 s after failures,
+  // and dialled again (the backoff starting over) when a connection to one is lost.
   std::mutex mutex;
   std::condition_variable stop_cv;
   bool stopping = false;
   std::thread dialer([&] {
-    std::map<size_t, std::chrono::milliseconds> backoff;
-    std::map<size_t, bool> connected;
+    using Clock = std::chrono::steady_clock;
+    struct Dial {
+      network::HostPort where;
+      std::optional<network::NodeId> peer;  // while connected
+      std::chrono::milliseconds backoff{0};
+      Clock::time_point next{};
+    };
+    std::vector<Dial> dials;
+    for (const auto& b : bootstrap) dials.push_back(Dial{b, std::nullopt, {}, {}});
     std::unique_lock lock(mutex);
     while (!stopping) {
-      std::chrono::milliseconds wait(30000);
-      for (size_t i = 0; i < bootstrap.size(); ++i) {
-        if (connected[i]) continue;
+      auto now = Clock::now();
+      auto wake = now + std::chrono::seconds(1);  // how often a lost connection is noticed
+      std::vector<network::PeerInfo> peers = node->peers();
+      for (Dial& d : dials) {
+        if (d.peer) {
+          bool still = std::any_of(peers.begin(), peers.end(), [&](const auto& p) { return p.id == *d.peer; });
+          if (still) continue;
+          std::printf("peer %s at %s lost; dialling again\n", network::to_hex(*d.peer).c_str(), d.where.to_string().c_str());
+          d.peer.reset();
+          d.backoff = {};
+          d.next = now;
+        }
+        if (now < d.next) {
+          wake = std::min(wake, d.next);
+          continue;
+        }
         lock.unlock();
-        auto peer = node->connect(bootstrap[i].host, bootstrap[i].port);
+        auto peer = node->connect(d.where.host, d.where.port);
         lock.lock();
         if (peer.is_ok()) {
-          connected[i] = true;
-          std::printf("peer %s connected (%s:%u)\n", network::to_hex(peer->id).c_str(), bootstrap[i].host.c_str(),
-                      static_cast<unsigned>(bootstrap[i].port));
+          d.peer = peer->id;
+          d.backoff = {};
+          std::printf("peer %s connected (%s)\n", network::to_hex(peer->id).c_str(), d.where.to_string().c_str());
         } else {
-          auto& b = backoff[i];
-          b = b.count() == 0 ? std::chrono::milliseconds(500) : std::min(b * 2, std::chrono::milliseconds(30000));
-          wait = std::min(wait, b);
-          std::printf("bootstrap %s:%u: %s; retrying in %lld ms\n", bootstrap[i].host.c_str(),
-                      static_cast<unsigned>(bootstrap[i].port), peer.status().message().c_str(),
-                      static_cast<long long>(b.count()));
+          d.backoff = d.backoff.count() == 0 ? std::chrono::milliseconds(500) : std::min(d.backoff * 2, std::chrono::milliseconds(30000));
+          d.next = Clock::now() + d.backoff;
+          wake = std::min(wake, d.next);
+          std::printf("bootstrap %s: %s; retrying in %lld ms\n", d.where.to_string().c_str(), peer.status().message().c_str(),
+                      static_cast<long long>(d.backoff.count()));
         }
         std::fflush(stdout);
       }
-      stop_cv.wait_for(lock, wait, [&] { return stopping; });
+      stop_cv.wait_until(lock, wake, [&] { return stopping; });
     }
   });
 

@@ -72,8 +72,10 @@ struct StreamNode::Impl {
   std::deque<std::pair<NodeId, Subscription>> pending_subscribes;
 
   void refuse(const NodeId* from, const std::string& reason) {
+    std::string line = (from ? short_id(*from) : std::string("local")) + ": " + reason;
+    if (options.on_refuse) options.on_refuse(line);
     std::lock_guard lock(mutex);
-    refused.push_back((from ? short_id(*from) : std::string("local")) + ": " + reason);
+    refused.push_back(std::move(line));
     if (refused.size() > kRefusedKept) refused.pop_front();
     ++refused_total;
   }

@@ -32,6 +32,8 @@ class StreamNode {
     std::string storage_dir;  // empty: no storage
     // For the transport benchmark only: publish unsigned and accept without checking signatures.
     bool signatures = true;
+    // Told of every refusal ("<node>: <reason>"), on the thread that refused.
+    std::function<void(const std::string&)> on_refuse;
   };
 
   static Result<std::unique_ptr<StreamNode>> start(const Identity& identity, Options options);

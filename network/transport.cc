@@ -167,6 +167,7 @@ struct TransportNode::Impl {
       rejections.push_back((s->peer.address.empty() ? std::string("peer") : s->peer.address) + ": " + reason);
       if (rejections.size() > 1000) rejections.erase(rejections.begin());  // the most recent are kept
     }
+    if (options.on_drop) options.on_drop((s->peer.address.empty() ? std::string("peer") : s->peer.address) + ": " + reason);
     if (s->on_handshake) {
       auto done = std::move(s->on_handshake);
       s->on_handshake = nullptr;

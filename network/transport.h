@@ -42,6 +42,8 @@ class TransportNode {
     std::chrono::microseconds flush_interval{250};
     // A peer with more than this waiting to be written to it is dropped as too slow.
     size_t max_queued_bytes = size_t(256) << 20;
+    // Told of every dropped peer ("<address>: <reason>"), on the network thread.
+    std::function<void(const std::string&)> on_drop;
   };
   // Called on the node's network thread for every frame after the handshake (the payload is valid
   // during the call). It checks the payload (verify_frame_payload, or its own decoder); an error

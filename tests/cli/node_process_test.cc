@@ -39,6 +39,25 @@ TEST(NodeProcess, AbsentBootstrapPeerIsRetriedWithBackoff) {
   EXPECT_EQ(n.terminate(), 0);
 }
 
+// A bootstrap peer that goes away is dialled again until it is back.
+TEST(NodeProcess, LostBootstrapPeerIsDialledAgain) {
+  std::string base = strata::tests::scratch_dir();
+  NodeProcess a({"node", "--data", base + "/ra", "--listen", "127.0.0.1:0", "--api", "127.0.0.1:0"});
+  auto listening = a.wait_for("node ([0-9a-f]{64}) listening on 127\\.0\\.0\\.1:([0-9]+)");
+  ASSERT_FALSE(listening.empty());
+  std::string a_id = listening[1], a_port = listening[2];
+  NodeProcess b({"node", "--data", base + "/rb", "--api", "127.0.0.1:0", "--bootstrap", "127.0.0.1:" + a_port});
+  ASSERT_FALSE(b.wait_for("peer " + a_id + " connected").empty());
+  a.kill9();
+  ASSERT_FALSE(b.wait_for("peer " + a_id + " at 127\\.0\\.0\\.1:" + a_port + " lost").empty());
+  ASSERT_FALSE(b.wait_for("retrying in 500 ms").empty());
+  NodeProcess again({"node", "--data", base + "/ra", "--listen", "127.0.0.1:" + a_port, "--api", "127.0.0.1:0"});
+  ASSERT_FALSE(again.wait_for("listening").empty());
+  EXPECT_FALSE(b.wait_for("peer " + a_id + " connected", 15000).empty());
+  EXPECT_EQ(b.terminate(), 0);
+  EXPECT_EQ(again.terminate(), 0);
+}
+
 TEST(NodeProcess, BadArgumentsAreNamed) {
   NodeProcess n({"node", "--data", strata::tests::scratch_dir() + "/d", "--listen", "nowhere"});
   EXPECT_EQ(n.wait_exit(), 1);

@@ -168,6 +168,16 @@ struct StreamNode::Impl {
 
   // A payload that does not decode drops the peer (the error); a well-formed message that is
   // not allowed is refused and recorded, and the peer stays.
+  // A peer that is gone no longer gets messages, and is asked again when it comes back.
+  void on_peer_lost(const PeerInfo& peer) {
+    std::lock_guard lock(mutex);
+    for (auto it = remote.begin(); it != remote.end();) {
+      it->second.erase(peer.id);
+      it = it->second.empty() ? remote.erase(it) : std::next(it);
+    }
+    for (auto& [sub, peers] : asked) peers.erase(peer.id);
+  }
+
   Status on_frame(const PeerInfo& from, const FrameView& frame) {
     switch (frame.type) {
       case FrameType::kSubscribe: {
@@ -289,7 +299,7 @@ Result<std::unique_ptr<StreamNode>> StreamNode::start(const Identity& identity, 
   Impl* raw = impl.get();
   auto transport = TransportNode::start(
       identity, options.transport, [raw](const PeerInfo& from, const FrameView& f) { return raw->on_frame(from, f); },
-      [raw](const PeerInfo& peer) { raw->on_peer(peer); });
+      [raw](const PeerInfo& peer) { raw->on_peer(peer); }, [raw](const PeerInfo& peer) { raw->on_peer_lost(peer); });
   if (!transport.is_ok()) return transport.status();
   impl->transport = std::move(transport.value());
   for (const StreamMetadata& m : impl->registry.all()) impl->serve_partitions(m);  // asked of peers as they come

@@ -65,14 +65,15 @@ struct Session : std::enable_shared_from_this<Session> {
 };
 
 struct TransportNode::Impl {
-  Impl(const Identity& id, Options o, FrameHandler h, PeerHandler p)
-      : identity(id), options(std::move(o)), on_frame(std::move(h)), on_peer(std::move(p)),
+  Impl(const Identity& id, Options o, FrameHandler h, PeerHandler p, PeerHandler l)
+      : identity(id), options(std::move(o)), on_frame(std::move(h)), on_peer(std::move(p)), on_peer_lost(std::move(l)),
         work(asio::make_work_guard(io)), acceptor(io) {}
 
   Identity identity;
   Options options;
   FrameHandler on_frame;
   PeerHandler on_peer;
+  PeerHandler on_peer_lost;
   asio::io_context io;
   asio::executor_work_guard<asio::io_context::executor_type> work;
   tcp::acceptor acceptor;
@@ -160,14 +161,19 @@ struct TransportNode::Impl {
     s->coalesce.cancel();
     s->socket.close(ignored);
     sessions.erase(s);
+    bool was_peer = false;
     {
       std::lock_guard lock(mutex);
       auto it = peers.find(s->peer.id);
-      if (it != peers.end() && it->second == s) peers.erase(it);
+      if (it != peers.end() && it->second == s) {
+        peers.erase(it);
+        was_peer = true;
+      }
       rejections.push_back((s->peer.address.empty() ? std::string("peer") : s->peer.address) + ": " + reason);
       if (rejections.size() > 1000) rejections.erase(rejections.begin());  // the most recent are kept
     }
     if (options.on_drop) options.on_drop((s->peer.address.empty() ? std::string("peer") : s->peer.address) + ": " + reason);
+    if (was_peer && on_peer_lost) on_peer_lost(s->peer);
     if (s->on_handshake) {
       auto done = std::move(s->on_handshake);
       s->on_handshake = nullptr;
@@ -397,9 +403,11 @@ TransportNode::~TransportNode() {
 }
 
 Result<std::unique_ptr<TransportNode>> TransportNode::start(const Identity& identity, Options options,
-                                                            FrameHandler on_frame, PeerHandler on_peer) {
+                                                            FrameHandler on_frame, PeerHandler on_peer,
+                                                            PeerHandler on_peer_lost) {
   if (sodium_init() < 0) return internal_error("libsodium failed to initialize");
-  auto impl = std::make_unique<Impl>(identity, std::move(options), std::move(on_frame), std::move(on_peer));
+  auto impl = std::make_unique<Impl>(identity, std::move(options), std::move(on_frame), std::move(on_peer),
+                                     std::move(on_peer_lost));
   STRATA_RETURN_IF_ERROR(listen_on(impl->acceptor, impl->options.listen_host, impl->options.listen_port, "for peers"));
   impl->port = impl->acceptor.local_endpoint().port();
   Impl* raw = impl.get();

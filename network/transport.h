@@ -49,12 +49,14 @@ class TransportNode {
   // during the call). It checks the payload (verify_frame_payload, or its own decoder); an error
   // drops the peer with that reason.
   using FrameHandler = std::function<Status(const PeerInfo& from, const FrameView& frame)>;
-  // Called on the node's network thread when a peer has completed the handshake.
+  // Called on the node's network thread when a peer has completed the handshake (on_peer), and
+  // when an authenticated peer's connection ends (on_peer_lost).
   using PeerHandler = std::function<void(const PeerInfo& peer)>;
 
   // Listens and runs the node's network thread until destroyed.
   static Result<std::unique_ptr<TransportNode>> start(const Identity& identity, Options options,
-                                                      FrameHandler on_frame = {}, PeerHandler on_peer = {});
+                                                      FrameHandler on_frame = {}, PeerHandler on_peer = {},
+                                                      PeerHandler on_peer_lost = {});
   ~TransportNode();
 
   uint16_t port() const;

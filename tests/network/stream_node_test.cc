@@ -299,6 +299,7 @@ TEST(StreamNode, StorageNodesServeEveryPartitionUnasked) {
     EXPECT_EQ(s->store()->last(kStream, 0, 10)->size(), 3u);
   }
   ASSERT_TRUE(eventually([&] { return p->transport().peers().empty(); }));
+  EXPECT_TRUE(eventually([&] { return p->peer_interest(kStream, 0) == 0; })) << "a lost peer's interest is forgotten";
   auto again = start(key(62), dir);
   ASSERT_TRUE(again);
   ASSERT_TRUE(again->transport().connect("127.0.0.1", p->transport().port()).is_ok());

@@ -3,6 +3,7 @@
 #include <cstring>
 #include <string>
 
+#include "network/blob_service.h"
 #include "network/render_messages.h"
 #include "network/stream_message.h"
 #include "network/stream_registry.h"
@@ -22,7 +23,7 @@ uint32_t get_u32(const uint8_t* p) {
   return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
 }
 
-bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kStreamInfo); }
+bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kBlobChunk); }
 
 }  // namespace
 
@@ -38,6 +39,8 @@ const char* frame_type_name(FrameType type) {
     case FrameType::kPeers: return "peers";
     case FrameType::kPing: return "ping";
     case FrameType::kStreamInfo: return "stream info";
+    case FrameType::kBlobRequest: return "blob request";
+    case FrameType::kBlobChunk: return "blob chunk";
   }
   return "unknown";
 }
@@ -64,6 +67,8 @@ Status verify_frame_payload(FrameView frame) {
       return check_stream_message(frame.payload);
     case FrameType::kResend: return decode_resend(frame.payload).status();
     case FrameType::kStreamInfo: return decode_stream_metadata(frame.payload).status();
+    case FrameType::kBlobRequest: return decode_blob_request(frame.payload).status();
+    case FrameType::kBlobChunk: return decode_blob_chunk(frame.payload).status();
     case FrameType::kPing:
       return frame.payload.empty() ? Status::ok() : invalid_argument("ping: a keep-alive carries no payload");
   }

@@ -29,6 +29,8 @@ enum class FrameType : uint16_t {
   kPeers = 8,      // handshake.fbs: peer exchange
   kPing = 9,       // keep-alive, empty
   kStreamInfo = 10,  // stream.fbs: signed stream metadata
+  kBlobRequest = 11,  // blob.fbs
+  kBlobChunk = 12,
 };
 const char* frame_type_name(FrameType type);
 

@@ -68,6 +68,7 @@ struct StreamNode::Impl {
   std::map<Subscription, MessageRef> own_last;      // this node's chain, per partition
   std::deque<std::string> refused;
   uint64_t refused_total = 0;
+  std::map<FrameType, TransportNode::FrameHandler> other_frames;
   // Subscribe requests for streams whose metadata has not arrived yet, retried when it does.
   std::deque<std::pair<NodeId, Subscription>> pending_subscribes;
 
@@ -217,8 +218,15 @@ struct StreamNode::Impl {
         (void)accept(*message, &from.id, frame.payload);
         return Status::ok();
       }
-      default:
-        return verify_frame_payload(frame);  // not the stream layer's; checked all the same
+      default: {
+        TransportNode::FrameHandler handler;
+        {
+          std::lock_guard lock(mutex);
+          if (auto it = other_frames.find(frame.type); it != other_frames.end()) handler = it->second;
+        }
+        if (handler) return handler(from, frame);
+        return verify_frame_payload(frame);  // nobody here takes it; checked all the same
+      }
     }
   }
 
@@ -388,6 +396,11 @@ Result<uint64_t> StreamNode::subscribe(const std::string& stream, uint32_t parti
 void StreamNode::unsubscribe(uint64_t handle) {
   std::lock_guard lock(impl_->mutex);
   for (auto& [sub, listeners] : impl_->local) listeners.erase(handle);
+}
+
+void StreamNode::handle_frames(std::vector<FrameType> types, TransportNode::FrameHandler handler) {
+  std::lock_guard lock(impl_->mutex);
+  for (FrameType t : types) impl_->other_frames[t] = handler;
 }
 
 std::vector<std::string> StreamNode::refused() const {

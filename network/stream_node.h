@@ -66,6 +66,10 @@ class StreamNode {
   Result<uint64_t> subscribe(const std::string& stream, uint32_t partition, Listener listener);
   void unsubscribe(uint64_t handle);
 
+  // Frames of other kinds (blobs, and later market messages) go to `handler`, on the network
+  // thread; an error from it drops the peer. Types with no handler are checked and ignored.
+  void handle_frames(std::vector<FrameType> types, TransportNode::FrameHandler handler);
+
   // Messages and metadata refused from peers, with the reason ("<node>: <reason>"), the most
   // recent 1000, and how many in all.
   std::vector<std::string> refused() const;

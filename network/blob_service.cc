@@ -1,0 +1,138 @@
+#include "network/blob_service.h"
+
+#include "network/verified.h"
+#include "schema/blob_generated.h"
+
+namespace strata::network {
+namespace {
+
+bool copy_id(const flatbuffers::Vector<uint8_t>* in, BlobId& out) {
+  if (!in || in->size() != out.size()) return false;
+  std::copy(in->begin(), in->end(), out.begin());
+  return true;
+}
+
+}  // namespace
+
+std::vector<uint8_t> encode(const BlobRequest& r) {
+  flatbuffers::FlatBufferBuilder b(96);
+  auto id = b.CreateVector(r.id.data(), r.id.size());
+  b.Finish(wire::CreateBlobRequest(b, id, r.chunk));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+std::vector<uint8_t> encode(const BlobChunk& c) {
+  flatbuffers::FlatBufferBuilder b(128 + c.data.size());
+  auto id = b.CreateVector(c.id.data(), c.id.size());
+  auto data = b.CreateVector(c.data);
+  auto error = b.CreateString(c.error);
+  b.Finish(wire::CreateBlobChunk(b, id, c.chunk, c.total_size, data, error));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+Result<BlobRequest> decode_blob_request(std::span<const uint8_t> bytes) {
+  const wire::BlobRequest* w = verified_root<wire::BlobRequest>(bytes, 8, 16);
+  if (!w) return invalid_argument("blob request: malformed (FlatBuffers verification failed)");
+  BlobRequest r;
+  if (!copy_id(w->id(), r.id)) return invalid_argument("blob request: the id must be 32 bytes");
+  r.chunk = w->chunk();
+  return r;
+}
+
+Result<BlobChunk> decode_blob_chunk(std::span<const uint8_t> bytes) {
+  const wire::BlobChunk* w = verified_root<wire::BlobChunk>(bytes, 8, 16);
+  if (!w) return invalid_argument("blob chunk: malformed (FlatBuffers verification failed)");
+  BlobChunk c;
+  if (!copy_id(w->id(), c.id)) return invalid_argument("blob chunk: the id must be 32 bytes");
+  c.chunk = w->chunk();
+  c.total_size = w->total_size();
+  if (c.total_size > kMaxBlobBytes) return invalid_argument("blob chunk: a blob is at most 4 GiB");
+  if (w->data()) {
+    if (w->data()->size() > kBlobChunkBytes) return invalid_argument("blob chunk: over 1 MiB of data");
+    c.data.assign(w->data()->begin(), w->data()->end());
+  }
+  if (w->error()) c.error = w->error()->str().substr(0, 1024);
+  return c;
+}
+
+BlobService::BlobService(BlobStore& store, TransportNode& transport) : store_(store), transport_(transport) {}
+
+Status BlobService::handle(const PeerInfo& from, const FrameView& frame) {
+  if (frame.type == FrameType::kBlobRequest) {
+    auto request = decode_blob_request(frame.payload);
+    if (!request.is_ok()) return request.status();
+    BlobChunk answer;
+    answer.id = request->id;
+    answer.chunk = request->chunk;
+    auto total = store_.size(request->id);
+    auto data = total.is_ok() ? store_.chunk(request->id, request->chunk) : Result<std::vector<uint8_t>>(total.status());
+    if (data.is_ok()) {
+      answer.total_size = *total;
+      answer.data = std::move(*data);
+    } else {
+      answer.error = data.status().message();
+    }
+    (void)transport_.send(from.id, FrameType::kBlobChunk, encode(answer));
+    return Status::ok();
+  }
+  if (frame.type == FrameType::kBlobChunk) {
+    auto chunk = decode_blob_chunk(frame.payload);
+    if (!chunk.is_ok()) return chunk.status();
+    auto key = std::make_tuple(from.id, chunk->id, chunk->chunk);
+    std::lock_guard lock(mutex_);
+    if (!waiting_.count(key)) return Status::ok();  // unasked for: ignored
+    answers_[key] = std::move(*chunk);
+    arrived_.notify_all();
+    return Status::ok();
+  }
+  return invalid_argument(std::string("the blob service does not take ") + frame_type_name(frame.type) + " frames");
+}
+
+Result<std::vector<uint8_t>> BlobService::fetch(const NodeId& peer, const BlobId& id, std::chrono::milliseconds timeout) {
+  if (store_.has(id)) return store_.get(id);
+  std::vector<uint8_t> blob;
+  uint64_t total = 0;
+  for (uint64_t index = 0;; ++index) {
+    auto key = std::make_tuple(peer, id, index);
+    {
+      std::lock_guard lock(mutex_);
+      ++waiting_[key];
+    }
+    Status sent = transport_.send(peer, FrameType::kBlobRequest, encode(BlobRequest{id, index}));
+    std::unique_lock lock(mutex_);
+    bool got = sent.is_ok() && arrived_.wait_for(lock, timeout, [&] { return answers_.count(key) > 0; });
+    BlobChunk answer;
+    if (got) {
+      answer = std::move(answers_[key]);
+      answers_.erase(key);
+    }
+    if (--waiting_[key] == 0) waiting_.erase(key);
+    lock.unlock();
+    if (!sent.is_ok()) return sent;
+    std::string what = "blob " + to_string(id) + " from " + to_hex(peer).substr(0, 16);
+    if (!got) return unavailable(what + ": no answer for chunk " + std::to_string(index) + " within the time limit");
+    if (!answer.error.empty()) return not_found(what + ": " + answer.error);
+    if (index == 0) {
+      total = answer.total_size;
+      blob.reserve(total);
+    } else if (answer.total_size != total) {
+      return invalid_argument(what + ": the peer changed the blob's size between chunks");
+    }
+    uint64_t expected = std::min<uint64_t>(kBlobChunkBytes, total - blob.size());
+    if (answer.data.size() != expected) {
+      return invalid_argument(what + ": chunk " + std::to_string(index) + " has " + std::to_string(answer.data.size()) +
+                              " bytes, not " + std::to_string(expected));
+    }
+    blob.insert(blob.end(), answer.data.begin(), answer.data.end());
+    if (blob.size() == total) break;
+  }
+  if (blob_id_of(blob) != id) {
+    return invalid_argument("blob " + to_string(id) + " from " + to_hex(peer).substr(0, 16) +
+                            ": the bytes sent do not match the id (their hash differs); nothing was kept");
+  }
+  auto stored = store_.put(blob);
+  if (!stored.is_ok()) return stored.status();
+  return blob;
+}
+
+}  // namespace strata::network

@@ -356,10 +356,13 @@ struct ApiServer::Impl {
     for (const StreamMetadata& m : node.registry().all()) streams.push_back(m.id);
     json interests = json::array();
     for (const StreamNode::Interest& i : node.interests()) {
+      json peer_ids = json::array();
+      for (const NodeId& id : i.peer_ids) peer_ids.push_back(to_hex(id));
       interests.push_back({{"stream", i.partition.stream_id},
                            {"partition", i.partition.partition},
                            {"local_subscribers", i.local_listeners},
-                           {"peers", i.peers}});
+                           {"peers", i.peers},
+                           {"peer_ids", peer_ids}});
     }
     std::vector<std::string> refused = node.refused();
     if (refused.size() > 100) refused.erase(refused.begin(), refused.end() - 100);

@@ -429,6 +429,7 @@ std::vector<StreamNode::Interest> StreamNode::interests() const {
   for (const auto& [sub, peers] : impl_->remote) {
     all[sub].partition = sub;
     all[sub].peers = peers.size();
+    all[sub].peer_ids.assign(peers.begin(), peers.end());
   }
   std::vector<Interest> out;
   for (const auto& [sub, interest] : all) out.push_back(interest);

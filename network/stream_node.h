@@ -82,6 +82,7 @@ class StreamNode {
     Subscription partition;
     size_t local_listeners = 0;
     size_t peers = 0;  // peers that asked for it
+    std::vector<NodeId> peer_ids;
   };
   // Every partition this node or a peer is interested in.
   std::vector<Interest> interests() const;

@@ -149,7 +149,17 @@ struct Subscriber {
     stop = true;
     if (thread.joinable()) thread.join();
   }
+  ~Subscriber() { finish(); }
 };
+
+// How many WebSocket subscribers `n` has for partition 0 of the stream.
+int local_subscribers(const ClusterNode& n) {
+  json info = get(n, "/api/v1/node");
+  if (!info.is_object()) return 0;
+  for (const json& s : info["subscriptions"])
+    if (s["stream"] == kStream && s["partition"] == 0) return s["local_subscribers"].get<int>();
+  return 0;
+}
 
 std::vector<int> iota(int from, int to) {
   std::vector<int> v;
@@ -177,9 +187,11 @@ TEST(StreamCluster, PublishSubscribeRestartAndRogues) {
   Subscriber at_b, at_c;
   at_b.start(b.api);
   at_c.start(c.api);
-  // Both subscriptions are known upstream: A has B's interest, and C's reached A or B.
-  ASSERT_TRUE(tests::eventually([&] { return interested(a, b.id) && (interested(a, c.id) || interested(b, c.id)); },
-                                10000));
+  // Both subscriptions are in place, and known upstream: A has B's interest, and C's reached A or B.
+  ASSERT_TRUE(tests::eventually([&] {
+    return local_subscribers(b) == 1 && local_subscribers(c) == 1 && interested(a, b.id) &&
+           (interested(a, c.id) || interested(b, c.id));
+  }, 10000));
 
   const int n = 100;
   for (int i = 0; i < n; ++i) {

@@ -1,0 +1,258 @@
+#include "network/market.h"
+
+#include <algorithm>
+#include <bit>
+#include <cmath>
+
+#include "network/canonical.h"
+#include "network/verified.h"
+#include "schema/market_generated.h"
+
+namespace strata::network {
+namespace {
+
+using canonical::put_bytes;
+using canonical::put_string;
+using canonical::put_u64;
+
+constexpr size_t kMaxNames = 64;        // devices, kernels
+constexpr size_t kMaxNameBytes = 256;
+constexpr size_t kMaxSubtasks = 1u << 20;
+
+std::vector<uint8_t> tagged(const char* tag) { return std::vector<uint8_t>(tag, tag + std::char_traits<char>::length(tag)); }
+
+bool copy_key(const flatbuffers::Vector<uint8_t>* in, std::array<uint8_t, 32>& out) {
+  if (!in || in->size() != 32) return false;
+  std::copy(in->begin(), in->end(), out.begin());
+  return true;
+}
+bool copy_sig(const flatbuffers::Vector<uint8_t>* in, Signature& out) {
+  if (!in || in->size() != 64) return false;
+  std::copy(in->begin(), in->end(), out.begin());
+  return true;
+}
+Result<std::string> read_name(const flatbuffers::String* s, const char* what, bool required = true) {
+  if (!s) {
+    if (required) return invalid_argument(std::string(what) + " is missing");
+    return std::string();
+  }
+  if (s->size() > kMaxNameBytes) return invalid_argument(std::string(what) + " is over 256 bytes");
+  if (required && s->size() == 0) return invalid_argument(std::string(what) + " is empty");
+  return s->str();
+}
+
+}  // namespace
+
+// ---- signing ----
+
+std::vector<uint8_t> Offer::signed_bytes() const {
+  std::vector<uint8_t> out = tagged("strata-offer-v1");
+  put_bytes(out, provider);
+  put_string(out, offer_id);
+  put_u64(out, devices.size());
+  for (const DeviceInfo& d : devices) {
+    put_string(out, d.name);
+    put_string(out, d.backend);
+    put_u64(out, d.memory_bytes);
+  }
+  put_u64(out, kernels.size());
+  for (const std::string& k : kernels) put_string(out, k);
+  put_u64(out, std::bit_cast<uint64_t>(score));
+  put_u64(out, price_per_gigasample);
+  put_u64(out, max_subtasks);
+  put_u64(out, expires_at);
+  return out;
+}
+void Offer::sign(const Identity& id) {
+  provider = id.public_key();
+  signature = id.sign(signed_bytes());
+}
+bool Offer::signature_valid() const { return verify_signature(provider, signed_bytes(), signature); }
+
+std::vector<uint8_t> Demand::signed_bytes() const {
+  std::vector<uint8_t> out = tagged("strata-demand-v1");
+  put_bytes(out, requestor);
+  put_string(out, job_id);
+  put_string(out, kernel);
+  put_u64(out, min_memory_bytes);
+  put_u64(out, max_price_per_gigasample);
+  put_u64(out, deadline);
+  put_u64(out, work);
+  return out;
+}
+void Demand::sign(const Identity& id) {
+  requestor = id.public_key();
+  signature = id.sign(signed_bytes());
+}
+bool Demand::signature_valid() const { return verify_signature(requestor, signed_bytes(), signature); }
+
+std::vector<uint8_t> Agreement::signed_bytes() const {
+  std::vector<uint8_t> out = tagged("strata-agreement-v1");
+  put_string(out, job_id);
+  put_bytes(out, requestor);
+  put_bytes(out, provider);
+  put_u64(out, subtasks.size());
+  for (uint32_t s : subtasks) put_u64(out, s);
+  put_u64(out, price_per_gigasample);
+  put_u64(out, deadline);
+  return out;
+}
+void Agreement::sign_as_requestor(const Identity& id) {
+  requestor = id.public_key();
+  requestor_signature = id.sign(signed_bytes());
+}
+void Agreement::sign_as_provider(const Identity& id) {
+  provider = id.public_key();
+  provider_signature = id.sign(signed_bytes());
+}
+Status Agreement::check() const {
+  std::vector<uint8_t> bytes = signed_bytes();
+  if (!verify_signature(requestor, bytes, requestor_signature)) {
+    return invalid_argument("agreement for job '" + job_id + "': the requestor's signature does not match");
+  }
+  if (!verify_signature(provider, bytes, provider_signature)) {
+    return invalid_argument("agreement for job '" + job_id + "': the provider's signature does not match");
+  }
+  return Status::ok();
+}
+
+// ---- wire ----
+
+std::vector<uint8_t> encode(const Offer& o) {
+  flatbuffers::FlatBufferBuilder b(512);
+  std::vector<flatbuffers::Offset<wire::DeviceInfo>> devices;
+  for (const DeviceInfo& d : o.devices) {
+    devices.push_back(wire::CreateDeviceInfo(b, b.CreateString(d.name), b.CreateString(d.backend), d.memory_bytes));
+  }
+  std::vector<flatbuffers::Offset<flatbuffers::String>> kernels;
+  for (const std::string& k : o.kernels) kernels.push_back(b.CreateString(k));
+  auto key = b.CreateVector(o.provider.data(), o.provider.size());
+  auto id = b.CreateString(o.offer_id);
+  auto dv = b.CreateVector(devices);
+  auto kv = b.CreateVector(kernels);
+  auto sig = b.CreateVector(o.signature.data(), o.signature.size());
+  b.Finish(wire::CreateOffer(b, key, id, dv, kv, o.score, o.price_per_gigasample, o.max_subtasks, o.expires_at, sig));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+std::vector<uint8_t> encode(const Demand& d) {
+  flatbuffers::FlatBufferBuilder b(256);
+  auto key = b.CreateVector(d.requestor.data(), d.requestor.size());
+  auto job = b.CreateString(d.job_id);
+  auto kernel = b.CreateString(d.kernel);
+  auto sig = b.CreateVector(d.signature.data(), d.signature.size());
+  b.Finish(wire::CreateDemand(b, key, job, kernel, d.min_memory_bytes, d.max_price_per_gigasample, d.deadline, d.work, sig));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+std::vector<uint8_t> encode(const Agreement& a) {
+  flatbuffers::FlatBufferBuilder b(256 + 4 * a.subtasks.size());
+  auto job = b.CreateString(a.job_id);
+  auto rk = b.CreateVector(a.requestor.data(), a.requestor.size());
+  auto pk = b.CreateVector(a.provider.data(), a.provider.size());
+  auto subtasks = b.CreateVector(a.subtasks);
+  auto rs = b.CreateVector(a.requestor_signature.data(), a.requestor_signature.size());
+  auto ps = b.CreateVector(a.provider_signature.data(), a.provider_signature.size());
+  b.Finish(wire::CreateAgreement(b, job, rk, pk, subtasks, a.price_per_gigasample, a.deadline, rs, ps));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+Result<Offer> decode_offer(std::span<const uint8_t> bytes) {
+  const wire::Offer* w = verified_root<wire::Offer>(bytes, 8, 256);
+  if (!w) return invalid_argument("offer: malformed (FlatBuffers verification failed)");
+  Offer o;
+  if (!copy_key(w->provider_key(), o.provider)) return invalid_argument("offer: the provider key must be 32 bytes");
+  if (!copy_sig(w->signature(), o.signature)) return invalid_argument("offer: the signature must be 64 bytes");
+  auto id = read_name(w->offer_id(), "offer: the offer id");
+  if (!id.is_ok()) return id.status();
+  o.offer_id = *id;
+  if (w->devices()) {
+    if (w->devices()->size() > kMaxNames) return invalid_argument("offer: at most 64 devices");
+    for (const wire::DeviceInfo* d : *w->devices()) {
+      auto name = read_name(d->name(), "offer: a device name");
+      auto backend = read_name(d->backend(), "offer: a device backend");
+      if (!name.is_ok()) return name.status();
+      if (!backend.is_ok()) return backend.status();
+      o.devices.push_back(DeviceInfo{*name, *backend, d->memory_bytes()});
+    }
+  }
+  if (w->kernels()) {
+    if (w->kernels()->size() > kMaxNames) return invalid_argument("offer: at most 64 kernels");
+    for (const flatbuffers::String* k : *w->kernels()) {
+      auto kernel = read_name(k, "offer: a kernel name");
+      if (!kernel.is_ok()) return kernel.status();
+      o.kernels.push_back(*kernel);
+    }
+  }
+  o.score = w->score();
+  if (!std::isfinite(o.score) || o.score < 0) return invalid_argument("offer: the score must be a finite, non-negative rate");
+  o.price_per_gigasample = w->price_per_gigasample();
+  o.max_subtasks = w->max_subtasks();
+  o.expires_at = w->expires_at();
+  if (!o.signature_valid()) return invalid_argument("offer '" + o.offer_id + "': the signature does not match the provider's key");
+  return o;
+}
+
+Result<Demand> decode_demand(std::span<const uint8_t> bytes) {
+  const wire::Demand* w = verified_root<wire::Demand>(bytes, 8, 16);
+  if (!w) return invalid_argument("demand: malformed (FlatBuffers verification failed)");
+  Demand d;
+  if (!copy_key(w->requestor_key(), d.requestor)) return invalid_argument("demand: the requestor key must be 32 bytes");
+  if (!copy_sig(w->signature(), d.signature)) return invalid_argument("demand: the signature must be 64 bytes");
+  auto job = read_name(w->job_id(), "demand: the job id");
+  auto kernel = read_name(w->kernel(), "demand: the kernel");
+  if (!job.is_ok()) return job.status();
+  if (!kernel.is_ok()) return kernel.status();
+  d.job_id = *job;
+  d.kernel = *kernel;
+  d.min_memory_bytes = w->min_memory_bytes();
+  d.max_price_per_gigasample = w->max_price_per_gigasample();
+  d.deadline = w->deadline();
+  d.work = w->work();
+  if (!d.signature_valid()) return invalid_argument("demand for job '" + d.job_id + "': the signature does not match the requestor's key");
+  return d;
+}
+
+Result<Agreement> decode_agreement(std::span<const uint8_t> bytes) {
+  const wire::Agreement* w = verified_root<wire::Agreement>(bytes, 8, 16);
+  if (!w) return invalid_argument("agreement: malformed (FlatBuffers verification failed)");
+  Agreement a;
+  auto job = read_name(w->job_id(), "agreement: the job id");
+  if (!job.is_ok()) return job.status();
+  a.job_id = *job;
+  if (!copy_key(w->requestor_key(), a.requestor) || !copy_key(w->provider_key(), a.provider)) {
+    return invalid_argument("agreement: the keys must be 32 bytes");
+  }
+  if (!copy_sig(w->requestor_signature(), a.requestor_signature) || !copy_sig(w->provider_signature(), a.provider_signature)) {
+    return invalid_argument("agreement: both signatures must be 64 bytes");
+  }
+  if (w->subtasks()) {
+    if (w->subtasks()->size() > kMaxSubtasks) return invalid_argument("agreement: too many subtasks");
+    a.subtasks.assign(w->subtasks()->begin(), w->subtasks()->end());
+  }
+  a.price_per_gigasample = w->price_per_gigasample();
+  a.deadline = w->deadline();
+  STRATA_RETURN_IF_ERROR(a.check());
+  return a;
+}
+
+// ---- matching ----
+
+std::vector<Offer> match_offers(const Demand& demand, const std::vector<Offer>& offers, uint64_t now_ms) {
+  std::vector<Offer> fit;
+  for (const Offer& o : offers) {
+    if (o.expires_at <= now_ms || o.price_per_gigasample > demand.max_price_per_gigasample || o.score <= 0) continue;
+    if (std::find(o.kernels.begin(), o.kernels.end(), demand.kernel) == o.kernels.end()) continue;
+    bool memory = std::any_of(o.devices.begin(), o.devices.end(),
+                              [&](const DeviceInfo& d) { return d.memory_bytes >= demand.min_memory_bytes; });
+    if (!memory || !o.signature_valid()) continue;
+    fit.push_back(o);
+  }
+  std::stable_sort(fit.begin(), fit.end(), [](const Offer& a, const Offer& b) {
+    if (a.price_per_gigasample != b.price_per_gigasample) return a.price_per_gigasample < b.price_per_gigasample;
+    return a.score > b.score;
+  });
+  return fit;
+}
+
+}  // namespace strata::network

@@ -1,0 +1,85 @@
+// The market's messages and its matching. Providers publish signed offers (devices, kernels,
+// benchmark score, price, limits); requestors publish signed demands (kernel, memory, maximum
+// price, deadline); matching ranks the offers that satisfy a demand by price, then score; an
+// agreement names the subtasks, the price and the deadline and is valid only when both the
+// requestor and the provider have signed it.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "host/status.h"
+#include "network/identity.h"
+
+namespace strata::network {
+
+struct DeviceInfo {
+  std::string name, backend;
+  uint64_t memory_bytes = 0;
+  bool operator==(const DeviceInfo&) const = default;
+};
+
+struct Offer {
+  PublicKey provider{};
+  std::string offer_id;
+  std::vector<DeviceInfo> devices;
+  std::vector<std::string> kernels;
+  double score = 0;  // pixel-samples per second
+  uint64_t price_per_gigasample = 0;
+  uint32_t max_subtasks = 1;
+  uint64_t expires_at = 0;  // ms since the epoch
+  Signature signature{};
+
+  std::vector<uint8_t> signed_bytes() const;
+  void sign(const Identity& provider_identity);
+  bool signature_valid() const;
+  bool operator==(const Offer&) const = default;
+};
+
+struct Demand {
+  PublicKey requestor{};
+  std::string job_id;
+  std::string kernel;
+  uint64_t min_memory_bytes = 0;
+  uint64_t max_price_per_gigasample = 0;
+  uint64_t deadline = 0;
+  uint64_t work = 0;  // pixel-samples
+  Signature signature{};
+
+  std::vector<uint8_t> signed_bytes() const;
+  void sign(const Identity& requestor_identity);
+  bool signature_valid() const;
+  bool operator==(const Demand&) const = default;
+};
+
+struct Agreement {
+  std::string job_id;
+  PublicKey requestor{}, provider{};
+  std::vector<uint32_t> subtasks;
+  uint64_t price_per_gigasample = 0;
+  uint64_t deadline = 0;
+  Signature requestor_signature{}, provider_signature{};
+
+  std::vector<uint8_t> signed_bytes() const;  // what both sign
+  void sign_as_requestor(const Identity& requestor_identity);
+  void sign_as_provider(const Identity& provider_identity);
+  // Both signatures present and valid.
+  Status check() const;
+  bool operator==(const Agreement&) const = default;
+};
+
+std::vector<uint8_t> encode(const Offer& offer);
+std::vector<uint8_t> encode(const Demand& demand);
+std::vector<uint8_t> encode(const Agreement& agreement);
+// Each verifies the FlatBuffer, the bounds and the signature(s).
+Result<Offer> decode_offer(std::span<const uint8_t> bytes);
+Result<Demand> decode_demand(std::span<const uint8_t> bytes);
+Result<Agreement> decode_agreement(std::span<const uint8_t> bytes);
+
+// The offers that can serve `demand` at `now_ms` (kernel supported, a device with enough memory,
+// price within the maximum, not expired, signature valid), cheapest first, then fastest.
+std::vector<Offer> match_offers(const Demand& demand, const std::vector<Offer>& offers, uint64_t now_ms);
+
+}  // namespace strata::network

@@ -1,0 +1,267 @@
+#include "network/job_store.h"
+
+#include <rocksdb/db.h>
+#include <rocksdb/write_batch.h>
+#include <sodium.h>
+
+#include <mutex>
+#include <nlohmann/json.hpp>
+
+namespace strata::network {
+namespace {
+
+using json = nlohmann::json;
+
+// Keys: "job/" + id holds the job; "sub/" + id + "/" + index (4 bytes, big-endian) holds a
+// subtask, so a job's subtasks are one ordered run.
+std::string job_key(const std::string& id) { return "job/" + id; }
+std::string sub_prefix(const std::string& id) { return "sub/" + id + "/"; }
+std::string sub_key(const std::string& id, uint32_t index) {
+  std::string key = sub_prefix(id);
+  for (int i = 3; i >= 0; --i) key.push_back(static_cast<char>((index >> (8 * i)) & 0xff));
+  return key;
+}
+
+Status check(const rocksdb::Status& s, const std::string& what) {
+  if (s.ok()) return Status::ok();
+  return io_error("job store: " + what + " failed: " + s.ToString());
+}
+
+json to_json(const JobRecord& j) {
+  const auto& s = j.settings;
+  return {{"id", j.id},         {"scene", j.scene},   {"state", static_cast<int>(j.state)},
+          {"width", s.width},   {"height", s.height}, {"spp", s.spp},
+          {"seed", s.seed},     {"max_depth", s.max_depth}, {"rr_depth", s.rr_depth}};
+}
+
+JobRecord job_from_json(const json& v) {
+  JobRecord j;
+  j.id = v.at("id");
+  j.scene = v.at("scene");
+  j.state = static_cast<JobState>(v.at("state").get<int>());
+  j.settings.width = v.at("width");
+  j.settings.height = v.at("height");
+  j.settings.spp = v.at("spp");
+  j.settings.seed = v.at("seed");
+  j.settings.max_depth = v.at("max_depth");
+  j.settings.rr_depth = v.at("rr_depth");
+  return j;
+}
+
+json to_json(const SubtaskRecord& r) {
+  const auto& t = r.subtask;
+  return {{"index", t.index}, {"x", t.tile.x}, {"y", t.tile.y}, {"w", t.tile.w}, {"h", t.tile.h},
+          {"sample_begin", t.sample_begin}, {"sample_count", t.sample_count},
+          {"state", static_cast<int>(r.state)}, {"provider", to_hex(r.provider)}, {"deadline", r.deadline},
+          {"commitment", r.commitment}, {"attempts", r.attempts}};
+}
+
+SubtaskRecord subtask_from_json(const json& v) {
+  SubtaskRecord r;
+  r.subtask.index = v.at("index");
+  r.subtask.tile = {v.at("x"), v.at("y"), v.at("w"), v.at("h")};
+  r.subtask.sample_begin = v.at("sample_begin");
+  r.subtask.sample_count = v.at("sample_count");
+  r.state = static_cast<SubtaskState>(v.at("state").get<int>());
+  std::string provider = v.at("provider");
+  size_t length = 0;
+  sodium_hex2bin(r.provider.data(), r.provider.size(), provider.data(), provider.size(), nullptr, &length, nullptr);
+  r.deadline = v.at("deadline");
+  r.commitment = v.at("commitment");
+  r.attempts = v.at("attempts");
+  return r;
+}
+
+}  // namespace
+
+const char* to_string(SubtaskState s) {
+  switch (s) {
+    case SubtaskState::kPending: return "pending";
+    case SubtaskState::kAssigned: return "assigned";
+    case SubtaskState::kAccepted: return "accepted";
+  }
+  return "unknown";
+}
+
+const char* to_string(JobState s) {
+  switch (s) {
+    case JobState::kRunning: return "running";
+    case JobState::kDone: return "done";
+    case JobState::kCancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+struct JobStore::Impl {
+  std::unique_ptr<rocksdb::DB> db;
+  std::mutex mutex;  // read-modify-write of one subtask at a time
+
+  Result<json> read(const std::string& key, const std::string& what) {
+    std::string value;
+    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), key, &value);
+    if (s.IsNotFound()) return not_found(what + " does not exist");
+    STRATA_RETURN_IF_ERROR(check(s, "reading"));
+    json parsed = json::parse(value, nullptr, false);
+    if (parsed.is_discarded()) return internal_error("job store: the record of " + what + " is damaged");
+    return parsed;
+  }
+  Status write(const std::string& key, const json& value) {
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    return check(db->Put(options, key, value.dump()), "writing");
+  }
+  Result<SubtaskRecord> subtask(const std::string& job_id, uint32_t index) {
+    auto v = read(sub_key(job_id, index), "subtask " + std::to_string(index) + " of job '" + job_id + "'");
+    if (!v.is_ok()) return v.status();
+    try {
+      return subtask_from_json(*v);
+    } catch (const json::exception& e) {
+      return internal_error("job store: subtask " + std::to_string(index) + " of job '" + job_id + "' is damaged: " + e.what());
+    }
+  }
+};
+
+JobStore::JobStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+JobStore::~JobStore() = default;
+
+Result<std::unique_ptr<JobStore>> JobStore::open(const std::string& dir) {
+  rocksdb::Options options;
+  options.create_if_missing = true;
+  rocksdb::DB* db = nullptr;
+  STRATA_RETURN_IF_ERROR(check(rocksdb::DB::Open(options, dir, &db), "opening '" + dir + "'"));
+  auto impl = std::make_unique<Impl>();
+  impl->db.reset(db);
+  return std::unique_ptr<JobStore>(new JobStore(std::move(impl)));
+}
+
+Status JobStore::create(const JobRecord& job, const std::vector<render::Subtask>& plan) {
+  if (job.id.empty() || job.id.size() > 256 || job.id.find('/') != std::string::npos) {
+    return invalid_argument("a job id is 1 to 256 bytes without '/'");
+  }
+  if (plan.empty()) return invalid_argument("job '" + job.id + "' has no subtasks");
+  std::lock_guard lock(impl_->mutex);
+  if (impl_->read(job_key(job.id), "job").is_ok()) return invalid_argument("job '" + job.id + "' already exists");
+  rocksdb::WriteBatch batch;  // the job and all its subtasks, or none of them
+  for (const render::Subtask& t : plan) {
+    SubtaskRecord r;
+    r.subtask = t;
+    batch.Put(sub_key(job.id, t.index), to_json(r).dump());
+  }
+  batch.Put(job_key(job.id), to_json(job).dump());
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return check(impl_->db->Write(options, &batch), "writing job '" + job.id + "'");
+}
+
+Result<JobRecord> JobStore::job(const std::string& id) {
+  auto v = impl_->read(job_key(id), "job '" + id + "'");
+  if (!v.is_ok()) return v.status();
+  try {
+    return job_from_json(*v);
+  } catch (const json::exception& e) {
+    return internal_error("job store: job '" + id + "' is damaged: " + e.what());
+  }
+}
+
+Result<std::vector<JobRecord>> JobStore::jobs() {
+  std::vector<JobRecord> out;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek("job/"); it->Valid() && it->key().starts_with("job/"); it->Next()) {
+    auto j = job(it->key().ToString().substr(4));
+    if (!j.is_ok()) return j.status();
+    out.push_back(*j);
+  }
+  STRATA_RETURN_IF_ERROR(check(it->status(), "listing jobs"));
+  return out;
+}
+
+Result<std::vector<SubtaskRecord>> JobStore::subtasks(const std::string& job_id) {
+  auto j = job(job_id);
+  if (!j.is_ok()) return j.status();
+  std::vector<SubtaskRecord> out;
+  std::string prefix = sub_prefix(job_id);
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
+    json v = json::parse(it->value().ToString(), nullptr, false);
+    if (v.is_discarded()) return internal_error("job store: a subtask of job '" + job_id + "' is damaged");
+    try {
+      out.push_back(subtask_from_json(v));
+    } catch (const json::exception& e) {
+      return internal_error("job store: a subtask of job '" + job_id + "' is damaged: " + e.what());
+    }
+  }
+  STRATA_RETURN_IF_ERROR(check(it->status(), "listing subtasks"));
+  return out;
+}
+
+Status JobStore::assign(const std::string& job_id, uint32_t index, const NodeId& provider, uint64_t deadline) {
+  std::lock_guard lock(impl_->mutex);
+  auto r = impl_->subtask(job_id, index);
+  if (!r.is_ok()) return r.status();
+  if (r->state != SubtaskState::kPending) {
+    return invalid_argument("subtask " + std::to_string(index) + " of job '" + job_id + "' is " + to_string(r->state) +
+                            ", not pending");
+  }
+  r->state = SubtaskState::kAssigned;
+  r->provider = provider;
+  r->deadline = deadline;
+  ++r->attempts;
+  return impl_->write(sub_key(job_id, index), to_json(*r));
+}
+
+Status JobStore::accept(const std::string& job_id, uint32_t index, const NodeId& provider, const std::string& commitment) {
+  std::lock_guard lock(impl_->mutex);
+  auto r = impl_->subtask(job_id, index);
+  if (!r.is_ok()) return r.status();
+  std::string which = "subtask " + std::to_string(index) + " of job '" + job_id + "'";
+  if (r->state == SubtaskState::kAccepted) return invalid_argument(which + " was already accepted; a result counts once");
+  if (r->state != SubtaskState::kAssigned || r->provider != provider) {
+    return invalid_argument(which + " is not assigned to " + to_hex(provider).substr(0, 16));
+  }
+  r->state = SubtaskState::kAccepted;
+  r->commitment = commitment;
+  r->deadline = 0;
+  return impl_->write(sub_key(job_id, index), to_json(*r));
+}
+
+Status JobStore::release(const std::string& job_id, uint32_t index) {
+  std::lock_guard lock(impl_->mutex);
+  auto r = impl_->subtask(job_id, index);
+  if (!r.is_ok()) return r.status();
+  if (r->state == SubtaskState::kAccepted) {
+    return invalid_argument("subtask " + std::to_string(index) + " of job '" + job_id + "' was accepted; it stays");
+  }
+  r->state = SubtaskState::kPending;
+  r->provider = {};
+  r->deadline = 0;
+  return impl_->write(sub_key(job_id, index), to_json(*r));
+}
+
+Result<std::vector<uint32_t>> JobStore::release_overdue(const std::string& job_id, uint64_t now_ms) {
+  auto all = subtasks(job_id);
+  if (!all.is_ok()) return all.status();
+  std::vector<uint32_t> released;
+  for (const SubtaskRecord& seen : *all) {
+    if (seen.state != SubtaskState::kAssigned || seen.deadline >= now_ms) continue;
+    std::lock_guard lock(impl_->mutex);  // looked at again: it may have been accepted meanwhile
+    auto r = impl_->subtask(job_id, seen.subtask.index);
+    if (!r.is_ok()) return r.status();
+    if (r->state != SubtaskState::kAssigned || r->deadline >= now_ms) continue;
+    r->state = SubtaskState::kPending;
+    r->provider = {};
+    r->deadline = 0;
+    STRATA_RETURN_IF_ERROR(impl_->write(sub_key(job_id, seen.subtask.index), to_json(*r)));
+    released.push_back(seen.subtask.index);
+  }
+  return released;
+}
+
+Status JobStore::set_state(const std::string& job_id, JobState state) {
+  std::lock_guard lock(impl_->mutex);
+  auto j = job(job_id);
+  if (!j.is_ok()) return j.status();
+  j->state = state;
+  return impl_->write(job_key(job_id), to_json(*j));
+}
+
+}  // namespace strata::network

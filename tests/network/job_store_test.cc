@@ -1,0 +1,104 @@
+// Job and subtask state: a requestor restarted mid-job finds every subtask as it left it;
+// subtasks move pending -> assigned -> accepted, overdue or failed assignments go back to
+// pending, and an accepted result is never accepted again or reassigned.
+#include <gtest/gtest.h>
+
+#include "network/job_store.h"
+#include "tests/network/network_support.h"
+#include "tests/test_support.h"
+
+namespace {
+
+using namespace strata;
+using namespace strata::network;
+
+JobRecord demo_job(const std::string& id) {
+  JobRecord j;
+  j.id = id;
+  j.scene = std::string(64, 'a');
+  j.settings.width = 64;
+  j.settings.height = 48;
+  j.settings.spp = 8;
+  j.settings.seed = 3;
+  return j;
+}
+
+std::vector<render::Subtask> demo_plan(const JobRecord& j) {
+  render::PlanOptions o;
+  o.max_tile = 32;
+  return *render::plan_render_job(j.settings, {32.0 * 32 * 4 / o.target_seconds}, o);
+}
+
+void expect_error(const Status& s, const std::string& needle) {
+  EXPECT_FALSE(s.is_ok());
+  EXPECT_NE(s.message().find(needle), std::string::npos) << s.message();
+}
+
+TEST(JobStore, StateSurvivesRestartAndMovesOnlyForward) {
+  std::string dir = tests::scratch_dir() + "/jobs";
+  NodeId p1 = tests::test_identity(1).node_id(), p2 = tests::test_identity(2).node_id();
+  JobRecord job = demo_job("job-1");
+  std::vector<render::Subtask> plan = demo_plan(job);
+  ASSERT_GE(plan.size(), 4u);
+  {
+    auto store = JobStore::open(dir);
+    ASSERT_TRUE(store.is_ok()) << store.status().to_string();
+    ASSERT_TRUE((*store)->create(job, plan).is_ok());
+    expect_error((*store)->create(job, plan), "already exists");
+    ASSERT_TRUE((*store)->assign("job-1", 0, p1, 1000).is_ok());
+    ASSERT_TRUE((*store)->assign("job-1", 1, p2, 5000).is_ok());
+    ASSERT_TRUE((*store)->assign("job-1", 2, p1, 5000).is_ok());
+    expect_error((*store)->assign("job-1", 0, p2, 9000), "assigned, not pending");
+    expect_error((*store)->accept("job-1", 1, p1, "c1"), "not assigned to");
+    ASSERT_TRUE((*store)->accept("job-1", 1, p2, "c1").is_ok());
+    expect_error((*store)->accept("job-1", 1, p2, "c1"), "already accepted");
+    expect_error((*store)->release("job-1", 1), "accepted; it stays");
+    ASSERT_TRUE((*store)->release("job-1", 2).is_ok());  // p1 failed it
+  }
+  // The requestor restarts: everything is where it was.
+  auto store = JobStore::open(dir);
+  ASSERT_TRUE(store.is_ok());
+  auto jobs = (*store)->jobs();
+  ASSERT_TRUE(jobs.is_ok());
+  ASSERT_EQ(jobs->size(), 1u);
+  EXPECT_EQ((*jobs)[0].settings.spp, 8u);
+  EXPECT_EQ((*jobs)[0].scene, job.scene);
+  auto subs = (*store)->subtasks("job-1");
+  ASSERT_TRUE(subs.is_ok());
+  ASSERT_EQ(subs->size(), plan.size());
+  for (size_t i = 0; i < plan.size(); ++i) EXPECT_EQ((*subs)[i].subtask, plan[i]);
+  EXPECT_EQ((*subs)[0].state, SubtaskState::kAssigned);
+  EXPECT_EQ((*subs)[0].provider, p1);
+  EXPECT_EQ((*subs)[1].state, SubtaskState::kAccepted);
+  EXPECT_EQ((*subs)[1].commitment, "c1");
+  EXPECT_EQ((*subs)[2].state, SubtaskState::kPending);
+  EXPECT_EQ((*subs)[2].attempts, 1u);
+  EXPECT_EQ((*subs)[3].state, SubtaskState::kPending);
+
+  // Subtask 0's deadline (1000) passes; it goes back to pending for another provider.
+  auto overdue = (*store)->release_overdue("job-1", 2000);
+  ASSERT_TRUE(overdue.is_ok());
+  EXPECT_EQ(*overdue, (std::vector<uint32_t>{0}));
+  ASSERT_TRUE((*store)->assign("job-1", 0, p2, 9000).is_ok());
+  expect_error((*store)->accept("job-1", 0, p1, "late"), "not assigned to");  // the late provider counts for nothing
+  ASSERT_TRUE((*store)->accept("job-1", 0, p2, "c0").is_ok());
+  ASSERT_TRUE((*store)->set_state("job-1", JobState::kCancelled).is_ok());
+  EXPECT_EQ((*store)->job("job-1")->state, JobState::kCancelled);
+}
+
+TEST(JobStore, BadInputIsNamed) {
+  auto store = JobStore::open(tests::scratch_dir() + "/jobs-bad");
+  ASSERT_TRUE(store.is_ok());
+  JobRecord job = demo_job("a/b");
+  expect_error((*store)->create(job, demo_plan(job)), "without '/'");
+  job.id = "empty";
+  expect_error((*store)->create(job, {}), "no subtasks");
+  EXPECT_EQ((*store)->job("nope").status().code(), StatusCode::kNotFound);
+  EXPECT_EQ((*store)->subtasks("nope").status().code(), StatusCode::kNotFound);
+  expect_error((*store)->assign("nope", 0, {}, 1), "does not exist");
+  job.id = "j";
+  ASSERT_TRUE((*store)->create(job, demo_plan(job)).is_ok());
+  expect_error((*store)->assign("j", 999, {}, 1), "subtask 999");
+}
+
+}  // namespace

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "network/identity.h"
+#include "network/rocks.h"
 
 namespace strata::network {
 namespace {
@@ -25,10 +26,7 @@ std::string chunk_key(const BlobId& id, uint64_t index) {
   return key;
 }
 
-Status check(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::ok();
-  return io_error("blob store: " + what + " failed: " + s.ToString());
-}
+Status check(const rocksdb::Status& s, const std::string& what) { return rocks_status(s, "blob store", what); }
 
 }  // namespace
 
@@ -59,12 +57,10 @@ BlobStore::~BlobStore() = default;
 
 Result<std::unique_ptr<BlobStore>> BlobStore::open(const std::string& dir) {
   if (sodium_init() < 0) return internal_error("libsodium failed to initialize");
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  rocksdb::DB* db = nullptr;
-  STRATA_RETURN_IF_ERROR(check(rocksdb::DB::Open(options, dir, &db), "opening '" + dir + "'"));
+  auto db = open_rocks(dir, "blob store");
+  if (!db.is_ok()) return db.status();
   auto impl = std::make_unique<Impl>();
-  impl->db.reset(db);
+  impl->db = std::move(db.value());
   return std::unique_ptr<BlobStore>(new BlobStore(std::move(impl)));
 }
 

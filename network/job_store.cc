@@ -6,6 +6,7 @@
 
 #include <mutex>
 #include <nlohmann/json.hpp>
+#include "network/rocks.h"
 
 namespace strata::network {
 namespace {
@@ -22,10 +23,7 @@ std::string sub_key(const std::string& id, uint32_t index) {
   return key;
 }
 
-Status check(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::ok();
-  return io_error("job store: " + what + " failed: " + s.ToString());
-}
+Status check(const rocksdb::Status& s, const std::string& what) { return rocks_status(s, "job store", what); }
 
 json to_json(const JobRecord& j) {
   const auto& s = j.settings;
@@ -125,12 +123,10 @@ JobStore::JobStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 JobStore::~JobStore() = default;
 
 Result<std::unique_ptr<JobStore>> JobStore::open(const std::string& dir) {
-  rocksdb::Options options;
-  options.create_if_missing = true;
-  rocksdb::DB* db = nullptr;
-  STRATA_RETURN_IF_ERROR(check(rocksdb::DB::Open(options, dir, &db), "opening '" + dir + "'"));
+  auto db = open_rocks(dir, "job store");
+  if (!db.is_ok()) return db.status();
   auto impl = std::make_unique<Impl>();
-  impl->db.reset(db);
+  impl->db = std::move(db.value());
   return std::unique_ptr<JobStore>(new JobStore(std::move(impl)));
 }
 

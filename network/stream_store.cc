@@ -4,6 +4,7 @@
 #include <rocksdb/options.h>
 
 #include <algorithm>
+#include "network/rocks.h"
 
 namespace strata::network {
 namespace {
@@ -37,10 +38,7 @@ std::string partition_end(const std::string& stream, uint32_t partition) {
   return end;
 }
 
-Status check(const rocksdb::Status& s, const std::string& what) {
-  if (s.ok()) return Status::ok();
-  return io_error("stream store: " + what + " failed: " + s.ToString());
-}
+Status check(const rocksdb::Status& s, const std::string& what) { return rocks_status(s, "stream store", what); }
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "network/identity.h"
+
 #include "network/rocks.h"
 
 namespace strata::network {

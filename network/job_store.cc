@@ -6,6 +6,7 @@
 
 #include <mutex>
 #include <nlohmann/json.hpp>
+
 #include "network/rocks.h"
 
 namespace strata::network {

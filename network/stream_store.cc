@@ -4,6 +4,7 @@
 #include <rocksdb/options.h>
 
 #include <algorithm>
+
 #include "network/rocks.h"
 
 namespace strata::network {

@@ -7,7 +7,6 @@
 #include <cstring>
 
 #include "network/identity.h"
-
 #include "network/rocks.h"
 
 namespace strata::network {

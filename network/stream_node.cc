@@ -4,6 +4,7 @@
 
 #include <chrono>
 #include <deque>
+#include <future>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -56,6 +57,7 @@ struct StreamNode::Impl {
   StreamRegistry registry;
   std::unique_ptr<StreamStore> store;
   std::unique_ptr<TransportNode> transport;
+  std::promise<void> transport_ready;  // set once `transport` is stored
   std::mutex publish_mutex;  // serializes this node's own chain
   mutable std::mutex mutex;  // guards everything below
   ChainTracker tracker;
@@ -288,7 +290,9 @@ struct StreamNode::Impl {
 StreamNode::StreamNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 StreamNode::~StreamNode() {
-  impl_->transport.reset();  // stops the network thread before the rest goes
+  // Stops the network thread before the rest goes; the transport stays valid meanwhile, since
+  // handlers still running use it.
+  if (impl_->transport) impl_->transport->stop();
 }
 
 Result<std::unique_ptr<StreamNode>> StreamNode::start(const Identity& identity, Options options) {
@@ -305,11 +309,25 @@ Result<std::unique_ptr<StreamNode>> StreamNode::start(const Identity& identity, 
     }
   }
   Impl* raw = impl.get();
+  // A peer may connect before start() has stored the transport: handlers wait until it has.
+  std::shared_future<void> ready = raw->transport_ready.get_future().share();
   auto transport = TransportNode::start(
-      identity, options.transport, [raw](const PeerInfo& from, const FrameView& f) { return raw->on_frame(from, f); },
-      [raw](const PeerInfo& peer) { raw->on_peer(peer); }, [raw](const PeerInfo& peer) { raw->on_peer_lost(peer); });
+      identity, options.transport,
+      [raw, ready](const PeerInfo& from, const FrameView& f) {
+        ready.wait();
+        return raw->on_frame(from, f);
+      },
+      [raw, ready](const PeerInfo& peer) {
+        ready.wait();
+        raw->on_peer(peer);
+      },
+      [raw, ready](const PeerInfo& peer) {
+        ready.wait();
+        raw->on_peer_lost(peer);
+      });
   if (!transport.is_ok()) return transport.status();
   impl->transport = std::move(transport.value());
+  raw->transport_ready.set_value();
   for (const StreamMetadata& m : impl->registry.all()) impl->serve_partitions(m);  // asked of peers as they come
   return std::unique_ptr<StreamNode>(new StreamNode(std::move(impl)));
 }

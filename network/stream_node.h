@@ -68,6 +68,7 @@ class StreamNode {
 
   // Frames of other kinds (blobs, and later market messages) go to `handler`, on the network
   // thread; an error from it drops the peer. Types with no handler are checked and ignored.
+  // Whatever the handler uses must stay valid until transport().stop() or the node's end.
   void handle_frames(std::vector<FrameType> types, TransportNode::FrameHandler handler);
 
   // Messages and metadata refused from peers, with the reason ("<node>: <reason>"), the most

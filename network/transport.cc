@@ -391,7 +391,10 @@ struct TransportNode::Impl {
 
 TransportNode::TransportNode(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
-TransportNode::~TransportNode() {
+TransportNode::~TransportNode() { stop(); }
+
+void TransportNode::stop() {
+  if (!impl_->thread.joinable()) return;
   asio::post(impl_->io, [impl = impl_.get()] {
     boost::system::error_code ignored;
     impl->acceptor.close(ignored);

@@ -58,6 +58,9 @@ class TransportNode {
                                                       FrameHandler on_frame = {}, PeerHandler on_peer = {},
                                                       PeerHandler on_peer_lost = {});
   ~TransportNode();
+  // Drops every peer and ends the network thread; handlers are not called after it returns.
+  // Idempotent; the destructor calls it.
+  void stop();
 
   uint16_t port() const;
   const NodeId& node_id() const;

@@ -19,6 +19,8 @@ struct BlobNode {
   std::unique_ptr<BlobStore> store;
   std::unique_ptr<StreamNode> node;
   std::unique_ptr<BlobService> blobs;
+  BlobNode() = default;
+  BlobNode(BlobNode&&) = default;
   // The node's network thread calls into the service: it stops before the service goes.
   ~BlobNode() {
     if (node) node->transport().stop();

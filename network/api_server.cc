@@ -127,6 +127,16 @@ struct Reply {
 
 Reply error_reply(http::status status, const std::string& message) { return {status, json{{"error", message}}}; }
 
+http::response<http::string_body> json_response(const Reply& reply, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{reply.status, version};
+  res.set(http::field::server, "strata");
+  res.set(http::field::content_type, "application/json");
+  res.keep_alive(keep_alive);
+  res.body() = reply.body.dump() + "\n";
+  res.prepare_payload();
+  return res;
+}
+
 Reply status_reply(const Status& s) {
   http::status code = http::status::internal_server_error;
   if (s.code() == StatusCode::kInvalidArgument) code = http::status::bad_request;
@@ -292,13 +302,10 @@ Result<StreamMessage> parse_publish(const json& body) {
     m.content_type = "application/octet-stream";
   }
   if (body.contains("content_type")) {
-    if (!body["content_type"].is_string() || body["content_type"].get_ref<const std::string&>().size() > 256) {
-      return invalid_argument("\"content_type\" must be a string of at most 256 bytes");
-    }
+    if (!body["content_type"].is_string()) return invalid_argument("\"content_type\" must be a string");
     m.content_type = body["content_type"].get<std::string>();
   }
-  if (m.payload.size() > kMaxStreamPayload) return invalid_argument("a message payload is at most 1 MiB");
-  return m;
+  return m;  // the node checks the bounds of every message it publishes
 }
 
 // ---- a WebSocket subscriber's queue, filled on the node's threads and drained on the API's ----
@@ -499,12 +506,10 @@ struct ApiServer::Impl {
         if (ec == http::error::end_of_stream || ec == asio::error::eof) co_return;
         if (ec) {
           // A request we cannot read: say why once, then close.
-          http::response<http::string_body> res{
-              ec == http::error::body_limit ? http::status::payload_too_large : http::status::bad_request, 11};
-          res.set(http::field::content_type, "application/json");
-          res.body() = json{{"error", "cannot read the request: " + ec.message()}}.dump();
-          res.prepare_payload();
-          res.keep_alive(false);
+          auto res = json_response(
+              error_reply(ec == http::error::body_limit ? http::status::payload_too_large : http::status::bad_request,
+                          "cannot read the request: " + ec.message()),
+              11, false);
           co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
           // Let the client finish sending before closing, or the close resets the connection
           // and the answer is lost; give up after 16 MiB or the stream's deadline.
@@ -521,13 +526,8 @@ struct ApiServer::Impl {
           co_await serve_websocket(stream.release_socket(), std::move(req), *target);
           co_return;
         }
-        Reply reply = target.is_ok() ? handle(req, *target) : status_reply(target.status());
-        http::response<http::string_body> res{reply.status, req.version()};
-        res.set(http::field::server, "strata");
-        res.set(http::field::content_type, "application/json");
-        res.keep_alive(req.keep_alive());
-        res.body() = reply.body.dump() + "\n";
-        res.prepare_payload();
+        auto res = json_response(target.is_ok() ? handle(req, *target) : status_reply(target.status()), req.version(),
+                                 req.keep_alive());
         co_await http::async_write(stream, res, asio::use_awaitable);
         if (!res.keep_alive()) {
           stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -556,12 +556,7 @@ struct ApiServer::Impl {
     }
     boost::system::error_code ec;
     if (!problem.is_ok()) {
-      Reply reply = status_reply(problem);
-      http::response<http::string_body> res{reply.status, req.version()};
-      res.set(http::field::content_type, "application/json");
-      res.body() = reply.body.dump() + "\n";
-      res.prepare_payload();
-      res.keep_alive(false);
+      auto res = json_response(status_reply(problem), req.version(), false);
       co_await http::async_write(ws->next_layer(), res, asio::redirect_error(asio::use_awaitable, ec));
       co_return;
     }

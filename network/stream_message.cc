@@ -54,26 +54,41 @@ std::vector<uint8_t> encode(const StreamMessage& m) {
 namespace {
 
 // The verified root with every field within bounds, or the reason it is not.
+// The bounds every message must keep, wherever it comes from; sizes of absent fields are 0.
+Status check_field_bounds(size_t stream_id, size_t chain_id, size_t content_type, size_t payload, bool has_prev,
+                          MessageRef prev, MessageRef ref) {
+  if (stream_id == 0 || stream_id > kMaxStreamIdBytes) return invalid_argument("stream message: the stream id must be 1 to 256 bytes");
+  if (chain_id > kMaxStreamIdBytes) return invalid_argument("stream message: chain id too long");
+  if (content_type > kMaxStreamIdBytes) return invalid_argument("stream message: content type too long");
+  if (payload > kMaxStreamPayload) return invalid_argument("stream message: payload over 1 MiB");
+  if (has_prev && !(prev < ref)) return invalid_argument("stream message: the previous reference is not earlier than the message");
+  return Status::ok();
+}
+
+size_t size_of(const auto* field) { return field ? field->size() : 0; }
+
 Result<const wire::StreamMessage*> checked_root(std::span<const uint8_t> bytes) {
   if (bytes.size() < 8 || bytes.size() > kMaxStreamPayload + 4096) {
     return invalid_argument("stream message: " + std::to_string(bytes.size()) + " bytes is outside the allowed size");
   }
   const wire::StreamMessage* w = verified_root<wire::StreamMessage>(bytes, 8, 64);
   if (!w) return invalid_argument("stream message: malformed (FlatBuffers verification failed)");
-  STRATA_RETURN_IF_ERROR(check_stream_id(w->stream_id(), "stream message"));
   if (!w->publisher_key() || w->publisher_key()->size() != 32) return invalid_argument("stream message: the publisher key must be 32 bytes");
   if (!w->signature() || w->signature()->size() != 64) return invalid_argument("stream message: the signature must be 64 bytes");
-  if (w->chain_id() && w->chain_id()->size() > kMaxStreamIdBytes) return invalid_argument("stream message: chain id too long");
-  if (w->content_type() && w->content_type()->size() > kMaxStreamIdBytes) return invalid_argument("stream message: content type too long");
-  if (w->payload() && w->payload()->size() > kMaxStreamPayload) return invalid_argument("stream message: payload over 1 MiB");
-  bool prev_earlier = MessageRef{w->prev_timestamp(), w->prev_sequence()} < MessageRef{w->timestamp(), w->sequence()};
-  if (w->has_prev() && !prev_earlier) return invalid_argument("stream message: the previous reference is not earlier than the message");
+  STRATA_RETURN_IF_ERROR(check_field_bounds(size_of(w->stream_id()), size_of(w->chain_id()), size_of(w->content_type()),
+                                            size_of(w->payload()), w->has_prev(), {w->prev_timestamp(), w->prev_sequence()},
+                                            {w->timestamp(), w->sequence()}));
   return w;
 }
 
 }  // namespace
 
 Status check_stream_message(std::span<const uint8_t> bytes) { return checked_root(bytes).status(); }
+
+Status check_bounds(const StreamMessage& m) {
+  return check_field_bounds(m.stream_id.size(), m.chain_id.size(), m.content_type.size(), m.payload.size(), m.has_prev,
+                            m.prev, m.ref);
+}
 
 Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes, SignatureCheck check) {
   auto root = checked_root(bytes);

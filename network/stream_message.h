@@ -52,6 +52,8 @@ std::vector<uint8_t> encode(const StreamMessage& message);
 enum class SignatureCheck { kVerify, kSkip };
 // The same checks as decoding, signature aside, without copying anything out.
 Status check_stream_message(std::span<const uint8_t> bytes);
+// The field bounds decoding enforces, for a message built here rather than received.
+Status check_bounds(const StreamMessage& message);
 Result<StreamMessage> decode_stream_message(std::span<const uint8_t> bytes,
                                             SignatureCheck check = SignatureCheck::kVerify);
 

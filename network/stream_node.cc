@@ -246,8 +246,13 @@ struct StreamNode::Impl {
   // encoding, forwarded as it came.
   Status accept(const StreamMessage& m, const NodeId* from, std::span<const uint8_t> bytes = {},
                 bool signed_here = false) {
-    // Messages this node just signed need no check of the signature; all others do.
-    Status allowed = options.signatures && !signed_here ? registry.check_publish(m) : registry.check_publisher(m);
+    // A message from here (signed here or by a client) keeps the bounds every peer's decoder
+    // enforces, or it would be refused by all of them. Messages this node just signed need no
+    // check of the signature; all others do.
+    Status allowed = from ? Status::ok() : check_bounds(m);
+    if (allowed.is_ok()) {
+      allowed = options.signatures && !signed_here ? registry.check_publish(m) : registry.check_publisher(m);
+    }
     if (!allowed.is_ok()) {
       refuse(from, allowed.message());
       return allowed;
@@ -371,7 +376,6 @@ Status StreamNode::publish_signed(const StreamMessage& message) { return impl_->
 
 Result<StreamMessage> StreamNode::publish(const std::string& stream, uint32_t partition, std::string content_type,
                                           std::vector<uint8_t> payload) {
-  if (payload.size() > kMaxStreamPayload) return invalid_argument("a message payload is at most 1 MiB");
   StreamMessage m;
   m.stream_id = stream;
   m.partition = partition;

@@ -335,6 +335,13 @@ TEST(StreamNode, PublishSignedChecksLikeAPeerMessage) {
   StreamMessage other = chain_message(2);
   other.sign(stranger);
   EXPECT_NE(node->publish_signed(other).message().find("may not publish"), std::string::npos);
+  // Bounds every peer's decoder enforces are enforced here too, before the message goes out.
+  StreamMessage long_chain = chain_message(3);
+  long_chain.chain_id.assign(300, 'c');
+  long_chain.sign(writer);
+  EXPECT_NE(node->publish_signed(long_chain).message().find("chain id too long"), std::string::npos);
+  EXPECT_NE(node->publish(kStream, 0, std::string(300, 't'), {1}).status().message().find("content type too long"),
+            std::string::npos);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].publisher_id(), writer.node_id());
 }

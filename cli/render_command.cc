@@ -56,24 +56,22 @@ int run_render(const RenderOptions& o) {
   // Refuse an unwritable format before spending the render on it.
   if (Status s = render::check_image_path(o.output); !s.is_ok()) return fail(s.message());
 
-  auto scene = render::load_scene(o.scene);
-  if (!scene.is_ok()) return fail(scene.status().message());
+  std::optional<render::Float3> background;
   if (!o.background.empty()) {
     if (o.background.size() != 3) return fail("--background takes three numbers: R,G,B");
-    scene->background = {o.background[0], o.background[1], o.background[2]};
+    background = render::Float3{o.background[0], o.background[1], o.background[2]};
   }
-  auto gpu = render::build_scene_gpu(*scene);
-  if (!gpu.is_ok()) return fail(gpu.status().message());
-  if (gpu->lights.empty() && o.background.empty()) {
+  auto scene = render::prepare_scene(o.scene, background);
+  if (!scene.is_ok()) return fail(scene.status().message());
+  if (scene->default_environment) {
     // A file with no light of its own would render black: light it like an overcast sky.
     std::fprintf(stderr, "note: the scene has no lights; using a uniform white environment (see --background)\n");
-    gpu->background = {1, 1, 1};
   }
   auto device = open_device(o.device);
   if (!device.is_ok()) return fail(device.status().to_string());
   if (Status s = self_test(**device); !s.is_ok()) return fail(s.to_string());
   if (Status s = render::render_self_test(**device); !s.is_ok()) return fail(s.to_string());
-  render::Camera camera = scene->camera ? *scene->camera : render::default_camera(*scene);
+  render::Camera camera = scene->camera;
   for (const auto* v : {&o.look_from, &o.look_at, &o.up}) {
     if (!v->empty() && v->size() != 3) return fail("--look-from, --look-at and --up take three numbers: X,Y,Z");
   }
@@ -84,11 +82,11 @@ int run_render(const RenderOptions& o) {
     if (!(o.fov_degrees > 0 && o.fov_degrees < 179)) return fail("--fov must be between 0 and 179 degrees");
     camera.yfov = o.fov_degrees * 3.14159265f / 180.0f;
   }
-  auto renderer = render::Renderer::create(**device, *gpu, camera);
+  auto renderer = render::Renderer::create(**device, scene->gpu, camera);
   if (!renderer.is_ok()) return fail(renderer.status().to_string());
 
   std::fprintf(stderr, "rendering %s (%zu triangles, %zu lights) at %ux%u, %u spp on %s (%s)\n", o.scene.c_str(),
-               scene->triangle_count(), gpu->lights.size(), settings.width, settings.height, settings.spp,
+               scene->triangles, scene->gpu.lights.size(), settings.width, settings.height, settings.spp,
                (*device)->info().id().c_str(), (*device)->info().name.c_str());
   ProgressBar bar("render");
   auto start = std::chrono::steady_clock::now();

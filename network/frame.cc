@@ -4,9 +4,11 @@
 #include <string>
 
 #include "network/blob_service.h"
+#include "network/market.h"
 #include "network/render_messages.h"
 #include "network/stream_message.h"
 #include "network/stream_registry.h"
+#include "network/task_messages.h"
 
 namespace strata::network {
 namespace {
@@ -23,7 +25,7 @@ uint32_t get_u32(const uint8_t* p) {
   return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
 }
 
-bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kBlobChunk); }
+bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kTaskReply); }
 
 }  // namespace
 
@@ -41,6 +43,9 @@ const char* frame_type_name(FrameType type) {
     case FrameType::kStreamInfo: return "stream info";
     case FrameType::kBlobRequest: return "blob request";
     case FrameType::kBlobChunk: return "blob chunk";
+    case FrameType::kOffer: return "offer";
+    case FrameType::kTaskProposal: return "task proposal";
+    case FrameType::kTaskReply: return "task reply";
   }
   return "unknown";
 }
@@ -69,6 +74,9 @@ Status verify_frame_payload(FrameView frame) {
     case FrameType::kStreamInfo: return decode_stream_metadata(frame.payload).status();
     case FrameType::kBlobRequest: return decode_blob_request(frame.payload).status();
     case FrameType::kBlobChunk: return decode_blob_chunk(frame.payload).status();
+    case FrameType::kOffer: return decode_offer(frame.payload).status();
+    case FrameType::kTaskProposal: return decode_task_proposal(frame.payload).status();
+    case FrameType::kTaskReply: return decode_task_reply(frame.payload).status();
     case FrameType::kPing:
       return frame.payload.empty() ? Status::ok() : invalid_argument("ping: a keep-alive carries no payload");
   }

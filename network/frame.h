@@ -31,6 +31,9 @@ enum class FrameType : uint16_t {
   kStreamInfo = 10,  // stream.fbs: signed stream metadata
   kBlobRequest = 11,  // blob.fbs
   kBlobChunk = 12,
+  kOffer = 13,          // market.fbs: a provider's signed offer, passed on to every node
+  kTaskProposal = 14,   // compute.fbs
+  kTaskReply = 15,
 };
 const char* frame_type_name(FrameType type);
 

@@ -30,7 +30,9 @@ json to_json(const JobRecord& j) {
   const auto& s = j.settings;
   return {{"id", j.id},         {"scene", j.scene},   {"state", static_cast<int>(j.state)},
           {"width", s.width},   {"height", s.height}, {"spp", s.spp},
-          {"seed", s.seed},     {"max_depth", s.max_depth}, {"rr_depth", s.rr_depth}};
+          {"seed", s.seed},     {"max_depth", s.max_depth}, {"rr_depth", s.rr_depth},
+          {"max_price", j.max_price}, {"redundancy", j.redundancy}, {"created_at", j.created_at},
+          {"error", j.error}};
 }
 
 JobRecord job_from_json(const json& v) {
@@ -44,6 +46,10 @@ JobRecord job_from_json(const json& v) {
   j.settings.seed = v.at("seed");
   j.settings.max_depth = v.at("max_depth");
   j.settings.rr_depth = v.at("rr_depth");
+  j.max_price = v.value("max_price", uint64_t(0));
+  j.redundancy = v.value("redundancy", 1u);
+  j.created_at = v.value("created_at", uint64_t(0));
+  j.error = v.value("error", std::string());
   return j;
 }
 
@@ -87,6 +93,7 @@ const char* to_string(JobState s) {
     case JobState::kRunning: return "running";
     case JobState::kDone: return "done";
     case JobState::kCancelled: return "cancelled";
+    case JobState::kFailed: return "failed";
   }
   return "unknown";
 }
@@ -253,11 +260,16 @@ Result<std::vector<uint32_t>> JobStore::release_overdue(const std::string& job_i
   return released;
 }
 
-Status JobStore::set_state(const std::string& job_id, JobState state) {
+Status JobStore::set_state(const std::string& job_id, JobState state, const std::string& error) {
   std::lock_guard lock(impl_->mutex);
   auto j = job(job_id);
   if (!j.is_ok()) return j.status();
+  if (j->state == state) return Status::ok();
+  if (j->state != JobState::kRunning) {
+    return invalid_argument("job " + job_id + " is already " + to_string(j->state));
+  }
   j->state = state;
+  j->error = error;
   return impl_->write(job_key(job_id), to_json(*j));
 }
 

@@ -18,7 +18,7 @@
 namespace strata::network {
 
 enum class SubtaskState { kPending, kAssigned, kAccepted };
-enum class JobState { kRunning, kDone, kCancelled };
+enum class JobState { kRunning, kDone, kCancelled, kFailed };
 const char* to_string(SubtaskState state);
 const char* to_string(JobState state);
 
@@ -36,6 +36,10 @@ struct JobRecord {
   std::string scene;  // the scene's manifest blob id (hex)
   render::RenderSettings settings;
   JobState state = JobState::kRunning;
+  uint64_t max_price = 0;   // per gigasample
+  uint32_t redundancy = 1;
+  uint64_t created_at = 0;  // ms since the epoch
+  std::string error;        // why it stopped, when it failed
 };
 
 class JobStore {
@@ -56,7 +60,8 @@ class JobStore {
   Status release(const std::string& job_id, uint32_t index);
   // Releases every assignment whose deadline is before `now_ms`; returns their indices.
   Result<std::vector<uint32_t>> release_overdue(const std::string& job_id, uint64_t now_ms);
-  Status set_state(const std::string& job_id, JobState state);
+  // A running job ends once: done, cancelled or failed (with the reason).
+  Status set_state(const std::string& job_id, JobState state, const std::string& error = "");
 
   struct Impl;
 

@@ -95,6 +95,7 @@ std::vector<uint8_t> Agreement::signed_bytes() const {
   for (uint32_t s : subtasks) put_u64(out, s);
   put_u64(out, price_per_gigasample);
   put_u64(out, deadline);
+  put_bytes(out, terms);
   return out;
 }
 void Agreement::sign_as_requestor(const Identity& id) {
@@ -105,12 +106,15 @@ void Agreement::sign_as_provider(const Identity& id) {
   provider = id.public_key();
   provider_signature = id.sign(signed_bytes());
 }
-Status Agreement::check() const {
-  std::vector<uint8_t> bytes = signed_bytes();
-  if (!verify_signature(requestor, bytes, requestor_signature)) {
+Status Agreement::check_requestor() const {
+  if (!verify_signature(requestor, signed_bytes(), requestor_signature)) {
     return invalid_argument("agreement for job '" + job_id + "': the requestor's signature does not match");
   }
-  if (!verify_signature(provider, bytes, provider_signature)) {
+  return Status::ok();
+}
+Status Agreement::check() const {
+  STRATA_RETURN_IF_ERROR(check_requestor());
+  if (!verify_signature(provider, signed_bytes(), provider_signature)) {
     return invalid_argument("agreement for job '" + job_id + "': the provider's signature does not match");
   }
   return Status::ok();
@@ -153,7 +157,8 @@ std::vector<uint8_t> encode(const Agreement& a) {
   auto subtasks = b.CreateVector(a.subtasks);
   auto rs = b.CreateVector(a.requestor_signature.data(), a.requestor_signature.size());
   auto ps = b.CreateVector(a.provider_signature.data(), a.provider_signature.size());
-  b.Finish(wire::CreateAgreement(b, job, rk, pk, subtasks, a.price_per_gigasample, a.deadline, rs, ps));
+  auto terms = b.CreateVector(a.terms.data(), a.terms.size());
+  b.Finish(wire::CreateAgreement(b, job, rk, pk, subtasks, a.price_per_gigasample, a.deadline, rs, ps, terms));
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
@@ -213,7 +218,7 @@ Result<Demand> decode_demand(std::span<const uint8_t> bytes) {
   return d;
 }
 
-Result<Agreement> decode_agreement(std::span<const uint8_t> bytes) {
+Result<Agreement> decode_agreement(std::span<const uint8_t> bytes, bool proposal) {
   const wire::Agreement* w = verified_root<wire::Agreement>(bytes, 8, 16);
   if (!w) return invalid_argument("agreement: malformed (FlatBuffers verification failed)");
   Agreement a;
@@ -232,7 +237,8 @@ Result<Agreement> decode_agreement(std::span<const uint8_t> bytes) {
   }
   a.price_per_gigasample = w->price_per_gigasample();
   a.deadline = w->deadline();
-  STRATA_RETURN_IF_ERROR(a.check());
+  if (!copy_key(w->terms(), a.terms)) return invalid_argument("agreement: the terms hash must be 32 bytes");
+  STRATA_RETURN_IF_ERROR(proposal ? a.check_requestor() : a.check());
   return a;
 }
 

@@ -5,6 +5,7 @@
 // requestor and the provider have signed it.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -60,6 +61,9 @@ struct Agreement {
   std::vector<uint32_t> subtasks;
   uint64_t price_per_gigasample = 0;
   uint64_t deadline = 0;
+  // The hash of what was agreed beyond the indices (the encoded tasks), so neither side can
+  // later claim other terms.
+  std::array<uint8_t, 32> terms{};
   Signature requestor_signature{}, provider_signature{};
 
   std::vector<uint8_t> signed_bytes() const;  // what both sign
@@ -67,6 +71,8 @@ struct Agreement {
   void sign_as_provider(const Identity& provider_identity);
   // Both signatures present and valid.
   Status check() const;
+  // Only the requestor's: a proposal the provider has not signed yet.
+  Status check_requestor() const;
   bool operator==(const Agreement&) const = default;
 };
 
@@ -76,7 +82,8 @@ std::vector<uint8_t> encode(const Agreement& agreement);
 // Each verifies the FlatBuffer, the bounds and the signature(s).
 Result<Offer> decode_offer(std::span<const uint8_t> bytes);
 Result<Demand> decode_demand(std::span<const uint8_t> bytes);
-Result<Agreement> decode_agreement(std::span<const uint8_t> bytes);
+// A proposal (`proposal`: only the requestor's signature is checked) or a signed agreement.
+Result<Agreement> decode_agreement(std::span<const uint8_t> bytes, bool proposal = false);
 
 // The offers that can serve `demand` at `now_ms` (kernel supported, a device with enough memory,
 // price within the maximum, not expired, signature valid), cheapest first, then fastest.

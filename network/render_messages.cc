@@ -35,13 +35,24 @@ Status check_job_id(const flatbuffers::String* id, const char* what, std::string
 
 }  // namespace
 
+render::RenderSettings RenderTask::settings() const {
+  render::RenderSettings s;
+  s.width = width;
+  s.height = height;
+  s.spp = sample_count;
+  s.seed = seed;
+  s.max_depth = max_depth;
+  s.rr_depth = rr_depth;
+  return s;
+}
+
 std::vector<uint8_t> encode(const RenderTask& task) {
   flatbuffers::FlatBufferBuilder b(256);
   auto id = b.CreateString(task.job_id);
   auto hash = b.CreateVector(task.scene_hash.data(), task.scene_hash.size());
   wire::TileRect tile = to_wire(task.tile);
   auto msg = wire::CreateRenderTask(b, id, hash, task.width, task.height, &tile, task.sample_begin,
-                                    task.sample_count, task.seed, task.max_depth);
+                                    task.sample_count, task.seed, task.max_depth, task.subtask, task.rr_depth);
   b.Finish(msg);
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
@@ -52,7 +63,7 @@ std::vector<uint8_t> encode(const RenderResult& result) {
   auto rgbw = b.CreateVector(result.accum.rgbw);
   auto rays = b.CreateVector(result.accum.rays);
   wire::TileRect tile = to_wire(result.accum.rect);
-  auto msg = wire::CreateRenderResult(b, id, &tile, result.sample_begin, result.sample_count, rgbw, rays);
+  auto msg = wire::CreateRenderResult(b, id, &tile, result.sample_begin, result.sample_count, rgbw, rays, result.subtask);
   b.Finish(msg);
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
@@ -76,12 +87,9 @@ Result<RenderTask> decode_render_task(std::span<const uint8_t> bytes) {
   t.sample_count = m->sample_count();
   t.seed = m->seed();
   t.max_depth = m->max_depth();
-  render::RenderSettings s;
-  s.width = t.width;
-  s.height = t.height;
-  s.spp = t.sample_count;
-  s.max_depth = t.max_depth;
-  if (Status st = render::check_settings(s); !st.is_ok()) return invalid_argument("render task: " + st.message());
+  t.rr_depth = m->rr_depth();
+  t.subtask = m->subtask();
+  if (Status st = render::check_settings(t.settings()); !st.is_ok()) return invalid_argument("render task: " + st.message());
   const render::TileRect& r = t.tile;
   if (r.w == 0 || r.h == 0 || uint64_t(r.x) + r.w > t.width || uint64_t(r.y) + r.h > t.height) {
     return invalid_argument("render task: the tile is empty or lies outside the image");
@@ -110,6 +118,7 @@ Result<RenderResult> decode_render_result(std::span<const uint8_t> bytes) {
                             " tile (expected " + std::to_string(pixels * 4) + ")");
   }
   if (!m->rays() || m->rays()->size() != pixels) return invalid_argument("render result: ray counts do not match the tile");
+  r.subtask = m->subtask();
   r.sample_begin = m->sample_begin();
   r.sample_count = m->sample_count();
   r.accum = render::AccumBuffer::for_rect(tile);

@@ -25,10 +25,16 @@ struct RenderTask {
   uint32_t sample_begin = 0, sample_count = 0;
   uint32_t seed = 0;
   uint32_t max_depth = 8;
+  uint32_t rr_depth = 3;
+  uint32_t subtask = 0;  // index in the job's plan
+
+  // The settings that render this task's samples exactly as the whole job would.
+  render::RenderSettings settings() const;
 };
 
 struct RenderResult {
   std::string job_id;
+  uint32_t subtask = 0;
   uint32_t sample_begin = 0, sample_count = 0;
   render::AccumBuffer accum;  // its rect is the tile
 };

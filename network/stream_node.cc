@@ -13,16 +13,13 @@
 #include <string_view>
 #include <utility>
 
+#include "network/clock.h"
+
 namespace strata::network {
 namespace {
 
 constexpr size_t kRefusedKept = 1000;
 constexpr size_t kPendingSubscribesKept = 1024;
-
-uint64_t now_ms() {
-  return static_cast<uint64_t>(
-      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch()).count());
-}
 
 // 48 random bits in 12 hex digits: unique per publisher in practice, and short enough that every
 // copy of it stays inside std::string's own buffer (no allocation per message).

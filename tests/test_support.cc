@@ -71,6 +71,7 @@ std::string scratch_dir() {
 
 std::string write_file(const std::string& name, const std::string& contents) {
   std::string path = scratch_dir() + "/" + name;
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
   std::ofstream(path, std::ios::binary) << contents;
   return path;
 }

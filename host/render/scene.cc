@@ -220,4 +220,21 @@ Result<SceneGpu> build_scene_gpu(const Scene& scene) {
   return gpu;
 }
 
+Result<PreparedScene> prepare_scene(const std::string& path, std::optional<Float3> background) {
+  auto scene = load_scene(path);
+  if (!scene.is_ok()) return scene.status();
+  if (background) scene->background = *background;
+  auto gpu = build_scene_gpu(*scene);
+  if (!gpu.is_ok()) return gpu.status();
+  PreparedScene p;
+  p.camera = scene->camera ? *scene->camera : default_camera(*scene);
+  p.triangles = scene->triangle_count();
+  if (gpu->lights.empty() && !background) {
+    gpu->background = {1, 1, 1};
+    p.default_environment = true;
+  }
+  p.gpu = std::move(*gpu);
+  return p;
+}
+
 }  // namespace strata::render

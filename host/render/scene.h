@@ -75,4 +75,16 @@ struct SceneGpu {
 
 Result<SceneGpu> build_scene_gpu(const Scene& scene);
 
+// A scene file made ready to render: loaded, checked, in the kernels' layout, with its camera
+// (the file's, or default_camera). A file with no lights and no `background` given is lit by a
+// uniform white environment, the same wherever it is prepared, so a provider renders exactly
+// what the requestor's own render would.
+struct PreparedScene {
+  SceneGpu gpu;
+  Camera camera;
+  size_t triangles = 0;
+  bool default_environment = false;  // the white environment was added
+};
+Result<PreparedScene> prepare_scene(const std::string& path, std::optional<Float3> background = {});
+
 }  // namespace strata::render

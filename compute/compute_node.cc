@@ -1,0 +1,69 @@
+#include "compute/compute_node.h"
+
+#include <filesystem>
+
+#include "network/task_messages.h"
+
+namespace strata::compute {
+
+using network::FrameType;
+
+Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity& identity, Options options) {
+  if (options.data_dir.empty()) return invalid_argument("a compute node needs a data directory");
+  const std::string& dir = options.data_dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return io_error("cannot create the data directory " + dir + ": " + ec.message());
+  std::unique_ptr<ComputeNode> n(new ComputeNode());
+  auto blobs = network::BlobStore::open(dir + "/blobs");
+  if (!blobs.is_ok()) return blobs.status();
+  n->blob_store_ = std::move(*blobs);
+  auto jobs = network::JobStore::open(dir + "/jobs");
+  if (!jobs.is_ok()) return jobs.status();
+  n->job_store_ = std::move(*jobs);
+  if (options.storage) options.stream.storage_dir = dir + "/streams";
+  auto stream = network::StreamNode::start(identity, std::move(options.stream));
+  if (!stream.is_ok()) return stream.status();
+  n->stream_ = std::move(*stream);
+  network::StreamNode& node = *n->stream_;
+  n->blob_service_ = std::make_unique<network::BlobService>(*n->blob_store_, node.transport());
+  n->offers_ = std::make_unique<OfferBook>(node.transport());
+  if (!options.provide.empty()) {
+    if (options.provider.work_dir.empty()) options.provider.work_dir = dir + "/work";
+    auto provider = Provider::start(node, *n->blob_store_, *n->blob_service_, *n->offers_, std::move(options.provide),
+                                    std::move(options.provider));
+    if (!provider.is_ok()) return provider.status();
+    n->provider_ = std::move(*provider);
+  }
+  if (options.requestor.image_dir.empty()) options.requestor.image_dir = dir + "/images";
+  auto requestor = Requestor::start(node, *n->blob_store_, *n->blob_service_, *n->job_store_, *n->offers_,
+                                    std::move(options.requestor));
+  if (!requestor.is_ok()) return requestor.status();
+  n->requestor_ = std::move(*requestor);
+
+  ComputeNode* raw = n.get();
+  node.handle_frames({FrameType::kBlobRequest, FrameType::kBlobChunk},
+                     [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->blob_service_->handle(from, f); });
+  node.handle_frames({FrameType::kOffer},
+                     [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->offers_->handle(from, f); });
+  node.handle_frames({FrameType::kTaskReply},
+                     [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->requestor_->handle(from, f); });
+  node.handle_frames({FrameType::kTaskProposal}, [raw](const network::PeerInfo& from, const network::FrameView& f) {
+    if (raw->provider_) return raw->provider_->handle(from, f);
+    auto proposal = network::decode_task_proposal(f.payload);
+    if (!proposal.is_ok()) return proposal.status();
+    network::TaskReply no{proposal->task.job_id, proposal->task.subtask, std::nullopt, "this node does not provide"};
+    (void)raw->stream_->transport().send(from.id, FrameType::kTaskReply, network::encode(no));
+    return Status::ok();
+  });
+  return n;
+}
+
+ComputeNode::~ComputeNode() {
+  // No handler may run once the services it calls are gone.
+  if (stream_) stream_->transport().stop();
+  requestor_.reset();
+  provider_.reset();
+}
+
+}  // namespace strata::compute

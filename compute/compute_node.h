@@ -1,0 +1,51 @@
+// A whole node of the compute layer, as `strata node` runs it: the stream node, the blob store and
+// service, the offer book, the requestor's job manager and, when it provides, the provider's host
+// scheduler, with every frame kind routed to its service. Its data directory holds the identity,
+// streams/, blobs/, jobs/, images/ and work/.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compute/offer_book.h"
+#include "compute/provider.h"
+#include "compute/requestor.h"
+#include "network/blob_service.h"
+#include "network/blob_store.h"
+#include "network/job_store.h"
+#include "network/stream_node.h"
+
+namespace strata::compute {
+
+class ComputeNode {
+ public:
+  struct Options {
+    std::string data_dir;
+    network::StreamNode::Options stream;  // its storage_dir is set from data_dir when storage is wanted
+    bool storage = true;
+    std::vector<std::unique_ptr<Device>> provide;  // devices to offer; none: not a provider
+    Provider::Options provider;
+    Requestor::Options requestor;  // image_dir defaults to data_dir/images
+  };
+  static Result<std::unique_ptr<ComputeNode>> start(const network::Identity& identity, Options options);
+  ~ComputeNode();
+
+  network::StreamNode& stream_node() { return *stream_; }
+  network::BlobStore& blobs() { return *blob_store_; }
+  OfferBook& offers() { return *offers_; }
+  Requestor& requestor() { return *requestor_; }
+  Provider* provider() { return provider_.get(); }  // null unless it provides
+
+ private:
+  ComputeNode() = default;
+  std::unique_ptr<network::StreamNode> stream_;
+  std::unique_ptr<network::BlobStore> blob_store_;
+  std::unique_ptr<network::BlobService> blob_service_;
+  std::unique_ptr<network::JobStore> job_store_;
+  std::unique_ptr<OfferBook> offers_;
+  std::unique_ptr<Provider> provider_;
+  std::unique_ptr<Requestor> requestor_;
+};
+
+}  // namespace strata::compute

@@ -1,0 +1,52 @@
+#include "compute/offer_book.h"
+
+#include "network/clock.h"
+
+namespace strata::compute {
+
+using network::FrameType;
+using network::NodeId;
+using network::Offer;
+
+bool OfferBook::keep(const Offer& offer) {
+  std::lock_guard lock(mutex_);
+  auto it = offers_.find(offer.provider);
+  if (it != offers_.end() && it->second.expires_at >= offer.expires_at) return false;
+  offers_[offer.provider] = offer;
+  // Forget expired offers as new ones come in, so the book stays as large as the live market.
+  uint64_t now = network::now_ms();
+  std::erase_if(offers_, [&](const auto& entry) { return entry.second.expires_at <= now; });
+  return true;
+}
+
+Status OfferBook::handle(const network::PeerInfo& from, const network::FrameView& frame) {
+  if (frame.type != FrameType::kOffer) return invalid_argument("the offer book handles offers only");
+  auto offer = network::decode_offer(frame.payload);
+  if (!offer.is_ok()) return offer.status();
+  if (offer->expires_at <= network::now_ms()) return Status::ok();  // stale, not wrong
+  if (!keep(*offer)) return Status::ok();
+  std::vector<NodeId> others;
+  for (const network::PeerInfo& p : transport_.peers()) {
+    if (p.id != from.id && p.key != offer->provider) others.push_back(p.id);
+  }
+  if (!others.empty()) (void)transport_.send_many(others, FrameType::kOffer, frame.payload);
+  return Status::ok();
+}
+
+void OfferBook::announce(const Offer& offer) {
+  keep(offer);
+  std::vector<NodeId> peers;
+  for (const network::PeerInfo& p : transport_.peers()) peers.push_back(p.id);
+  if (!peers.empty()) (void)transport_.send_many(peers, FrameType::kOffer, network::encode(offer));
+}
+
+std::vector<Offer> OfferBook::offers(uint64_t now_ms) const {
+  std::lock_guard lock(mutex_);
+  std::vector<Offer> out;
+  for (const auto& [key, offer] : offers_) {
+    if (offer.expires_at > now_ms) out.push_back(offer);
+  }
+  return out;
+}
+
+}  // namespace strata::compute

@@ -1,0 +1,36 @@
+// The offers a node knows: providers' signed offers arrive as frames, are kept until they expire
+// (a provider's newer offer replaces its older one) and are passed on once to every other peer, so
+// every node of a connected network hears every provider. A provider announces its own here.
+#pragma once
+
+#include <map>
+#include <mutex>
+#include <vector>
+
+#include "network/market.h"
+#include "network/transport.h"
+
+namespace strata::compute {
+
+class OfferBook {
+ public:
+  explicit OfferBook(network::TransportNode& transport) : transport_(transport) {}
+
+  // For the node's frame dispatch (kOffer): checks the offer (decode_offer verifies its
+  // signature) and passes it on if it is new.
+  Status handle(const network::PeerInfo& from, const network::FrameView& frame);
+  // This node's own offer: kept and sent to every peer.
+  void announce(const network::Offer& offer);
+  // Every unexpired offer.
+  std::vector<network::Offer> offers(uint64_t now_ms) const;
+
+ private:
+  // Whether it replaced what was known (and so is to be passed on).
+  bool keep(const network::Offer& offer);
+
+  network::TransportNode& transport_;
+  mutable std::mutex mutex_;
+  std::map<network::PublicKey, network::Offer> offers_;  // by provider
+};
+
+}  // namespace strata::compute

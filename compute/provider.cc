@@ -1,0 +1,294 @@
+#include "compute/provider.h"
+
+#include <condition_variable>
+#include <deque>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "compute/scene_package.h"
+#include "host/render/procedural.h"
+#include "host/render/renderer.h"
+#include "network/clock.h"
+#include "network/task_messages.h"
+
+namespace strata::compute {
+
+using network::BlobId;
+using network::FrameType;
+using network::NodeId;
+using network::TaskProposal;
+using network::TaskReply;
+using Clock = std::chrono::steady_clock;
+
+Result<double> measure_render_speed(Device& device) {
+  render::Scene scene = render::make_bench_scene(2000);
+  auto gpu = render::build_scene_gpu(scene);
+  if (!gpu.is_ok()) return gpu.status();
+  auto renderer = render::Renderer::create(device, *gpu, *scene.camera);
+  if (!renderer.is_ok()) return renderer.status();
+  render::RenderSettings settings;
+  settings.width = settings.height = 64;
+  render::TileRect tile{0, 0, 64, 64};
+  render::AccumBuffer accum = render::AccumBuffer::for_rect(tile);
+  // One warm-up pass (kernel compilation, first touches), then passes for about a quarter second.
+  STRATA_RETURN_IF_ERROR((*renderer)->render(settings, tile, 0, 1, accum));
+  uint64_t samples = 0;
+  auto start = Clock::now();
+  double seconds = 0;
+  for (uint32_t pass = 1; seconds < 0.25; ++pass) {
+    STRATA_RETURN_IF_ERROR((*renderer)->render(settings, tile, pass * 4, 4, accum));
+    samples += uint64_t(64) * 64 * 4;
+    seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  }
+  return samples / seconds;
+}
+
+struct Provider::Impl {
+  Impl(network::StreamNode& n, network::BlobStore& s, network::BlobService& b, OfferBook& o, Options opt)
+      : node(n), store(s), blobs(b), book(o), options(std::move(opt)) {}
+
+  struct Work {
+    NodeId requestor{};
+    TaskProposal proposal;
+  };
+  struct Loaded {
+    BlobId manifest{};
+    std::unique_ptr<render::Renderer> renderer;
+  };
+
+  network::StreamNode& node;
+  network::BlobStore& store;
+  network::BlobService& blobs;
+  OfferBook& book;
+  Options options;
+  std::vector<std::unique_ptr<Device>> devices;
+
+  mutable std::mutex mutex;
+  std::condition_variable changed;       // work queued, or stopping
+  std::condition_variable announce_wake;  // stopping (the announcer has its own, so no work wake-up goes to it)
+  std::deque<Work> queue;
+  size_t running = 0;
+  bool stopping = false;
+  Counts counts;
+  network::Offer offer;
+  std::vector<std::thread> threads;
+
+  std::mutex scene_mutex;  // one scene loads at a time; the rest wait for it and share it
+  std::map<BlobId, std::shared_ptr<const render::PreparedScene>> scenes;
+
+  void log(const std::string& line) const {
+    if (options.log) options.log(line);
+  }
+
+  size_t capacity() const { return devices.size() * (1 + options.queue_per_device); }
+
+  void reply(const NodeId& to, TaskReply r) { (void)node.transport().send(to, FrameType::kTaskReply, network::encode(r)); }
+
+  void refuse(const NodeId& to, const TaskProposal& p, const std::string& why) {
+    {
+      std::lock_guard lock(mutex);
+      ++counts.refused;
+    }
+    log("refused subtask " + std::to_string(p.task.subtask) + " of job " + p.task.job_id + ": " + why);
+    reply(to, TaskReply{p.task.job_id, p.task.subtask, std::nullopt, why});
+  }
+
+  Status handle(const network::PeerInfo& from, const network::FrameView& frame) {
+    if (frame.type != FrameType::kTaskProposal) return invalid_argument("the provider handles task proposals only");
+    auto proposal = network::decode_task_proposal(frame.payload);
+    if (!proposal.is_ok()) return proposal.status();  // malformed or forged: the peer is dropped
+    TaskProposal& p = *proposal;
+    if (network::node_id_of(p.agreement.requestor) != from.id) {
+      return invalid_argument("task proposal: signed by another key than the peer's");
+    }
+    if (p.agreement.provider != node.identity().public_key()) {
+      refuse(from.id, p, "the agreement names another provider");
+      return Status::ok();
+    }
+    if (p.agreement.price_per_gigasample < options.price_per_gigasample) {
+      refuse(from.id, p, "the price " + std::to_string(p.agreement.price_per_gigasample) + " is under this provider's " +
+                             std::to_string(options.price_per_gigasample) + " per gigasample");
+      return Status::ok();
+    }
+    if (p.agreement.deadline <= network::now_ms()) {
+      refuse(from.id, p, "the deadline has already passed");
+      return Status::ok();
+    }
+    std::unique_lock lock(mutex);
+    if (stopping || queue.size() + running >= capacity()) {
+      lock.unlock();
+      refuse(from.id, p, "all " + std::to_string(capacity()) + " places are taken");
+      return Status::ok();
+    }
+    p.agreement.sign_as_provider(node.identity());
+    ++counts.accepted;
+    TaskReply accepted{p.task.job_id, p.task.subtask, p.agreement, ""};
+    queue.push_back(Work{from.id, std::move(p)});
+    lock.unlock();
+    changed.notify_one();
+    reply(from.id, std::move(accepted));
+    return Status::ok();
+  }
+
+  Result<std::shared_ptr<const render::PreparedScene>> scene_for(const NodeId& requestor, const BlobId& manifest_id) {
+    std::lock_guard lock(scene_mutex);
+    if (auto it = scenes.find(manifest_id); it != scenes.end()) return it->second;
+    auto manifest_bytes = blobs.fetch(requestor, manifest_id);
+    if (!manifest_bytes.is_ok()) return manifest_bytes.status();
+    auto manifest = decode_manifest(*manifest_bytes);
+    if (!manifest.is_ok()) return manifest.status();
+    std::string dir = options.work_dir + "/scenes/" + network::to_string(manifest_id);
+    auto path = unpack_scene(*manifest, [&](const BlobId& id) { return blobs.fetch(requestor, id); }, dir);
+    if (!path.is_ok()) return path.status();
+    auto prepared = render::prepare_scene(*path);
+    if (!prepared.is_ok()) return prepared.status();
+    auto shared = std::make_shared<const render::PreparedScene>(std::move(*prepared));
+    if (scenes.size() >= 4) scenes.erase(scenes.begin());  // a few recent scenes stay in memory
+    scenes[manifest_id] = shared;
+    log("loaded scene " + network::to_string(manifest_id).substr(0, 16) + " (" + std::to_string(shared->triangles) +
+        " triangles)");
+    return shared;
+  }
+
+  // Runs one subtask on `device` and announces its result.
+  Status run(Device& device, Loaded& loaded, const Work& work) {
+    const network::RenderTask& task = work.proposal.task;
+    if (!loaded.renderer || loaded.manifest != task.scene_hash) {
+      auto scene = scene_for(work.requestor, task.scene_hash);
+      if (!scene.is_ok()) return scene.status();
+      loaded.renderer.reset();
+      auto renderer = render::Renderer::create(device, (*scene)->gpu, (*scene)->camera);
+      if (!renderer.is_ok()) return renderer.status();
+      loaded.renderer = std::move(*renderer);
+      loaded.manifest = task.scene_hash;
+    }
+    network::RenderResult result;
+    result.job_id = task.job_id;
+    result.subtask = task.subtask;
+    result.sample_begin = task.sample_begin;
+    result.sample_count = task.sample_count;
+    result.accum = render::AccumBuffer::for_rect(task.tile);
+    auto start = Clock::now();
+    STRATA_RETURN_IF_ERROR(loaded.renderer->render(task.settings(), task.tile, task.sample_begin, task.sample_count, result.accum));
+    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    std::vector<uint8_t> bytes = network::encode(result);
+    auto id = store.put(bytes);
+    if (!id.is_ok()) return id.status();
+    network::TaskResult announce{task.job_id, task.subtask, *id, bytes.size(), seconds * 1000.0, device.info().id()};
+    std::vector<uint8_t> payload = network::encode(announce);
+    // The requestor adds this provider to the stream's publishers before proposing; its metadata
+    // may still be on its way.
+    Status published;
+    for (int attempt = 0; attempt < 100; ++attempt) {
+      auto m = node.publish(network::job_results_stream(task.job_id), 0, network::kTaskResultContentType, payload);
+      published = m.status();
+      if (published.is_ok()) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    STRATA_RETURN_IF_ERROR(published);
+    std::lock_guard lock(mutex);
+    ++counts.completed;
+    counts.kernel_seconds += seconds;
+    return Status::ok();
+  }
+
+  void work_loop(Device& device) {
+    Loaded loaded;
+    for (;;) {
+      Work work;
+      {
+        std::unique_lock lock(mutex);
+        changed.wait(lock, [&] { return stopping || !queue.empty(); });
+        if (stopping) return;
+        work = std::move(queue.front());
+        queue.pop_front();
+        ++running;
+      }
+      const network::RenderTask& task = work.proposal.task;
+      Status s = work.proposal.agreement.deadline <= network::now_ms()
+                     ? unavailable("the deadline passed before a device was free")
+                     : run(device, loaded, work);
+      {
+        std::lock_guard lock(mutex);
+        --running;
+        if (!s.is_ok()) ++counts.failed;
+      }
+      if (!s.is_ok()) {
+        log("subtask " + std::to_string(task.subtask) + " of job " + task.job_id + " failed on " + device.info().id() +
+            ": " + s.message());
+        reply(work.requestor, TaskReply{task.job_id, task.subtask, std::nullopt, s.message()});
+      }
+    }
+  }
+
+  void announce_loop() {
+    std::unique_lock lock(mutex);
+    while (!stopping) {
+      offer.expires_at = network::now_ms() + static_cast<uint64_t>(options.offer_lifetime.count());
+      offer.sign(node.identity());
+      network::Offer copy = offer;
+      lock.unlock();
+      book.announce(copy);
+      lock.lock();
+      announce_wake.wait_for(lock, options.announce_interval, [&] { return stopping; });
+    }
+  }
+};
+
+Provider::Provider(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Provider::~Provider() {
+  {
+    std::lock_guard lock(impl_->mutex);
+    impl_->stopping = true;
+  }
+  impl_->changed.notify_all();
+  impl_->announce_wake.notify_all();
+  for (auto& t : impl_->threads) t.join();
+}
+
+Result<std::unique_ptr<Provider>> Provider::start(network::StreamNode& node, network::BlobStore& store,
+                                                  network::BlobService& blobs, OfferBook& book,
+                                                  std::vector<std::unique_ptr<Device>> devices, Options options) {
+  if (devices.empty()) return invalid_argument("a provider needs at least one device");
+  if (options.work_dir.empty()) return invalid_argument("a provider needs a work directory for scenes");
+  auto impl = std::make_unique<Impl>(node, store, blobs, book, std::move(options));
+  double score = impl->options.score;
+  network::Offer& offer = impl->offer;
+  for (auto& device : devices) {
+    if (Status s = self_test(*device); !s.is_ok()) return s;
+    if (Status s = render::render_self_test(*device); !s.is_ok()) return s;
+    if (impl->options.score <= 0) {
+      auto speed = measure_render_speed(*device);
+      if (!speed.is_ok()) return speed.status();
+      score += *speed;
+    }
+    const DeviceInfo& info = device->info();
+    offer.devices.push_back({info.name, backend_name(info.backend), info.memory_bytes});
+  }
+  impl->devices = std::move(devices);
+  offer.offer_id = network::to_hex(node.identity().node_id()).substr(0, 16);
+  offer.kernels = {kRenderKernel};
+  offer.score = score;
+  offer.price_per_gigasample = impl->options.price_per_gigasample;
+  offer.max_subtasks = static_cast<uint32_t>(impl->capacity());
+  Impl* raw = impl.get();
+  for (auto& device : raw->devices) raw->threads.emplace_back([raw, d = device.get()] { raw->work_loop(*d); });
+  raw->threads.emplace_back([raw] { raw->announce_loop(); });
+  return std::unique_ptr<Provider>(new Provider(std::move(impl)));
+}
+
+Status Provider::handle(const network::PeerInfo& from, const network::FrameView& frame) { return impl_->handle(from, frame); }
+
+network::Offer Provider::offer() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->offer;
+}
+
+Provider::Counts Provider::counts() const {
+  std::lock_guard lock(impl_->mutex);
+  return impl_->counts;
+}
+
+}  // namespace strata::compute

@@ -1,0 +1,66 @@
+// The provider's host scheduler. It advertises the node's devices in a signed offer, takes
+// subtask proposals from requestors (checking the requestor's signature, the price, the deadline
+// and its own capacity, then signing the agreement), fetches and checks the job's scene blobs,
+// runs each subtask on the first free device (one worker per device, a few accepted subtasks
+// queued behind each), and announces every result with its commitment (the content address of the
+// encoded result) on the job's result stream, keeping the result for the requestor to fetch.
+// A subtask whose deadline passed before it started, or that fails, is answered with the reason.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compute/offer_book.h"
+#include "host/device.h"
+#include "network/blob_service.h"
+#include "network/blob_store.h"
+#include "network/stream_node.h"
+
+namespace strata::compute {
+
+// The kernel name offers and demands use for the path tracer.
+inline constexpr const char* kRenderKernel = "render/pathtrace-v1";
+
+class Provider {
+ public:
+  struct Options {
+    uint64_t price_per_gigasample = 100;
+    uint32_t queue_per_device = 2;  // accepted subtasks waiting for each device, beyond the one it runs
+    std::chrono::milliseconds announce_interval{1000};
+    std::chrono::milliseconds offer_lifetime{10000};
+    std::string work_dir;  // scenes are unpacked here
+    double score = 0;      // pixel-samples per second of all devices together; 0: measured at start
+    std::function<void(const std::string&)> log;  // what it does, one line each
+  };
+  // Every device passes the known-answer self-tests before it takes work. The node, stores and
+  // offer book must outlive the provider.
+  static Result<std::unique_ptr<Provider>> start(network::StreamNode& node, network::BlobStore& store,
+                                                 network::BlobService& blobs, OfferBook& book,
+                                                 std::vector<std::unique_ptr<Device>> devices, Options options);
+  ~Provider();
+
+  // For the node's frame dispatch (kTaskProposal); answers on the network thread and leaves the
+  // work to the device workers.
+  Status handle(const network::PeerInfo& from, const network::FrameView& frame);
+
+  network::Offer offer() const;
+  struct Counts {
+    uint64_t accepted = 0, refused = 0, completed = 0, failed = 0;
+    double kernel_seconds = 0;
+  };
+  Counts counts() const;
+
+  struct Impl;
+
+ private:
+  explicit Provider(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// Pixel-samples per second of `device` on a small benchmark scene (about a quarter second).
+Result<double> measure_render_speed(Device& device);
+
+}  // namespace strata::compute

@@ -1,0 +1,600 @@
+#include "compute/requestor.h"
+
+#include <condition_variable>
+#include <deque>
+#include <filesystem>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <set>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "compute/provider.h"
+#include "compute/scene_package.h"
+#include "host/render/image_io.h"
+#include "network/clock.h"
+#include "network/task_messages.h"
+
+namespace strata::compute {
+
+using json = nlohmann::json;
+using network::BlobId;
+using network::FrameType;
+using network::JobRecord;
+using network::JobState;
+using network::NodeId;
+using network::SubtaskRecord;
+using network::SubtaskState;
+
+namespace {
+
+std::string new_job_id(const network::Identity& identity, const JobSpec& spec) {
+  std::random_device rd;
+  std::string seed = network::to_hex(identity.public_key()) + spec.scene + std::to_string(network::now_ms()) + ":" +
+                     std::to_string(rd()) + std::to_string(rd());
+  BlobId h = network::blob_id_of(std::span(reinterpret_cast<const uint8_t*>(seed.data()), seed.size()));
+  return network::to_hex(h).substr(0, 16);
+}
+
+json tile_json(const render::TileRect& t) { return json::array({t.x, t.y, t.w, t.h}); }
+
+}  // namespace
+
+struct Requestor::Impl {
+  Impl(network::StreamNode& n, network::BlobStore& s, network::BlobService& b, network::JobStore& j, OfferBook& o,
+       Options opt)
+      : node(n), store(s), blobs(b), jobs(j), book(o), options(std::move(opt)) {}
+
+  struct Run {
+    JobRecord job;
+    std::vector<SubtaskRecord> subtasks;  // mirrors the store
+    std::set<NodeId> publishers;          // allowed on the result stream
+    network::Demand demand;
+    uint64_t subscription = 0;
+    size_t accepted = 0;
+  };
+  struct Fetch {
+    std::string job_id;
+    NodeId provider{};
+    network::TaskResult result;
+  };
+  struct Proposal {
+    NodeId provider{};
+    std::string stream;
+    std::set<NodeId> publishers;  // non-empty: the stream's publishers must become these first
+    std::vector<uint8_t> frame;
+  };
+  using Event = std::pair<std::string, json>;  // (job, progress event)
+
+  network::StreamNode& node;
+  network::BlobStore& store;
+  network::BlobService& blobs;
+  network::JobStore& jobs;
+  OfferBook& book;
+  Options options;
+
+  std::mutex mutex;  // runs, backoff; never held while calling into the node
+  std::map<std::string, Run> runs;
+  std::map<NodeId, uint64_t> backoff_until;  // providers that refused or failed, rested a moment
+
+  std::mutex fetch_mutex;
+  std::condition_variable fetch_ready;
+  std::deque<Fetch> fetches;
+  bool stopping = false;
+  std::vector<std::thread> threads;
+  std::condition_variable stop_signal;
+
+  void log(const std::string& line) {
+    if (options.log) options.log(line);
+  }
+
+  void publish_events(const std::vector<Event>& events) {
+    for (const auto& [job, event] : events) {
+      std::string text = event.dump();
+      (void)node.publish(network::job_progress_stream(job), 0, "application/json",
+                         std::vector<uint8_t>(text.begin(), text.end()));
+    }
+  }
+
+  // Back to pending, in the store and the mirror; an event says why.
+  void release(Run& run, SubtaskRecord& r, const std::string& why, std::vector<Event>& events) {
+    if (r.state != SubtaskState::kAssigned) return;
+    if (Status s = jobs.release(run.job.id, r.subtask.index); !s.is_ok()) {
+      log("job " + run.job.id + ": cannot release subtask " + std::to_string(r.subtask.index) + ": " + s.message());
+      return;
+    }
+    r.state = SubtaskState::kPending;
+    events.push_back({run.job.id, {{"event", "reassigned"}, {"subtask", r.subtask.index}, {"reason", why}}});
+    log("job " + run.job.id + ": subtask " + std::to_string(r.subtask.index) + " goes back to be reassigned: " + why);
+  }
+
+  Status open_run(const JobRecord& job, Run& run) {
+    run.job = job;
+    auto subtasks = jobs.subtasks(job.id);
+    if (!subtasks.is_ok()) return subtasks.status();
+    run.subtasks = std::move(*subtasks);
+    for (const SubtaskRecord& r : run.subtasks) run.accepted += r.state == SubtaskState::kAccepted;
+    for (const std::string& stream : {network::job_results_stream(job.id), network::job_progress_stream(job.id)}) {
+      auto known = node.registry().get(stream);
+      if (known.is_ok()) {
+        if (stream == network::job_results_stream(job.id)) run.publishers = known->publishers;
+        continue;
+      }
+      network::StreamMetadata m;
+      m.id = stream;
+      m.partitions = 1;
+      m.public_subscribe = true;
+      auto created = node.create_stream(std::move(m));
+      if (!created.is_ok()) return created.status();
+    }
+    run.demand.requestor = node.identity().public_key();
+    run.demand.job_id = job.id;
+    run.demand.kernel = kRenderKernel;
+    run.demand.max_price_per_gigasample = job.max_price;
+    for (const SubtaskRecord& r : run.subtasks) run.demand.work += r.subtask.work();
+    run.demand.sign(node.identity());
+    std::string id = job.id;
+    auto handle = node.subscribe(network::job_results_stream(job.id), 0,
+                                 [this, id](const network::StreamMessage& m) { on_result(id, m); });
+    if (!handle.is_ok()) return handle.status();
+    run.subscription = *handle;
+    return Status::ok();
+  }
+
+  // The offers that can serve `run` now from providers this node is connected to, best first.
+  std::vector<network::Offer> usable_offers(const Run& run, uint64_t now) {
+    std::set<NodeId> peers;
+    for (const network::PeerInfo& p : node.transport().peers()) peers.insert(p.id);
+    std::vector<network::Offer> out;
+    for (network::Offer& o : network::match_offers(run.demand, book.offers(now), now)) {
+      if (peers.count(network::node_id_of(o.provider))) out.push_back(std::move(o));
+    }
+    return out;
+  }
+
+  Result<JobRecord> submit(const JobSpec& spec) {
+    if (spec.redundancy != 1) {
+      return invalid_argument("redundancy " + std::to_string(spec.redundancy) +
+                              ": a second provider per subtask comes with the verifier; use 1 for now");
+    }
+    STRATA_RETURN_IF_ERROR(render::check_settings(spec.settings));
+    auto manifest_id = network::parse_blob_id(spec.scene);
+    if (!manifest_id.is_ok()) return invalid_argument("scene: " + manifest_id.status().message());
+    auto manifest_bytes = store.get(*manifest_id);
+    if (!manifest_bytes.is_ok()) return not_found("scene " + spec.scene + " is not in this node's blob store (upload it first)");
+    auto manifest = decode_manifest(*manifest_bytes);
+    if (!manifest.is_ok()) return manifest.status();
+    for (const auto& f : manifest->files) {
+      if (!store.has(f.id)) return not_found("the scene's file '" + f.path + "' is not in this node's blob store");
+    }
+    JobRecord job;
+    job.id = new_job_id(node.identity(), spec);
+    job.scene = spec.scene;
+    job.settings = spec.settings;
+    job.max_price = spec.max_price_per_gigasample;
+    job.redundancy = spec.redundancy;
+    job.created_at = network::now_ms();
+
+    Run probe;
+    probe.demand.requestor = node.identity().public_key();
+    probe.demand.kernel = kRenderKernel;
+    probe.demand.max_price_per_gigasample = job.max_price;
+    std::vector<double> speeds;
+    for (const network::Offer& o : usable_offers(probe, network::now_ms())) speeds.push_back(o.score);
+    if (speeds.empty()) {
+      return unavailable("no connected provider offers " + std::string(kRenderKernel) + " at or under " +
+                         std::to_string(job.max_price) + " per gigasample");
+    }
+    auto plan = render::plan_render_job(job.settings, speeds, options.plan);
+    if (!plan.is_ok()) return plan.status();
+    STRATA_RETURN_IF_ERROR(jobs.create(job, *plan));
+    Run run;
+    STRATA_RETURN_IF_ERROR(open_run(job, run));
+    size_t total = run.subtasks.size();
+    {
+      std::lock_guard lock(mutex);
+      runs[job.id] = std::move(run);
+    }
+    publish_events({{job.id, {{"event", "submitted"}, {"total", total}, {"providers", speeds.size()}}}});
+    log("job " + job.id + ": " + std::to_string(total) + " subtasks over " + std::to_string(speeds.size()) +
+        " providers");
+    return job;
+  }
+
+  // One round: overdue and orphaned assignments back to pending, pending subtasks proposed to
+  // providers with room.
+  void tick() {
+    uint64_t now = network::now_ms();
+    std::set<NodeId> peers;
+    for (const network::PeerInfo& p : node.transport().peers()) peers.insert(p.id);
+    std::vector<network::Offer> offers = book.offers(now);
+    std::vector<Proposal> proposals;
+    std::vector<Event> events;
+    {
+      std::lock_guard lock(mutex);
+      std::map<NodeId, size_t> in_flight;
+      for (auto& [id, run] : runs) {
+        for (SubtaskRecord& r : run.subtasks) {
+          if (r.state != SubtaskState::kAssigned) continue;
+          if (!peers.count(r.provider)) {
+            release(run, r, "provider " + network::short_id(r.provider) + " left the network", events);
+          } else if (r.deadline <= now) {
+            release(run, r, "provider " + network::short_id(r.provider) + " missed the deadline", events);
+            backoff_until[r.provider] = now + 5000;
+          } else {
+            ++in_flight[r.provider];
+          }
+        }
+      }
+      for (auto& [id, run] : runs) {
+        if (run.accepted == run.subtasks.size()) continue;
+        std::vector<network::Offer> ranked;
+        for (const network::Offer& o : network::match_offers(run.demand, offers, now)) {
+          NodeId provider = network::node_id_of(o.provider);
+          if (peers.count(provider) && backoff_until[provider] <= now) ranked.push_back(o);
+        }
+        for (SubtaskRecord& r : run.subtasks) {
+          if (r.state != SubtaskState::kPending) continue;
+          const network::Offer* chosen = nullptr;
+          for (const network::Offer& o : ranked) {
+            if (in_flight[network::node_id_of(o.provider)] < o.max_subtasks) {
+              chosen = &o;
+              break;
+            }
+          }
+          if (!chosen) break;
+          NodeId provider = network::node_id_of(chosen->provider);
+          double expected_ms = 1000.0 * double(r.subtask.work()) / chosen->score;
+          uint64_t deadline = now + static_cast<uint64_t>(std::max<double>(double(options.min_deadline.count()),
+                                                                            options.deadline_factor * expected_ms));
+          if (Status s = jobs.assign(run.job.id, r.subtask.index, provider, deadline); !s.is_ok()) {
+            log("job " + run.job.id + ": cannot assign subtask " + std::to_string(r.subtask.index) + ": " + s.message());
+            break;
+          }
+          r.state = SubtaskState::kAssigned;
+          r.provider = provider;
+          r.deadline = deadline;
+          ++r.attempts;
+          ++in_flight[provider];
+
+          network::Agreement agreement;
+          agreement.job_id = run.job.id;
+          agreement.provider = chosen->provider;
+          agreement.subtasks = {r.subtask.index};
+          agreement.price_per_gigasample = chosen->price_per_gigasample;
+          agreement.deadline = deadline;
+          network::RenderTask task;
+          task.job_id = run.job.id;
+          task.scene_hash = *network::parse_blob_id(run.job.scene);
+          task.width = run.job.settings.width;
+          task.height = run.job.settings.height;
+          task.tile = r.subtask.tile;
+          task.sample_begin = r.subtask.sample_begin;
+          task.sample_count = r.subtask.sample_count;
+          task.seed = run.job.settings.seed;
+          task.max_depth = run.job.settings.max_depth;
+          task.rr_depth = run.job.settings.rr_depth;
+          task.subtask = r.subtask.index;
+          Proposal p;
+          p.provider = provider;
+          p.stream = network::job_results_stream(run.job.id);
+          if (run.publishers.insert(provider).second) p.publishers = run.publishers;
+          p.frame = network::encode(network::make_proposal(std::move(agreement), std::move(task), node.identity()));
+          proposals.push_back(std::move(p));
+        }
+      }
+    }
+    publish_events(events);
+    for (Proposal& p : proposals) {
+      // The provider may publish results only once the stream says so; the metadata goes out
+      // first on the same connection.
+      if (!p.publishers.empty()) {
+        auto m = node.set_permissions(p.stream, p.publishers, {}, true);
+        if (!m.is_ok()) log("cannot add a publisher to " + p.stream + ": " + m.status().message());
+      }
+      (void)node.transport().send(p.provider, FrameType::kTaskProposal, std::move(p.frame));
+    }
+  }
+
+  Status handle(const network::PeerInfo& from, const network::FrameView& frame) {
+    if (frame.type != FrameType::kTaskReply) return invalid_argument("the requestor handles task replies only");
+    auto reply = network::decode_task_reply(frame.payload);
+    if (!reply.is_ok()) return reply.status();
+    if (reply->agreement) {
+      if (network::node_id_of(reply->agreement->provider) != from.id ||
+          reply->agreement->requestor != node.identity().public_key()) {
+        return invalid_argument("task reply: the agreement is not between this node and the peer");
+      }
+      return Status::ok();  // agreed; the result will come on the stream
+    }
+    std::vector<Event> events;
+    {
+      std::lock_guard lock(mutex);
+      auto it = runs.find(reply->job_id);
+      if (it == runs.end() || reply->subtask >= it->second.subtasks.size()) return Status::ok();
+      SubtaskRecord& r = it->second.subtasks[reply->subtask];
+      if (r.state != SubtaskState::kAssigned || r.provider != from.id) return Status::ok();
+      release(it->second, r, "provider " + network::short_id(from.id) + ": " + reply->error, events);
+      backoff_until[from.id] = network::now_ms() + 1000;
+    }
+    publish_events(events);
+    return Status::ok();
+  }
+
+  void on_result(const std::string& job_id, const network::StreamMessage& m) {
+    if (m.content_type != network::kTaskResultContentType) return;
+    auto result = network::decode_task_result(m.payload);
+    if (!result.is_ok() || result->job_id != job_id) {
+      log("job " + job_id + ": ignored a malformed result announcement from " + network::short_id(m.publisher_id()));
+      return;
+    }
+    {
+      std::lock_guard lock(fetch_mutex);
+      fetches.push_back({job_id, m.publisher_id(), std::move(*result)});
+    }
+    fetch_ready.notify_one();
+  }
+
+  // Fetches an announced result, checks it against its subtask, and accepts it.
+  void take(const Fetch& f) {
+    {
+      std::lock_guard lock(mutex);
+      auto it = runs.find(f.job_id);
+      if (it == runs.end() || f.result.subtask >= it->second.subtasks.size()) return;
+      const SubtaskRecord& r = it->second.subtasks[f.result.subtask];
+      if (r.state != SubtaskState::kAssigned || r.provider != f.provider) return;  // late, or someone else's
+    }
+    auto bytes = blobs.fetch(f.provider, f.result.result_id, std::chrono::seconds(10));
+    Status problem = bytes.status();
+    render::TileRect tile;
+    if (problem.is_ok()) {
+      auto decoded = network::decode_render_result(*bytes);
+      problem = decoded.status();
+      if (problem.is_ok()) {
+        std::lock_guard lock(mutex);
+        auto it = runs.find(f.job_id);
+        if (it == runs.end()) return;
+        const render::Subtask& s = it->second.subtasks[f.result.subtask].subtask;
+        if (decoded->job_id != f.job_id || decoded->subtask != s.index || !(decoded->accum.rect == s.tile) ||
+            decoded->sample_begin != s.sample_begin || decoded->sample_count != s.sample_count) {
+          problem = invalid_argument("the result does not match the subtask it was announced for");
+        }
+        tile = s.tile;
+      }
+    }
+    std::vector<Event> events;
+    bool complete = false;
+    {
+      std::lock_guard lock(mutex);
+      auto it = runs.find(f.job_id);
+      if (it == runs.end()) return;
+      Run& run = it->second;
+      SubtaskRecord& r = run.subtasks[f.result.subtask];
+      if (r.state != SubtaskState::kAssigned || r.provider != f.provider) return;
+      if (!problem.is_ok()) {
+        release(run, r, "result from " + network::short_id(f.provider) + " refused: " + problem.message(), events);
+      } else {
+        std::string commitment = network::to_string(f.result.result_id);
+        if (Status s = jobs.accept(f.job_id, r.subtask.index, f.provider, commitment); !s.is_ok()) {
+          log("job " + f.job_id + ": cannot accept subtask " + std::to_string(r.subtask.index) + ": " + s.message());
+          return;
+        }
+        r.state = SubtaskState::kAccepted;
+        r.commitment = commitment;
+        ++run.accepted;
+        events.push_back({f.job_id,
+                          {{"event", "tile"},
+                           {"subtask", r.subtask.index},
+                           {"tile", tile_json(tile)},
+                           {"samples", json::array({r.subtask.sample_begin, r.subtask.sample_count})},
+                           {"provider", network::short_id(f.provider)},
+                           {"device", f.result.device},
+                           {"kernel_ms", f.result.kernel_ms},
+                           {"commitment", commitment},
+                           {"accepted", run.accepted},
+                           {"total", run.subtasks.size()}}});
+        complete = run.accepted == run.subtasks.size();
+      }
+    }
+    publish_events(events);
+    if (complete) finish(f.job_id);
+  }
+
+  std::string image_path(const std::string& job_id, const char* ext) const {
+    return options.image_dir + "/" + job_id + ext;
+  }
+
+  // Merges every accepted result in subtask order (the same bits however they arrived) and
+  // writes the image.
+  void finish(const std::string& job_id) {
+    Run run;
+    {
+      std::lock_guard lock(mutex);
+      auto it = runs.find(job_id);
+      if (it == runs.end()) return;
+      run = it->second;
+    }
+    const render::RenderSettings& s = run.job.settings;
+    render::AccumBuffer image = render::AccumBuffer::for_rect({0, 0, s.width, s.height});
+    Status problem;
+    for (const SubtaskRecord& r : run.subtasks) {
+      auto id = network::parse_blob_id(r.commitment);
+      if (!id.is_ok()) {
+        problem = id.status();
+        break;
+      }
+      auto bytes = store.get(*id);
+      if (!bytes.is_ok()) {
+        problem = bytes.status();
+        break;
+      }
+      auto result = network::decode_render_result(*bytes);
+      if (!result.is_ok()) {
+        problem = result.status();
+        break;
+      }
+      if (Status m = image.merge(result->accum); !m.is_ok()) {
+        problem = m;
+        break;
+      }
+    }
+    if (problem.is_ok()) {
+      std::error_code ec;
+      std::filesystem::create_directories(options.image_dir, ec);
+      render::Image resolved = render::resolve(image);
+      problem = render::write_pfm(image_path(job_id, ".pfm"), resolved);
+      if (problem.is_ok()) problem = render::write_png(image_path(job_id, ".png"), resolved);
+    }
+    JobState state = problem.is_ok() ? JobState::kDone : JobState::kFailed;
+    (void)jobs.set_state(job_id, state, problem.message());
+    uint64_t seconds_ms = network::now_ms() - run.job.created_at;
+    json event = problem.is_ok() ? json{{"event", "done"}, {"image", image_path(job_id, ".png")}, {"ms", seconds_ms}}
+                                 : json{{"event", "failed"}, {"error", problem.message()}};
+    log("job " + job_id + (problem.is_ok() ? ": done, image " + image_path(job_id, ".png") : ": failed: " + problem.message()));
+    close_run(job_id);
+    publish_events({{job_id, event}});
+  }
+
+  void close_run(const std::string& job_id) {
+    uint64_t subscription = 0;
+    {
+      std::lock_guard lock(mutex);
+      auto it = runs.find(job_id);
+      if (it == runs.end()) return;
+      subscription = it->second.subscription;
+      runs.erase(it);
+    }
+    node.unsubscribe(subscription);
+  }
+
+  Status cancel(const std::string& job_id) {
+    auto job = jobs.job(job_id);
+    if (!job.is_ok()) return job.status();
+    STRATA_RETURN_IF_ERROR(jobs.set_state(job_id, JobState::kCancelled));
+    close_run(job_id);
+    publish_events({{job_id, {{"event", "cancelled"}}}});
+    log("job " + job_id + ": cancelled");
+    return Status::ok();
+  }
+
+  Result<JobStatus> status(const std::string& job_id) {
+    auto job = jobs.job(job_id);
+    if (!job.is_ok()) return job.status();
+    JobStatus st;
+    st.job = *job;
+    std::vector<SubtaskRecord> subtasks;
+    std::optional<Run> running;
+    {
+      std::lock_guard lock(mutex);
+      if (auto it = runs.find(job_id); it != runs.end()) {
+        subtasks = it->second.subtasks;
+        running.emplace();
+        running->demand = it->second.demand;
+      }
+    }
+    if (running) st.providers = usable_offers(*running, network::now_ms()).size();
+    if (subtasks.empty()) {
+      auto stored = jobs.subtasks(job_id);
+      if (!stored.is_ok()) return stored.status();
+      subtasks = std::move(*stored);
+    }
+    st.total = subtasks.size();
+    for (const SubtaskRecord& r : subtasks) {
+      st.pending += r.state == SubtaskState::kPending;
+      st.assigned += r.state == SubtaskState::kAssigned;
+      st.accepted += r.state == SubtaskState::kAccepted;
+      if (r.attempts > 1) st.reassigned += r.attempts - 1;
+    }
+    if (st.job.state == JobState::kDone) {
+      st.image = image_path(job_id, ".png");
+      st.linear_image = image_path(job_id, ".pfm");
+    }
+    return st;
+  }
+
+  void dispatch_loop() {
+    std::unique_lock lock(fetch_mutex);
+    while (!stopping) {
+      lock.unlock();
+      tick();
+      lock.lock();
+      stop_signal.wait_for(lock, options.tick, [&] { return stopping; });
+    }
+  }
+
+  void fetch_loop() {
+    for (;;) {
+      Fetch f;
+      {
+        std::unique_lock lock(fetch_mutex);
+        fetch_ready.wait(lock, [&] { return stopping || !fetches.empty(); });
+        if (stopping) return;
+        f = std::move(fetches.front());
+        fetches.pop_front();
+      }
+      take(f);
+    }
+  }
+};
+
+Requestor::Requestor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+Requestor::~Requestor() {
+  {
+    std::lock_guard lock(impl_->fetch_mutex);
+    impl_->stopping = true;
+  }
+  impl_->fetch_ready.notify_all();
+  impl_->stop_signal.notify_all();
+  for (auto& t : impl_->threads) t.join();
+  for (auto& [id, run] : impl_->runs) impl_->node.unsubscribe(run.subscription);
+}
+
+Result<std::unique_ptr<Requestor>> Requestor::start(network::StreamNode& node, network::BlobStore& store,
+                                                    network::BlobService& blobs, network::JobStore& jobs,
+                                                    OfferBook& book, Options options) {
+  if (options.image_dir.empty()) return invalid_argument("a requestor needs a directory for finished images");
+  auto impl = std::make_unique<Impl>(node, store, blobs, jobs, book, std::move(options));
+  // Jobs that were running when the node stopped: accepted results stay; assignments whose
+  // answers may have been lost go back to pending.
+  auto known = jobs.jobs();
+  if (!known.is_ok()) return known.status();
+  for (const JobRecord& job : *known) {
+    if (job.state != JobState::kRunning) continue;
+    Impl::Run run;
+    STRATA_RETURN_IF_ERROR(impl->open_run(job, run));
+    std::vector<Impl::Event> events;
+    for (SubtaskRecord& r : run.subtasks) impl->release(run, r, "the requestor restarted", events);
+    bool complete = run.accepted == run.subtasks.size();
+    impl->runs[job.id] = std::move(run);
+    impl->log("job " + job.id + ": resumed, " + std::to_string(impl->runs[job.id].accepted) + " of " +
+              std::to_string(impl->runs[job.id].subtasks.size()) + " subtasks already accepted");
+    if (complete) impl->finish(job.id);
+  }
+  Impl* raw = impl.get();
+  raw->threads.emplace_back([raw] { raw->dispatch_loop(); });
+  for (int i = 0; i < 2; ++i) raw->threads.emplace_back([raw] { raw->fetch_loop(); });
+  return std::unique_ptr<Requestor>(new Requestor(std::move(impl)));
+}
+
+Result<network::JobRecord> Requestor::submit(const JobSpec& spec) { return impl_->submit(spec); }
+Status Requestor::cancel(const std::string& job_id) { return impl_->cancel(job_id); }
+Result<JobStatus> Requestor::status(const std::string& job_id) { return impl_->status(job_id); }
+Result<std::vector<JobStatus>> Requestor::list() {
+  auto all = impl_->jobs.jobs();
+  if (!all.is_ok()) return all.status();
+  std::vector<JobStatus> out;
+  for (const JobRecord& j : *all) {
+    auto st = impl_->status(j.id);
+    if (st.is_ok()) out.push_back(std::move(*st));
+  }
+  return out;
+}
+Status Requestor::handle(const network::PeerInfo& from, const network::FrameView& frame) {
+  return impl_->handle(from, frame);
+}
+
+}  // namespace strata::compute

@@ -1,0 +1,77 @@
+// The requestor's side of the compute layer: it turns a submitted render job into subtasks (sized
+// from the offers' benchmark scores), proposes each to a provider chosen by price and speed with
+// an agreement it signs, follows the results on the job's result stream, fetches each result
+// by its commitment and checks it before accepting it, and assembles the image once every subtask
+// is in. Subtasks whose provider refuses, fails, leaves the network or misses its deadline go back
+// to be assigned again. Job and subtask state live in the job store, and accepted results in the
+// blob store, so a requestor restarted mid-job resumes it without redoing accepted subtasks.
+// Progress events (JSON) go out on the job's progress stream.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "compute/offer_book.h"
+#include "host/render/job_plan.h"
+#include "network/blob_service.h"
+#include "network/blob_store.h"
+#include "network/job_store.h"
+#include "network/stream_node.h"
+
+namespace strata::compute {
+
+struct JobSpec {
+  std::string scene;  // the scene manifest's blob id (hex), in this node's blob store
+  render::RenderSettings settings;
+  uint64_t max_price_per_gigasample = 1000;
+  uint32_t redundancy = 1;
+};
+
+struct JobStatus {
+  network::JobRecord job;
+  size_t total = 0, pending = 0, assigned = 0, accepted = 0;
+  uint32_t reassigned = 0;   // assignments beyond one per subtask
+  size_t providers = 0;      // offers that can serve it now
+  std::string image;         // the finished image (PNG) and its linear PFM beside it
+  std::string linear_image;
+};
+
+class Requestor {
+ public:
+  struct Options {
+    std::string image_dir;  // finished images go here
+    render::PlanOptions plan;
+    std::chrono::milliseconds tick{20};
+    // A subtask's deadline: this many times its expected time on the provider, and at least
+    // min_deadline.
+    double deadline_factor = 4;
+    std::chrono::milliseconds min_deadline{10000};
+    std::function<void(const std::string&)> log;
+  };
+  // Resumes the store's running jobs. Everything passed must outlive the requestor.
+  static Result<std::unique_ptr<Requestor>> start(network::StreamNode& node, network::BlobStore& store,
+                                                  network::BlobService& blobs, network::JobStore& jobs, OfferBook& book,
+                                                  Options options);
+  ~Requestor();
+
+  // Plans the job over the offers that can serve it now (an error when there are none) and
+  // starts it.
+  Result<network::JobRecord> submit(const JobSpec& spec);
+  Status cancel(const std::string& job_id);
+  Result<JobStatus> status(const std::string& job_id);
+  Result<std::vector<JobStatus>> list();
+
+  // For the node's frame dispatch (kTaskReply).
+  Status handle(const network::PeerInfo& from, const network::FrameView& frame);
+
+  struct Impl;
+
+ private:
+  explicit Requestor(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strata::compute

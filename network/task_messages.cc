@@ -1,0 +1,153 @@
+#include "network/task_messages.h"
+
+#include <cmath>
+
+#include "network/blob_store.h"
+#include "network/verified.h"
+#include "schema/compute_generated.h"
+
+namespace strata::network {
+namespace {
+
+constexpr size_t kMaxJobIdBytes = 128;
+constexpr size_t kMaxErrorBytes = 4096;
+constexpr size_t kMaxTaskBytes = 4096;
+constexpr size_t kMaxAgreementBytes = 4096;
+
+std::span<const uint8_t> bytes_of(const flatbuffers::Vector<uint8_t>* v) {
+  return v ? std::span<const uint8_t>(v->data(), v->size()) : std::span<const uint8_t>();
+}
+
+Result<std::string> read_text(const flatbuffers::String* s, const char* what, size_t max, bool required) {
+  if (!s || s->size() == 0) {
+    if (required) return invalid_argument(std::string(what) + " is missing");
+    return std::string();
+  }
+  if (s->size() > max) return invalid_argument(std::string(what) + " is over " + std::to_string(max) + " bytes");
+  return s->str();
+}
+
+}  // namespace
+
+std::string job_results_stream(const std::string& job_id) { return "job/" + job_id + "/results"; }
+std::string job_progress_stream(const std::string& job_id) { return "job/" + job_id + "/progress"; }
+
+TaskProposal make_proposal(Agreement agreement, RenderTask task, const Identity& requestor) {
+  TaskProposal p;
+  p.task_bytes = encode(task);
+  agreement.terms = blob_id_of(p.task_bytes);
+  agreement.sign_as_requestor(requestor);
+  p.agreement = std::move(agreement);
+  p.task = std::move(task);
+  return p;
+}
+
+std::vector<uint8_t> encode(const TaskProposal& p) {
+  flatbuffers::FlatBufferBuilder b(512 + p.task_bytes.size());
+  std::vector<uint8_t> agreement = encode(p.agreement);
+  auto a = b.CreateVector(agreement);
+  auto t = b.CreateVector(p.task_bytes);
+  b.Finish(wire::CreateTaskProposal(b, a, t));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+std::vector<uint8_t> encode(const TaskReply& r) {
+  flatbuffers::FlatBufferBuilder b(512);
+  auto job = b.CreateString(r.job_id);
+  flatbuffers::Offset<flatbuffers::Vector<uint8_t>> a;
+  if (r.agreement) a = b.CreateVector(encode(*r.agreement));
+  auto error = r.error.empty() ? flatbuffers::Offset<flatbuffers::String>() : b.CreateString(r.error);
+  b.Finish(wire::CreateTaskReply(b, job, r.subtask, a, error));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+std::vector<uint8_t> encode(const TaskResult& r) {
+  flatbuffers::FlatBufferBuilder b(256);
+  auto job = b.CreateString(r.job_id);
+  auto id = b.CreateVector(r.result_id.data(), r.result_id.size());
+  auto device = b.CreateString(r.device);
+  b.Finish(wire::CreateTaskResult(b, job, r.subtask, id, r.result_bytes, r.kernel_ms, device));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+Result<TaskProposal> decode_task_proposal(std::span<const uint8_t> bytes) {
+  const wire::TaskProposal* w = verified_root<wire::TaskProposal>(bytes, 8, 16);
+  if (!w) return invalid_argument("task proposal: malformed (FlatBuffers verification failed)");
+  auto agreement_bytes = bytes_of(w->agreement());
+  auto task_bytes = bytes_of(w->task());
+  if (agreement_bytes.empty() || agreement_bytes.size() > kMaxAgreementBytes) {
+    return invalid_argument("task proposal: the agreement is missing or over 4096 bytes");
+  }
+  if (task_bytes.empty() || task_bytes.size() > kMaxTaskBytes) {
+    return invalid_argument("task proposal: the task is missing or over 4096 bytes");
+  }
+  // Nested buffers are copied out, since FlatBuffers reads them aligned.
+  std::vector<uint8_t> agreement_copy(agreement_bytes.begin(), agreement_bytes.end());
+  TaskProposal p;
+  p.task_bytes.assign(task_bytes.begin(), task_bytes.end());
+  auto agreement = decode_agreement(agreement_copy, true);
+  if (!agreement.is_ok()) return invalid_argument("task proposal: " + agreement.status().message());
+  auto task = decode_render_task(p.task_bytes);
+  if (!task.is_ok()) return invalid_argument("task proposal: " + task.status().message());
+  p.agreement = std::move(*agreement);
+  p.task = std::move(*task);
+  if (p.agreement.terms != blob_id_of(p.task_bytes)) {
+    return invalid_argument("task proposal: the agreement's terms are not this task's hash");
+  }
+  if (p.agreement.job_id != p.task.job_id) return invalid_argument("task proposal: the agreement and the task name different jobs");
+  if (p.agreement.subtasks.size() != 1 || p.agreement.subtasks[0] != p.task.subtask) {
+    return invalid_argument("task proposal: the agreement must name exactly the task's subtask");
+  }
+  return p;
+}
+
+Result<TaskReply> decode_task_reply(std::span<const uint8_t> bytes) {
+  const wire::TaskReply* w = verified_root<wire::TaskReply>(bytes, 8, 16);
+  if (!w) return invalid_argument("task reply: malformed (FlatBuffers verification failed)");
+  TaskReply r;
+  auto job = read_text(w->job_id(), "task reply: the job id", kMaxJobIdBytes, true);
+  if (!job.is_ok()) return job.status();
+  r.job_id = *job;
+  r.subtask = w->subtask();
+  auto error = read_text(w->error(), "task reply: the error", kMaxErrorBytes, false);
+  if (!error.is_ok()) return error.status();
+  r.error = *error;
+  auto agreement_bytes = bytes_of(w->agreement());
+  if (agreement_bytes.empty() == r.error.empty()) {
+    return invalid_argument("task reply: it must carry either a signed agreement or an error");
+  }
+  if (!agreement_bytes.empty()) {
+    if (agreement_bytes.size() > kMaxAgreementBytes) return invalid_argument("task reply: the agreement is over 4096 bytes");
+    std::vector<uint8_t> copy(agreement_bytes.begin(), agreement_bytes.end());
+    auto agreement = decode_agreement(copy);
+    if (!agreement.is_ok()) return invalid_argument("task reply: " + agreement.status().message());
+    if (agreement->job_id != r.job_id || agreement->subtasks.size() != 1 || agreement->subtasks[0] != r.subtask) {
+      return invalid_argument("task reply: the agreement is for another subtask");
+    }
+    r.agreement = std::move(*agreement);
+  }
+  return r;
+}
+
+Result<TaskResult> decode_task_result(std::span<const uint8_t> bytes) {
+  const wire::TaskResult* w = verified_root<wire::TaskResult>(bytes, 8, 16);
+  if (!w) return invalid_argument("task result: malformed (FlatBuffers verification failed)");
+  TaskResult r;
+  auto job = read_text(w->job_id(), "task result: the job id", kMaxJobIdBytes, true);
+  if (!job.is_ok()) return job.status();
+  r.job_id = *job;
+  r.subtask = w->subtask();
+  auto id = bytes_of(w->result_id());
+  if (id.size() != r.result_id.size()) return invalid_argument("task result: the result id must be 32 bytes");
+  std::copy(id.begin(), id.end(), r.result_id.begin());
+  r.result_bytes = w->result_bytes();
+  if (r.result_bytes == 0 || r.result_bytes > kMaxBlobBytes) return invalid_argument("task result: the result size is out of range");
+  r.kernel_ms = w->kernel_ms();
+  if (!std::isfinite(r.kernel_ms) || r.kernel_ms < 0) return invalid_argument("task result: the kernel time is not a finite, non-negative number");
+  auto device = read_text(w->device(), "task result: the device", 256, false);
+  if (!device.is_ok()) return device.status();
+  r.device = *device;
+  return r;
+}
+
+}  // namespace strata::network

@@ -1,0 +1,61 @@
+// The compute layer's messages (network/schema/compute.fbs): a requestor proposes one subtask with
+// the agreement it signed, the provider answers with the agreement signed by both or the reason
+// it will not (or could not) do it, and announces a finished result with its commitment on the
+// job's result stream. Each decoder verifies the FlatBuffer, the bounds and the signatures.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "host/status.h"
+#include "network/market.h"
+#include "network/render_messages.h"
+
+namespace strata::network {
+
+struct TaskProposal {
+  Agreement agreement;  // the requestor's signature checked; the provider's not yet there
+  RenderTask task;
+  std::vector<uint8_t> task_bytes;  // as encoded; its hash is agreement.terms
+};
+
+struct TaskReply {
+  std::string job_id;
+  uint32_t subtask = 0;
+  std::optional<Agreement> agreement;  // signed by both: accepted
+  std::string error;                   // otherwise: why not
+};
+
+struct TaskResult {
+  std::string job_id;
+  uint32_t subtask = 0;
+  std::array<uint8_t, 32> result_id{};
+  uint64_t result_bytes = 0;
+  double kernel_ms = 0;
+  std::string device;
+};
+
+// The content type of a TaskResult on a job's result stream.
+inline constexpr const char* kTaskResultContentType = "application/x-strata-task-result";
+
+// The stream names of a job.
+std::string job_results_stream(const std::string& job_id);
+std::string job_progress_stream(const std::string& job_id);
+
+// Signs the proposal for `task`: fills agreement.terms and the requestor's signature.
+TaskProposal make_proposal(Agreement agreement, RenderTask task, const Identity& requestor);
+
+std::vector<uint8_t> encode(const TaskProposal& proposal);
+std::vector<uint8_t> encode(const TaskReply& reply);
+std::vector<uint8_t> encode(const TaskResult& result);
+// Checks the requestor's signature, that the agreement covers exactly this task (terms, job id,
+// one subtask index) and the task itself.
+Result<TaskProposal> decode_task_proposal(std::span<const uint8_t> bytes);
+// An accepted reply's agreement must carry both signatures.
+Result<TaskReply> decode_task_reply(std::span<const uint8_t> bytes);
+Result<TaskResult> decode_task_result(std::span<const uint8_t> bytes);
+
+}  // namespace strata::network

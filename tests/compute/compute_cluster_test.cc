@@ -1,0 +1,271 @@
+// The compute layer end to end in one process: a requestor node and provider nodes on loopback
+// (cpu backend). A render job completes and equals the same render done locally within float
+// rounding; a provider that accepts work and never answers, a provider that leaves mid-job and a
+// requestor restarted mid-job each still end with the complete, correct image, and no accepted
+// subtask is redone or counted twice.
+#include <gtest/gtest.h>
+
+#include "compute/scene_package.h"
+#include "network/clock.h"
+#include "network/task_messages.h"
+#include "tests/compute/compute_support.h"
+#include "tests/network/network_support.h"
+#include "tests/test_support.h"
+
+namespace {
+
+using namespace strata;
+using namespace strata::compute;
+using network::JobState;
+using tests::eventually;
+
+std::string demo_scene() { return tests::source_dir() + "/scenes/demo.gltf"; }
+
+render::RenderSettings small_settings(uint32_t spp = 8) {
+  render::RenderSettings s;
+  s.width = 64;
+  s.height = 48;
+  s.spp = spp;
+  s.seed = 7;
+  return s;
+}
+
+JobSpec upload(ComputeNode& requestor, const render::RenderSettings& settings) {
+  auto files = collect_scene_files(demo_scene());
+  EXPECT_TRUE(files.is_ok()) << files.status().to_string();
+  auto manifest = store_scene(requestor.blobs(), *files);
+  EXPECT_TRUE(manifest.is_ok());
+  JobSpec spec;
+  spec.scene = network::to_string(*manifest);
+  spec.settings = settings;
+  return spec;
+}
+
+// Peer exchange may have connected them already.
+void connect(ComputeNode& from, ComputeNode& to) {
+  auto peer = from.stream_node().transport().connect("127.0.0.1", to.stream_node().transport().port());
+  if (!peer.is_ok()) {
+    EXPECT_NE(peer.status().message().find("already connected"), std::string::npos) << peer.status().to_string();
+  }
+}
+
+bool offers_seen(ComputeNode& n, size_t count) {
+  return eventually([&] { return n.offers().offers(network::now_ms()).size() >= count; }, 5000);
+}
+
+JobStatus wait_done(ComputeNode& requestor, const std::string& job, int timeout_ms = 120000) {
+  JobStatus last;
+  eventually(
+      [&] {
+        auto st = requestor.requestor().status(job);
+        if (st.is_ok()) last = *st;
+        return st.is_ok() && st->job.state != JobState::kRunning;
+      },
+      timeout_ms);
+  return last;
+}
+
+void expect_matches_local(const JobStatus& st, const render::RenderSettings& settings) {
+  ASSERT_EQ(st.job.state, JobState::kDone) << st.job.error;
+  auto image = render::read_pfm(st.linear_image);
+  ASSERT_TRUE(image.is_ok()) << image.status().to_string();
+  render::Image local = tests::local_render(demo_scene(), settings);
+  // Subtasks split by sample ranges sum a pixel's samples in another grouping than one pass.
+  EXPECT_LT(tests::max_relative_difference(*image, local), 1e-5);
+}
+
+TEST(ComputeCluster, RenderJobMatchesTheLocalRender) {
+  auto r = tests::start_compute_node({.seed = 31});
+  auto p1 = tests::start_compute_node({.seed = 32, .provide = true});
+  auto p2 = tests::start_compute_node({.seed = 33, .provide = true});
+  connect(*p1, *r);
+  connect(*p2, *r);
+  ASSERT_TRUE(offers_seen(*r, 2));
+  render::RenderSettings settings = small_settings();
+  auto job = r->requestor().submit(upload(*r, settings));
+  ASSERT_TRUE(job.is_ok()) << job.status().to_string();
+  JobStatus st = wait_done(*r, job->id);
+  EXPECT_EQ(st.accepted, st.total);
+  EXPECT_GE(st.total, 4u);  // at least two subtasks per provider
+  expect_matches_local(st, settings);
+  EXPECT_GT(p1->provider()->counts().completed, 0u);
+  EXPECT_GT(p2->provider()->counts().completed, 0u);
+  // A finished job stays finished, and its state survives in the list.
+  EXPECT_FALSE(r->requestor().cancel(job->id).is_ok());
+  auto all = r->requestor().list();
+  ASSERT_TRUE(all.is_ok());
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].job.state, JobState::kDone);
+}
+
+TEST(ComputeCluster, SubmitErrorsNameTheProblem) {
+  auto r = tests::start_compute_node({.seed = 34});
+  JobSpec spec = upload(*r, small_settings());
+  auto none = r->requestor().submit(spec);
+  EXPECT_EQ(none.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(none.status().message().find("no connected provider"), std::string::npos) << none.status().message();
+  JobSpec missing = spec;
+  missing.scene = std::string(64, 'a');
+  EXPECT_EQ(r->requestor().submit(missing).status().code(), StatusCode::kNotFound);
+  JobSpec bad = spec;
+  bad.scene = "zz";
+  EXPECT_EQ(r->requestor().submit(bad).status().code(), StatusCode::kInvalidArgument);
+  JobSpec redundant = spec;
+  redundant.redundancy = 2;
+  EXPECT_EQ(r->requestor().submit(redundant).status().code(), StatusCode::kInvalidArgument);
+  JobSpec empty = spec;
+  empty.settings.spp = 0;
+  EXPECT_EQ(r->requestor().submit(empty).status().code(), StatusCode::kInvalidArgument);
+  EXPECT_EQ(r->requestor().status("nope").status().code(), StatusCode::kNotFound);
+  EXPECT_FALSE(r->requestor().cancel("nope").is_ok());
+}
+
+TEST(ComputeCluster, PriceAboveTheMaximumFindsNoProvider) {
+  auto r = tests::start_compute_node({.seed = 35});
+  auto p = tests::start_compute_node({.seed = 36, .provide = true, .price = 500});
+  connect(*p, *r);
+  ASSERT_TRUE(offers_seen(*r, 1));
+  JobSpec spec = upload(*r, small_settings());
+  spec.max_price_per_gigasample = 499;
+  EXPECT_EQ(r->requestor().submit(spec).status().code(), StatusCode::kUnavailable);
+  spec.max_price_per_gigasample = 500;
+  auto job = r->requestor().submit(spec);
+  ASSERT_TRUE(job.is_ok()) << job.status().to_string();
+  EXPECT_TRUE(r->requestor().cancel(job->id).is_ok());
+  auto st = r->requestor().status(job->id);
+  ASSERT_TRUE(st.is_ok());
+  EXPECT_EQ(st->job.state, JobState::kCancelled);
+}
+
+// A rogue provider: the cheapest offer, signs every agreement, never delivers.
+struct SilentProvider {
+  std::unique_ptr<network::TransportNode> transport;
+  std::atomic<int> proposals{0};
+  network::Identity identity = tests::test_identity(37);
+  std::atomic<bool> stop{false};
+  std::thread announcer;
+
+  void start(uint16_t requestor_port) {
+    auto t = network::TransportNode::start(
+        identity, network::TransportNode::Options{},
+        [this](const network::PeerInfo& from, const network::FrameView& f) -> Status {
+          if (f.type != network::FrameType::kTaskProposal) return Status::ok();
+          auto p = network::decode_task_proposal(f.payload);
+          if (!p.is_ok()) return p.status();
+          ++proposals;
+          p->agreement.sign_as_provider(identity);
+          network::TaskReply yes{p->task.job_id, p->task.subtask, p->agreement, ""};
+          return transport->send(from.id, network::FrameType::kTaskReply, network::encode(yes));
+        });
+    ASSERT_TRUE(t.is_ok());
+    transport = std::move(*t);
+    auto peer = transport->connect("127.0.0.1", requestor_port);
+    ASSERT_TRUE(peer.is_ok());
+    announcer = std::thread([this, id = peer->id] {
+      while (!stop) {
+        network::Offer o;
+        o.offer_id = "silent";
+        o.devices = {{"nothing", "cpu", 1ull << 34}};
+        o.kernels = {kRenderKernel};
+        o.score = 1e9;
+        o.price_per_gigasample = 1;
+        o.max_subtasks = 4;
+        o.expires_at = network::now_ms() + 5000;
+        o.sign(identity);
+        (void)transport->send(id, network::FrameType::kOffer, network::encode(o));
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+      }
+    });
+  }
+  ~SilentProvider() {
+    stop = true;
+    if (announcer.joinable()) announcer.join();
+    if (transport) transport->stop();
+  }
+};
+
+TEST(ComputeCluster, ProviderThatNeverAnswersLosesItsSubtasks) {
+  auto r = tests::start_compute_node({.seed = 38, .min_deadline = std::chrono::milliseconds(1500)});
+  auto p = tests::start_compute_node({.seed = 39, .provide = true});
+  connect(*p, *r);
+  SilentProvider silent;
+  silent.start(r->stream_node().transport().port());
+  ASSERT_TRUE(offers_seen(*r, 2));
+  render::RenderSettings settings = small_settings();
+  auto job = r->requestor().submit(upload(*r, settings));
+  ASSERT_TRUE(job.is_ok()) << job.status().to_string();
+  JobStatus st = wait_done(*r, job->id);
+  EXPECT_GT(silent.proposals.load(), 0);
+  EXPECT_GT(st.reassigned, 0u);
+  expect_matches_local(st, settings);
+}
+
+TEST(ComputeCluster, ProviderLeavingMidJobLosesItsSubtasks) {
+  auto r = tests::start_compute_node({.seed = 40});
+  auto p1 = tests::start_compute_node({.seed = 41, .provide = true});
+  auto p2 = tests::start_compute_node({.seed = 42, .provide = true});
+  connect(*p1, *r);
+  connect(*p2, *r);
+  ASSERT_TRUE(offers_seen(*r, 2));
+  render::RenderSettings settings = small_settings(64);
+  auto job = r->requestor().submit(upload(*r, settings));
+  ASSERT_TRUE(job.is_ok()) << job.status().to_string();
+  // Once it has delivered and still holds accepted work, it goes.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto c = p1->provider()->counts();
+        return c.completed >= 1 && c.accepted > c.completed + c.failed;
+      },
+      60000));
+  p1.reset();
+  JobStatus st = wait_done(*r, job->id);
+  EXPECT_EQ(st.accepted, st.total);
+  EXPECT_GT(st.reassigned, 0u);
+  expect_matches_local(st, settings);
+}
+
+TEST(ComputeCluster, RequestorRestartedMidJobResumesWithoutRedoingAcceptedSubtasks) {
+  std::string dir = tests::scratch_dir() + "/restarted-requestor";
+  auto r = tests::start_compute_node({.seed = 43, .data_dir = dir});
+  auto p1 = tests::start_compute_node({.seed = 44, .provide = true});
+  auto p2 = tests::start_compute_node({.seed = 45, .provide = true});
+  connect(*p1, *r);
+  connect(*p2, *r);
+  ASSERT_TRUE(offers_seen(*r, 2));
+  render::RenderSettings settings = small_settings(64);
+  auto job = r->requestor().submit(upload(*r, settings));
+  ASSERT_TRUE(job.is_ok()) << job.status().to_string();
+  ASSERT_TRUE(eventually([&] { return r->requestor().status(job->id)->accepted >= 2; }, 60000));
+  r.reset();
+  // What the store holds as accepted when the requestor went down.
+  std::map<uint32_t, std::string> accepted;
+  {
+    auto store = network::JobStore::open(dir + "/jobs");
+    ASSERT_TRUE(store.is_ok());
+    auto subtasks = (*store)->subtasks(job->id);
+    ASSERT_TRUE(subtasks.is_ok());
+    for (const auto& s : *subtasks) {
+      if (s.state == network::SubtaskState::kAccepted) accepted[s.subtask.index] = s.commitment;
+    }
+  }
+  ASSERT_GE(accepted.size(), 2u);
+  r = tests::start_compute_node({.seed = 43, .data_dir = dir});
+  connect(*r, *p1);
+  connect(*r, *p2);
+  JobStatus st = wait_done(*r, job->id);
+  expect_matches_local(st, settings);
+  r.reset();
+  auto store = network::JobStore::open(dir + "/jobs");
+  ASSERT_TRUE(store.is_ok());
+  auto subtasks = (*store)->subtasks(job->id);
+  ASSERT_TRUE(subtasks.is_ok());
+  for (const auto& s : *subtasks) {
+    EXPECT_EQ(s.state, network::SubtaskState::kAccepted);
+    if (accepted.count(s.subtask.index)) {
+      EXPECT_EQ(s.commitment, accepted[s.subtask.index]) << "subtask " << s.subtask.index << " was redone";
+      EXPECT_EQ(s.attempts, 1u) << "subtask " << s.subtask.index << " was assigned again";
+    }
+  }
+}
+
+}  // namespace

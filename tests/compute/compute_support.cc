@@ -1,0 +1,64 @@
+#include "tests/compute/compute_support.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <limits>
+
+#include "host/render/renderer.h"
+#include "tests/network/network_support.h"
+#include "tests/test_support.h"
+
+namespace strata::tests {
+
+std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& spec) {
+  compute::ComputeNode::Options o;
+  o.data_dir = spec.data_dir.empty() ? scratch_dir() + "/compute-" + std::to_string(spec.seed) : spec.data_dir;
+  if (spec.provide) {
+    o.provide.push_back(open_or_die("cpu"));
+    o.provider.price_per_gigasample = spec.price;
+    o.provider.score = 2e6;  // skip the start-up measurement; the plan only needs relative speeds
+    o.provider.announce_interval = std::chrono::milliseconds(200);
+  }
+  o.requestor.min_deadline = spec.min_deadline;
+  if (std::getenv("STRATA_TEST_LOG")) {
+    auto log = [seed = spec.seed](const std::string& line) { std::fprintf(stderr, "[node %u] %s\n", seed, line.c_str()); };
+    o.provider.log = log;
+    o.requestor.log = log;
+    o.stream.on_refuse = log;
+  }
+  o.requestor.plan.target_seconds = spec.target_seconds;
+  o.requestor.plan.max_tile = spec.max_tile;
+  o.requestor.plan.min_tile = 8;
+  auto node = compute::ComputeNode::start(test_identity(spec.seed), std::move(o));
+  EXPECT_TRUE(node.is_ok()) << node.status().to_string();
+  return node.is_ok() ? std::move(*node) : nullptr;
+}
+
+render::Image local_render(const std::string& scene, const render::RenderSettings& settings) {
+  auto prepared = render::prepare_scene(scene);
+  EXPECT_TRUE(prepared.is_ok()) << prepared.status().to_string();
+  auto device = open_or_die("cpu");
+  auto renderer = render::Renderer::create(*device, prepared->gpu, prepared->camera);
+  EXPECT_TRUE(renderer.is_ok());
+  auto accum = (*renderer)->render_image(settings);
+  EXPECT_TRUE(accum.is_ok());
+  return render::resolve(*accum);
+}
+
+double max_relative_difference(const render::Image& a, const render::Image& b) {
+  if (a.width != b.width || a.height != b.height || a.rgb.size() != b.rgb.size()) {
+    return std::numeric_limits<double>::infinity();
+  }
+  double worst = 0;
+  for (size_t i = 0; i < a.rgb.size(); ++i) {
+    double x = a.rgb[i], y = b.rgb[i];
+    double scale = std::max({std::abs(x), std::abs(y), 1e-6});
+    worst = std::max(worst, std::abs(x - y) / scale);
+  }
+  return worst;
+}
+
+}  // namespace strata::tests

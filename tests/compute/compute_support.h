@@ -1,0 +1,31 @@
+// Helpers for the compute-layer tests: nodes in one process, the local reference render of a
+// scene, and image comparison within float rounding.
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "compute/compute_node.h"
+#include "host/render/image_io.h"
+
+namespace strata::tests {
+
+struct ComputeNodeSpec {
+  uint8_t seed = 1;
+  std::string data_dir = "";  // empty: a fresh scratch directory
+  bool provide = false;
+  uint64_t price = 100;
+  std::chrono::milliseconds min_deadline{10000};
+  double target_seconds = 0.2;
+  uint32_t max_tile = 32;
+};
+std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& spec);
+
+// The scene rendered here in one piece on the cpu backend, resolved.
+render::Image local_render(const std::string& scene, const render::RenderSettings& settings);
+
+// The largest relative difference between two images of the same size (pixels within 1e-6 of
+// zero compare absolutely), or infinity when the sizes differ.
+double max_relative_difference(const render::Image& a, const render::Image& b);
+
+}  // namespace strata::tests

@@ -1,0 +1,135 @@
+// The compute layer's messages: a proposal round-trips with the requestor's signature and binds
+// the task by its hash; a reply carries either an agreement signed by both or a reason; a result
+// announcement carries its commitment. Tampering, mismatches and malformed bytes are named.
+#include <gtest/gtest.h>
+
+#include "network/blob_store.h"
+#include "network/frame.h"
+#include "network/task_messages.h"
+#include "tests/network/network_support.h"
+
+namespace {
+
+using namespace strata;
+using namespace strata::network;
+
+RenderTask task(uint32_t subtask = 3) {
+  RenderTask t;
+  t.job_id = "job-7";
+  t.scene_hash = blob_id_of(std::vector<uint8_t>{1, 2, 3});
+  t.width = 640;
+  t.height = 480;
+  t.tile = {64, 32, 32, 32};
+  t.sample_begin = 16;
+  t.sample_count = 16;
+  t.seed = 9;
+  t.max_depth = 6;
+  t.rr_depth = 2;
+  t.subtask = subtask;
+  return t;
+}
+
+Agreement agreement(uint32_t subtask = 3) {
+  Agreement a;
+  a.job_id = "job-7";
+  a.provider = tests::test_identity(2).public_key();
+  a.subtasks = {subtask};
+  a.price_per_gigasample = 50;
+  a.deadline = 123456;
+  return a;
+}
+
+TEST(TaskMessages, ProposalRoundTripsAndBindsTheTask) {
+  TaskProposal p = make_proposal(agreement(), task(), tests::test_identity(1));
+  auto back = decode_task_proposal(encode(p));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->agreement, p.agreement);
+  EXPECT_EQ(back->task.tile, task().tile);
+  EXPECT_EQ(back->task.rr_depth, 2u);
+  EXPECT_EQ(back->task.subtask, 3u);
+  EXPECT_EQ(back->task.settings().seed, 9u);
+  EXPECT_TRUE(verify_frame_payload(FrameView{FrameType::kTaskProposal, encode(p)}).is_ok());
+
+  // Another task under the same agreement: the terms no longer match.
+  TaskProposal swapped = p;
+  RenderTask other = task();
+  other.tile.x = 0;
+  swapped.task_bytes = encode(other);
+  auto r = decode_task_proposal(encode(swapped));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("terms"), std::string::npos) << r.status().message();
+  // A changed price breaks the requestor's signature.
+  TaskProposal repriced = p;
+  repriced.agreement.price_per_gigasample = 1;
+  r = decode_task_proposal(encode(repriced));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("requestor's signature"), std::string::npos) << r.status().message();
+  // The agreement must name exactly the task's subtask.
+  TaskProposal mismatched = make_proposal(agreement(4), task(3), tests::test_identity(1));
+  r = decode_task_proposal(encode(mismatched));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("exactly the task's subtask"), std::string::npos) << r.status().message();
+  // A task outside its image.
+  RenderTask outside = task();
+  outside.tile.x = 630;
+  r = decode_task_proposal(encode(make_proposal(agreement(), outside, tests::test_identity(1))));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("outside the image"), std::string::npos) << r.status().message();
+}
+
+TEST(TaskMessages, ReplyCarriesASignedAgreementOrAReason) {
+  TaskProposal p = make_proposal(agreement(), task(), tests::test_identity(1));
+  Agreement signed_both = p.agreement;
+  signed_both.sign_as_provider(tests::test_identity(2));
+  auto yes = decode_task_reply(encode(TaskReply{"job-7", 3, signed_both, ""}));
+  ASSERT_TRUE(yes.is_ok()) << yes.status().to_string();
+  EXPECT_EQ(*yes->agreement, signed_both);
+  auto no = decode_task_reply(encode(TaskReply{"job-7", 3, std::nullopt, "busy"}));
+  ASSERT_TRUE(no.is_ok());
+  EXPECT_EQ(no->error, "busy");
+  // Only the requestor's signature: not an agreement yet.
+  auto half = decode_task_reply(encode(TaskReply{"job-7", 3, p.agreement, ""}));
+  ASSERT_FALSE(half.is_ok());
+  EXPECT_NE(half.status().message().find("provider's signature"), std::string::npos) << half.status().message();
+  auto neither = decode_task_reply(encode(TaskReply{"job-7", 3, std::nullopt, ""}));
+  EXPECT_FALSE(neither.is_ok());
+  auto other = decode_task_reply(encode(TaskReply{"job-7", 4, signed_both, ""}));
+  ASSERT_FALSE(other.is_ok());
+  EXPECT_NE(other.status().message().find("another subtask"), std::string::npos);
+  EXPECT_FALSE(decode_task_reply(encode(TaskReply{"", 3, std::nullopt, "x"})).is_ok());
+  EXPECT_FALSE(decode_task_reply(encode(TaskReply{"job", 3, std::nullopt, std::string(5000, 'e')})).is_ok());
+}
+
+TEST(TaskMessages, ResultAnnouncementRoundTrips) {
+  TaskResult r{"job-7", 3, blob_id_of(std::vector<uint8_t>{9}), 4096, 12.5, "cpu:0"};
+  auto back = decode_task_result(encode(r));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->result_id, r.result_id);
+  EXPECT_EQ(back->result_bytes, 4096u);
+  EXPECT_EQ(back->device, "cpu:0");
+  TaskResult empty = r;
+  empty.result_bytes = 0;
+  EXPECT_FALSE(decode_task_result(encode(empty)).is_ok());
+  TaskResult negative = r;
+  negative.kernel_ms = -1;
+  EXPECT_FALSE(decode_task_result(encode(negative)).is_ok());
+}
+
+TEST(TaskMessages, MalformedBytesAreNamed) {
+  std::vector<uint8_t> junk(64, 0xab);
+  for (auto decode : {+[](std::span<const uint8_t> b) { return decode_task_proposal(b).status(); },
+                      +[](std::span<const uint8_t> b) { return decode_task_reply(b).status(); },
+                      +[](std::span<const uint8_t> b) { return decode_task_result(b).status(); }}) {
+    Status s = decode(junk);
+    ASSERT_FALSE(s.is_ok());
+    EXPECT_NE(s.message().find("malformed"), std::string::npos) << s.message();
+    EXPECT_FALSE(decode(std::vector<uint8_t>{}).is_ok());
+  }
+  TaskProposal p = make_proposal(agreement(), task(), tests::test_identity(1));
+  std::vector<uint8_t> bytes = encode(p);
+  for (size_t cut : {size_t(4), bytes.size() / 2, bytes.size() - 1}) {
+    EXPECT_FALSE(decode_task_proposal(std::span(bytes).first(cut)).is_ok()) << cut;
+  }
+}
+
+}  // namespace

@@ -5,6 +5,9 @@
 #include <CLI/CLI.hpp>
 
 #include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 
 namespace strata::cli {
 
@@ -15,5 +18,11 @@ Runner add_render_command(CLI::App& app);
 Runner add_bench_command(CLI::App& app);
 Runner add_node_command(CLI::App& app);
 Runner add_stream_command(CLI::App& app);
+Runner add_submit_command(CLI::App& app);
+Runner add_jobs_command(CLI::App& app);
+Runner add_cancel_command(CLI::App& app);
+
+// "WIDTHxHEIGHT", each from 1 to 16384.
+bool parse_size(const std::string& text, uint32_t& width, uint32_t& height);
 
 }  // namespace strata::cli

@@ -16,6 +16,9 @@ int main(int argc, char** argv) {
   add(strata::cli::add_bench_command);
   add(strata::cli::add_node_command);
   add(strata::cli::add_stream_command);
+  add(strata::cli::add_submit_command);
+  add(strata::cli::add_jobs_command);
+  add(strata::cli::add_cancel_command);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

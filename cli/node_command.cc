@@ -10,10 +10,12 @@
 #include <thread>
 
 #include "cli/commands.h"
-#include "network/identity.h"
+#include "compute/compute_node.h"
+#include "compute/jobs_api.h"
+#include "host/device.h"
 #include "network/address.h"
 #include "network/api_server.h"
-#include "network/stream_node.h"
+#include "network/identity.h"
 
 namespace strata::cli {
 namespace {
@@ -24,6 +26,13 @@ struct NodeOptions {
   std::string api = "127.0.0.1:7701";
   std::vector<std::string> bootstrap;
   std::vector<std::string> roles = {"relay", "storage"};
+  bool provide = false;
+  std::vector<std::string> devices = {"auto"};
+  uint64_t price = 100;
+  uint32_t queue = 2;
+  double score = 0;
+  double subtask_seconds = 2.0;
+  double min_deadline_seconds = 30.0;
 };
 
 int fail(const std::string& what) {
@@ -60,26 +69,60 @@ int run_node(const NodeOptions& o) {
   sigaddset(&signals, SIGTERM);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  network::StreamNode::Options options;
-  // What the node refuses and whom it drops goes to stderr as it happens.
-  options.transport.on_drop = [](const std::string& what) {
+  compute::ComputeNode::Options options;
+  options.data_dir = o.data_dir;
+  options.storage = storage;
+  // What the node refuses and whom it drops goes to stderr as it happens; what its provider and
+  // requestor do goes to stdout.
+  options.stream.transport.on_drop = [](const std::string& what) {
     std::fprintf(stderr, "dropped peer %s\n", what.c_str());
   };
-  options.on_refuse = [](const std::string& what) { std::fprintf(stderr, "refused from %s\n", what.c_str()); };
-  options.transport.listen_host = listen->host;
-  options.transport.listen_port = listen->port;
-  if (storage) options.storage_dir = o.data_dir + "/streams";
-  auto stream_node = network::StreamNode::start(*identity, options);
-  if (!stream_node.is_ok()) return fail(stream_node.status().message());
-  network::TransportNode* node = &(*stream_node)->transport();
+  options.stream.on_refuse = [](const std::string& what) { std::fprintf(stderr, "refused from %s\n", what.c_str()); };
+  options.stream.transport.listen_host = listen->host;
+  options.stream.transport.listen_port = listen->port;
+  auto log = [](const std::string& line) {
+    std::printf("%s\n", line.c_str());
+    std::fflush(stdout);
+  };
+  options.provider.log = log;
+  options.requestor.log = log;
+  if (!(o.subtask_seconds > 0) || !(o.min_deadline_seconds > 0)) {
+    return fail("--subtask-seconds and --min-deadline must be positive");
+  }
+  options.requestor.plan.target_seconds = o.subtask_seconds;
+  options.requestor.min_deadline = std::chrono::milliseconds(static_cast<int64_t>(o.min_deadline_seconds * 1000));
+  if (o.provide) {
+    for (const std::string& spec : o.devices) {
+      auto device = open_device(spec);
+      if (!device.is_ok()) return fail("--device " + spec + ": " + device.status().message());
+      options.provide.push_back(std::move(*device));
+    }
+    options.provider.price_per_gigasample = o.price;
+    options.provider.queue_per_device = o.queue;
+    options.provider.score = o.score;
+  }
+  auto compute_node = compute::ComputeNode::start(*identity, std::move(options));
+  if (!compute_node.is_ok()) return fail(compute_node.status().message());
+  network::StreamNode& stream_node = (*compute_node)->stream_node();
+  network::TransportNode* node = &stream_node.transport();
   network::ApiServer::Options api_options;
   api_options.host = api_address->host;
   api_options.port = api_address->port;
-  auto api = network::ApiServer::start(**stream_node, api_options);
+  api_options.upload_paths = {"blobs"};
+  api_options.routes = compute::jobs_routes(**compute_node);
+  api_options.stream_alias = compute::jobs_stream_alias;
+  auto api = network::ApiServer::start(stream_node, api_options);
   if (!api.is_ok()) return fail(api.status().message());
   std::printf("node %s listening on %s:%u (data %s, roles %s)\n", network::to_hex(identity->node_id()).c_str(),
               listen->host.c_str(), static_cast<unsigned>(node->port()), o.data_dir.c_str(), storage ? "relay,storage" : "relay");
   std::printf("API listening on http://%s:%u/api/v1/\n", api_address->host.c_str(), static_cast<unsigned>((*api)->port()));
+  if (compute::Provider* provider = (*compute_node)->provider()) {
+    network::Offer offer = provider->offer();
+    std::string devices;
+    for (const auto& d : offer.devices) devices += (devices.empty() ? "" : ", ") + d.backend + " " + d.name;
+    std::printf("providing %s: %.3g samples/s at %llu per gigasample, %u subtasks at a time\n", devices.c_str(),
+                offer.score, static_cast<unsigned long long>(offer.price_per_gigasample), offer.max_subtasks);
+  }
   std::fflush(stdout);
 
   // Bootstrap peers are dialled until connected, backing off from 0.5 s to 30 s after failures,
@@ -152,7 +195,7 @@ int run_node(const NodeOptions& o) {
 
 Runner add_node_command(CLI::App& app) {
   auto o = std::make_shared<NodeOptions>();
-  auto* cmd = app.add_subcommand("node", "Run a node: identity, transport, stream layer and its HTTP/WebSocket API");
+  auto* cmd = app.add_subcommand("node", "Run a node: identity, transport, stream layer, jobs (and with --provide, the host scheduler) and its HTTP/WebSocket API");
   cmd->add_option("--data", o->data_dir, "Data directory (holds identity.key)");
   cmd->add_option("--listen", o->listen, "Listen address HOST:PORT (port 0: any free port)");
   cmd->add_option("--bootstrap", o->bootstrap, "Peers to connect to, HOST:PORT")->delimiter(',');
@@ -161,6 +204,19 @@ Runner add_node_command(CLI::App& app) {
   cmd->add_option("--roles", o->roles, "Roles: relay (always), storage (keep messages, answer resends)")
       ->capture_default_str()
       ->delimiter(',');
+  cmd->add_flag("--provide", o->provide, "Offer this node's devices for render work (the host scheduler)");
+  cmd->add_option("--device", o->devices, "Devices to provide: auto, cpu, opencl[:N], cuda[:N]")
+      ->capture_default_str()
+      ->delimiter(',');
+  cmd->add_option("--price", o->price, "Price per gigasample when providing")->capture_default_str();
+  cmd->add_option("--queue", o->queue, "Accepted subtasks waiting for each device, beyond the one it runs")
+      ->capture_default_str();
+  cmd->add_option("--score", o->score, "Advertised speed in samples/s (default: measured at start)");
+  cmd->add_option("--subtask-seconds", o->subtask_seconds, "Jobs submitted here: a subtask's time on the slowest provider")
+      ->capture_default_str();
+  cmd->add_option("--min-deadline", o->min_deadline_seconds,
+                  "Jobs submitted here: seconds a provider has at least for a subtask before it is reassigned")
+      ->capture_default_str();
   return [o] { return run_node(*o); };
 }
 

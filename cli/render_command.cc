@@ -29,6 +29,8 @@ struct RenderOptions {
   float fov_degrees = 0;
 };
 
+}  // namespace
+
 bool parse_size(const std::string& s, uint32_t& w, uint32_t& h) {
   unsigned long a = 0, b = 0;
   char x = 0, extra = 0;
@@ -38,6 +40,8 @@ bool parse_size(const std::string& s, uint32_t& w, uint32_t& h) {
   h = static_cast<uint32_t>(b);
   return true;
 }
+
+namespace {
 
 int fail(const std::string& what) {
   std::fprintf(stderr, "strata render: %s\n", what.c_str());

@@ -7,6 +7,7 @@
 #include <iostream>
 #include <sstream>
 
+#include "cli/api_call.h"
 #include "cli/commands.h"
 #include "network/api_client.h"
 
@@ -34,19 +35,8 @@ int fail(const std::string& what) {
   return 1;
 }
 
-// Sends one request; prints nothing and returns the parsed body on a 2xx answer.
 Result<json> call(const StreamOptions& o, const std::string& method, const std::string& target, const json& body = {}) {
-  auto address = network::parse_host_port(o.api);
-  if (!address.is_ok()) return invalid_argument("--api: " + address.status().message());
-  auto response = network::http_request(*address, method, target, body.is_null() ? "" : body.dump());
-  if (!response.is_ok()) return response.status();
-  json parsed = json::parse(response->body, nullptr, false);
-  if (response->status / 100 != 2) {
-    std::string why = parsed.is_object() && parsed.contains("error") ? parsed["error"].get<std::string>() : response->body;
-    return invalid_argument(why + " (HTTP " + std::to_string(response->status) + ")");
-  }
-  if (parsed.is_discarded()) return internal_error("the node answered with something that is not JSON");
-  return parsed;
+  return api_call(o.api, method, target, body);
 }
 
 std::string stream_path(const StreamOptions& o) { return "/api/v1/streams/" + network::percent_encode(o.stream); }

@@ -35,7 +35,9 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
     if (!provider.is_ok()) return provider.status();
     n->provider_ = std::move(*provider);
   }
-  if (options.requestor.image_dir.empty()) options.requestor.image_dir = dir + "/images";
+  if (options.requestor.image_dir.empty()) {
+    options.requestor.image_dir = std::filesystem::absolute(dir + "/images").lexically_normal().string();
+  }
   auto requestor = Requestor::start(node, *n->blob_store_, *n->blob_service_, *n->job_store_, *n->offers_,
                                     std::move(options.requestor));
   if (!requestor.is_ok()) return requestor.status();

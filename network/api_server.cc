@@ -4,6 +4,8 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
+
+#include <algorithm>
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
@@ -133,6 +135,16 @@ http::response<http::string_body> json_response(const Reply& reply, unsigned ver
   res.set(http::field::content_type, "application/json");
   res.keep_alive(keep_alive);
   res.body() = reply.body.dump() + "\n";
+  res.prepare_payload();
+  return res;
+}
+
+http::response<http::string_body> raw_response(const ApiReply& reply, unsigned version, bool keep_alive) {
+  http::response<http::string_body> res{static_cast<http::status>(reply.status), version};
+  res.set(http::field::server, "strata");
+  res.set(http::field::content_type, reply.content_type);
+  res.keep_alive(keep_alive);
+  res.body() = reply.body;
   res.prepare_payload();
   return res;
 }
@@ -420,6 +432,24 @@ struct ApiServer::Impl {
     return Status::ok();
   }
 
+  bool is_upload(const http::request<http::string_body>& req) const {
+    if (req.method() != http::verb::post) return false;
+    auto t = parse_target(std::string_view(req.target().data(), req.target().size()));
+    if (!t.is_ok() || t->segments.size() < 3 || t->segments[0] != "api" || t->segments[1] != "v1") return false;
+    return std::find(options.upload_paths.begin(), options.upload_paths.end(), t->segments[2]) != options.upload_paths.end();
+  }
+
+  // Another module's answer, if it serves this path.
+  std::optional<ApiReply> routed(const http::request<http::string_body>& req, const Target& t) {
+    if (!options.routes || t.segments.size() < 3 || t.segments[0] != "api" || t.segments[1] != "v1") return std::nullopt;
+    ApiRequest r;
+    r.method = std::string(req.method_string());
+    r.path.assign(t.segments.begin() + 2, t.segments.end());
+    r.query = t.query;
+    r.body = req.body();
+    return options.routes(r);
+  }
+
   Reply handle(const http::request<http::string_body>& req, const Target& t) {
     const auto& s = t.segments;
     bool get = req.method() == http::verb::get, post = req.method() == http::verb::post,
@@ -502,7 +532,14 @@ struct ApiServer::Impl {
         parser.body_limit(options.max_body);
         stream.expires_after(std::chrono::seconds(60));
         boost::system::error_code ec;
-        co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec && is_upload(parser.get())) {
+          parser.body_limit(options.max_upload);
+          stream.expires_after(std::chrono::seconds(600));
+        }
+        if (!ec && !parser.is_done()) {
+          co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        }
         if (ec == http::error::end_of_stream || ec == asio::error::eof) co_return;
         if (ec) {
           // A request we cannot read: say why once, then close.
@@ -526,8 +563,10 @@ struct ApiServer::Impl {
           co_await serve_websocket(stream.release_socket(), std::move(req), *target);
           co_return;
         }
-        auto res = json_response(target.is_ok() ? handle(req, *target) : status_reply(target.status()), req.version(),
-                                 req.keep_alive());
+        std::optional<ApiReply> other = target.is_ok() ? routed(req, *target) : std::nullopt;
+        auto res = other ? raw_response(*other, req.version(), req.keep_alive())
+                         : json_response(target.is_ok() ? handle(req, *target) : status_reply(target.status()),
+                                         req.version(), req.keep_alive());
         co_await http::async_write(stream, res, asio::use_awaitable);
         if (!res.keep_alive()) {
           stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -545,7 +584,16 @@ struct ApiServer::Impl {
     std::string stream = s.size() == 5 ? s[3] : "";
     // Checked before the upgrade, so a refusal is a plain HTTP error the client can read.
     Status problem;
-    if (s.size() != 5 || s[0] != "api" || s[1] != "v1" || s[2] != "streams" || s[4] != "subscribe") {
+    std::optional<std::string> alias;
+    if (options.stream_alias && s.size() >= 3 && s[0] == "api" && s[1] == "v1") {
+      alias = options.stream_alias(std::vector<std::string>(s.begin() + 2, s.end()));
+    }
+    if (alias) {
+      // The whole stream from its start: what happened before the client came, then what comes.
+      stream = *alias;
+      t.query = {{"partition", "0"}};
+      if (node.store()) t.query["from"] = "0";
+    } else if (s.size() != 5 || s[0] != "api" || s[1] != "v1" || s[2] != "streams" || s[4] != "subscribe") {
       problem = not_found("no WebSocket endpoint at " + std::string(req.target()) + " (use /api/v1/streams/{id}/subscribe)");
     }
     Result<ResendQuery> query = parse_resend(t, false);

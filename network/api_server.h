@@ -13,17 +13,40 @@
 //                                                        first (optional), then live ones, one JSON text frame each
 //
 // Stream ids go in the path percent-encoded ("job%2F1%2Fresults"). Errors are {"error": "..."}
-// with a 4xx or 5xx status that says whose fault it was.
+// with a 4xx or 5xx status that says whose fault it was. Other modules add routes (the compute
+// layer's blobs and jobs, compute/jobs_api.h) through Options::routes.
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
+#include <vector>
 
 #include "host/status.h"
 #include "network/stream_node.h"
 
 namespace strata::network {
+
+struct ApiRequest {
+  std::string method;                // "GET", "POST", ...
+  std::vector<std::string> path;     // decoded segments after /api/v1/
+  std::map<std::string, std::string> query;
+  std::string body;
+};
+struct ApiReply {
+  int status = 200;
+  std::string content_type = "application/json";
+  std::string body;
+};
+// A module's routes: its answer, or nullopt for paths it does not serve. Called on the API's
+// thread; it must not block for long.
+using ApiRoutes = std::function<std::optional<ApiReply>(const ApiRequest& request)>;
+// A WebSocket path (segments after /api/v1/) served as a subscription, from its first stored
+// message on, to partition 0 of the stream it names; nullopt for paths it does not know.
+using ApiStreamAlias = std::function<std::optional<std::string>(const std::vector<std::string>& path)>;
 
 class ApiServer {
  public:
@@ -31,7 +54,12 @@ class ApiServer {
     std::string host = "127.0.0.1";
     uint16_t port = 0;  // 0: any free port
     size_t max_body = 4u << 20;
+    // Bodies of POSTs under these paths (segments after /api/v1/, e.g. "blobs") may be this large.
+    std::vector<std::string> upload_paths;
+    size_t max_upload = size_t(256) << 20;
     size_t max_queued_per_subscriber = 100000;  // a WebSocket subscriber further behind is closed
+    ApiRoutes routes;
+    ApiStreamAlias stream_alias;
   };
   // Serves `node` (which must outlive the server) on its own thread until destroyed.
   static Result<std::unique_ptr<ApiServer>> start(StreamNode& node, Options options);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The main job on embedded defaults: set up, build, then render the bundled demo scene on the
-# best device present. Extra arguments go to `strata render`.
+# The main job on embedded defaults: set up, build, start a local cluster on loopback (a requestor
+# node and three provider processes), submit the bundled demo render to it and write
+# strata-demo.png. Extra arguments go to `strata submit render` (see scripts/local-cluster.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/build.sh
-build/cli/strata render -o strata-demo.png "$@"
+exec scripts/local-cluster.sh "$@"

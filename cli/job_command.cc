@@ -1,0 +1,270 @@
+// strata submit render | jobs | cancel: render jobs through a node's API. submit uploads the scene
+// and every file it references as content-addressed blobs, submits the job, follows its progress
+// (waiting out a restart of the node) and writes the finished image.
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "cli/api_call.h"
+#include "cli/commands.h"
+#include "cli/progress.h"
+#include "compute/scene_package.h"
+#include "host/render/image_io.h"
+
+#ifndef STRATA_DEMO_SCENE
+#define STRATA_DEMO_SCENE "scenes/demo.gltf"
+#endif
+
+namespace strata::cli {
+namespace {
+
+using json = nlohmann::json;
+using Clock = std::chrono::steady_clock;
+
+std::string default_api() {
+  const char* env = std::getenv("STRATA_API");
+  return env && *env ? env : "127.0.0.1:7701";
+}
+
+struct SubmitOptions {
+  std::string api = default_api();
+  std::string kind;
+  std::string scene = STRATA_DEMO_SCENE;
+  std::string size = "640x480";
+  uint32_t spp = 64;
+  uint32_t seed = 0;
+  uint32_t depth = 8;
+  uint64_t max_price = 1000;
+  uint32_t redundancy = 1;
+  std::string output = "strata-job.png";
+  double wait = 60;  // seconds to wait for providers, and for a node that went away
+  bool detach = false;
+};
+
+int fail(const char* command, const std::string& what) {
+  std::fprintf(stderr, "strata %s: %s\n", command, what.c_str());
+  return 1;
+}
+
+std::string extension_of(const std::string& path) {
+  std::string ext = std::filesystem::path(path).extension().string();
+  for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return ext;
+}
+
+// Uploads the scene's files and its manifest; returns the manifest's id.
+Result<std::string> upload_scene(const std::string& api, const std::string& scene) {
+  auto files = compute::collect_scene_files(scene);
+  if (!files.is_ok()) return files.status();
+  compute::SceneManifest manifest;
+  manifest.main = files->front().path;
+  uint64_t bytes = 0;
+  for (const compute::SceneFile& f : *files) {
+    auto stored = api_call(api, "POST", "/api/v1/blobs", std::string(f.bytes.begin(), f.bytes.end()));
+    if (!stored.is_ok()) return Status(stored.status().code(), "uploading " + f.path + ": " + stored.status().message());
+    auto id = network::parse_blob_id(stored->value("id", ""));
+    if (!id.is_ok()) return internal_error("the node answered an upload without a blob id");
+    if (*id != network::blob_id_of(f.bytes)) return internal_error("the node stored " + f.path + " under another id");
+    manifest.files.push_back({f.path, *id, f.bytes.size()});
+    bytes += f.bytes.size();
+  }
+  std::vector<uint8_t> encoded = compute::encode_manifest(manifest);
+  auto stored = api_call(api, "POST", "/api/v1/blobs", std::string(encoded.begin(), encoded.end()));
+  if (!stored.is_ok()) return stored.status();
+  std::fprintf(stderr, "uploaded %s: %zu file(s), %llu bytes\n", scene.c_str(), files->size(),
+               static_cast<unsigned long long>(bytes));
+  return stored->value("id", "");
+}
+
+// Follows the job's progress events until it ends; waits out a node that goes away for a while.
+Result<json> follow(const SubmitOptions& o, const std::string& job, ProgressBar& bar) {
+  auto address = network::parse_host_port(o.api);
+  if (!address.is_ok()) return address.status();
+  json end;
+  auto away_since = Clock::now();
+  bool reported_away = false;
+  while (end.is_null()) {
+    Status s = network::websocket_read(*address, "/api/v1/jobs/" + job + "/progress", [&](const std::string& text) {
+      json event = json::parse(text, nullptr, false);
+      if (!event.is_object() || !event.contains("content")) return true;
+      const json& content = event["content"];
+      if (!content.is_object()) return true;
+      std::string kind = content.value("event", "");
+      if (kind == "tile") bar.update(content.value("accepted", 0), content.value("total", 1));
+      if (kind == "done" || kind == "failed" || kind == "cancelled") {
+        end = content;
+        return false;
+      }
+      return true;
+    });
+    if (!end.is_null()) break;
+    // The stream closed or could not be opened: the node restarted, or the job ended before we
+    // subscribed. Its status says which.
+    auto st = api_call(o.api, "GET", "/api/v1/jobs/" + job);
+    if (st.is_ok()) {
+      away_since = Clock::now();
+      reported_away = false;
+      std::string state = st->value("state", "");
+      if (state == "done") return json{{"event", "done"}};
+      if (state != "running") return json{{"event", state}, {"error", st->value("error", "")}};
+      if (!s.is_ok()) return s;
+      continue;
+    }
+    if (!reported_away) {
+      std::fprintf(stderr, "\nthe node at %s went away (%s); waiting up to %.0f s for it\n", o.api.c_str(),
+                   st.status().message().c_str(), o.wait);
+      reported_away = true;
+    }
+    if (std::chrono::duration<double>(Clock::now() - away_since).count() > o.wait) {
+      return unavailable("the node at " + o.api + " has been away for over " + std::to_string(int(o.wait)) + " s");
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  }
+  return end;
+}
+
+Status write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) return io_error("cannot write " + path);
+  return Status::ok();
+}
+
+// Fetches the finished image in the format `output` asks for and writes it there.
+Status save_image(const std::string& api, const std::string& job, const std::string& output) {
+  std::string format = extension_of(output) == ".pfm" ? "pfm" : "png";
+  auto address = network::parse_host_port(api);
+  if (!address.is_ok()) return address.status();
+  auto r = network::http_request(*address, "GET", "/api/v1/jobs/" + job + "/image?format=" + format, "",
+                                 std::chrono::seconds(120));
+  if (!r.is_ok()) return r.status();
+  if (r->status != 200) {
+    json why = json::parse(r->body, nullptr, false);
+    return invalid_argument(why.is_object() ? why.value("error", r->body) : r->body);
+  }
+  return write_file(output, r->body);
+}
+
+int run_submit(const SubmitOptions& o) {
+  const char* cmd = "submit";
+  if (o.kind != "render") return fail(cmd, "unknown job kind '" + o.kind + "' (known: render)");
+  uint32_t width = 0, height = 0;
+  if (!parse_size(o.size, width, height)) return fail(cmd, "--size '" + o.size + "' must be WIDTHxHEIGHT with each between 1 and 16384");
+  std::string ext = extension_of(o.output);
+  if (ext != ".png" && ext != ".pfm") return fail(cmd, "-o " + o.output + ": the image must be .png or .pfm");
+  if (Status s = render::check_image_path(o.output); !s.is_ok()) return fail(cmd, s.message());
+  auto manifest = upload_scene(o.api, o.scene);
+  if (!manifest.is_ok()) return fail(cmd, manifest.status().message());
+  json body{{"scene", *manifest}, {"width", width},        {"height", height},           {"spp", o.spp},
+            {"seed", o.seed},     {"max_depth", o.depth}, {"max_price", o.max_price}, {"redundancy", o.redundancy}};
+  Result<json> job = api_call(o.api, "POST", "/api/v1/jobs", body);
+  // Providers may still be starting: wait for their offers.
+  auto start = Clock::now();
+  bool said = false;
+  while (!job.is_ok() && job.status().code() == StatusCode::kUnavailable &&
+         std::chrono::duration<double>(Clock::now() - start).count() < o.wait) {
+    if (!said) std::fprintf(stderr, "waiting up to %.0f s for providers (%s)\n", o.wait, job.status().message().c_str());
+    said = true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    job = api_call(o.api, "POST", "/api/v1/jobs", body);
+  }
+  if (!job.is_ok()) return fail(cmd, job.status().message());
+  std::string id = job->value("id", "");
+  std::printf("job %s: %ux%u, %u spp in %llu subtasks over %llu provider(s)\n", id.c_str(), width, height, o.spp,
+              static_cast<unsigned long long>((*job)["subtasks"].value("total", 0)),
+              static_cast<unsigned long long>(job->value("providers", 0)));
+  std::fflush(stdout);
+  if (o.detach) return 0;
+  ProgressBar bar("job " + id);
+  auto end = follow(o, id, bar);
+  bar.finish();
+  if (!end.is_ok()) return fail(cmd, end.status().message() + " (the job goes on; see strata jobs " + id + ")");
+  std::string kind = end->value("event", "");
+  if (kind != "done") return fail(cmd, "job " + id + " " + kind + (end->contains("error") ? ": " + end->value("error", "") : ""));
+  if (Status s = save_image(o.api, id, o.output); !s.is_ok()) return fail(cmd, s.message());
+  double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  std::printf("image: %s (job %s, %.2f s)\n", std::filesystem::absolute(o.output).lexically_normal().c_str(), id.c_str(),
+              seconds);
+  return 0;
+}
+
+}  // namespace
+
+Runner add_submit_command(CLI::App& app) {
+  auto o = std::make_shared<SubmitOptions>();
+  auto* cmd = app.add_subcommand("submit", "Submit a job to the network through a node and write its result");
+  cmd->add_option("kind", o->kind, "Job kind: render")->required();
+  cmd->add_option("scene", o->scene, "Scene file (.gltf, .glb, .obj); the bundled demo scene by default");
+  cmd->add_option("--size", o->size, "Image size WIDTHxHEIGHT")->capture_default_str();
+  cmd->add_option("--spp", o->spp, "Samples per pixel")->capture_default_str();
+  cmd->add_option("--seed", o->seed, "Job seed");
+  cmd->add_option("--depth", o->depth, "Maximum path length in segments")->capture_default_str();
+  cmd->add_option("--max-price", o->max_price, "Highest price per gigasample to pay")->capture_default_str();
+  cmd->add_option("--redundancy", o->redundancy, "Providers computing each subtask (1 until the verifier lands)")
+      ->capture_default_str();
+  cmd->add_option("-o,--output", o->output, "Output image: .png or .pfm (linear float)")->capture_default_str();
+  cmd->add_option("--api", o->api, "The node's API, HOST:PORT (or STRATA_API)")->capture_default_str();
+  cmd->add_option("--wait", o->wait, "Seconds to wait for providers, or for a node that went away")->capture_default_str();
+  cmd->add_flag("--detach", o->detach, "Print the job id and return; follow with strata jobs");
+  return [o] { return run_submit(*o); };
+}
+
+Runner add_jobs_command(CLI::App& app) {
+  struct Options {
+    std::string api = default_api();
+    std::string job;
+    std::string output;
+    double wait = 0;
+  };
+  auto o = std::make_shared<Options>();
+  auto* cmd = app.add_subcommand("jobs", "List the node's jobs (one JSON object per line), or show one");
+  cmd->add_option("job", o->job, "A job id: show only it");
+  cmd->add_option("-o,--output", o->output, "With a job: write its finished image here (.png or .pfm)");
+  cmd->add_option("--wait", o->wait, "With a job: wait up to this many seconds for it to finish");
+  cmd->add_option("--api", o->api, "The node's API, HOST:PORT (or STRATA_API)")->capture_default_str();
+  return [o] {
+    if (o->job.empty()) {
+      if (!o->output.empty()) return fail("jobs", "-o needs a job id");
+      auto list = api_call(o->api, "GET", "/api/v1/jobs");
+      if (!list.is_ok()) return fail("jobs", list.status().message());
+      for (const json& j : *list) std::printf("%s\n", j.dump().c_str());
+      return 0;
+    }
+    auto start = Clock::now();
+    for (;;) {
+      auto job = api_call(o->api, "GET", "/api/v1/jobs/" + network::percent_encode(o->job));
+      bool waiting = std::chrono::duration<double>(Clock::now() - start).count() < o->wait;
+      if (!job.is_ok() && !(waiting && job.status().code() == StatusCode::kUnavailable)) {
+        return fail("jobs", job.status().message());
+      }
+      if (job.is_ok() && (job->value("state", "") != "running" || !waiting)) {
+        std::printf("%s\n", job->dump().c_str());
+        if (o->output.empty()) return 0;
+        if (Status s = save_image(o->api, o->job, o->output); !s.is_ok()) return fail("jobs", s.message());
+        std::printf("image: %s\n", std::filesystem::absolute(o->output).lexically_normal().c_str());
+        return 0;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(250));
+    }
+  };
+}
+
+Runner add_cancel_command(CLI::App& app) {
+  auto api = std::make_shared<std::string>(default_api());
+  auto job = std::make_shared<std::string>();
+  auto* cmd = app.add_subcommand("cancel", "Cancel a job");
+  cmd->add_option("job", *job, "The job id")->required();
+  cmd->add_option("--api", *api, "The node's API, HOST:PORT (or STRATA_API)")->capture_default_str();
+  return [api, job] {
+    auto r = api_call(*api, "POST", "/api/v1/jobs/" + network::percent_encode(*job) + "/cancel");
+    if (!r.is_ok()) return fail("cancel", r.status().message());
+    std::printf("%s\n", r->dump().c_str());
+    return 0;
+  };
+}
+
+}  // namespace strata::cli

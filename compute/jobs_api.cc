@@ -1,0 +1,189 @@
+#include "compute/jobs_api.h"
+
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "network/task_messages.h"
+
+namespace strata::compute {
+namespace {
+
+using json = nlohmann::json;
+using network::ApiReply;
+using network::ApiRequest;
+
+ApiReply json_reply(int status, const json& body) { return {status, "application/json", body.dump() + "\n"}; }
+ApiReply error_reply(int status, const std::string& message) { return json_reply(status, {{"error", message}}); }
+ApiReply status_reply(const Status& s) {
+  switch (s.code()) {
+    case StatusCode::kInvalidArgument: return error_reply(400, s.message());
+    case StatusCode::kNotFound: return error_reply(404, s.message());
+    case StatusCode::kUnavailable: return error_reply(503, s.message());
+    default: return error_reply(500, s.message());
+  }
+}
+ApiReply wrong_method(const ApiRequest& r) { return error_reply(405, r.method + " is not allowed here"); }
+
+// An unsigned integer field, `fallback` when absent.
+Result<uint64_t> number(const json& body, const char* field, std::optional<uint64_t> fallback, uint64_t max) {
+  if (!body.contains(field)) {
+    if (fallback) return *fallback;
+    return invalid_argument(std::string("\"") + field + "\" is required");
+  }
+  if (!body[field].is_number_unsigned() || body[field].get<uint64_t>() > max) {
+    return invalid_argument(std::string("\"") + field + "\" must be an integer from 0 to " + std::to_string(max));
+  }
+  return body[field].get<uint64_t>();
+}
+
+Result<JobSpec> parse_job(const std::string& text) {
+  json body = json::parse(text, nullptr, false);
+  if (body.is_discarded() || !body.is_object()) return invalid_argument("the body must be a JSON object");
+  if (!body.contains("scene") || !body["scene"].is_string()) {
+    return invalid_argument("\"scene\" (the scene manifest's blob id) is required");
+  }
+  JobSpec spec;
+  spec.scene = body["scene"].get<std::string>();
+  render::RenderSettings defaults;
+  struct Field {
+    const char* name;
+    std::optional<uint64_t> fallback;
+    uint64_t max;
+    uint64_t* out;
+  };
+  uint64_t width, height, spp, seed, depth, price, redundancy;
+  for (const Field& f : {Field{"width", std::nullopt, 16384, &width}, Field{"height", std::nullopt, 16384, &height},
+                         Field{"spp", std::nullopt, 1u << 20, &spp}, Field{"seed", 0, UINT32_MAX, &seed},
+                         Field{"max_depth", defaults.max_depth, 64, &depth}, Field{"max_price", 1000, UINT64_MAX, &price},
+                         Field{"redundancy", 1, 16, &redundancy}}) {
+    auto v = number(body, f.name, f.fallback, f.max);
+    if (!v.is_ok()) return v.status();
+    *f.out = *v;
+  }
+  spec.settings.width = static_cast<uint32_t>(width);
+  spec.settings.height = static_cast<uint32_t>(height);
+  spec.settings.spp = static_cast<uint32_t>(spp);
+  spec.settings.seed = static_cast<uint32_t>(seed);
+  spec.settings.max_depth = static_cast<uint32_t>(depth);
+  spec.max_price_per_gigasample = price;
+  spec.redundancy = static_cast<uint32_t>(redundancy);
+  return spec;
+}
+
+Result<std::string> read_whole(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return not_found("cannot read " + path);
+  return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+}
+
+ApiReply blobs(ComputeNode& node, const ApiRequest& r) {
+  if (r.path.size() == 1) {
+    if (r.method != "POST") return wrong_method(r);
+    if (r.body.empty()) return error_reply(400, "the body (the blob's bytes) is empty");
+    auto id = node.blobs().put(std::span(reinterpret_cast<const uint8_t*>(r.body.data()), r.body.size()));
+    if (!id.is_ok()) return status_reply(id.status());
+    return json_reply(201, {{"id", network::to_string(*id)}, {"size", r.body.size()}});
+  }
+  if (r.path.size() != 2) return error_reply(404, "no such endpoint under /api/v1/blobs");
+  if (r.method != "GET") return wrong_method(r);
+  auto id = network::parse_blob_id(r.path[1]);
+  if (!id.is_ok()) return status_reply(id.status());
+  auto bytes = node.blobs().get(*id);
+  if (!bytes.is_ok()) return status_reply(bytes.status());
+  return {200, "application/octet-stream", std::string(bytes->begin(), bytes->end())};
+}
+
+ApiReply jobs(ComputeNode& node, const ApiRequest& r) {
+  Requestor& requestor = node.requestor();
+  if (r.path.size() == 1) {
+    if (r.method == "GET") {
+      auto all = requestor.list();
+      if (!all.is_ok()) return status_reply(all.status());
+      json list = json::array();
+      for (const JobStatus& st : *all) list.push_back(job_status_json(st));
+      return json_reply(200, list);
+    }
+    if (r.method != "POST") return wrong_method(r);
+    auto spec = parse_job(r.body);
+    if (!spec.is_ok()) return status_reply(spec.status());
+    auto job = requestor.submit(*spec);
+    if (!job.is_ok()) return status_reply(job.status());
+    auto st = requestor.status(job->id);
+    if (!st.is_ok()) return status_reply(st.status());
+    return json_reply(201, job_status_json(*st));
+  }
+  const std::string& id = r.path[1];
+  if (r.path.size() == 2) {
+    if (r.method == "DELETE") {
+      if (Status s = requestor.cancel(id); !s.is_ok()) return status_reply(s);
+    } else if (r.method != "GET") {
+      return wrong_method(r);
+    }
+    auto st = requestor.status(id);
+    return st.is_ok() ? json_reply(200, job_status_json(*st)) : status_reply(st.status());
+  }
+  if (r.path.size() == 3 && r.path[2] == "cancel") {
+    if (r.method != "POST") return wrong_method(r);
+    if (Status s = requestor.cancel(id); !s.is_ok()) return status_reply(s);
+    auto st = requestor.status(id);
+    return st.is_ok() ? json_reply(200, job_status_json(*st)) : status_reply(st.status());
+  }
+  if (r.path.size() == 3 && r.path[2] == "image") {
+    if (r.method != "GET") return wrong_method(r);
+    auto st = requestor.status(id);
+    if (!st.is_ok()) return status_reply(st.status());
+    if (st->job.state != network::JobState::kDone) {
+      return error_reply(409, "job " + id + " is " + network::to_string(st->job.state) + ", not done");
+    }
+    auto format = r.query.count("format") ? r.query.at("format") : "png";
+    if (format != "png" && format != "pfm") return error_reply(400, "format must be png or pfm");
+    auto bytes = read_whole(format == "png" ? st->image : st->linear_image);
+    if (!bytes.is_ok()) return status_reply(bytes.status());
+    return {200, format == "png" ? "image/png" : "image/x-portable-floatmap", std::move(*bytes)};
+  }
+  if (r.path.size() == 3 && r.path[2] == "progress") return error_reply(426, "progress is a WebSocket endpoint");
+  return error_reply(404, "no such endpoint under /api/v1/jobs");
+}
+
+}  // namespace
+
+json job_status_json(const JobStatus& st) {
+  const auto& j = st.job;
+  json out{{"id", j.id},
+           {"state", network::to_string(j.state)},
+           {"scene", j.scene},
+           {"width", j.settings.width},
+           {"height", j.settings.height},
+           {"spp", j.settings.spp},
+           {"seed", j.settings.seed},
+           {"max_depth", j.settings.max_depth},
+           {"max_price", j.max_price},
+           {"redundancy", j.redundancy},
+           {"created_at", j.created_at},
+           {"subtasks", {{"total", st.total}, {"pending", st.pending}, {"assigned", st.assigned}, {"accepted", st.accepted}}},
+           {"reassigned", st.reassigned},
+           {"providers", st.providers}};
+  if (!j.error.empty()) out["error"] = j.error;
+  if (!st.image.empty()) {
+    out["image"] = st.image;
+    out["linear_image"] = st.linear_image;
+  }
+  return out;
+}
+
+network::ApiRoutes jobs_routes(ComputeNode& node) {
+  return [&node](const ApiRequest& r) -> std::optional<ApiReply> {
+    if (r.path.empty()) return std::nullopt;
+    if (r.path[0] == "blobs") return blobs(node, r);
+    if (r.path[0] == "jobs") return jobs(node, r);
+    return std::nullopt;
+  };
+}
+
+std::optional<std::string> jobs_stream_alias(const std::vector<std::string>& path) {
+  if (path.size() == 3 && path[0] == "jobs" && path[2] == "progress") return network::job_progress_stream(path[1]);
+  return std::nullopt;
+}
+
+}  // namespace strata::compute

@@ -1,0 +1,30 @@
+// The compute layer's routes on the node's HTTP API (network/api_server.h):
+//
+//   POST /api/v1/blobs                      raw body: stores it, answers {"id", "size"}
+//   GET  /api/v1/blobs/{id}                 the blob's bytes
+//   POST /api/v1/jobs                       {"scene": manifest id, "width", "height", "spp", and optionally
+//                                            "seed", "max_depth", "max_price", "redundancy"}: submits a render job
+//   GET  /api/v1/jobs                       every job with its state and subtask counts
+//   GET  /api/v1/jobs/{id}                  one job
+//   POST /api/v1/jobs/{id}/cancel           cancels it (DELETE /api/v1/jobs/{id} too)
+//   GET  /api/v1/jobs/{id}/image?format=png|pfm   the finished image
+//   GET  /api/v1/jobs/{id}/progress         WebSocket: the job's progress events from the start, one
+//                                            JSON object each ("submitted", "tile", "reassigned", "done",
+//                                            "cancelled", "failed")
+#pragma once
+
+#include <nlohmann/json_fwd.hpp>
+
+#include "compute/compute_node.h"
+#include "network/api_server.h"
+
+namespace strata::compute {
+
+// The routes above, served by `node` (which must outlive the API server).
+network::ApiRoutes jobs_routes(ComputeNode& node);
+// The progress WebSocket: jobs/{id}/progress -> the job's progress stream.
+std::optional<std::string> jobs_stream_alias(const std::vector<std::string>& path);
+
+nlohmann::json job_status_json(const JobStatus& status);
+
+}  // namespace strata::compute

@@ -81,6 +81,8 @@ class NodeProcess {
     waitpid(pid_, nullptr, 0);
     waited_ = true;
   }
+  // Sends a signal (SIGSTOP: the process stays connected and answers nothing).
+  void signal(int sig) { kill(pid_, sig); }
   // Sends SIGTERM and returns the exit code.
   int terminate() {
     kill(pid_, SIGTERM);

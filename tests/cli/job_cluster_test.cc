@@ -1,0 +1,165 @@
+// Render jobs across separate node processes on loopback, driven by `strata submit` as a user
+// would: the image equals the same render done locally by `strata render` within float rounding,
+// also when a provider is killed mid-job, when a provider stops answering (SIGSTOP: connected but
+// silent) and when the requestor's node is killed and restarted mid-job.
+#include <gtest/gtest.h>
+
+#include <signal.h>
+
+#include <algorithm>
+
+#include <nlohmann/json.hpp>
+
+#include "host/render/image_io.h"
+#include "network/api_client.h"
+#include "tests/cli/strata_process.h"
+#include "tests/compute/compute_support.h"
+#include "tests/network/network_support.h"
+#include "tests/test_support.h"
+
+namespace {
+
+using strata::tests::NodeProcess;
+using json = nlohmann::json;
+
+const char* kSize = "128x96";
+const char* kSpp = "64";
+
+struct Node {
+  std::unique_ptr<NodeProcess> process;
+  std::string transport_port, api_port;
+};
+
+Node start_node(const std::string& data, std::vector<std::string> extra, const std::string& listen = "0",
+                const std::string& api = "0") {
+  std::vector<std::string> args{"node", "--data", data, "--listen", "127.0.0.1:" + listen, "--api", "127.0.0.1:" + api};
+  args.insert(args.end(), extra.begin(), extra.end());
+  Node n{std::make_unique<NodeProcess>(args), "", ""};
+  auto m = n.process->wait_for(R"(listening on 127\.0\.0\.1:(\d+))");
+  EXPECT_FALSE(m.empty()) << "node did not start";
+  if (!m.empty()) n.transport_port = m[1];
+  auto a = n.process->wait_for(R"(API listening on http://127\.0\.0\.1:(\d+)/)");
+  if (!a.empty()) n.api_port = a[1];
+  return n;
+}
+
+Node start_requestor(const std::string& data, const std::string& listen = "0", const std::string& api = "0") {
+  // Small subtasks, so there are many, and a short deadline, so silence is noticed quickly.
+  return start_node(data, {"--subtask-seconds", "0.05", "--min-deadline", "3"}, listen, api);
+}
+
+Node start_provider(const std::string& data, const Node& requestor) {
+  Node p = start_node(data, {"--provide", "--device", "cpu", "--score", "1e6", "--bootstrap",
+                             "127.0.0.1:" + requestor.transport_port});
+  EXPECT_FALSE(p.process->wait_for("providing cpu").empty());
+  return p;
+}
+
+json job_status(const std::string& api_port, const std::string& job) {
+  auto r = strata::network::http_request({"127.0.0.1", static_cast<uint16_t>(std::stoi(api_port))}, "GET",
+                                         "/api/v1/jobs/" + job);
+  if (!r.is_ok() || r->status != 200) return json();
+  return json::parse(r->body, nullptr, false);
+}
+
+std::string submit_job(NodeProcess& submit) {
+  auto m = submit.wait_for(R"(job ([0-9a-f]{16}): )", 60000);
+  EXPECT_FALSE(m.empty()) << "no job line from strata submit";
+  return m.empty() ? "" : std::string(m[1]);
+}
+
+bool accepted_at_least(const std::string& api_port, const std::string& job, int n) {
+  return strata::tests::eventually(
+      [&] {
+        json st = job_status(api_port, job);
+        return st.is_object() && st["subtasks"].value("accepted", 0) >= n;
+      },
+      60000);
+}
+
+// The local render of the same job, by the strata binary.
+void expect_equals_local_render(const std::string& image, const std::string& dir) {
+  std::string local = dir + "/local.pfm";
+  NodeProcess render({"render", "--size", kSize, "--spp", kSpp, "--device", "cpu", "-o", local});
+  ASSERT_EQ(render.wait_exit(), 0);
+  auto a = strata::render::read_pfm(image), b = strata::render::read_pfm(local);
+  ASSERT_TRUE(a.is_ok()) << a.status().to_string();
+  ASSERT_TRUE(b.is_ok()) << b.status().to_string();
+  EXPECT_LT(strata::tests::max_relative_difference(*a, *b), 1e-5);
+}
+
+std::unique_ptr<NodeProcess> submit(const Node& requestor, const std::string& output) {
+  return std::make_unique<NodeProcess>(std::vector<std::string>{
+      "submit", "render", "--size", kSize, "--spp", kSpp, "-o", output, "--api", "127.0.0.1:" + requestor.api_port});
+}
+
+TEST(JobCluster, ProviderKilledMidJob) {
+  std::string dir = strata::tests::scratch_dir() + "/job-cluster-kill";
+  Node r = start_requestor(dir + "/r");
+  Node p1 = start_provider(dir + "/p1", r), p2 = start_provider(dir + "/p2", r), p3 = start_provider(dir + "/p3", r);
+  auto s = submit(r, dir + "/out.pfm");
+  std::string job = submit_job(*s);
+  ASSERT_TRUE(accepted_at_least(r.api_port, job, 1));
+  p1.process->kill9();
+  ASSERT_FALSE(s->wait_for("^image: ", 120000).empty()) << "strata submit did not finish";
+  EXPECT_EQ(s->wait_exit(), 0);
+  json st = job_status(r.api_port, job);
+  EXPECT_EQ(st.value("state", ""), "done");
+  EXPECT_EQ(st["subtasks"].value("accepted", 0), st["subtasks"].value("total", -1));
+  EXPECT_GT(st.value("reassigned", 0), 0) << st.dump();
+  expect_equals_local_render(dir + "/out.pfm", dir);
+}
+
+TEST(JobCluster, ProviderThatStopsAnswering) {
+  std::string dir = strata::tests::scratch_dir() + "/job-cluster-silent";
+  Node r = start_requestor(dir + "/r");
+  Node p1 = start_provider(dir + "/p1", r), p2 = start_provider(dir + "/p2", r);
+  auto s = submit(r, dir + "/out.pfm");
+  std::string job = submit_job(*s);
+  ASSERT_TRUE(accepted_at_least(r.api_port, job, 1));
+  p1.process->signal(SIGSTOP);  // connected, silent
+  ASSERT_FALSE(s->wait_for("^image: ", 120000).empty()) << "strata submit did not finish";
+  p1.process->signal(SIGCONT);
+  json st = job_status(r.api_port, job);
+  EXPECT_EQ(st.value("state", ""), "done");
+  EXPECT_GT(st.value("reassigned", 0), 0) << st.dump();
+  expect_equals_local_render(dir + "/out.pfm", dir);
+}
+
+TEST(JobCluster, RequestorRestartedMidJob) {
+  std::string dir = strata::tests::scratch_dir() + "/job-cluster-restart";
+  Node r = start_requestor(dir + "/r");
+  Node p1 = start_provider(dir + "/p1", r), p2 = start_provider(dir + "/p2", r);
+  auto s = submit(r, dir + "/out.pfm");
+  std::string job = submit_job(*s);
+  ASSERT_TRUE(accepted_at_least(r.api_port, job, 2));
+  r.process->kill9();
+  // The same node comes back where it was; providers dial it again, and strata submit waits.
+  Node again = start_requestor(dir + "/r", r.transport_port, r.api_port);
+  // It says so before it says where it listens.
+  const auto& lines = again.process->lines();
+  EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.find("resumed") != std::string::npos; }));
+  ASSERT_FALSE(s->wait_for("^image: ", 120000).empty()) << "strata submit did not finish";
+  EXPECT_EQ(s->wait_exit(), 0);
+  json st = job_status(again.api_port, job);
+  EXPECT_EQ(st.value("state", ""), "done");
+  expect_equals_local_render(dir + "/out.pfm", dir);
+}
+
+TEST(JobCluster, CommandErrorsAreNamed) {
+  // Each says why on stderr (shown in the test's output) and fails.
+  NodeProcess kind({"submit", "video", "--api", "127.0.0.1:1"});
+  EXPECT_NE(kind.wait_exit(), 0);
+  NodeProcess size({"submit", "render", "--size", "0x5", "--api", "127.0.0.1:1"});
+  EXPECT_NE(size.wait_exit(), 0);
+  NodeProcess format({"submit", "render", "-o", "x.jpg", "--api", "127.0.0.1:1"});
+  EXPECT_NE(format.wait_exit(), 0);
+  NodeProcess nobody({"submit", "render", "--api", "127.0.0.1:1"});
+  EXPECT_NE(nobody.wait_exit(), 0);
+  NodeProcess missing({"submit", "render", "/nonexistent/scene.gltf", "--api", "127.0.0.1:1"});
+  EXPECT_NE(missing.wait_exit(), 0);
+  NodeProcess cancel({"cancel", "abc", "--api", "127.0.0.1:1"});
+  EXPECT_NE(cancel.wait_exit(), 0);
+}
+
+}  // namespace

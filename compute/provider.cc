@@ -151,8 +151,19 @@ struct Provider::Impl {
     return shared;
   }
 
-  // Runs one subtask on `device` and announces its result.
-  Status run(Device& device, Loaded& loaded, const Work& work) {
+  // A rendered subtask on its way out: encoded, kept and announced by the delivery thread while
+  // the device goes on with the next one.
+  struct Delivery {
+    Work work;
+    network::RenderResult result;
+    double seconds = 0;
+    std::string device;
+  };
+  std::deque<Delivery> deliveries;
+  std::condition_variable delivery_ready;
+
+  // Runs one subtask on `device`.
+  Status run(Device& device, Loaded& loaded, const Work& work, Delivery& out) {
     const network::RenderTask& task = work.proposal.task;
     if (!loaded.renderer || loaded.manifest != task.scene_hash) {
       auto scene = scene_for(work.requestor, task.scene_hash);
@@ -163,7 +174,7 @@ struct Provider::Impl {
       loaded.renderer = std::move(*renderer);
       loaded.manifest = task.scene_hash;
     }
-    network::RenderResult result;
+    network::RenderResult& result = out.result;
     result.job_id = task.job_id;
     result.subtask = task.subtask;
     result.sample_begin = task.sample_begin;
@@ -171,11 +182,19 @@ struct Provider::Impl {
     result.accum = render::AccumBuffer::for_rect(task.tile);
     auto start = Clock::now();
     STRATA_RETURN_IF_ERROR(loaded.renderer->render(task.settings(), task.tile, task.sample_begin, task.sample_count, result.accum));
-    double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    std::vector<uint8_t> bytes = network::encode(result);
-    auto id = store.put(bytes);
+    out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    out.device = device.info().id();
+    return Status::ok();
+  }
+
+  // Keeps the result for the requestor to fetch and announces it with its commitment. A result
+  // can be made again, so it is not synced to disk: a crash loses it and the subtask is reassigned.
+  Status deliver(const Delivery& d) {
+    const network::RenderTask& task = d.work.proposal.task;
+    std::vector<uint8_t> bytes = network::encode(d.result);
+    auto id = store.put(bytes, network::BlobStore::Durability::kBuffered);
     if (!id.is_ok()) return id.status();
-    network::TaskResult announce{task.job_id, task.subtask, *id, bytes.size(), seconds * 1000.0, device.info().id()};
+    network::TaskResult announce{task.job_id, task.subtask, *id, bytes.size(), d.seconds * 1000.0, d.device};
     std::vector<uint8_t> payload = network::encode(announce);
     // The requestor adds this provider to the stream's publishers before proposing; its metadata
     // may still be on its way.
@@ -186,38 +205,63 @@ struct Provider::Impl {
       if (published.is_ok()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
-    STRATA_RETURN_IF_ERROR(published);
-    std::lock_guard lock(mutex);
-    ++counts.completed;
-    counts.kernel_seconds += seconds;
-    return Status::ok();
+    return published;
+  }
+
+  void fail(const Work& work, const std::string& where, const Status& s) {
+    const network::RenderTask& task = work.proposal.task;
+    {
+      std::lock_guard lock(mutex);
+      ++counts.failed;
+    }
+    log("subtask " + std::to_string(task.subtask) + " of job " + task.job_id + " failed" + where + ": " + s.message());
+    reply(work.requestor, TaskReply{task.job_id, task.subtask, std::nullopt, s.message()});
+  }
+
+  void delivery_loop() {
+    for (;;) {
+      Delivery d;
+      {
+        std::unique_lock lock(mutex);
+        delivery_ready.wait(lock, [&] { return stopping || !deliveries.empty(); });
+        if (stopping) return;
+        d = std::move(deliveries.front());
+        deliveries.pop_front();
+      }
+      if (Status s = deliver(d); !s.is_ok()) {
+        fail(d.work, " to be delivered", s);
+        continue;
+      }
+      std::lock_guard lock(mutex);
+      ++counts.completed;
+      counts.kernel_seconds += d.seconds;
+    }
   }
 
   void work_loop(Device& device) {
     Loaded loaded;
     for (;;) {
-      Work work;
+      Delivery d;
       {
         std::unique_lock lock(mutex);
         changed.wait(lock, [&] { return stopping || !queue.empty(); });
         if (stopping) return;
-        work = std::move(queue.front());
+        d.work = std::move(queue.front());
         queue.pop_front();
         ++running;
       }
-      const network::RenderTask& task = work.proposal.task;
-      Status s = work.proposal.agreement.deadline <= network::now_ms()
+      Status s = d.work.proposal.agreement.deadline <= network::now_ms()
                      ? unavailable("the deadline passed before a device was free")
-                     : run(device, loaded, work);
+                     : run(device, loaded, d.work, d);
       {
         std::lock_guard lock(mutex);
         --running;
-        if (!s.is_ok()) ++counts.failed;
+        if (s.is_ok()) deliveries.push_back(std::move(d));
       }
-      if (!s.is_ok()) {
-        log("subtask " + std::to_string(task.subtask) + " of job " + task.job_id + " failed on " + device.info().id() +
-            ": " + s.message());
-        reply(work.requestor, TaskReply{task.job_id, task.subtask, std::nullopt, s.message()});
+      if (s.is_ok()) {
+        delivery_ready.notify_one();
+      } else {
+        fail(d.work, " on " + device.info().id(), s);
       }
     }
   }
@@ -245,6 +289,7 @@ Provider::~Provider() {
   }
   impl_->changed.notify_all();
   impl_->announce_wake.notify_all();
+  impl_->delivery_ready.notify_all();
   for (auto& t : impl_->threads) t.join();
 }
 
@@ -276,6 +321,7 @@ Result<std::unique_ptr<Provider>> Provider::start(network::StreamNode& node, net
   Impl* raw = impl.get();
   for (auto& device : raw->devices) raw->threads.emplace_back([raw, d = device.get()] { raw->work_loop(*d); });
   raw->threads.emplace_back([raw] { raw->announce_loop(); });
+  raw->threads.emplace_back([raw] { raw->delivery_loop(); });
   return std::unique_ptr<Provider>(new Provider(std::move(impl)));
 }
 

@@ -55,6 +55,11 @@ struct Requestor::Impl {
     network::Demand demand;
     uint64_t subscription = 0;
     size_t accepted = 0;
+    // The image so far: accepted results merged strictly in subtask order (so the sums, and the
+    // image's bits, are the same however results arrived); later ones wait until their turn.
+    std::shared_ptr<render::AccumBuffer> image;
+    uint32_t merged = 0;
+    std::map<uint32_t, render::AccumBuffer> waiting;
   };
   struct Fetch {
     std::string job_id;
@@ -350,16 +355,18 @@ struct Requestor::Impl {
     auto bytes = blobs.fetch(f.provider, f.result.result_id, std::chrono::seconds(10));
     Status problem = bytes.status();
     render::TileRect tile;
+    std::optional<network::RenderResult> result;
     if (problem.is_ok()) {
       auto decoded = network::decode_render_result(*bytes);
       problem = decoded.status();
+      if (problem.is_ok()) result = std::move(*decoded);
       if (problem.is_ok()) {
         std::lock_guard lock(mutex);
         auto it = runs.find(f.job_id);
         if (it == runs.end()) return;
         const render::Subtask& s = it->second.subtasks[f.result.subtask].subtask;
-        if (decoded->job_id != f.job_id || decoded->subtask != s.index || !(decoded->accum.rect == s.tile) ||
-            decoded->sample_begin != s.sample_begin || decoded->sample_count != s.sample_count) {
+        if (result->job_id != f.job_id || result->subtask != s.index || !(result->accum.rect == s.tile) ||
+            result->sample_begin != s.sample_begin || result->sample_count != s.sample_count) {
           problem = invalid_argument("the result does not match the subtask it was announced for");
         }
         tile = s.tile;
@@ -385,6 +392,8 @@ struct Requestor::Impl {
         r.state = SubtaskState::kAccepted;
         r.commitment = commitment;
         ++run.accepted;
+        run.waiting.emplace(r.subtask.index, std::move(result->accum));
+        merge_ready(run);
         events.push_back({f.job_id,
                           {{"event", "tile"},
                            {"subtask", r.subtask.index},
@@ -407,51 +416,59 @@ struct Requestor::Impl {
     return options.image_dir + "/" + job_id + ext;
   }
 
-  // Merges every accepted result in subtask order (the same bits however they arrived) and
-  // writes the image.
+  // Merges the waiting results that are next in subtask order.
+  void merge_ready(Run& run) {
+    if (!run.image) {
+      const render::RenderSettings& s = run.job.settings;
+      run.image = std::make_shared<render::AccumBuffer>(render::AccumBuffer::for_rect({0, 0, s.width, s.height}));
+    }
+    for (auto it = run.waiting.find(run.merged); it != run.waiting.end(); it = run.waiting.find(run.merged)) {
+      if (Status m = run.image->merge(it->second); !m.is_ok()) log("job " + run.job.id + ": " + m.message());
+      run.waiting.erase(it);
+      ++run.merged;
+    }
+  }
+
+  // Completes the image (results accepted before a restart are read back from the store, in
+  // order) and writes it.
   void finish(const std::string& job_id) {
     Run run;
     {
       std::lock_guard lock(mutex);
       auto it = runs.find(job_id);
       if (it == runs.end()) return;
-      run = it->second;
+      merge_ready(it->second);
+      run.job = it->second.job;
+      run.subtasks = it->second.subtasks;
+      run.image = it->second.image;
+      run.merged = it->second.merged;
+      run.waiting = std::move(it->second.waiting);
     }
-    const render::RenderSettings& s = run.job.settings;
-    render::AccumBuffer image = render::AccumBuffer::for_rect({0, 0, s.width, s.height});
     Status problem;
-    for (const SubtaskRecord& r : run.subtasks) {
-      auto id = network::parse_blob_id(r.commitment);
-      if (!id.is_ok()) {
-        problem = id.status();
-        break;
+    for (size_t i = run.merged; i < run.subtasks.size() && problem.is_ok(); ++i) {
+      if (!run.waiting.count(uint32_t(i))) {
+        auto id = network::parse_blob_id(run.subtasks[i].commitment);
+        auto bytes = id.is_ok() ? store.get(*id) : Result<std::vector<uint8_t>>(id.status());
+        auto result = bytes.is_ok() ? network::decode_render_result(*bytes) : Result<network::RenderResult>(bytes.status());
+        if (!result.is_ok()) {
+          problem = result.status();
+          break;
+        }
+        run.waiting.emplace(uint32_t(i), std::move(result->accum));
       }
-      auto bytes = store.get(*id);
-      if (!bytes.is_ok()) {
-        problem = bytes.status();
-        break;
-      }
-      auto result = network::decode_render_result(*bytes);
-      if (!result.is_ok()) {
-        problem = result.status();
-        break;
-      }
-      if (Status m = image.merge(result->accum); !m.is_ok()) {
-        problem = m;
-        break;
-      }
+      merge_ready(run);
     }
     if (problem.is_ok()) {
       std::error_code ec;
       std::filesystem::create_directories(options.image_dir, ec);
-      render::Image resolved = render::resolve(image);
+      render::Image resolved = render::resolve(*run.image);
       problem = render::write_pfm(image_path(job_id, ".pfm"), resolved);
       if (problem.is_ok()) problem = render::write_png(image_path(job_id, ".png"), resolved);
     }
     JobState state = problem.is_ok() ? JobState::kDone : JobState::kFailed;
     (void)jobs.set_state(job_id, state, problem.message());
-    uint64_t seconds_ms = network::now_ms() - run.job.created_at;
-    json event = problem.is_ok() ? json{{"event", "done"}, {"image", image_path(job_id, ".png")}, {"ms", seconds_ms}}
+    uint64_t elapsed_ms = network::now_ms() - run.job.created_at;
+    json event = problem.is_ok() ? json{{"event", "done"}, {"image", image_path(job_id, ".png")}, {"ms", elapsed_ms}}
                                  : json{{"event", "failed"}, {"error", problem.message()}};
     log("job " + job_id + (problem.is_ok() ? ": done, image " + image_path(job_id, ".png") : ": failed: " + problem.message()));
     close_run(job_id);

@@ -64,13 +64,14 @@ Result<std::unique_ptr<BlobStore>> BlobStore::open(const std::string& dir) {
   return std::unique_ptr<BlobStore>(new BlobStore(std::move(impl)));
 }
 
-Result<BlobId> BlobStore::put(std::span<const uint8_t> bytes) {
+Result<BlobId> BlobStore::put(std::span<const uint8_t> bytes, Durability durability) {
   if (bytes.size() > kMaxBlobBytes) return invalid_argument("a blob is at most 4 GiB");
   BlobId id = blob_id_of(bytes);
   if (has(id)) return id;
-  // Chunks first, the size last: a blob is present only once all of it is.
+  // Chunks first, the size last: a blob is present only once all of it is. The write-ahead log is
+  // sequential, so syncing the last write makes every chunk before it durable too: one sync.
   rocksdb::WriteOptions options;
-  options.sync = true;
+  options.sync = false;
   for (uint64_t index = 0; index * kBlobChunkBytes < bytes.size() || index == 0; ++index) {
     size_t begin = index * kBlobChunkBytes;
     size_t n = std::min(kBlobChunkBytes, bytes.size() - begin);
@@ -81,6 +82,7 @@ Result<BlobId> BlobStore::put(std::span<const uint8_t> bytes) {
   }
   std::string size(8, '\0');
   for (int i = 0; i < 8; ++i) size[i] = static_cast<char>((uint64_t(bytes.size()) >> (8 * (7 - i))) & 0xff);
+  options.sync = durability == Durability::kSynced;
   STRATA_RETURN_IF_ERROR(check(impl_->db->Put(options, size_key(id), size), "writing"));
   return id;
 }

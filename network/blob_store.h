@@ -1,7 +1,7 @@
 // Content-addressed blobs (scenes, their buffers and textures, job inputs) in RocksDB: a blob's
 // id is the BLAKE2b-256 hash of its bytes, so whoever fetches one can check it, and storing the
 // same bytes twice keeps one copy. Blobs are kept in 1 MiB chunks; a write is acknowledged only
-// when all of it is in the synced write-ahead log.
+// when all of it is in the synced write-ahead log (unless asked not to sync).
 #pragma once
 
 #include <array>
@@ -29,7 +29,10 @@ class BlobStore {
   static Result<std::unique_ptr<BlobStore>> open(const std::string& dir);
   ~BlobStore();
 
-  Result<BlobId> put(std::span<const uint8_t> bytes);
+  // kBuffered skips the sync, for blobs that can be made again (a provider's results): a crash
+  // may lose them, never half of one.
+  enum class Durability { kSynced, kBuffered };
+  Result<BlobId> put(std::span<const uint8_t> bytes, Durability durability = Durability::kSynced);
   bool has(const BlobId& id);
   Result<uint64_t> size(const BlobId& id);
   // The whole blob, checked against its id (a damaged store is an error, never wrong bytes).

@@ -318,12 +318,28 @@ struct TransportNode::Impl {
   void start_connect(const std::string& host, uint16_t port, std::function<void(Result<PeerInfo>)> done) {
     boost::system::error_code ec;
     auto address = asio::ip::make_address(host, ec);
-    if (ec) {
-      done(invalid_argument("address '" + host + "': " + ec.message()));
+    if (!ec) {
+      dial(std::vector<tcp::endpoint>{tcp::endpoint(address, port)}, host, port, std::move(done));
       return;
     }
+    // A name (a container's, a machine's): resolved first, then its addresses tried in turn.
+    auto resolver = std::make_shared<tcp::resolver>(io);
+    resolver->async_resolve(host, std::to_string(port),
+                            [this, resolver, host, port, done](boost::system::error_code rec, tcp::resolver::results_type r) {
+                              if (rec || r.empty()) {
+                                done(unavailable("cannot resolve '" + host + "': " + (rec ? rec.message() : "no address")));
+                                return;
+                              }
+                              std::vector<tcp::endpoint> endpoints;
+                              for (const auto& e : r) endpoints.push_back(e.endpoint());
+                              dial(std::move(endpoints), host, port, done);
+                            });
+  }
+
+  void dial(std::vector<tcp::endpoint> endpoints, const std::string& host, uint16_t port,
+            std::function<void(Result<PeerInfo>)> done) {
     auto socket = std::make_shared<tcp::socket>(io);
-    socket->async_connect(tcp::endpoint(address, port), [this, socket, done, host, port](boost::system::error_code cec) {
+    asio::async_connect(*socket, endpoints, [this, socket, done, host, port](boost::system::error_code cec, const tcp::endpoint&) {
       if (cec) {
         done(unavailable("cannot connect to " + host + ":" + std::to_string(port) + ": " + cec.message()));
         return;

@@ -165,6 +165,19 @@ TEST(Transport, ClearErrorsForBadAddresses) {
   auto refused = a->connect("127.0.0.1", 1);  // nothing listens on port 1
   ASSERT_FALSE(refused.is_ok());
   EXPECT_NE(refused.status().message().find("cannot connect"), std::string::npos) << refused.status().message();
+  auto unknown = a->connect("no-such-host.invalid", 7700);  // .invalid never resolves (RFC 2606)
+  ASSERT_FALSE(unknown.is_ok());
+  EXPECT_NE(unknown.status().message().find("cannot resolve 'no-such-host.invalid'"), std::string::npos)
+      << unknown.status().message();
+}
+
+// Peers are dialled by name too (container and machine names), resolved first.
+TEST(Transport, ConnectsByHostName) {
+  auto a = start(10), b = start(11);
+  ASSERT_TRUE(a && b);
+  auto peer = a->connect("localhost", b->port());
+  ASSERT_TRUE(peer.is_ok()) << peer.status().to_string();
+  EXPECT_EQ(peer->id, b->node_id());
 }
 
 }  // namespace

@@ -529,13 +529,19 @@ struct ApiServer::Impl {
     try {
       for (;;) {
         http::request_parser<http::string_body> parser;
-        parser.body_limit(options.max_body);
+        // The header decides which bound applies: the parser checks a declared length against
+        // its limit as soon as it has the header, so it starts at the larger one and the smaller
+        // is applied here (and to chunked bodies by the parser).
+        parser.body_limit(std::max(options.max_body, options.max_upload));
         stream.expires_after(std::chrono::seconds(60));
         boost::system::error_code ec;
         co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
-        if (!ec && is_upload(parser.get())) {
-          parser.body_limit(options.max_upload);
-          stream.expires_after(std::chrono::seconds(600));
+        if (!ec) {
+          bool upload = is_upload(parser.get());
+          size_t limit = upload ? options.max_upload : options.max_body;
+          parser.body_limit(limit);
+          if (parser.content_length() && *parser.content_length() > limit) ec = http::error::body_limit;
+          if (upload) stream.expires_after(std::chrono::seconds(600));
         }
         if (!ec && !parser.is_done()) {
           co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));

@@ -35,6 +35,7 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
     if (!provider.is_ok()) return provider.status();
     n->provider_ = std::move(*provider);
   }
+  if (options.requestor.work_dir.empty()) options.requestor.work_dir = dir + "/work";
   if (options.requestor.image_dir.empty()) {
     options.requestor.image_dir = std::filesystem::absolute(dir + "/images").lexically_normal().string();
   }

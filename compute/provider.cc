@@ -115,6 +115,18 @@ struct Provider::Impl {
       refuse(from.id, p, "the deadline has already passed");
       return Status::ok();
     }
+    if (p.demand.kernel != kRenderKernel) {
+      refuse(from.id, p, "this provider does not run the kernel '" + p.demand.kernel + "'");
+      return Status::ok();
+    }
+    uint64_t most_memory = 0;
+    for (const auto& d : devices) most_memory = std::max(most_memory, d->info().memory_bytes);
+    if (p.demand.min_memory_bytes > most_memory) {
+      refuse(from.id, p, "the job needs " + std::to_string(p.demand.min_memory_bytes >> 20) +
+                             " MiB of device memory; this provider's largest device has " +
+                             std::to_string(most_memory >> 20) + " MiB");
+      return Status::ok();
+    }
     std::unique_lock lock(mutex);
     if (stopping || queue.size() + running >= capacity()) {
       lock.unlock();

@@ -139,6 +139,7 @@ struct Requestor::Impl {
     run.demand.job_id = job.id;
     run.demand.kernel = kRenderKernel;
     run.demand.max_price_per_gigasample = job.max_price;
+    run.demand.min_memory_bytes = job.min_memory;
     for (const SubtaskRecord& r : run.subtasks) run.demand.work += r.subtask.work();
     run.demand.sign(node.identity());
     std::string id = job.id;
@@ -175,6 +176,14 @@ struct Requestor::Impl {
     for (const auto& f : manifest->files) {
       if (!store.has(f.id)) return not_found("the scene's file '" + f.path + "' is not in this node's blob store");
     }
+    // Loaded here first: a scene that cannot render is refused now, not by every provider, and
+    // its size on a device is what the demand asks of providers' memory.
+    auto main = unpack_scene(*manifest, [this](const BlobId& id) { return store.get(id); },
+                             options.work_dir + "/scenes/" + spec.scene);
+    if (!main.is_ok()) return main.status();
+    auto prepared = render::prepare_scene(*main);
+    if (!prepared.is_ok()) return prepared.status();
+    uint64_t tile_bytes = uint64_t(options.plan.max_tile) * options.plan.max_tile * (4 * sizeof(float) + sizeof(uint32_t));
     JobRecord job;
     job.id = new_job_id(node.identity(), spec);
     job.scene = spec.scene;
@@ -182,16 +191,19 @@ struct Requestor::Impl {
     job.max_price = spec.max_price_per_gigasample;
     job.redundancy = spec.redundancy;
     job.created_at = network::now_ms();
+    job.min_memory = prepared->gpu.device_bytes() + tile_bytes;
 
     Run probe;
     probe.demand.requestor = node.identity().public_key();
     probe.demand.kernel = kRenderKernel;
     probe.demand.max_price_per_gigasample = job.max_price;
+    probe.demand.min_memory_bytes = job.min_memory;
     std::vector<double> speeds;
     for (const network::Offer& o : usable_offers(probe, network::now_ms())) speeds.push_back(o.score);
     if (speeds.empty()) {
       return unavailable("no connected provider offers " + std::string(kRenderKernel) + " at or under " +
-                         std::to_string(job.max_price) + " per gigasample");
+                         std::to_string(job.max_price) + " per gigasample with " +
+                         std::to_string(job.min_memory >> 20) + " MiB of device memory");
     }
     auto plan = render::plan_render_job(job.settings, speeds, options.plan);
     if (!plan.is_ok()) return plan.status();
@@ -287,7 +299,7 @@ struct Requestor::Impl {
           p.provider = provider;
           p.stream = network::job_results_stream(run.job.id);
           if (run.publishers.insert(provider).second) p.publishers = run.publishers;
-          p.frame = network::encode(network::make_proposal(std::move(agreement), std::move(task), node.identity()));
+          p.frame = network::encode(network::make_proposal(std::move(agreement), std::move(task), run.demand, node.identity()));
           proposals.push_back(std::move(p));
         }
       }
@@ -573,7 +585,9 @@ Requestor::~Requestor() {
 Result<std::unique_ptr<Requestor>> Requestor::start(network::StreamNode& node, network::BlobStore& store,
                                                     network::BlobService& blobs, network::JobStore& jobs,
                                                     OfferBook& book, Options options) {
-  if (options.image_dir.empty()) return invalid_argument("a requestor needs a directory for finished images");
+  if (options.image_dir.empty() || options.work_dir.empty()) {
+    return invalid_argument("a requestor needs directories for finished images and for scenes");
+  }
   auto impl = std::make_unique<Impl>(node, store, blobs, jobs, book, std::move(options));
   // Jobs that were running when the node stopped: accepted results stay; assignments whose
   // answers may have been lost go back to pending.

@@ -43,6 +43,7 @@ class Requestor {
  public:
   struct Options {
     std::string image_dir;  // finished images go here
+    std::string work_dir;   // scenes are unpacked here to be checked
     render::PlanOptions plan;
     std::chrono::milliseconds tick{20};
     // A subtask's deadline: this many times its expected time on the provider, and at least
@@ -57,8 +58,8 @@ class Requestor {
                                                   Options options);
   ~Requestor();
 
-  // Plans the job over the offers that can serve it now (an error when there are none) and
-  // starts it.
+  // Loads the scene (an error names what is wrong with it), plans the job over the offers that
+  // can serve it now (an error when there are none) and starts it.
   Result<network::JobRecord> submit(const JobSpec& spec);
   Status cancel(const std::string& job_id);
   Result<JobStatus> status(const std::string& job_id);

@@ -1,5 +1,7 @@
 #include "network/blob_service.h"
 
+#include <algorithm>
+
 #include "network/verified.h"
 #include "schema/blob_generated.h"
 
@@ -99,8 +101,21 @@ Result<std::vector<uint8_t>> BlobService::fetch(const NodeId& peer, const BlobId
       ++waiting_[key];
     }
     Status sent = transport_.send(peer, FrameType::kBlobRequest, encode(BlobRequest{id, index}));
+    // Waits in short slices, so a peer that leaves ends the wait at once rather than at the limit.
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    bool gone = false;
     std::unique_lock lock(mutex_);
-    bool got = sent.is_ok() && arrived_.wait_for(lock, timeout, [&] { return answers_.count(key) > 0; });
+    bool got = false;
+    while (sent.is_ok() && !got && !gone && std::chrono::steady_clock::now() < deadline) {
+      got = arrived_.wait_until(lock, std::min(deadline, std::chrono::steady_clock::now() + std::chrono::milliseconds(100)),
+                                [&] { return answers_.count(key) > 0; });
+      if (!got) {
+        lock.unlock();
+        auto peers = transport_.peers();
+        gone = std::none_of(peers.begin(), peers.end(), [&](const PeerInfo& p) { return p.id == peer; });
+        lock.lock();
+      }
+    }
     BlobChunk answer;
     if (got) {
       answer = std::move(answers_[key]);
@@ -110,6 +125,7 @@ Result<std::vector<uint8_t>> BlobService::fetch(const NodeId& peer, const BlobId
     lock.unlock();
     if (!sent.is_ok()) return sent;
     std::string what = "blob " + to_string(id) + " from " + to_hex(peer).substr(0, 16);
+    if (!got && gone) return unavailable(what + ": the peer left before it sent chunk " + std::to_string(index));
     if (!got) return unavailable(what + ": no answer for chunk " + std::to_string(index) + " within the time limit");
     if (!answer.error.empty()) return not_found(what + ": " + answer.error);
     if (index == 0) {

@@ -31,7 +31,7 @@ json to_json(const JobRecord& j) {
   return {{"id", j.id},         {"scene", j.scene},   {"state", static_cast<int>(j.state)},
           {"width", s.width},   {"height", s.height}, {"spp", s.spp},
           {"seed", s.seed},     {"max_depth", s.max_depth}, {"rr_depth", s.rr_depth},
-          {"max_price", j.max_price}, {"redundancy", j.redundancy}, {"created_at", j.created_at},
+          {"max_price", j.max_price}, {"min_memory", j.min_memory}, {"redundancy", j.redundancy}, {"created_at", j.created_at},
           {"error", j.error}};
 }
 
@@ -47,6 +47,7 @@ JobRecord job_from_json(const json& v) {
   j.settings.max_depth = v.at("max_depth");
   j.settings.rr_depth = v.at("rr_depth");
   j.max_price = v.value("max_price", uint64_t(0));
+  j.min_memory = v.value("min_memory", uint64_t(0));
   j.redundancy = v.value("redundancy", 1u);
   j.created_at = v.value("created_at", uint64_t(0));
   j.error = v.value("error", std::string());

@@ -37,6 +37,7 @@ struct JobRecord {
   render::RenderSettings settings;
   JobState state = JobState::kRunning;
   uint64_t max_price = 0;   // per gigasample
+  uint64_t min_memory = 0;  // device memory the scene needs
   uint32_t redundancy = 1;
   uint64_t created_at = 0;  // ms since the epoch
   std::string error;        // why it stopped, when it failed

@@ -32,8 +32,9 @@ Result<std::string> read_text(const flatbuffers::String* s, const char* what, si
 std::string job_results_stream(const std::string& job_id) { return "job/" + job_id + "/results"; }
 std::string job_progress_stream(const std::string& job_id) { return "job/" + job_id + "/progress"; }
 
-TaskProposal make_proposal(Agreement agreement, RenderTask task, const Identity& requestor) {
+TaskProposal make_proposal(Agreement agreement, RenderTask task, Demand demand, const Identity& requestor) {
   TaskProposal p;
+  p.demand = std::move(demand);
   p.task_bytes = encode(task);
   agreement.terms = blob_id_of(p.task_bytes);
   agreement.sign_as_requestor(requestor);
@@ -45,9 +46,11 @@ TaskProposal make_proposal(Agreement agreement, RenderTask task, const Identity&
 std::vector<uint8_t> encode(const TaskProposal& p) {
   flatbuffers::FlatBufferBuilder b(512 + p.task_bytes.size());
   std::vector<uint8_t> agreement = encode(p.agreement);
+  std::vector<uint8_t> demand = encode(p.demand);
   auto a = b.CreateVector(agreement);
   auto t = b.CreateVector(p.task_bytes);
-  b.Finish(wire::CreateTaskProposal(b, a, t));
+  auto d = b.CreateVector(demand);
+  b.Finish(wire::CreateTaskProposal(b, a, t, d));
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
@@ -81,6 +84,11 @@ Result<TaskProposal> decode_task_proposal(std::span<const uint8_t> bytes) {
   if (task_bytes.empty() || task_bytes.size() > kMaxTaskBytes) {
     return invalid_argument("task proposal: the task is missing or over 4096 bytes");
   }
+  auto demand_bytes = bytes_of(w->demand());
+  if (demand_bytes.empty() || demand_bytes.size() > kMaxAgreementBytes) {
+    return invalid_argument("task proposal: the demand is missing or over 4096 bytes");
+  }
+  std::vector<uint8_t> demand_copy(demand_bytes.begin(), demand_bytes.end());
   // Nested buffers are copied out, since FlatBuffers reads them aligned.
   std::vector<uint8_t> agreement_copy(agreement_bytes.begin(), agreement_bytes.end());
   TaskProposal p;
@@ -89,8 +97,17 @@ Result<TaskProposal> decode_task_proposal(std::span<const uint8_t> bytes) {
   if (!agreement.is_ok()) return invalid_argument("task proposal: " + agreement.status().message());
   auto task = decode_render_task(p.task_bytes);
   if (!task.is_ok()) return invalid_argument("task proposal: " + task.status().message());
+  auto demand = decode_demand(demand_copy);
+  if (!demand.is_ok()) return invalid_argument("task proposal: " + demand.status().message());
   p.agreement = std::move(*agreement);
   p.task = std::move(*task);
+  p.demand = std::move(*demand);
+  if (p.demand.requestor != p.agreement.requestor || p.demand.job_id != p.agreement.job_id) {
+    return invalid_argument("task proposal: the demand is another requestor's or another job's");
+  }
+  if (p.agreement.price_per_gigasample > p.demand.max_price_per_gigasample) {
+    return invalid_argument("task proposal: the agreed price is over the demand's maximum");
+  }
   if (p.agreement.terms != blob_id_of(p.task_bytes)) {
     return invalid_argument("task proposal: the agreement's terms are not this task's hash");
   }

@@ -18,6 +18,7 @@ namespace strata::network {
 
 struct TaskProposal {
   Agreement agreement;  // the requestor's signature checked; the provider's not yet there
+  Demand demand;        // the job's constraints, signed by the same requestor
   RenderTask task;
   std::vector<uint8_t> task_bytes;  // as encoded; its hash is agreement.terms
 };
@@ -45,14 +46,16 @@ inline constexpr const char* kTaskResultContentType = "application/x-strata-task
 std::string job_results_stream(const std::string& job_id);
 std::string job_progress_stream(const std::string& job_id);
 
-// Signs the proposal for `task`: fills agreement.terms and the requestor's signature.
-TaskProposal make_proposal(Agreement agreement, RenderTask task, const Identity& requestor);
+// Signs the proposal for `task`: fills agreement.terms and the requestor's signature. The demand
+// must be signed by the same requestor.
+TaskProposal make_proposal(Agreement agreement, RenderTask task, Demand demand, const Identity& requestor);
 
 std::vector<uint8_t> encode(const TaskProposal& proposal);
 std::vector<uint8_t> encode(const TaskReply& reply);
 std::vector<uint8_t> encode(const TaskResult& result);
-// Checks the requestor's signature, that the agreement covers exactly this task (terms, job id,
-// one subtask index) and the task itself.
+// Checks the requestor's signatures, that the agreement covers exactly this task (terms, job id,
+// one subtask index) within the demand (same requestor and job, price within its maximum), and
+// the task itself.
 Result<TaskProposal> decode_task_proposal(std::span<const uint8_t> bytes);
 // An accepted reply's agreement must carry both signatures.
 Result<TaskReply> decode_task_reply(std::span<const uint8_t> bytes);

@@ -220,6 +220,12 @@ Result<SceneGpu> build_scene_gpu(const Scene& scene) {
   return gpu;
 }
 
+uint64_t SceneGpu::device_bytes() const {
+  auto bytes = [](const auto& v) { return uint64_t(v.size()) * sizeof(v[0]); };
+  return bytes(nodes) + bytes(tris) + bytes(shading) + bytes(materials) + bytes(tex_infos) + bytes(texels) +
+         bytes(srgb_lut) + bytes(lights);
+}
+
 Result<PreparedScene> prepare_scene(const std::string& path, std::optional<Float3> background) {
   auto scene = load_scene(path);
   if (!scene.is_ok()) return scene.status();

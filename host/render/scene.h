@@ -71,6 +71,9 @@ struct SceneGpu {
   uint32_t triangle_light_count = 0;
   Float3 background;
   Float3 bounds_min, bounds_max;
+
+  // Bytes of device memory the scene's buffers take.
+  uint64_t device_bytes() const;
 };
 
 Result<SceneGpu> build_scene_gpu(const Scene& scene);

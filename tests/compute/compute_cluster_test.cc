@@ -116,6 +116,15 @@ TEST(ComputeCluster, SubmitErrorsNameTheProblem) {
   JobSpec empty = spec;
   empty.settings.spp = 0;
   EXPECT_EQ(r->requestor().submit(empty).status().code(), StatusCode::kInvalidArgument);
+  // A scene that cannot be rendered is refused at submit, with the importer's reason.
+  std::string broken = "{\"asset\": {\"version\": \"2.0\"}, \"meshes\": 5}";
+  auto broken_scene = store_scene(r->blobs(), {SceneFile{"broken.gltf", std::vector<uint8_t>(broken.begin(), broken.end())}});
+  ASSERT_TRUE(broken_scene.is_ok());
+  JobSpec bad_file = spec;
+  bad_file.scene = network::to_string(*broken_scene);
+  auto refused = r->requestor().submit(bad_file);
+  ASSERT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("broken.gltf"), std::string::npos) << refused.status().message();
   EXPECT_EQ(r->requestor().status("nope").status().code(), StatusCode::kNotFound);
   EXPECT_FALSE(r->requestor().cancel("nope").is_ok());
 }

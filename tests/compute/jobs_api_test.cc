@@ -189,7 +189,7 @@ TEST(JobsApi, ProviderRefusesWhatItMustAndDropsForgers) {
   auto peer = (*t)->connect("127.0.0.1", provider->stream_node().transport().port());
   ASSERT_TRUE(peer.is_ok());
   auto propose = [&](uint64_t price, uint64_t deadline, const network::PublicKey& provider_key,
-                     const network::Identity& signer) {
+                     const network::Identity& signer, uint64_t memory = 1 << 20, std::string kernel = kRenderKernel) {
     network::Agreement a;
     a.job_id = "job-x";
     a.provider = provider_key;
@@ -201,7 +201,13 @@ TEST(JobsApi, ProviderRefusesWhatItMustAndDropsForgers) {
     task.width = task.height = 16;
     task.tile = {0, 0, 16, 16};
     task.sample_count = 1;
-    return network::encode(network::make_proposal(a, task, signer));
+    network::Demand d;
+    d.job_id = "job-x";
+    d.kernel = kernel;
+    d.min_memory_bytes = memory;
+    d.max_price_per_gigasample = 1000;
+    d.sign(signer);
+    return network::encode(network::make_proposal(a, task, d, signer));
   };
   network::PublicKey key = provider->stream_node().identity().public_key();
   uint64_t later = network::now_ms() + 60000;
@@ -210,14 +216,18 @@ TEST(JobsApi, ProviderRefusesWhatItMustAndDropsForgers) {
   ASSERT_TRUE((*t)->send(peer->id, network::FrameType::kTaskProposal,
                          propose(100, later, tests::test_identity(56).public_key(), me))
                   .is_ok());
+  ASSERT_TRUE((*t)->send(peer->id, network::FrameType::kTaskProposal, propose(100, later, key, me, 1ull << 50)).is_ok());
+  ASSERT_TRUE((*t)->send(peer->id, network::FrameType::kTaskProposal, propose(100, later, key, me, 1, "proof/x")).is_ok());
   ASSERT_TRUE(eventually([&] {
     std::lock_guard lock(mutex);
-    return replies.size() == 3;
+    return replies.size() == 5;
   }));
   EXPECT_NE(replies[0].error.find("under this provider's 100"), std::string::npos) << replies[0].error;
   EXPECT_NE(replies[1].error.find("deadline has already passed"), std::string::npos) << replies[1].error;
   EXPECT_NE(replies[2].error.find("another provider"), std::string::npos) << replies[2].error;
-  EXPECT_EQ(provider->provider()->counts().refused, 3u);
+  EXPECT_NE(replies[3].error.find("MiB of device memory"), std::string::npos) << replies[3].error;
+  EXPECT_NE(replies[4].error.find("does not run the kernel 'proof/x'"), std::string::npos) << replies[4].error;
+  EXPECT_EQ(provider->provider()->counts().refused, 5u);
   // Signed by another key than the peer's own: the peer is dropped.
   ASSERT_TRUE((*t)->send(peer->id, network::FrameType::kTaskProposal, propose(100, later, key, tests::test_identity(57)))
                   .is_ok());

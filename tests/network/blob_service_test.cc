@@ -106,3 +106,28 @@ TEST(BlobService, LyingPeersAreCaught) {
 }
 
 }  // namespace
+
+namespace {
+
+// A peer that leaves while a fetch waits for it ends the wait at once, not at the time limit.
+TEST(BlobService, PeerLeavingEndsTheWait) {
+  BlobNode b = start(86);
+  auto silent = TransportNode::start(tests::test_identity(87), TransportNode::Options{},
+                                     [](const PeerInfo&, const FrameView&) { return Status::ok(); });
+  ASSERT_TRUE(silent.is_ok());
+  auto peer = b.node->transport().connect("127.0.0.1", (*silent)->port());
+  ASSERT_TRUE(peer.is_ok());
+  std::thread leave([&] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+    (*silent)->stop();
+  });
+  auto start_time = std::chrono::steady_clock::now();
+  auto got = b.blobs->fetch(peer->id, blob_id_of(std::vector<uint8_t>{7}), std::chrono::seconds(30));
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start_time).count();
+  leave.join();
+  ASSERT_FALSE(got.is_ok());
+  EXPECT_NE(got.status().message().find("the peer left"), std::string::npos) << got.status().message();
+  EXPECT_LT(seconds, 5.0);
+}
+
+}  // namespace

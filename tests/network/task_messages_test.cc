@@ -39,8 +39,18 @@ Agreement agreement(uint32_t subtask = 3) {
   return a;
 }
 
+Demand demand(uint64_t max_price = 100, const std::string& job = "job-7", uint8_t signer = 1) {
+  Demand d;
+  d.job_id = job;
+  d.kernel = "render/pathtrace-v1";
+  d.min_memory_bytes = 1 << 20;
+  d.max_price_per_gigasample = max_price;
+  d.sign(tests::test_identity(signer));
+  return d;
+}
+
 TEST(TaskMessages, ProposalRoundTripsAndBindsTheTask) {
-  TaskProposal p = make_proposal(agreement(), task(), tests::test_identity(1));
+  TaskProposal p = make_proposal(agreement(), task(), demand(), tests::test_identity(1));
   auto back = decode_task_proposal(encode(p));
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(back->agreement, p.agreement);
@@ -65,20 +75,34 @@ TEST(TaskMessages, ProposalRoundTripsAndBindsTheTask) {
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("requestor's signature"), std::string::npos) << r.status().message();
   // The agreement must name exactly the task's subtask.
-  TaskProposal mismatched = make_proposal(agreement(4), task(3), tests::test_identity(1));
+  TaskProposal mismatched = make_proposal(agreement(4), task(3), demand(), tests::test_identity(1));
   r = decode_task_proposal(encode(mismatched));
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("exactly the task's subtask"), std::string::npos) << r.status().message();
   // A task outside its image.
   RenderTask outside = task();
   outside.tile.x = 630;
-  r = decode_task_proposal(encode(make_proposal(agreement(), outside, tests::test_identity(1))));
+  r = decode_task_proposal(encode(make_proposal(agreement(), outside, demand(), tests::test_identity(1))));
   ASSERT_FALSE(r.is_ok());
   EXPECT_NE(r.status().message().find("outside the image"), std::string::npos) << r.status().message();
+  // The demand must be the same requestor's, for the same job, and allow the agreed price.
+  for (const auto& [d, expected] : std::vector<std::pair<Demand, std::string>>{
+           {demand(100, "job-7", 9), "another requestor's"},
+           {demand(100, "job-8"), "another job's"},
+           {demand(49), "over the demand's maximum"}}) {
+    r = decode_task_proposal(encode(make_proposal(agreement(), task(), d, tests::test_identity(1))));
+    ASSERT_FALSE(r.is_ok()) << expected;
+    EXPECT_NE(r.status().message().find(expected), std::string::npos) << r.status().message();
+  }
+  TaskProposal forged = p;
+  forged.demand.max_price_per_gigasample = 1000;  // after signing
+  r = decode_task_proposal(encode(forged));
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("demand"), std::string::npos) << r.status().message();
 }
 
 TEST(TaskMessages, ReplyCarriesASignedAgreementOrAReason) {
-  TaskProposal p = make_proposal(agreement(), task(), tests::test_identity(1));
+  TaskProposal p = make_proposal(agreement(), task(), demand(), tests::test_identity(1));
   Agreement signed_both = p.agreement;
   signed_both.sign_as_provider(tests::test_identity(2));
   auto yes = decode_task_reply(encode(TaskReply{"job-7", 3, signed_both, ""}));
@@ -125,7 +149,7 @@ TEST(TaskMessages, MalformedBytesAreNamed) {
     EXPECT_NE(s.message().find("malformed"), std::string::npos) << s.message();
     EXPECT_FALSE(decode(std::vector<uint8_t>{}).is_ok());
   }
-  TaskProposal p = make_proposal(agreement(), task(), tests::test_identity(1));
+  TaskProposal p = make_proposal(agreement(), task(), demand(), tests::test_identity(1));
   std::vector<uint8_t> bytes = encode(p);
   for (size_t cut : {size_t(4), bytes.size() / 2, bytes.size() - 1}) {
     EXPECT_FALSE(decode_task_proposal(std::span(bytes).first(cut)).is_ok()) << cut;

@@ -11,12 +11,20 @@ using network::Offer;
 bool OfferBook::keep(const Offer& offer) {
   std::lock_guard lock(mutex_);
   auto it = offers_.find(offer.provider);
-  if (it != offers_.end() && it->second.expires_at >= offer.expires_at) return false;
+  if (it != offers_.end()) {
+    if (it->second.expires_at >= offer.expires_at) return false;
+    by_expiry_.erase({it->second.expires_at, offer.provider});
+  }
   offers_[offer.provider] = offer;
-  // Forget expired offers as new ones come in, so the book stays as large as the live market.
+  by_expiry_.insert({offer.expires_at, offer.provider});
+  // Expired offers go as new ones come in, so the book stays as large as the live market, and
+  // never more than kMaxOffers stay (keys cost nothing to make): the soonest to expire make room.
   uint64_t now = network::now_ms();
-  std::erase_if(offers_, [&](const auto& entry) { return entry.second.expires_at <= now; });
-  return true;
+  while (!by_expiry_.empty() && (by_expiry_.begin()->first <= now || by_expiry_.size() > kMaxOffers)) {
+    offers_.erase(by_expiry_.begin()->second);
+    by_expiry_.erase(by_expiry_.begin());
+  }
+  return offers_.count(offer.provider) > 0;
 }
 
 Status OfferBook::handle(const network::PeerInfo& from, const network::FrameView& frame) {

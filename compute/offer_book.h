@@ -5,12 +5,17 @@
 
 #include <map>
 #include <mutex>
+#include <set>
+#include <utility>
 #include <vector>
 
 #include "network/market.h"
 #include "network/transport.h"
 
 namespace strata::compute {
+
+// At most this many providers are kept; past it, the offer closest to expiring makes room.
+inline constexpr size_t kMaxOffers = 10000;
 
 class OfferBook {
  public:
@@ -31,6 +36,7 @@ class OfferBook {
   network::TransportNode& transport_;
   mutable std::mutex mutex_;
   std::map<network::PublicKey, network::Offer> offers_;  // by provider
+  std::set<std::pair<uint64_t, network::PublicKey>> by_expiry_;  // the same offers, soonest to expire first
 };
 
 }  // namespace strata::compute

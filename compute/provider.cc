@@ -1,5 +1,6 @@
 #include "compute/provider.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -262,9 +263,12 @@ struct Provider::Impl {
         queue.pop_front();
         ++running;
       }
+      auto peers = node.transport().peers();
+      bool requestor_here = std::any_of(peers.begin(), peers.end(), [&](const auto& p) { return p.id == d.work.requestor; });
       Status s = d.work.proposal.agreement.deadline <= network::now_ms()
                      ? unavailable("the deadline passed before a device was free")
-                     : run(device, loaded, d.work, d);
+                 : !requestor_here ? unavailable("the requestor left the network")
+                                   : run(device, loaded, d.work, d);
       {
         std::lock_guard lock(mutex);
         --running;

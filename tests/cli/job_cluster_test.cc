@@ -88,6 +88,21 @@ void expect_equals_local_render(const std::string& image, const std::string& dir
   EXPECT_LT(strata::tests::max_relative_difference(*a, *b), 1e-5);
 }
 
+// strata submit finishes, the job is done with every subtask accepted (some of them after a
+// reassignment, when `reassigned`), and its image is the local render's.
+void expect_finished(NodeProcess& submit, const Node& requestor, const std::string& job, const std::string& dir,
+                     bool reassigned) {
+  ASSERT_FALSE(submit.wait_for("^image: ", 120000).empty()) << "strata submit did not finish";
+  EXPECT_EQ(submit.wait_exit(), 0);
+  json st = job_status(requestor.api_port, job);
+  EXPECT_EQ(st.value("state", ""), "done");
+  EXPECT_EQ(st["subtasks"].value("accepted", 0), st["subtasks"].value("total", -1));
+  if (reassigned) {
+    EXPECT_GT(st.value("reassigned", 0), 0) << st.dump();
+  }
+  expect_equals_local_render(dir + "/out.pfm", dir);
+}
+
 std::unique_ptr<NodeProcess> submit(const Node& requestor, const std::string& output) {
   return std::make_unique<NodeProcess>(std::vector<std::string>{
       "submit", "render", "--size", kSize, "--spp", kSpp, "-o", output, "--api", "127.0.0.1:" + requestor.api_port});
@@ -101,13 +116,7 @@ TEST(JobCluster, ProviderKilledMidJob) {
   std::string job = submit_job(*s);
   ASSERT_TRUE(accepted_at_least(r.api_port, job, 1));
   p1.process->kill9();
-  ASSERT_FALSE(s->wait_for("^image: ", 120000).empty()) << "strata submit did not finish";
-  EXPECT_EQ(s->wait_exit(), 0);
-  json st = job_status(r.api_port, job);
-  EXPECT_EQ(st.value("state", ""), "done");
-  EXPECT_EQ(st["subtasks"].value("accepted", 0), st["subtasks"].value("total", -1));
-  EXPECT_GT(st.value("reassigned", 0), 0) << st.dump();
-  expect_equals_local_render(dir + "/out.pfm", dir);
+  expect_finished(*s, r, job, dir, true);
 }
 
 TEST(JobCluster, ProviderThatStopsAnswering) {
@@ -118,12 +127,8 @@ TEST(JobCluster, ProviderThatStopsAnswering) {
   std::string job = submit_job(*s);
   ASSERT_TRUE(accepted_at_least(r.api_port, job, 1));
   p1.process->signal(SIGSTOP);  // connected, silent
-  ASSERT_FALSE(s->wait_for("^image: ", 120000).empty()) << "strata submit did not finish";
+  expect_finished(*s, r, job, dir, true);
   p1.process->signal(SIGCONT);
-  json st = job_status(r.api_port, job);
-  EXPECT_EQ(st.value("state", ""), "done");
-  EXPECT_GT(st.value("reassigned", 0), 0) << st.dump();
-  expect_equals_local_render(dir + "/out.pfm", dir);
 }
 
 TEST(JobCluster, RequestorRestartedMidJob) {
@@ -139,11 +144,7 @@ TEST(JobCluster, RequestorRestartedMidJob) {
   // It says so before it says where it listens.
   const auto& lines = again.process->lines();
   EXPECT_TRUE(std::any_of(lines.begin(), lines.end(), [](const std::string& l) { return l.find("resumed") != std::string::npos; }));
-  ASSERT_FALSE(s->wait_for("^image: ", 120000).empty()) << "strata submit did not finish";
-  EXPECT_EQ(s->wait_exit(), 0);
-  json st = job_status(again.api_port, job);
-  EXPECT_EQ(st.value("state", ""), "done");
-  expect_equals_local_render(dir + "/out.pfm", dir);
+  expect_finished(*s, again, job, dir, false);
 }
 
 TEST(JobCluster, CommandErrorsAreNamed) {

@@ -65,6 +65,21 @@ JobStatus wait_done(ComputeNode& requestor, const std::string& job, int timeout_
   return last;
 }
 
+// A requestor and two providers, connected, the requestor holding both offers.
+struct Cluster {
+  std::unique_ptr<ComputeNode> r, p1, p2;
+};
+Cluster start_cluster(uint8_t seed, const std::string& requestor_dir = "") {
+  Cluster c;
+  c.r = tests::start_compute_node({.seed = seed, .data_dir = requestor_dir});
+  c.p1 = tests::start_compute_node({.seed = uint8_t(seed + 1), .provide = true});
+  c.p2 = tests::start_compute_node({.seed = uint8_t(seed + 2), .provide = true});
+  connect(*c.p1, *c.r);
+  connect(*c.p2, *c.r);
+  EXPECT_TRUE(offers_seen(*c.r, 2));
+  return c;
+}
+
 void expect_matches_local(const JobStatus& st, const render::RenderSettings& settings) {
   ASSERT_EQ(st.job.state, JobState::kDone) << st.job.error;
   auto image = render::read_pfm(st.linear_image);
@@ -75,12 +90,7 @@ void expect_matches_local(const JobStatus& st, const render::RenderSettings& set
 }
 
 TEST(ComputeCluster, RenderJobMatchesTheLocalRender) {
-  auto r = tests::start_compute_node({.seed = 31});
-  auto p1 = tests::start_compute_node({.seed = 32, .provide = true});
-  auto p2 = tests::start_compute_node({.seed = 33, .provide = true});
-  connect(*p1, *r);
-  connect(*p2, *r);
-  ASSERT_TRUE(offers_seen(*r, 2));
+  auto [r, p1, p2] = start_cluster(31);
   render::RenderSettings settings = small_settings();
   auto job = r->requestor().submit(upload(*r, settings));
   ASSERT_TRUE(job.is_ok()) << job.status().to_string();
@@ -210,12 +220,7 @@ TEST(ComputeCluster, ProviderThatNeverAnswersLosesItsSubtasks) {
 }
 
 TEST(ComputeCluster, ProviderLeavingMidJobLosesItsSubtasks) {
-  auto r = tests::start_compute_node({.seed = 40});
-  auto p1 = tests::start_compute_node({.seed = 41, .provide = true});
-  auto p2 = tests::start_compute_node({.seed = 42, .provide = true});
-  connect(*p1, *r);
-  connect(*p2, *r);
-  ASSERT_TRUE(offers_seen(*r, 2));
+  auto [r, p1, p2] = start_cluster(40);
   render::RenderSettings settings = small_settings(64);
   auto job = r->requestor().submit(upload(*r, settings));
   ASSERT_TRUE(job.is_ok()) << job.status().to_string();
@@ -235,12 +240,7 @@ TEST(ComputeCluster, ProviderLeavingMidJobLosesItsSubtasks) {
 
 TEST(ComputeCluster, RequestorRestartedMidJobResumesWithoutRedoingAcceptedSubtasks) {
   std::string dir = tests::scratch_dir() + "/restarted-requestor";
-  auto r = tests::start_compute_node({.seed = 43, .data_dir = dir});
-  auto p1 = tests::start_compute_node({.seed = 44, .provide = true});
-  auto p2 = tests::start_compute_node({.seed = 45, .provide = true});
-  connect(*p1, *r);
-  connect(*p2, *r);
-  ASSERT_TRUE(offers_seen(*r, 2));
+  auto [r, p1, p2] = start_cluster(43, dir);
   render::RenderSettings settings = small_settings(64);
   auto job = r->requestor().submit(upload(*r, settings));
   ASSERT_TRUE(job.is_ok()) << job.status().to_string();

@@ -163,6 +163,9 @@ json job_status_json(const JobStatus& st) {
            {"created_at", j.created_at},
            {"subtasks", {{"total", st.total}, {"pending", st.pending}, {"assigned", st.assigned}, {"accepted", st.accepted}}},
            {"reassigned", st.reassigned},
+           {"verification", {{"work", st.verified_work},
+                             {"fraction", st.work ? double(st.verified_work) / double(st.work) : 0.0},
+                             {"rejected", st.rejected}}},
            {"providers", st.providers}};
   if (!j.error.empty()) out["error"] = j.error;
   if (!st.image.empty()) {

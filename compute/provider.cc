@@ -197,6 +197,7 @@ struct Provider::Impl {
     STRATA_RETURN_IF_ERROR(loaded.renderer->render(task.settings(), task.tile, task.sample_begin, task.sample_count, result.accum));
     out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
     out.device = device.info().id();
+    if (options.alter_result) options.alter_result(task, result, *loaded.renderer);
     return Status::ok();
   }
 

@@ -15,8 +15,10 @@
 
 #include "compute/offer_book.h"
 #include "host/device.h"
+#include "host/render/renderer.h"
 #include "network/blob_service.h"
 #include "network/blob_store.h"
+#include "network/render_messages.h"
 #include "network/stream_node.h"
 
 namespace strata::compute {
@@ -34,6 +36,9 @@ class Provider {
     std::string work_dir;  // scenes are unpacked here
     double score = 0;      // pixel-samples per second of all devices together; 0: measured at start
     std::function<void(const std::string&)> log;  // what it does, one line each
+    // For the verifier's tests only: alters each result before it goes out, as a dishonest
+    // provider would (the renderer that made it is there to make another).
+    std::function<void(const network::RenderTask&, network::RenderResult&, render::Renderer&)> alter_result;
   };
   // Every device passes the known-answer self-tests before it takes work. The node, stores and
   // offer book must outlive the provider.

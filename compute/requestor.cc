@@ -17,6 +17,7 @@
 #include "host/render/image_io.h"
 #include "network/clock.h"
 #include "network/task_messages.h"
+#include "verifier/render_check.h"
 
 namespace strata::compute {
 
@@ -61,6 +62,11 @@ struct Requestor::Impl {
     uint32_t merged = 0;
     std::map<uint32_t, render::AccumBuffer> waiting;
   };
+  // What checks one job's results: its scene on the verification device.
+  struct JobVerifier {
+    std::shared_ptr<const render::PreparedScene> scene;
+    std::unique_ptr<render::Renderer> renderer;
+  };
   struct Fetch {
     std::string job_id;
     NodeId provider{};
@@ -84,6 +90,13 @@ struct Requestor::Impl {
   std::mutex mutex;  // runs, backoff; never held while calling into the node
   std::map<std::string, Run> runs;
   std::map<NodeId, uint64_t> backoff_until;  // providers that refused or failed, rested a moment
+
+  std::set<NodeId> caught;  // providers caught with a wrong result: no more work from here
+
+  // Verification, one result at a time (the device is shared by the fetch threads).
+  std::mutex verify_mutex;
+  std::unique_ptr<Device> verify_device;
+  std::map<std::string, std::shared_ptr<JobVerifier>> verifiers;  // by job
 
   std::mutex fetch_mutex;
   std::condition_variable fetch_ready;
@@ -169,19 +182,15 @@ struct Requestor::Impl {
     STRATA_RETURN_IF_ERROR(render::check_settings(spec.settings));
     auto manifest_id = network::parse_blob_id(spec.scene);
     if (!manifest_id.is_ok()) return invalid_argument("scene: " + manifest_id.status().message());
-    auto manifest_bytes = store.get(*manifest_id);
-    if (!manifest_bytes.is_ok()) return not_found("scene " + spec.scene + " is not in this node's blob store (upload it first)");
-    auto manifest = decode_manifest(*manifest_bytes);
+    if (!store.has(*manifest_id)) return not_found("scene " + spec.scene + " is not in this node's blob store (upload it first)");
+    auto manifest = decode_manifest(*store.get(*manifest_id));
     if (!manifest.is_ok()) return manifest.status();
     for (const auto& f : manifest->files) {
       if (!store.has(f.id)) return not_found("the scene's file '" + f.path + "' is not in this node's blob store");
     }
     // Loaded here first: a scene that cannot render is refused now, not by every provider, and
     // its size on a device is what the demand asks of providers' memory.
-    auto main = unpack_scene(*manifest, [this](const BlobId& id) { return store.get(id); },
-                             options.work_dir + "/scenes/" + spec.scene);
-    if (!main.is_ok()) return main.status();
-    auto prepared = render::prepare_scene(*main);
+    auto prepared = load_scene(spec.scene);
     if (!prepared.is_ok()) return prepared.status();
     uint64_t tile_bytes = uint64_t(options.plan.max_tile) * options.plan.max_tile * (4 * sizeof(float) + sizeof(uint32_t));
     JobRecord job;
@@ -211,6 +220,12 @@ struct Requestor::Impl {
     Run run;
     STRATA_RETURN_IF_ERROR(open_run(job, run));
     size_t total = run.subtasks.size();
+    {
+      std::lock_guard lock(verify_mutex);
+      auto v = std::make_shared<JobVerifier>();
+      v->scene = std::make_shared<const render::PreparedScene>(std::move(*prepared));
+      verifiers[job.id] = v;
+    }
     {
       std::lock_guard lock(mutex);
       runs[job.id] = std::move(run);
@@ -251,7 +266,7 @@ struct Requestor::Impl {
         std::vector<network::Offer> ranked;
         for (const network::Offer& o : network::match_offers(run.demand, offers, now)) {
           NodeId provider = network::node_id_of(o.provider);
-          if (peers.count(provider) && backoff_until[provider] <= now) ranked.push_back(o);
+          if (peers.count(provider) && backoff_until[provider] <= now && !caught.count(provider)) ranked.push_back(o);
         }
         for (SubtaskRecord& r : run.subtasks) {
           if (r.state != SubtaskState::kPending) continue;
@@ -384,6 +399,20 @@ struct Requestor::Impl {
         tile = s.tile;
       }
     }
+    bool wrong = false;  // the verifier caught it (not merely malformed or unreachable)
+    if (problem.is_ok() && options.verify) {
+      auto verdict = verify(f.job_id, *result);
+      if (!verdict.is_ok()) {
+        // Our own failure (the scene, the device), not the provider's: the subtask goes back.
+        problem = unavailable("cannot verify it here: " + verdict.status().message());
+      } else {
+        (void)jobs.add_verification(f.job_id, verdict->work_checked, verdict->passed ? 0 : 1);
+        if (!verdict->passed) {
+          problem = invalid_argument("the verifier caught it: " + verdict->reason);
+          wrong = true;
+        }
+      }
+    }
     std::vector<Event> events;
     bool complete = false;
     {
@@ -395,6 +424,11 @@ struct Requestor::Impl {
       if (r.state != SubtaskState::kAssigned || r.provider != f.provider) return;
       if (!problem.is_ok()) {
         release(run, r, "result from " + network::short_id(f.provider) + " refused: " + problem.message(), events);
+        if (wrong) {
+          caught.insert(f.provider);
+          events.push_back({f.job_id, {{"event", "rejected"}, {"subtask", r.subtask.index},
+                                       {"provider", network::short_id(f.provider)}, {"reason", problem.message()}}});
+        }
       } else {
         std::string commitment = network::to_string(f.result.result_id);
         if (Status s = jobs.accept(f.job_id, r.subtask.index, f.provider, commitment); !s.is_ok()) {
@@ -426,6 +460,57 @@ struct Requestor::Impl {
 
   std::string image_path(const std::string& job_id, const char* ext) const {
     return options.image_dir + "/" + job_id + ext;
+  }
+
+  // Spot-checks a result on this node's verification device, loading the job's scene the first
+  // time.
+  Result<verifier::Verdict> verify(const std::string& job_id, const network::RenderResult& result) {
+    JobRecord job;
+    {
+      std::lock_guard lock(mutex);
+      auto it = runs.find(job_id);
+      if (it == runs.end()) return unavailable("job " + job_id + " is not running");
+      job = it->second.job;
+    }
+    std::lock_guard lock(verify_mutex);
+    if (!verify_device) {
+      auto device = open_device(options.verify_device);
+      if (!device.is_ok()) return device.status();
+      verify_device = std::move(*device);
+    }
+    std::shared_ptr<JobVerifier>& v = verifiers[job_id];
+    if (!v || !v->renderer) {
+      if (!v) v = std::make_shared<JobVerifier>();
+      if (!v->scene) {
+        auto scene = load_scene(job.scene);
+        if (!scene.is_ok()) return scene.status();
+        v->scene = std::make_shared<const render::PreparedScene>(std::move(*scene));
+      }
+      auto renderer = render::Renderer::create(*verify_device, v->scene->gpu, v->scene->camera);
+      if (!renderer.is_ok()) return renderer.status();
+      v->renderer = std::move(*renderer);
+    }
+    uint64_t pixels = uint64_t(result.accum.rect.w) * result.accum.rect.h;
+    uint32_t n = verifier::pixels_to_check(options.catch_rate, options.bad_fraction, pixels);
+    // Drawn after the result is committed, from a source the provider cannot predict.
+    std::random_device rd;
+    uint64_t seed = (uint64_t(rd()) << 32) ^ rd();
+    render::RenderSettings settings = job.settings;
+    return verifier::spot_check_render(*v->renderer, settings, result.accum, result.sample_begin, result.sample_count, n, seed);
+  }
+
+  // The job's scene, unpacked from this node's blob store and prepared.
+  Result<render::PreparedScene> load_scene(const std::string& scene_id) {
+    auto manifest_id = network::parse_blob_id(scene_id);
+    if (!manifest_id.is_ok()) return manifest_id.status();
+    auto manifest_bytes = store.get(*manifest_id);
+    if (!manifest_bytes.is_ok()) return manifest_bytes.status();
+    auto manifest = decode_manifest(*manifest_bytes);
+    if (!manifest.is_ok()) return manifest.status();
+    auto main = unpack_scene(*manifest, [this](const BlobId& id) { return store.get(id); },
+                             options.work_dir + "/scenes/" + scene_id);
+    if (!main.is_ok()) return main.status();
+    return render::prepare_scene(*main);
   }
 
   // Merges the waiting results that are next in subtask order.
@@ -497,6 +582,8 @@ struct Requestor::Impl {
       runs.erase(it);
     }
     node.unsubscribe(subscription);
+    std::lock_guard lock(verify_mutex);
+    verifiers.erase(job_id);
   }
 
   Status cancel(const std::string& job_id) {
@@ -514,6 +601,8 @@ struct Requestor::Impl {
     if (!job.is_ok()) return job.status();
     JobStatus st;
     st.job = *job;
+    st.rejected = job->rejected;
+    st.verified_work = job->verified_work;
     std::vector<SubtaskRecord> subtasks;
     std::optional<Run> running;
     {
@@ -532,6 +621,7 @@ struct Requestor::Impl {
     }
     st.total = subtasks.size();
     for (const SubtaskRecord& r : subtasks) {
+      st.work += r.subtask.work();
       st.pending += r.state == SubtaskState::kPending;
       st.assigned += r.state == SubtaskState::kAssigned;
       st.accepted += r.state == SubtaskState::kAccepted;

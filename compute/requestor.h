@@ -5,6 +5,7 @@
 // is in. Subtasks whose provider refuses, fails, leaves the network or misses its deadline go back
 // to be assigned again. Job and subtask state live in the job store, and accepted results in the
 // blob store, so a requestor restarted mid-job resumes it without redoing accepted subtasks.
+// Before a result is accepted, the verifier re-renders random pixels of it (verifier/render_check.h).
 // Progress events (JSON) go out on the job's progress stream.
 #pragma once
 
@@ -34,6 +35,9 @@ struct JobStatus {
   network::JobRecord job;
   size_t total = 0, pending = 0, assigned = 0, accepted = 0;
   uint32_t reassigned = 0;   // assignments beyond one per subtask
+  uint32_t rejected = 0;       // results the verifier caught
+  uint64_t verified_work = 0;  // pixel-samples the verifier re-rendered
+  uint64_t work = 0;           // pixel-samples of the whole job
   size_t providers = 0;      // offers that can serve it now
   std::string image;         // the finished image (PNG) and its linear PFM beside it
   std::string linear_image;
@@ -50,6 +54,13 @@ class Requestor {
     // min_deadline.
     double deadline_factor = 4;
     std::chrono::milliseconds min_deadline{10000};
+    // Every result is spot-checked before it is accepted: enough random pixels are re-rendered on
+    // `verify_device` that a result with `bad_fraction` of its pixels wrong is caught with
+    // probability `catch_rate`. A provider caught once gets no more work from this requestor.
+    bool verify = true;
+    std::string verify_device = "cpu";
+    double catch_rate = 0.99;
+    double bad_fraction = 0.01;
     std::function<void(const std::string&)> log;
   };
   // Resumes the store's running jobs. Everything passed must outlive the requestor.

@@ -32,7 +32,7 @@ json to_json(const JobRecord& j) {
           {"width", s.width},   {"height", s.height}, {"spp", s.spp},
           {"seed", s.seed},     {"max_depth", s.max_depth}, {"rr_depth", s.rr_depth},
           {"max_price", j.max_price}, {"min_memory", j.min_memory}, {"redundancy", j.redundancy}, {"created_at", j.created_at},
-          {"error", j.error}};
+          {"error", j.error}, {"verified_work", j.verified_work}, {"rejected", j.rejected}};
 }
 
 JobRecord job_from_json(const json& v) {
@@ -51,6 +51,8 @@ JobRecord job_from_json(const json& v) {
   j.redundancy = v.value("redundancy", 1u);
   j.created_at = v.value("created_at", uint64_t(0));
   j.error = v.value("error", std::string());
+  j.verified_work = v.value("verified_work", uint64_t(0));
+  j.rejected = v.value("rejected", 0u);
   return j;
 }
 
@@ -271,6 +273,15 @@ Status JobStore::set_state(const std::string& job_id, JobState state, const std:
   }
   j->state = state;
   j->error = error;
+  return impl_->write(job_key(job_id), to_json(*j));
+}
+
+Status JobStore::add_verification(const std::string& job_id, uint64_t work, uint32_t rejected) {
+  std::lock_guard lock(impl_->mutex);
+  auto j = job(job_id);
+  if (!j.is_ok()) return j.status();
+  j->verified_work += work;
+  j->rejected += rejected;
   return impl_->write(job_key(job_id), to_json(*j));
 }
 

@@ -41,6 +41,8 @@ struct JobRecord {
   uint32_t redundancy = 1;
   uint64_t created_at = 0;  // ms since the epoch
   std::string error;        // why it stopped, when it failed
+  uint64_t verified_work = 0;  // pixel-samples the verifier re-rendered
+  uint32_t rejected = 0;       // results the verifier caught
 };
 
 class JobStore {
@@ -63,6 +65,8 @@ class JobStore {
   Result<std::vector<uint32_t>> release_overdue(const std::string& job_id, uint64_t now_ms);
   // A running job ends once: done, cancelled or failed (with the reason).
   Status set_state(const std::string& job_id, JobState state, const std::string& error = "");
+  // Adds to the job's verification totals.
+  Status add_verification(const std::string& job_id, uint64_t work, uint32_t rejected);
 
   struct Impl;
 

@@ -17,7 +17,8 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
   compute::ComputeNode::Options o;
   o.data_dir = spec.data_dir.empty() ? scratch_dir() + "/compute-" + std::to_string(spec.seed) : spec.data_dir;
   if (spec.provide) {
-    o.provide.push_back(open_or_die("cpu"));
+    o.provide.push_back(open_or_die(spec.device));
+    o.provider.alter_result = spec.alter_result;
     o.provider.price_per_gigasample = spec.price;
     o.provider.score = 2e6;  // skip the start-up measurement; the plan only needs relative speeds
     o.provider.announce_interval = std::chrono::milliseconds(200);

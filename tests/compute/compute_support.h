@@ -18,6 +18,8 @@ struct ComputeNodeSpec {
   std::chrono::milliseconds min_deadline{10000};
   double target_seconds = 0.2;
   uint32_t max_tile = 32;
+  std::string device = "cpu";  // what a provider offers
+  std::function<void(const network::RenderTask&, network::RenderResult&, render::Renderer&)> alter_result = {};
 };
 std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& spec);
 

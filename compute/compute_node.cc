@@ -21,6 +21,9 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
   auto jobs = network::JobStore::open(dir + "/jobs");
   if (!jobs.is_ok()) return jobs.status();
   n->job_store_ = std::move(*jobs);
+  auto reputation = verifier::ReputationStore::open(dir + "/reputation");
+  if (!reputation.is_ok()) return reputation.status();
+  n->reputation_ = std::move(*reputation);
   if (options.storage) options.stream.storage_dir = dir + "/streams";
   auto stream = network::StreamNode::start(identity, std::move(options.stream));
   if (!stream.is_ok()) return stream.status();
@@ -40,7 +43,7 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
     options.requestor.image_dir = std::filesystem::absolute(dir + "/images").lexically_normal().string();
   }
   auto requestor = Requestor::start(node, *n->blob_store_, *n->blob_service_, *n->job_store_, *n->offers_,
-                                    std::move(options.requestor));
+                                    *n->reputation_, std::move(options.requestor));
   if (!requestor.is_ok()) return requestor.status();
   n->requestor_ = std::move(*requestor);
 

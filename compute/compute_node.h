@@ -1,7 +1,7 @@
 // A whole node of the compute layer, as `strata node` runs it: the stream node, the blob store and
 // service, the offer book, the requestor's job manager and, when it provides, the provider's host
 // scheduler, with every frame kind routed to its service. Its data directory holds the identity,
-// streams/, blobs/, jobs/, images/ and work/.
+// streams/, blobs/, jobs/, reputation/, images/ and work/.
 #pragma once
 
 #include <memory>
@@ -36,6 +36,7 @@ class ComputeNode {
   OfferBook& offers() { return *offers_; }
   Requestor& requestor() { return *requestor_; }
   Provider* provider() { return provider_.get(); }  // null unless it provides
+  verifier::ReputationStore& reputation() { return *reputation_; }
 
  private:
   ComputeNode() = default;
@@ -43,6 +44,7 @@ class ComputeNode {
   std::unique_ptr<network::BlobStore> blob_store_;
   std::unique_ptr<network::BlobService> blob_service_;
   std::unique_ptr<network::JobStore> job_store_;
+  std::unique_ptr<verifier::ReputationStore> reputation_;
   std::unique_ptr<OfferBook> offers_;
   std::unique_ptr<Provider> provider_;
   std::unique_ptr<Requestor> requestor_;

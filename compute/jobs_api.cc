@@ -175,9 +175,25 @@ json job_status_json(const JobStatus& st) {
   return out;
 }
 
+// What this node, as a requestor, knows of the providers it has worked with.
+static ApiReply providers(ComputeNode& node, const ApiRequest& r) {
+  if (r.path.size() != 1) return error_reply(404, "no such endpoint under /api/v1/providers");
+  if (r.method != "GET") return wrong_method(r);
+  json list = json::array();
+  for (const auto& [id, rec] : node.reputation().all()) {
+    json entry{{"id", network::to_hex(id)},       {"accepted", rec.accepted}, {"rejected", rec.rejected},
+               {"timeouts", rec.timeouts},        {"failures", rec.failures}, {"reliability", rec.reliability()},
+               {"excluded", rec.excluded}};
+    if (rec.excluded) entry["reason"] = rec.reason;
+    list.push_back(entry);
+  }
+  return json_reply(200, list);
+}
+
 network::ApiRoutes jobs_routes(ComputeNode& node) {
   return [&node](const ApiRequest& r) -> std::optional<ApiReply> {
     if (r.path.empty()) return std::nullopt;
+    if (r.path[0] == "providers") return providers(node, r);
     if (r.path[0] == "blobs") return blobs(node, r);
     if (r.path[0] == "jobs") return jobs(node, r);
     return std::nullopt;

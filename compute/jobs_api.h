@@ -5,9 +5,12 @@
 //   POST /api/v1/jobs                       {"scene": manifest id, "width", "height", "spp", and optionally
 //                                            "seed", "max_depth", "max_price", "redundancy"}: submits a render job
 //   GET  /api/v1/jobs                       every job with its state and subtask counts
-//   GET  /api/v1/jobs/{id}                  one job
+//   GET  /api/v1/jobs/{id}                  one job, with its verification cost ("verification": work
+//                                            re-done, as a fraction of the job, and results rejected)
 //   POST /api/v1/jobs/{id}/cancel           cancels it (DELETE /api/v1/jobs/{id} too)
 //   GET  /api/v1/jobs/{id}/image?format=png|pfm   the finished image
+//   GET  /api/v1/providers                  the providers this node has given work to: results accepted and
+//                                            rejected, timeouts, failures, reliability, exclusion
 //   GET  /api/v1/jobs/{id}/progress         WebSocket: the job's progress events from the start, one
 //                                            JSON object each ("submitted", "tile", "reassigned", "done",
 //                                            "cancelled", "failed")

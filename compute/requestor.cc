@@ -18,6 +18,7 @@
 #include "network/clock.h"
 #include "network/task_messages.h"
 #include "verifier/render_check.h"
+#include "verifier/reputation.h"
 
 namespace strata::compute {
 
@@ -46,8 +47,8 @@ json tile_json(const render::TileRect& t) { return json::array({t.x, t.y, t.w, t
 
 struct Requestor::Impl {
   Impl(network::StreamNode& n, network::BlobStore& s, network::BlobService& b, network::JobStore& j, OfferBook& o,
-       Options opt)
-      : node(n), store(s), blobs(b), jobs(j), book(o), options(std::move(opt)) {}
+       verifier::ReputationStore& rep, Options opt)
+      : node(n), store(s), blobs(b), jobs(j), book(o), reputation(rep), options(std::move(opt)) {}
 
   struct Run {
     JobRecord job;
@@ -61,6 +62,7 @@ struct Requestor::Impl {
     std::shared_ptr<render::AccumBuffer> image;
     uint32_t merged = 0;
     std::map<uint32_t, render::AccumBuffer> waiting;
+    std::set<uint32_t> agreed;  // assigned subtasks whose provider has signed the agreement
   };
   // What checks one job's results: its scene on the verification device.
   struct JobVerifier {
@@ -85,13 +87,13 @@ struct Requestor::Impl {
   network::BlobService& blobs;
   network::JobStore& jobs;
   OfferBook& book;
+  verifier::ReputationStore& reputation;
   Options options;
 
   std::mutex mutex;  // runs, backoff; never held while calling into the node
   std::map<std::string, Run> runs;
   std::map<NodeId, uint64_t> backoff_until;  // providers that refused or failed, rested a moment
 
-  std::set<NodeId> caught;  // providers caught with a wrong result: no more work from here
 
   // Verification, one result at a time (the device is shared by the fetch threads).
   std::mutex verify_mutex;
@@ -125,6 +127,7 @@ struct Requestor::Impl {
       return;
     }
     r.state = SubtaskState::kPending;
+    run.agreed.erase(r.subtask.index);
     events.push_back({run.job.id, {{"event", "reassigned"}, {"subtask", r.subtask.index}, {"reason", why}}});
     log("job " + run.job.id + ": subtask " + std::to_string(r.subtask.index) + " goes back to be reassigned: " + why);
   }
@@ -163,12 +166,28 @@ struct Requestor::Impl {
     return Status::ok();
   }
 
+  // The offers that can serve `demand`, best first: excluded providers dropped, then by price
+  // over reliability (a provider that loses half its subtasks costs twice as much), the faster
+  // first where that ties.
+  std::vector<network::Offer> rank(const network::Demand& demand, const std::vector<network::Offer>& offers, uint64_t now) {
+    std::vector<std::pair<double, network::Offer>> keyed;
+    for (network::Offer& o : network::match_offers(demand, offers, now)) {
+      verifier::ProviderRecord rec = reputation.get(network::node_id_of(o.provider));
+      if (rec.excluded) continue;
+      keyed.emplace_back(double(o.price_per_gigasample) / rec.reliability(), std::move(o));
+    }
+    std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+    std::vector<network::Offer> out;
+    for (auto& [cost, o] : keyed) out.push_back(std::move(o));
+    return out;
+  }
+
   // The offers that can serve `run` now from providers this node is connected to, best first.
   std::vector<network::Offer> usable_offers(const Run& run, uint64_t now) {
     std::set<NodeId> peers;
     for (const network::PeerInfo& p : node.transport().peers()) peers.insert(p.id);
     std::vector<network::Offer> out;
-    for (network::Offer& o : network::match_offers(run.demand, book.offers(now), now)) {
+    for (network::Offer& o : rank(run.demand, book.offers(now), now)) {
       if (peers.count(network::node_id_of(o.provider))) out.push_back(std::move(o));
     }
     return out;
@@ -252,10 +271,14 @@ struct Requestor::Impl {
         for (SubtaskRecord& r : run.subtasks) {
           if (r.state != SubtaskState::kAssigned) continue;
           if (!peers.count(r.provider)) {
-            release(run, r, "provider " + network::short_id(r.provider) + " left the network", events);
+            NodeId gone = r.provider;
+            release(run, r, "provider " + network::short_id(gone) + " left the network", events);
+            (void)reputation.record(gone, verifier::ReputationStore::Outcome::kFailure);
           } else if (r.deadline <= now) {
-            release(run, r, "provider " + network::short_id(r.provider) + " missed the deadline", events);
-            backoff_until[r.provider] = now + 5000;
+            NodeId late = r.provider;
+            release(run, r, "provider " + network::short_id(late) + " missed the deadline", events);
+            (void)reputation.record(late, verifier::ReputationStore::Outcome::kTimeout);
+            backoff_until[late] = now + 5000;
           } else {
             ++in_flight[r.provider];
           }
@@ -264,9 +287,9 @@ struct Requestor::Impl {
       for (auto& [id, run] : runs) {
         if (run.accepted == run.subtasks.size()) continue;
         std::vector<network::Offer> ranked;
-        for (const network::Offer& o : network::match_offers(run.demand, offers, now)) {
+        for (const network::Offer& o : rank(run.demand, offers, now)) {
           NodeId provider = network::node_id_of(o.provider);
-          if (peers.count(provider) && backoff_until[provider] <= now && !caught.count(provider)) ranked.push_back(o);
+          if (peers.count(provider) && backoff_until[provider] <= now) ranked.push_back(o);
         }
         for (SubtaskRecord& r : run.subtasks) {
           if (r.state != SubtaskState::kPending) continue;
@@ -340,7 +363,14 @@ struct Requestor::Impl {
           reply->agreement->requestor != node.identity().public_key()) {
         return invalid_argument("task reply: the agreement is not between this node and the peer");
       }
-      return Status::ok();  // agreed; the result will come on the stream
+      // Agreed; the result will come on the stream.
+      std::lock_guard lock(mutex);
+      auto it = runs.find(reply->job_id);
+      if (it != runs.end() && reply->subtask < it->second.subtasks.size()) {
+        const SubtaskRecord& r = it->second.subtasks[reply->subtask];
+        if (r.state == SubtaskState::kAssigned && r.provider == from.id) it->second.agreed.insert(reply->subtask);
+      }
+      return Status::ok();
     }
     std::vector<Event> events;
     {
@@ -349,7 +379,10 @@ struct Requestor::Impl {
       if (it == runs.end() || reply->subtask >= it->second.subtasks.size()) return Status::ok();
       SubtaskRecord& r = it->second.subtasks[reply->subtask];
       if (r.state != SubtaskState::kAssigned || r.provider != from.id) return Status::ok();
+      // A refusal is a provider's right; failing what it agreed to counts against it.
+      bool failed = it->second.agreed.count(reply->subtask) > 0;
       release(it->second, r, "provider " + network::short_id(from.id) + ": " + reply->error, events);
+      if (failed) (void)reputation.record(from.id, verifier::ReputationStore::Outcome::kFailure);
       backoff_until[from.id] = network::now_ms() + 1000;
     }
     publish_events(events);
@@ -425,7 +458,7 @@ struct Requestor::Impl {
       if (!problem.is_ok()) {
         release(run, r, "result from " + network::short_id(f.provider) + " refused: " + problem.message(), events);
         if (wrong) {
-          caught.insert(f.provider);
+          (void)reputation.record(f.provider, verifier::ReputationStore::Outcome::kRejected, problem.message());
           events.push_back({f.job_id, {{"event", "rejected"}, {"subtask", r.subtask.index},
                                        {"provider", network::short_id(f.provider)}, {"reason", problem.message()}}});
         }
@@ -438,6 +471,8 @@ struct Requestor::Impl {
         r.state = SubtaskState::kAccepted;
         r.commitment = commitment;
         ++run.accepted;
+        run.agreed.erase(r.subtask.index);
+        (void)reputation.record(f.provider, verifier::ReputationStore::Outcome::kAccepted);
         run.waiting.emplace(r.subtask.index, std::move(result->accum));
         merge_ready(run);
         events.push_back({f.job_id,
@@ -674,11 +709,12 @@ Requestor::~Requestor() {
 
 Result<std::unique_ptr<Requestor>> Requestor::start(network::StreamNode& node, network::BlobStore& store,
                                                     network::BlobService& blobs, network::JobStore& jobs,
-                                                    OfferBook& book, Options options) {
+                                                    OfferBook& book, verifier::ReputationStore& reputation,
+                                                    Options options) {
   if (options.image_dir.empty() || options.work_dir.empty()) {
     return invalid_argument("a requestor needs directories for finished images and for scenes");
   }
-  auto impl = std::make_unique<Impl>(node, store, blobs, jobs, book, std::move(options));
+  auto impl = std::make_unique<Impl>(node, store, blobs, jobs, book, reputation, std::move(options));
   // Jobs that were running when the node stopped: accepted results stay; assignments whose
   // answers may have been lost go back to pending.
   auto known = jobs.jobs();

@@ -21,6 +21,7 @@
 #include "network/blob_store.h"
 #include "network/job_store.h"
 #include "network/stream_node.h"
+#include "verifier/reputation.h"
 
 namespace strata::compute {
 
@@ -56,7 +57,8 @@ class Requestor {
     std::chrono::milliseconds min_deadline{10000};
     // Every result is spot-checked before it is accepted: enough random pixels are re-rendered on
     // `verify_device` that a result with `bad_fraction` of its pixels wrong is caught with
-    // probability `catch_rate`. A provider caught once gets no more work from this requestor.
+    // probability `catch_rate`. A provider caught once is excluded in the reputation store and
+    // gets no more work from this requestor; the others are ranked by price over reliability.
     bool verify = true;
     std::string verify_device = "cpu";
     double catch_rate = 0.99;
@@ -66,7 +68,7 @@ class Requestor {
   // Resumes the store's running jobs. Everything passed must outlive the requestor.
   static Result<std::unique_ptr<Requestor>> start(network::StreamNode& node, network::BlobStore& store,
                                                   network::BlobService& blobs, network::JobStore& jobs, OfferBook& book,
-                                                  Options options);
+                                                  verifier::ReputationStore& reputation, Options options);
   ~Requestor();
 
   // Loads the scene (an error names what is wrong with it), plans the job over the offers that

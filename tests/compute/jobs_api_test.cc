@@ -121,6 +121,16 @@ TEST(JobsApi, SubmitFollowAndFetchTheImage) {
   EXPECT_EQ(list[0]["state"], "done");
   // Done is final.
   expect_error(call(j, "POST", "/api/v1/jobs/" + id + "/cancel"), 400, "already done");
+  EXPECT_GT(list[0]["verification"]["work"].get<uint64_t>(), 0u);
+  EXPECT_EQ(list[0]["verification"]["rejected"], 0);
+  // The provider that did the work, as this requestor knows it.
+  auto [providers_status, providers] = call(j, "GET", "/api/v1/providers");
+  EXPECT_EQ(providers_status, 200);
+  ASSERT_EQ(providers.size(), 1u);
+  EXPECT_EQ(providers[0]["id"], network::to_hex(p->stream_node().identity().node_id()));
+  EXPECT_EQ(providers[0]["accepted"], job["subtasks"]["total"]);
+  EXPECT_EQ(providers[0]["excluded"], false);
+  expect_error(call(j, "POST", "/api/v1/providers"), 405, "POST");
 }
 
 TEST(JobsApi, BadRequestsAreNamed) {

@@ -150,6 +150,34 @@ TEST(Verification, DishonestProvidersAreCaughtAndTheImageStaysCorrect) {
   }
 }
 
+// A caught provider stays excluded: the next job, even after the requestor restarts, goes to the
+// honest provider alone, though the cheater is cheaper.
+TEST(Verification, CaughtProvidersStayExcluded) {
+  std::string dir = tests::scratch_dir() + "/excluding-requestor";
+  auto r = tests::start_compute_node({.seed = 140, .data_dir = dir});
+  auto honest = tests::start_compute_node({.seed = 141, .provide = true, .price = 100});
+  auto cheater = tests::start_compute_node({.seed = 142, .provide = true, .price = 10, .alter_result = cheats()["noise"]});
+  connect(*honest, *r);
+  connect(*cheater, *r);
+  ASSERT_TRUE(eventually([&] { return r->offers().offers(network::now_ms()).size() == 2; }, 5000));
+  JobStatus first = run_job(*r, settings());
+  ASSERT_EQ(first.job.state, network::JobState::kDone);
+  EXPECT_GE(first.rejected, 1u);
+  network::NodeId cheater_id = cheater->stream_node().identity().node_id();
+  EXPECT_TRUE(r->reputation().get(cheater_id).excluded);
+  EXPECT_GE(r->reputation().get(honest->stream_node().identity().node_id()).accepted, 1u);
+  uint64_t delivered = cheater->provider()->counts().completed;
+  r.reset();
+  r = tests::start_compute_node({.seed = 140, .data_dir = dir});
+  connect(*r, *honest);
+  connect(*r, *cheater);
+  ASSERT_TRUE(eventually([&] { return r->offers().offers(network::now_ms()).size() == 2; }, 5000));
+  JobStatus second = run_job(*r, settings());
+  ASSERT_EQ(second.job.state, network::JobState::kDone);
+  EXPECT_EQ(second.rejected, 0u);
+  EXPECT_EQ(cheater->provider()->counts().accepted, delivered) << "the excluded provider got more work";
+}
+
 TEST(Verification, HonestProvidersOnDifferentBackendsAreNeverRejected) {
   auto r = tests::start_compute_node({.seed = 130});
   auto cpu = tests::start_compute_node({.seed = 131, .provide = true, .device = "cpu"});

@@ -1,0 +1,43 @@
+// What a requestor knows of each provider it has worked with, in RocksDB with synced writes:
+// results accepted and rejected by the verifier, subtasks lost to deadlines and failures, and
+// whether the provider is excluded (caught once with a wrong result: no more work from this
+// requestor). Matching uses it to prefer providers that deliver.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "host/status.h"
+#include "network/identity.h"
+
+namespace strata::verifier {
+
+struct ProviderRecord {
+  uint64_t accepted = 0, rejected = 0, timeouts = 0, failures = 0;
+  bool excluded = false;
+  std::string reason;  // why it was excluded
+  // The share of its subtasks a provider delivered, with one success and one loss assumed
+  // beforehand (Laplace), so a newcomer starts at 1/2 and one lucky result is not 1.
+  double reliability() const { return double(accepted + 1) / double(accepted + rejected + timeouts + failures + 2); }
+};
+
+class ReputationStore {
+ public:
+  static Result<std::unique_ptr<ReputationStore>> open(const std::string& dir);
+  ~ReputationStore();
+
+  enum class Outcome { kAccepted, kRejected, kTimeout, kFailure };
+  // Counts one outcome; a rejection also excludes the provider, with `reason`.
+  Status record(const network::NodeId& provider, Outcome outcome, const std::string& reason = "");
+  ProviderRecord get(const network::NodeId& provider) const;  // zeros for a provider never seen
+  std::vector<std::pair<network::NodeId, ProviderRecord>> all() const;
+
+  struct Impl;
+
+ private:
+  explicit ReputationStore(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace strata::verifier

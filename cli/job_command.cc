@@ -253,6 +253,21 @@ Runner add_jobs_command(CLI::App& app) {
   };
 }
 
+Runner add_receipts_command(CLI::App& app) {
+  auto api = std::make_shared<std::string>(default_api());
+  auto providers = std::make_shared<bool>(false);
+  auto* cmd = app.add_subcommand("receipts",
+                                 "What each requestor owes this node, proven by its newest signed receipt (one JSON object per line)");
+  cmd->add_flag("--providers", *providers, "Instead: the providers this node has given work to, with their record");
+  cmd->add_option("--api", *api, "The node's API, HOST:PORT (or STRATA_API)")->capture_default_str();
+  return [api, providers] {
+    auto r = api_call(*api, "GET", *providers ? "/api/v1/providers" : "/api/v1/receipts");
+    if (!r.is_ok()) return fail("receipts", r.status().message());
+    for (const json& item : *r) std::printf("%s\n", item.dump().c_str());
+    return 0;
+  };
+}
+
 Runner add_cancel_command(CLI::App& app) {
   auto api = std::make_shared<std::string>(default_api());
   auto job = std::make_shared<std::string>();

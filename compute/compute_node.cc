@@ -1,5 +1,6 @@
 #include "compute/compute_node.h"
 
+#include <cstdio>
 #include <filesystem>
 
 #include "network/task_messages.h"
@@ -24,6 +25,9 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
   auto reputation = verifier::ReputationStore::open(dir + "/reputation");
   if (!reputation.is_ok()) return reputation.status();
   n->reputation_ = std::move(*reputation);
+  auto receipts = network::ReceiptStore::open(dir + "/receipts");
+  if (!receipts.is_ok()) return receipts.status();
+  n->receipts_ = std::move(*receipts);
   if (options.storage) options.stream.storage_dir = dir + "/streams";
   auto stream = network::StreamNode::start(identity, std::move(options.stream));
   if (!stream.is_ok()) return stream.status();
@@ -52,6 +56,16 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
                      [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->blob_service_->handle(from, f); });
   node.handle_frames({FrameType::kOffer},
                      [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->offers_->handle(from, f); });
+  node.handle_frames({FrameType::kReceipt}, [raw](const network::PeerInfo& from, const network::FrameView& f) -> Status {
+    auto receipt = network::decode_payment_receipt(f.payload);  // the requestor's signature checked
+    if (!receipt.is_ok()) return receipt.status();
+    if (network::node_id_of(receipt->requestor) != from.id) return invalid_argument("payment receipt: signed by another key than the peer's");
+    if (receipt->provider != raw->stream_->identity().public_key()) return Status::ok();  // not ours to keep
+    if (Status s = raw->receipts_->keep(*receipt); !s.is_ok()) {
+      std::fprintf(stderr, "receipt from %s not kept: %s\n", network::short_id(from.id).c_str(), s.message().c_str());
+    }
+    return Status::ok();
+  });
   node.handle_frames({FrameType::kTaskReply},
                      [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->requestor_->handle(from, f); });
   node.handle_frames({FrameType::kTaskProposal}, [raw](const network::PeerInfo& from, const network::FrameView& f) {

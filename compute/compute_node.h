@@ -1,7 +1,8 @@
 // A whole node of the compute layer, as `strata node` runs it: the stream node, the blob store and
 // service, the offer book, the requestor's job manager and, when it provides, the provider's host
 // scheduler, with every frame kind routed to its service. Its data directory holds the identity,
-// streams/, blobs/, jobs/, reputation/, images/ and work/.
+// streams/, blobs/, jobs/, reputation/, receipts/, images/ and work/. Payment receipts addressed
+// to this node are checked and kept.
 #pragma once
 
 #include <memory>
@@ -14,6 +15,7 @@
 #include "network/blob_service.h"
 #include "network/blob_store.h"
 #include "network/job_store.h"
+#include "network/receipt_store.h"
 #include "network/stream_node.h"
 
 namespace strata::compute {
@@ -37,6 +39,7 @@ class ComputeNode {
   Requestor& requestor() { return *requestor_; }
   Provider* provider() { return provider_.get(); }  // null unless it provides
   verifier::ReputationStore& reputation() { return *reputation_; }
+  network::ReceiptStore& receipts() { return *receipts_; }
 
  private:
   ComputeNode() = default;
@@ -45,6 +48,7 @@ class ComputeNode {
   std::unique_ptr<network::BlobService> blob_service_;
   std::unique_ptr<network::JobStore> job_store_;
   std::unique_ptr<verifier::ReputationStore> reputation_;
+  std::unique_ptr<network::ReceiptStore> receipts_;
   std::unique_ptr<OfferBook> offers_;
   std::unique_ptr<Provider> provider_;
   std::unique_ptr<Requestor> requestor_;

@@ -148,6 +148,7 @@ ApiReply jobs(ComputeNode& node, const ApiRequest& r) {
 
 }  // namespace
 
+
 json job_status_json(const JobStatus& st) {
   const auto& j = st.job;
   json out{{"id", j.id},
@@ -190,10 +191,41 @@ static ApiReply providers(ComputeNode& node, const ApiRequest& r) {
   return json_reply(200, list);
 }
 
+static json receipt_json(const network::PaymentReceipt& r) {
+  return {{"job", r.job_id},
+          {"requestor_key", network::to_hex(r.requestor)},
+          {"provider_key", network::to_hex(r.provider)},
+          {"subtask", r.subtask},
+          {"agreement_hash", network::to_hex(r.agreement_hash)},
+          {"result", network::to_hex(r.result)},
+          {"amount", r.amount},
+          {"cumulative", r.cumulative},
+          {"sequence", r.sequence},
+          {"issued_at", r.issued_at},
+          {"signature", network::to_hex(r.signature)}};
+}
+
+// What each requestor owes this node, proven by its newest receipt.
+static ApiReply receipts(ComputeNode& node, const ApiRequest& r) {
+  if (r.path.size() != 1) return error_reply(404, "no such endpoint under /api/v1/receipts");
+  if (r.method != "GET") return wrong_method(r);
+  auto owed = node.receipts().owed();
+  if (!owed.is_ok()) return status_reply(owed.status());
+  json list = json::array();
+  for (const auto& o : *owed) {
+    list.push_back({{"requestor", network::to_hex(network::node_id_of(o.requestor))},
+                    {"receipts", o.receipts},
+                    {"owed", o.latest.cumulative},
+                    {"latest", receipt_json(o.latest)}});
+  }
+  return json_reply(200, list);
+}
+
 network::ApiRoutes jobs_routes(ComputeNode& node) {
   return [&node](const ApiRequest& r) -> std::optional<ApiReply> {
     if (r.path.empty()) return std::nullopt;
     if (r.path[0] == "providers") return providers(node, r);
+    if (r.path[0] == "receipts") return receipts(node, r);
     if (r.path[0] == "blobs") return blobs(node, r);
     if (r.path[0] == "jobs") return jobs(node, r);
     return std::nullopt;

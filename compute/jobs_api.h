@@ -11,6 +11,8 @@
 //   GET  /api/v1/jobs/{id}/image?format=png|pfm   the finished image
 //   GET  /api/v1/providers                  the providers this node has given work to: results accepted and
 //                                            rejected, timeouts, failures, reliability, exclusion
+//   GET  /api/v1/receipts                   what each requestor owes this node: receipts kept, the total, and
+//                                            the newest receipt (signed by the requestor), which proves it
 //   GET  /api/v1/jobs/{id}/progress         WebSocket: the job's progress events from the start, one
 //                                            JSON object each ("submitted", "tile", "reassigned", "done",
 //                                            "cancelled", "failed")

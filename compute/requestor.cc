@@ -63,6 +63,7 @@ struct Requestor::Impl {
     uint32_t merged = 0;
     std::map<uint32_t, render::AccumBuffer> waiting;
     std::set<uint32_t> agreed;  // assigned subtasks whose provider has signed the agreement
+    std::map<uint32_t, network::Agreement> agreements;  // the current assignment's, as proposed
   };
   // What checks one job's results: its scene on the verification device.
   struct JobVerifier {
@@ -128,6 +129,7 @@ struct Requestor::Impl {
     }
     r.state = SubtaskState::kPending;
     run.agreed.erase(r.subtask.index);
+    run.agreements.erase(r.subtask.index);
     events.push_back({run.job.id, {{"event", "reassigned"}, {"subtask", r.subtask.index}, {"reason", why}}});
     log("job " + run.job.id + ": subtask " + std::to_string(r.subtask.index) + " goes back to be reassigned: " + why);
   }
@@ -273,11 +275,11 @@ struct Requestor::Impl {
           if (!peers.count(r.provider)) {
             NodeId gone = r.provider;
             release(run, r, "provider " + network::short_id(gone) + " left the network", events);
-            (void)reputation.record(gone, verifier::ReputationStore::Outcome::kFailure);
+            (void)reputation.record(gone, verifier::ReputationStore::Outcome::kFailure).status();
           } else if (r.deadline <= now) {
             NodeId late = r.provider;
             release(run, r, "provider " + network::short_id(late) + " missed the deadline", events);
-            (void)reputation.record(late, verifier::ReputationStore::Outcome::kTimeout);
+            (void)reputation.record(late, verifier::ReputationStore::Outcome::kTimeout).status();
             backoff_until[late] = now + 5000;
           } else {
             ++in_flight[r.provider];
@@ -337,7 +339,9 @@ struct Requestor::Impl {
           p.provider = provider;
           p.stream = network::job_results_stream(run.job.id);
           if (run.publishers.insert(provider).second) p.publishers = run.publishers;
-          p.frame = network::encode(network::make_proposal(std::move(agreement), std::move(task), run.demand, node.identity()));
+          network::TaskProposal proposal = network::make_proposal(std::move(agreement), std::move(task), run.demand, node.identity());
+          run.agreements[r.subtask.index] = proposal.agreement;
+          p.frame = network::encode(proposal);
           proposals.push_back(std::move(p));
         }
       }
@@ -382,7 +386,7 @@ struct Requestor::Impl {
       // A refusal is a provider's right; failing what it agreed to counts against it.
       bool failed = it->second.agreed.count(reply->subtask) > 0;
       release(it->second, r, "provider " + network::short_id(from.id) + ": " + reply->error, events);
-      if (failed) (void)reputation.record(from.id, verifier::ReputationStore::Outcome::kFailure);
+      if (failed) (void)reputation.record(from.id, verifier::ReputationStore::Outcome::kFailure).status();
       backoff_until[from.id] = network::now_ms() + 1000;
     }
     publish_events(events);
@@ -447,6 +451,7 @@ struct Requestor::Impl {
       }
     }
     std::vector<Event> events;
+    std::vector<std::pair<NodeId, std::vector<uint8_t>>> receipts;
     bool complete = false;
     {
       std::lock_guard lock(mutex);
@@ -458,7 +463,7 @@ struct Requestor::Impl {
       if (!problem.is_ok()) {
         release(run, r, "result from " + network::short_id(f.provider) + " refused: " + problem.message(), events);
         if (wrong) {
-          (void)reputation.record(f.provider, verifier::ReputationStore::Outcome::kRejected, problem.message());
+          (void)reputation.record(f.provider, verifier::ReputationStore::Outcome::kRejected, problem.message()).status();
           events.push_back({f.job_id, {{"event", "rejected"}, {"subtask", r.subtask.index},
                                        {"provider", network::short_id(f.provider)}, {"reason", problem.message()}}});
         }
@@ -472,7 +477,29 @@ struct Requestor::Impl {
         r.commitment = commitment;
         ++run.accepted;
         run.agreed.erase(r.subtask.index);
-        (void)reputation.record(f.provider, verifier::ReputationStore::Outcome::kAccepted);
+        // Paid for at the agreed price, with a signed receipt whose running total proves the whole.
+        const network::Agreement& agreement = run.agreements[r.subtask.index];
+        unsigned __int128 exact = (unsigned __int128)agreement.price_per_gigasample * r.subtask.work();
+        uint64_t amount = exact > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(exact);
+        auto paid = reputation.record(f.provider, verifier::ReputationStore::Outcome::kAccepted, "", amount);
+        if (paid.is_ok()) {
+          network::PaymentReceipt receipt;
+          receipt.job_id = f.job_id;
+          receipt.provider = agreement.provider;
+          receipt.subtask = r.subtask.index;
+          receipt.agreement_hash = network::agreement_hash(agreement);
+          receipt.result = f.result.result_id;
+          receipt.amount = amount;
+          receipt.cumulative = paid->paid;
+          receipt.sequence = paid->receipts;
+          receipt.issued_at = network::now_ms();
+          receipt.sign(node.identity());
+          receipts.push_back({f.provider, network::encode(receipt)});
+        } else {
+          log("job " + f.job_id + ": cannot record the payment for subtask " + std::to_string(r.subtask.index) + ": " +
+              paid.status().message());
+        }
+        run.agreements.erase(r.subtask.index);
         run.waiting.emplace(r.subtask.index, std::move(result->accum));
         merge_ready(run);
         events.push_back({f.job_id,
@@ -489,6 +516,7 @@ struct Requestor::Impl {
         complete = run.accepted == run.subtasks.size();
       }
     }
+    for (auto& [to, bytes] : receipts) (void)node.transport().send(to, FrameType::kReceipt, std::move(bytes));
     publish_events(events);
     if (complete) finish(f.job_id);
   }

@@ -34,6 +34,7 @@ enum class FrameType : uint16_t {
   kOffer = 13,          // market.fbs: a provider's signed offer, passed on to every node
   kTaskProposal = 14,   // compute.fbs
   kTaskReply = 15,
+  kReceipt = 16,        // market.fbs: a payment receipt, requestor to provider
 };
 const char* frame_type_name(FrameType type);
 

@@ -19,7 +19,8 @@ std::string key_of(const network::NodeId& id) { return std::string(id.begin(), i
 
 json to_json(const ProviderRecord& r) {
   return {{"accepted", r.accepted}, {"rejected", r.rejected}, {"timeouts", r.timeouts},
-          {"failures", r.failures}, {"excluded", r.excluded}, {"reason", r.reason}};
+          {"failures", r.failures}, {"excluded", r.excluded}, {"reason", r.reason},
+          {"paid", r.paid},         {"receipts", r.receipts}};
 }
 
 ProviderRecord from_json(const json& v) {
@@ -30,6 +31,8 @@ ProviderRecord from_json(const json& v) {
   r.failures = v.value("failures", uint64_t(0));
   r.excluded = v.value("excluded", false);
   r.reason = v.value("reason", std::string());
+  r.paid = v.value("paid", uint64_t(0));
+  r.receipts = v.value("receipts", uint64_t(0));
   return r;
 }
 
@@ -63,11 +66,16 @@ Result<std::unique_ptr<ReputationStore>> ReputationStore::open(const std::string
   return std::unique_ptr<ReputationStore>(new ReputationStore(std::move(impl)));
 }
 
-Status ReputationStore::record(const network::NodeId& provider, Outcome outcome, const std::string& reason) {
+Result<ProviderRecord> ReputationStore::record(const network::NodeId& provider, Outcome outcome, const std::string& reason,
+                                               uint64_t amount) {
   std::lock_guard lock(impl_->mutex);
   ProviderRecord r = impl_->records[provider];
   switch (outcome) {
-    case Outcome::kAccepted: ++r.accepted; break;
+    case Outcome::kAccepted:
+      ++r.accepted;
+      r.paid += amount;
+      ++r.receipts;
+      break;
     case Outcome::kRejected:
       ++r.rejected;
       if (!r.excluded) r.reason = reason;
@@ -81,7 +89,7 @@ Status ReputationStore::record(const network::NodeId& provider, Outcome outcome,
   STRATA_RETURN_IF_ERROR(network::rocks_status(impl_->db->Put(options, key_of(provider), to_json(r).dump()),
                                                "reputation store", "writing"));
   impl_->records[provider] = r;
-  return Status::ok();
+  return r;
 }
 
 ProviderRecord ReputationStore::get(const network::NodeId& provider) const {

@@ -1,7 +1,8 @@
 // What a requestor knows of each provider it has worked with, in RocksDB with synced writes:
 // results accepted and rejected by the verifier, subtasks lost to deadlines and failures, and
 // whether the provider is excluded (caught once with a wrong result: no more work from this
-// requestor). Matching uses it to prefer providers that deliver.
+// requestor), and what this requestor owes it by the receipts it issued. Matching uses it to
+// prefer providers that deliver.
 #pragma once
 
 #include <memory>
@@ -17,6 +18,8 @@ struct ProviderRecord {
   uint64_t accepted = 0, rejected = 0, timeouts = 0, failures = 0;
   bool excluded = false;
   std::string reason;  // why it was excluded
+  uint64_t paid = 0;      // the amounts of every receipt issued to it (what this requestor owes it)
+  uint64_t receipts = 0;  // receipts issued, so the newest one's sequence number
   // The share of its subtasks a provider delivered, with one success and one loss assumed
   // beforehand (Laplace), so a newcomer starts at 1/2 and one lucky result is not 1.
   double reliability() const { return double(accepted + 1) / double(accepted + rejected + timeouts + failures + 2); }
@@ -28,8 +31,11 @@ class ReputationStore {
   ~ReputationStore();
 
   enum class Outcome { kAccepted, kRejected, kTimeout, kFailure };
-  // Counts one outcome; a rejection also excludes the provider, with `reason`.
-  Status record(const network::NodeId& provider, Outcome outcome, const std::string& reason = "");
+  // Counts one outcome and returns the provider's record as it now is. A rejection also excludes
+  // the provider, with `reason`; an acceptance adds `amount` to what it is owed and counts a
+  // receipt for it.
+  Result<ProviderRecord> record(const network::NodeId& provider, Outcome outcome, const std::string& reason = "",
+                                uint64_t amount = 0);
   ProviderRecord get(const network::NodeId& provider) const;  // zeros for a provider never seen
   std::vector<std::pair<network::NodeId, ProviderRecord>> all() const;
 

@@ -117,6 +117,12 @@ TEST(JobCluster, ProviderKilledMidJob) {
   ASSERT_TRUE(accepted_at_least(r.api_port, job, 1));
   p1.process->kill9();
   expect_finished(*s, r, job, dir, true);
+  // A provider that did work holds receipts from the requestor for it.
+  NodeProcess receipts({"receipts", "--api", "127.0.0.1:" + p2.api_port});
+  auto owed = receipts.wait_for(R"("owed":(\d+))");
+  ASSERT_FALSE(owed.empty()) << "no receipts at provider 2";
+  EXPECT_GT(std::stoull(owed[1]), 0u);
+  EXPECT_EQ(receipts.wait_exit(), 0);
 }
 
 TEST(JobCluster, ProviderThatStopsAnswering) {

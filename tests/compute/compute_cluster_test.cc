@@ -100,6 +100,31 @@ TEST(ComputeCluster, RenderJobMatchesTheLocalRender) {
   expect_matches_local(st, settings);
   EXPECT_GT(p1->provider()->counts().completed, 0u);
   EXPECT_GT(p2->provider()->counts().completed, 0u);
+  // Every accepted subtask was paid for with a receipt at the agreed price (100 per gigasample):
+  // each provider's newest receipt totals its share, the two shares the whole job, and the
+  // requestor's books agree.
+  uint64_t owed_total = 0;
+  for (ComputeNode* p : {p1.get(), p2.get()}) {
+    ASSERT_TRUE(eventually([&] {
+      auto owed = p->receipts().owed();
+      return owed.is_ok() && owed->size() == 1 && owed->front().receipts == p->provider()->counts().completed;
+    }));
+    auto owed = p->receipts().owed();
+    const auto& o = owed->front();
+    EXPECT_EQ(o.requestor, r->stream_node().identity().public_key());
+    auto all = p->receipts().from(o.requestor);
+    ASSERT_TRUE(all.is_ok());
+    uint64_t sum = 0;
+    for (size_t i = 0; i < all->size(); ++i) {
+      EXPECT_EQ((*all)[i].sequence, i + 1);
+      sum += (*all)[i].amount;
+      EXPECT_EQ((*all)[i].cumulative, sum);
+    }
+    EXPECT_EQ(o.latest.cumulative, sum);
+    EXPECT_EQ(r->reputation().get(p->stream_node().identity().node_id()).paid, sum);
+    owed_total += sum;
+  }
+  EXPECT_EQ(owed_total, 100 * uint64_t(settings.width) * settings.height * settings.spp);
   // A finished job stays finished, and its state survives in the list.
   EXPECT_FALSE(r->requestor().cancel(job->id).is_ok());
   auto all = r->requestor().list();

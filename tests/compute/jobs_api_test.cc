@@ -131,6 +131,10 @@ TEST(JobsApi, SubmitFollowAndFetchTheImage) {
   EXPECT_EQ(providers[0]["accepted"], job["subtasks"]["total"]);
   EXPECT_EQ(providers[0]["excluded"], false);
   expect_error(call(j, "POST", "/api/v1/providers"), 405, "POST");
+  // This node requested; it is owed nothing.
+  auto [receipts_status, receipts] = call(j, "GET", "/api/v1/receipts");
+  EXPECT_EQ(receipts_status, 200);
+  EXPECT_TRUE(receipts.is_array() && receipts.empty()) << receipts.dump();
 }
 
 TEST(JobsApi, BadRequestsAreNamed) {

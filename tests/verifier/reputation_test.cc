@@ -19,15 +19,15 @@ TEST(Reputation, CountsExcludesAndSurvivesRestart) {
     auto store = ReputationStore::open(dir);
     ASSERT_TRUE(store.is_ok()) << store.status().to_string();
     EXPECT_EQ((*store)->get(good).reliability(), 0.5);
-    for (int i = 0; i < 8; ++i) ASSERT_TRUE((*store)->record(good, Outcome::kAccepted).is_ok());
-    ASSERT_TRUE((*store)->record(good, Outcome::kTimeout).is_ok());
-    ASSERT_TRUE((*store)->record(bad, Outcome::kAccepted).is_ok());
-    ASSERT_TRUE((*store)->record(bad, Outcome::kRejected, "pixel (3, 4) differs").is_ok());
-    ASSERT_TRUE((*store)->record(bad, Outcome::kRejected, "later reason").is_ok());
-    ASSERT_TRUE((*store)->record(bad, Outcome::kFailure).is_ok());
+    for (int i = 0; i < 8; ++i) ASSERT_TRUE((*store)->record(good, Outcome::kAccepted).status().is_ok());
+    ASSERT_TRUE((*store)->record(good, Outcome::kTimeout).status().is_ok());
+    ASSERT_TRUE((*store)->record(bad, Outcome::kAccepted).status().is_ok());
+    ASSERT_TRUE((*store)->record(bad, Outcome::kRejected, "pixel (3, 4) differs").status().is_ok());
+    ASSERT_TRUE((*store)->record(bad, Outcome::kRejected, "later reason").status().is_ok());
+    ASSERT_TRUE((*store)->record(bad, Outcome::kFailure).status().is_ok());
   }
   auto store = ReputationStore::open(dir);
-  ASSERT_TRUE(store.is_ok());
+  ASSERT_TRUE(store.status().is_ok());
   ProviderRecord g = (*store)->get(good), b = (*store)->get(bad);
   EXPECT_EQ(g.accepted, 8u);
   EXPECT_EQ(g.timeouts, 1u);
@@ -38,6 +38,11 @@ TEST(Reputation, CountsExcludesAndSurvivesRestart) {
   EXPECT_TRUE(b.excluded);
   EXPECT_EQ(b.reason, "pixel (3, 4) differs");  // the first reason stays
   EXPECT_EQ((*store)->all().size(), 2u);
+  // Acceptances count receipts and add their amounts to what is owed.
+  auto paid = (*store)->record(good, Outcome::kAccepted, "", 250);
+  ASSERT_TRUE(paid.is_ok());
+  EXPECT_EQ(paid->paid, 250u);
+  EXPECT_EQ(paid->receipts, 9u);
 }
 
 }  // namespace

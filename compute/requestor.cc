@@ -17,7 +17,7 @@
 #include "host/render/image_io.h"
 #include "network/clock.h"
 #include "network/task_messages.h"
-#include "verifier/render_check.h"
+#include "verifier/family.h"
 #include "verifier/reputation.h"
 
 namespace strata::compute {
@@ -69,6 +69,7 @@ struct Requestor::Impl {
   struct JobVerifier {
     std::shared_ptr<const render::PreparedScene> scene;
     std::unique_ptr<render::Renderer> renderer;
+    std::unique_ptr<verifier::FamilyVerifier> family;  // checks with `renderer`
   };
   struct Fetch {
     std::string job_id;
@@ -166,6 +167,23 @@ struct Requestor::Impl {
     if (!handle.is_ok()) return handle.status();
     run.subscription = *handle;
     return Status::ok();
+  }
+
+  // The task a subtask stands for, as proposed to a provider and as its result is checked.
+  static network::RenderTask task_for(const JobRecord& job, const render::Subtask& s) {
+    network::RenderTask task;
+    task.job_id = job.id;
+    task.scene_hash = *network::parse_blob_id(job.scene);
+    task.width = job.settings.width;
+    task.height = job.settings.height;
+    task.tile = s.tile;
+    task.sample_begin = s.sample_begin;
+    task.sample_count = s.sample_count;
+    task.seed = job.settings.seed;
+    task.max_depth = job.settings.max_depth;
+    task.rr_depth = job.settings.rr_depth;
+    task.subtask = s.index;
+    return task;
   }
 
   // The offers that can serve `demand`, best first: excluded providers dropped, then by price
@@ -323,18 +341,7 @@ struct Requestor::Impl {
           agreement.subtasks = {r.subtask.index};
           agreement.price_per_gigasample = chosen->price_per_gigasample;
           agreement.deadline = deadline;
-          network::RenderTask task;
-          task.job_id = run.job.id;
-          task.scene_hash = *network::parse_blob_id(run.job.scene);
-          task.width = run.job.settings.width;
-          task.height = run.job.settings.height;
-          task.tile = r.subtask.tile;
-          task.sample_begin = r.subtask.sample_begin;
-          task.sample_count = r.subtask.sample_count;
-          task.seed = run.job.settings.seed;
-          task.max_depth = run.job.settings.max_depth;
-          task.rr_depth = run.job.settings.rr_depth;
-          task.subtask = r.subtask.index;
+          network::RenderTask task = task_for(run.job, r.subtask);
           Proposal p;
           p.provider = provider;
           p.stream = network::job_results_stream(run.job.id);
@@ -438,7 +445,7 @@ struct Requestor::Impl {
     }
     bool wrong = false;  // the verifier caught it (not merely malformed or unreachable)
     if (problem.is_ok() && options.verify) {
-      auto verdict = verify(f.job_id, *result);
+      auto verdict = verify(f.job_id, f.result.subtask, *bytes);
       if (!verdict.is_ok()) {
         // Our own failure (the scene, the device), not the provider's: the subtask goes back.
         problem = unavailable("cannot verify it here: " + verdict.status().message());
@@ -527,13 +534,15 @@ struct Requestor::Impl {
 
   // Spot-checks a result on this node's verification device, loading the job's scene the first
   // time.
-  Result<verifier::Verdict> verify(const std::string& job_id, const network::RenderResult& result) {
+  Result<verifier::Verdict> verify(const std::string& job_id, uint32_t subtask, std::span<const uint8_t> result) {
     JobRecord job;
+    render::Subtask s;
     {
       std::lock_guard lock(mutex);
       auto it = runs.find(job_id);
-      if (it == runs.end()) return unavailable("job " + job_id + " is not running");
+      if (it == runs.end() || subtask >= it->second.subtasks.size()) return unavailable("job " + job_id + " is not running");
       job = it->second.job;
+      s = it->second.subtasks[subtask].subtask;
     }
     std::lock_guard lock(verify_mutex);
     if (!verify_device) {
@@ -542,7 +551,7 @@ struct Requestor::Impl {
       verify_device = std::move(*device);
     }
     std::shared_ptr<JobVerifier>& v = verifiers[job_id];
-    if (!v || !v->renderer) {
+    if (!v || !v->family) {
       if (!v) v = std::make_shared<JobVerifier>();
       if (!v->scene) {
         auto scene = load_scene(job.scene);
@@ -552,14 +561,12 @@ struct Requestor::Impl {
       auto renderer = render::Renderer::create(*verify_device, v->scene->gpu, v->scene->camera);
       if (!renderer.is_ok()) return renderer.status();
       v->renderer = std::move(*renderer);
+      v->family = verifier::make_render_verifier(*v->renderer, {options.catch_rate, options.bad_fraction});
     }
-    uint64_t pixels = uint64_t(result.accum.rect.w) * result.accum.rect.h;
-    uint32_t n = verifier::pixels_to_check(options.catch_rate, options.bad_fraction, pixels);
     // Drawn after the result is committed, from a source the provider cannot predict.
     std::random_device rd;
     uint64_t seed = (uint64_t(rd()) << 32) ^ rd();
-    render::RenderSettings settings = job.settings;
-    return verifier::spot_check_render(*v->renderer, settings, result.accum, result.sample_begin, result.sample_count, n, seed);
+    return v->family->verify(network::encode(task_for(job, s)), result, seed);
   }
 
   // The job's scene, unpacked from this node's blob store and prepared.

@@ -35,6 +35,7 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
   network::StreamNode& node = *n->stream_;
   n->blob_service_ = std::make_unique<network::BlobService>(*n->blob_store_, node.transport());
   n->offers_ = std::make_unique<OfferBook>(node.transport());
+  n->chunks_ = std::make_unique<ChunkService>(*n->blob_store_, node.transport());
   if (!options.provide.empty()) {
     if (options.provider.work_dir.empty()) options.provider.work_dir = dir + "/work";
     auto provider = Provider::start(node, *n->blob_store_, *n->blob_service_, *n->offers_, std::move(options.provide),
@@ -54,6 +55,8 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
   ComputeNode* raw = n.get();
   node.handle_frames({FrameType::kBlobRequest, FrameType::kBlobChunk},
                      [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->blob_service_->handle(from, f); });
+  node.handle_frames({FrameType::kChunkRequest, FrameType::kChunkReply},
+                     [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->chunks_->handle(from, f); });
   node.handle_frames({FrameType::kOffer},
                      [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->offers_->handle(from, f); });
   node.handle_frames({FrameType::kReceipt}, [raw](const network::PeerInfo& from, const network::FrameView& f) -> Status {

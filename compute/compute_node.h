@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "compute/chunk_service.h"
 #include "compute/offer_book.h"
 #include "compute/provider.h"
 #include "compute/requestor.h"
@@ -40,6 +41,7 @@ class ComputeNode {
   Provider* provider() { return provider_.get(); }  // null unless it provides
   verifier::ReputationStore& reputation() { return *reputation_; }
   network::ReceiptStore& receipts() { return *receipts_; }
+  ChunkService& chunks() { return *chunks_; }
 
  private:
   ComputeNode() = default;
@@ -50,6 +52,7 @@ class ComputeNode {
   std::unique_ptr<verifier::ReputationStore> reputation_;
   std::unique_ptr<network::ReceiptStore> receipts_;
   std::unique_ptr<OfferBook> offers_;
+  std::unique_ptr<ChunkService> chunks_;
   std::unique_ptr<Provider> provider_;
   std::unique_ptr<Requestor> requestor_;
 };

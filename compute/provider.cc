@@ -12,6 +12,7 @@
 #include "host/render/renderer.h"
 #include "network/clock.h"
 #include "network/task_messages.h"
+#include "verifier/result_chunks.h"
 
 namespace strata::compute {
 
@@ -209,6 +210,8 @@ struct Provider::Impl {
     auto id = store.put(bytes, network::BlobStore::Durability::kBuffered);
     if (!id.is_ok()) return id.status();
     network::TaskResult announce{task.job_id, task.subtask, *id, bytes.size(), d.seconds * 1000.0, d.device};
+    announce.merkle_root = verifier::render_commitment(d.result);
+    announce.chunks = static_cast<uint32_t>(verifier::render_chunk_count(d.result));
     std::vector<uint8_t> payload = network::encode(announce);
     // The requestor adds this provider to the stream's publishers before proposing; its metadata
     // may still be on its way.

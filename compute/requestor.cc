@@ -18,6 +18,7 @@
 #include "network/clock.h"
 #include "network/task_messages.h"
 #include "verifier/family.h"
+#include "verifier/result_chunks.h"
 #include "verifier/reputation.h"
 
 namespace strata::compute {
@@ -444,6 +445,12 @@ struct Requestor::Impl {
       }
     }
     bool wrong = false;  // the verifier caught it (not merely malformed or unreachable)
+    if (problem.is_ok() && (verifier::render_commitment(*result) != f.result.merkle_root ||
+                            verifier::render_chunk_count(*result) != f.result.chunks)) {
+      // The provider announced, under its signature, a commitment its own result does not have.
+      problem = invalid_argument("the result does not match the Merkle root its provider announced");
+      wrong = true;
+    }
     if (problem.is_ok() && options.verify) {
       auto verdict = verify(f.job_id, f.result.subtask, *bytes);
       if (!verdict.is_ok()) {

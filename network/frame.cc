@@ -25,7 +25,7 @@ uint32_t get_u32(const uint8_t* p) {
   return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
 }
 
-bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kReceipt); }
+bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kChunkReply); }
 
 }  // namespace
 
@@ -47,6 +47,8 @@ const char* frame_type_name(FrameType type) {
     case FrameType::kTaskProposal: return "task proposal";
     case FrameType::kTaskReply: return "task reply";
     case FrameType::kReceipt: return "payment receipt";
+    case FrameType::kChunkRequest: return "chunk request";
+    case FrameType::kChunkReply: return "chunk reply";
   }
   return "unknown";
 }
@@ -79,6 +81,8 @@ Status verify_frame_payload(FrameView frame) {
     case FrameType::kTaskProposal: return decode_task_proposal(frame.payload).status();
     case FrameType::kTaskReply: return decode_task_reply(frame.payload).status();
     case FrameType::kReceipt: return decode_payment_receipt(frame.payload).status();
+    case FrameType::kChunkRequest: return decode_chunk_request(frame.payload).status();
+    case FrameType::kChunkReply: return decode_chunk_reply(frame.payload).status();
     case FrameType::kPing:
       return frame.payload.empty() ? Status::ok() : invalid_argument("ping: a keep-alive carries no payload");
   }

@@ -35,6 +35,8 @@ enum class FrameType : uint16_t {
   kTaskProposal = 14,   // compute.fbs
   kTaskReply = 15,
   kReceipt = 16,        // market.fbs: a payment receipt, requestor to provider
+  kChunkRequest = 17,   // compute.fbs: one chunk of a kept result, with its inclusion proof
+  kChunkReply = 18,
 };
 const char* frame_type_name(FrameType type);
 

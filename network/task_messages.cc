@@ -69,7 +69,8 @@ std::vector<uint8_t> encode(const TaskResult& r) {
   auto job = b.CreateString(r.job_id);
   auto id = b.CreateVector(r.result_id.data(), r.result_id.size());
   auto device = b.CreateString(r.device);
-  b.Finish(wire::CreateTaskResult(b, job, r.subtask, id, r.result_bytes, r.kernel_ms, device));
+  auto root = b.CreateVector(r.merkle_root.data(), r.merkle_root.size());
+  b.Finish(wire::CreateTaskResult(b, job, r.subtask, id, r.result_bytes, r.kernel_ms, device, root, r.chunks));
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
@@ -164,6 +165,66 @@ Result<TaskResult> decode_task_result(std::span<const uint8_t> bytes) {
   auto device = read_text(w->device(), "task result: the device", 256, false);
   if (!device.is_ok()) return device.status();
   r.device = *device;
+  auto root = bytes_of(w->merkle_root());
+  if (root.size() != r.merkle_root.size()) return invalid_argument("task result: the Merkle root must be 32 bytes");
+  std::copy(root.begin(), root.end(), r.merkle_root.begin());
+  r.chunks = w->chunks();
+  if (r.chunks == 0) return invalid_argument("task result: a result has at least one chunk");
+  return r;
+}
+
+std::vector<uint8_t> encode(const ChunkRequest& r) {
+  flatbuffers::FlatBufferBuilder b(128);
+  auto id = b.CreateVector(r.result_id.data(), r.result_id.size());
+  b.Finish(wire::CreateChunkRequest(b, id, r.index));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+std::vector<uint8_t> encode(const ChunkReply& r) {
+  flatbuffers::FlatBufferBuilder b(256 + r.data.size() + 32 * r.proof.size());
+  auto id = b.CreateVector(r.result_id.data(), r.result_id.size());
+  auto data = b.CreateVector(r.data);
+  std::vector<uint8_t> flat;
+  for (const auto& h : r.proof) flat.insert(flat.end(), h.begin(), h.end());
+  auto proof = b.CreateVector(flat);
+  auto error = r.error.empty() ? flatbuffers::Offset<flatbuffers::String>() : b.CreateString(r.error);
+  b.Finish(wire::CreateChunkReply(b, id, r.index, r.chunks, data, proof, error));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+Result<ChunkRequest> decode_chunk_request(std::span<const uint8_t> bytes) {
+  const wire::ChunkRequest* w = verified_root<wire::ChunkRequest>(bytes, 4, 4);
+  if (!w) return invalid_argument("chunk request: malformed (FlatBuffers verification failed)");
+  ChunkRequest r;
+  auto id = bytes_of(w->result_id());
+  if (id.size() != r.result_id.size()) return invalid_argument("chunk request: the result id must be 32 bytes");
+  std::copy(id.begin(), id.end(), r.result_id.begin());
+  r.index = w->index();
+  return r;
+}
+
+Result<ChunkReply> decode_chunk_reply(std::span<const uint8_t> bytes) {
+  const wire::ChunkReply* w = verified_root<wire::ChunkReply>(bytes, 4, 4);
+  if (!w) return invalid_argument("chunk reply: malformed (FlatBuffers verification failed)");
+  ChunkReply r;
+  auto id = bytes_of(w->result_id());
+  if (id.size() != r.result_id.size()) return invalid_argument("chunk reply: the result id must be 32 bytes");
+  std::copy(id.begin(), id.end(), r.result_id.begin());
+  r.index = w->index();
+  r.chunks = w->chunks();
+  auto error = read_text(w->error(), "chunk reply: the error", kMaxErrorBytes, false);
+  if (!error.is_ok()) return error.status();
+  r.error = *error;
+  auto data = bytes_of(w->data());
+  r.data.assign(data.begin(), data.end());
+  auto proof = bytes_of(w->proof());
+  if (proof.size() % 32 != 0 || proof.size() > 64 * 32) return invalid_argument("chunk reply: the proof must be whole 32-byte hashes, at most 64");
+  for (size_t i = 0; i < proof.size(); i += 32) {
+    std::array<uint8_t, 32> h{};
+    std::copy(proof.begin() + i, proof.begin() + i + 32, h.begin());
+    r.proof.push_back(h);
+  }
+  if (r.error.empty() && (r.chunks == 0 || r.index >= r.chunks)) return invalid_argument("chunk reply: the index is outside the result");
   return r;
 }
 

@@ -37,6 +37,23 @@ struct TaskResult {
   uint64_t result_bytes = 0;
   double kernel_ms = 0;
   std::string device;
+  std::array<uint8_t, 32> merkle_root{};  // over the result's chunks (verifier/result_chunks.h)
+  uint32_t chunks = 0;
+};
+
+// One chunk of a kept result with its inclusion proof, so a verifier can check a part of a result
+// against the announced root without fetching the rest.
+struct ChunkRequest {
+  std::array<uint8_t, 32> result_id{};
+  uint32_t index = 0;
+};
+struct ChunkReply {
+  std::array<uint8_t, 32> result_id{};
+  uint32_t index = 0;
+  uint32_t chunks = 0;
+  std::vector<uint8_t> data;
+  std::vector<std::array<uint8_t, 32>> proof;
+  std::string error;
 };
 
 // The content type of a TaskResult on a job's result stream.
@@ -53,6 +70,10 @@ TaskProposal make_proposal(Agreement agreement, RenderTask task, Demand demand, 
 std::vector<uint8_t> encode(const TaskProposal& proposal);
 std::vector<uint8_t> encode(const TaskReply& reply);
 std::vector<uint8_t> encode(const TaskResult& result);
+std::vector<uint8_t> encode(const ChunkRequest& request);
+std::vector<uint8_t> encode(const ChunkReply& reply);
+Result<ChunkRequest> decode_chunk_request(std::span<const uint8_t> bytes);
+Result<ChunkReply> decode_chunk_reply(std::span<const uint8_t> bytes);
 // Checks the requestor's signatures, that the agreement covers exactly this task (terms, job id,
 // one subtask index) within the demand (same requestor and job, price within its maximum), and
 // the task itself.

@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include "compute/scene_package.h"
+#include "verifier/result_chunks.h"
 #include "network/clock.h"
 #include "network/task_messages.h"
 #include "tests/compute/compute_support.h"
@@ -125,6 +126,27 @@ TEST(ComputeCluster, RenderJobMatchesTheLocalRender) {
     owed_total += sum;
   }
   EXPECT_EQ(owed_total, 100 * uint64_t(settings.width) * settings.height * settings.spp);
+  // Any row of a result can be fetched from its provider alone and checked against the result's
+  // commitment: here a row of p1's last receipted result, against the root of the copy the
+  // requestor accepted.
+  auto owed = p1->receipts().owed();
+  const network::PaymentReceipt& last = owed->front().latest;
+  auto accepted = network::decode_render_result(*r->blobs().get(last.result));
+  ASSERT_TRUE(accepted.is_ok());
+  verifier::Digest root = verifier::render_commitment(*accepted);
+  uint32_t chunks = static_cast<uint32_t>(verifier::render_chunk_count(*accepted));
+  network::NodeId p1_id = p1->stream_node().identity().node_id();
+  auto row = r->chunks().fetch(p1_id, last.result, chunks - 1, root, chunks);
+  ASSERT_TRUE(row.is_ok()) << row.status().to_string();
+  EXPECT_EQ(*row, verifier::render_chunk(*accepted, chunks - 1));
+  verifier::Digest other_root = root;
+  other_root[3] ^= 1;
+  auto refused = r->chunks().fetch(p1_id, last.result, 1, other_root, chunks);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.status().message().find("do not lead to the announced root"), std::string::npos);
+  EXPECT_EQ(r->chunks().fetch(p1_id, last.result, chunks, root, chunks).status().code(), StatusCode::kNotFound);
+  EXPECT_EQ(r->chunks().fetch(p1_id, network::blob_id_of(std::vector<uint8_t>{1}), 0, root, chunks).status().code(),
+            StatusCode::kNotFound);
   // A finished job stays finished, and its state survives in the list.
   EXPECT_FALSE(r->requestor().cancel(job->id).is_ok());
   auto all = r->requestor().list();

@@ -125,9 +125,14 @@ TEST(TaskMessages, ReplyCarriesASignedAgreementOrAReason) {
 }
 
 TEST(TaskMessages, ResultAnnouncementRoundTrips) {
-  TaskResult r{"job-7", 3, blob_id_of(std::vector<uint8_t>{9}), 4096, 12.5, "cpu:0"};
+  TaskResult r{"job-7", 3, blob_id_of(std::vector<uint8_t>{9}), 4096, 12.5, "cpu:0", blob_id_of(std::vector<uint8_t>{8}), 33};
   auto back = decode_task_result(encode(r));
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->merkle_root, r.merkle_root);
+  EXPECT_EQ(back->chunks, 33u);
+  TaskResult no_chunks = r;
+  no_chunks.chunks = 0;
+  EXPECT_FALSE(decode_task_result(encode(no_chunks)).is_ok());
   EXPECT_EQ(back->result_id, r.result_id);
   EXPECT_EQ(back->result_bytes, 4096u);
   EXPECT_EQ(back->device, "cpu:0");
@@ -137,6 +142,30 @@ TEST(TaskMessages, ResultAnnouncementRoundTrips) {
   TaskResult negative = r;
   negative.kernel_ms = -1;
   EXPECT_FALSE(decode_task_result(encode(negative)).is_ok());
+}
+
+TEST(TaskMessages, ChunkRequestsAndRepliesRoundTrip) {
+  ChunkRequest q{blob_id_of(std::vector<uint8_t>{1}), 7};
+  auto q2 = decode_chunk_request(encode(q));
+  ASSERT_TRUE(q2.is_ok());
+  EXPECT_EQ(q2->result_id, q.result_id);
+  EXPECT_EQ(q2->index, 7u);
+  ChunkReply a{q.result_id, 7, 9, {1, 2, 3}, {blob_id_of(std::vector<uint8_t>{2}), blob_id_of(std::vector<uint8_t>{3})}, ""};
+  auto a2 = decode_chunk_reply(encode(a));
+  ASSERT_TRUE(a2.is_ok()) << a2.status().to_string();
+  EXPECT_EQ(a2->data, a.data);
+  EXPECT_EQ(a2->proof, a.proof);
+  ChunkReply outside = a;
+  outside.index = 9;
+  EXPECT_FALSE(decode_chunk_reply(encode(outside)).is_ok());
+  ChunkReply refusal{q.result_id, 7, 0, {}, {}, "no such result here"};
+  auto r2 = decode_chunk_reply(encode(refusal));
+  ASSERT_TRUE(r2.is_ok());
+  EXPECT_EQ(r2->error, "no such result here");
+  EXPECT_TRUE(verify_frame_payload(FrameView{FrameType::kChunkRequest, encode(q)}).is_ok());
+  std::vector<uint8_t> junk(48, 0x33);
+  EXPECT_FALSE(decode_chunk_request(junk).is_ok());
+  EXPECT_FALSE(decode_chunk_reply(junk).is_ok());
 }
 
 TEST(TaskMessages, MalformedBytesAreNamed) {

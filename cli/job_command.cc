@@ -204,7 +204,7 @@ Runner add_submit_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Job seed");
   cmd->add_option("--depth", o->depth, "Maximum path length in segments")->capture_default_str();
   cmd->add_option("--max-price", o->max_price, "Highest price per gigasample to pay")->capture_default_str();
-  cmd->add_option("--redundancy", o->redundancy, "Providers computing each subtask (1 until the verifier lands)")
+  cmd->add_option("--redundancy", o->redundancy, "Providers computing each subtask (only 1 so far)")
       ->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Output image: .png or .pfm (linear float)")->capture_default_str();
   cmd->add_option("--api", o->api, "The node's API, HOST:PORT (or STRATA_API)")->capture_default_str();

@@ -217,7 +217,7 @@ struct Requestor::Impl {
   Result<JobRecord> submit(const JobSpec& spec) {
     if (spec.redundancy != 1) {
       return invalid_argument("redundancy " + std::to_string(spec.redundancy) +
-                              ": a second provider per subtask comes with the verifier; use 1 for now");
+                              ": a second provider computing subtasks to compare is not built yet; use 1");
     }
     STRATA_RETURN_IF_ERROR(render::check_settings(spec.settings));
     auto manifest_id = network::parse_blob_id(spec.scene);

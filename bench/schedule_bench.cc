@@ -151,8 +151,9 @@ void run(const Args& a, double subtask_ms, double speed, const std::string& scen
               "wall %.2f s\n",
               subtask_ms, 1000.0 * kernel / st.total, a.providers, st.total, wall);
   std::printf("  %.1f subtasks dispatched per second; scheduling overhead %.1f%% of the providers' time "
-              "(%.1f ms per subtask); reassigned %u\n",
-              st.total / wall, 100.0 * overhead, 1000.0 * (available - kernel) / st.total, st.reassigned);
+              "(%.1f ms per subtask); reassigned %u; the requestor's verifier re-did %.1f%% of the work\n",
+              st.total / wall, 100.0 * overhead, 1000.0 * (available - kernel) / st.total, st.reassigned,
+              100.0 * double(st.verified_work) / double(std::max<uint64_t>(1, st.work)));
   std::fflush(stdout);
   providers.clear();
   requestor.reset();

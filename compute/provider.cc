@@ -212,6 +212,7 @@ struct Provider::Impl {
     network::TaskResult announce{task.job_id, task.subtask, *id, bytes.size(), d.seconds * 1000.0, d.device};
     announce.merkle_root = verifier::render_commitment(d.result);
     announce.chunks = static_cast<uint32_t>(verifier::render_chunk_count(d.result));
+    if (options.alter_announcement) options.alter_announcement(announce);
     std::vector<uint8_t> payload = network::encode(announce);
     // The requestor adds this provider to the stream's publishers before proposing; its metadata
     // may still be on its way.

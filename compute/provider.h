@@ -20,6 +20,7 @@
 #include "network/blob_store.h"
 #include "network/render_messages.h"
 #include "network/stream_node.h"
+#include "network/task_messages.h"
 
 namespace strata::compute {
 
@@ -39,6 +40,8 @@ class Provider {
     // For the verifier's tests only: alters each result before it goes out, as a dishonest
     // provider would (the renderer that made it is there to make another).
     std::function<void(const network::RenderTask&, network::RenderResult&, render::Renderer&)> alter_result;
+    // For the verifier's tests only: alters the announcement (its commitment) before it goes out.
+    std::function<void(network::TaskResult&)> alter_announcement;
   };
   // Every device passes the known-answer self-tests before it takes work. The node, stores and
   // offer book must outlive the provider.

@@ -19,6 +19,7 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
   if (spec.provide) {
     o.provide.push_back(open_or_die(spec.device));
     o.provider.alter_result = spec.alter_result;
+    o.provider.alter_announcement = spec.alter_announcement;
     o.provider.price_per_gigasample = spec.price;
     o.provider.score = 2e6;  // skip the start-up measurement; the plan only needs relative speeds
     o.provider.announce_interval = std::chrono::milliseconds(200);

@@ -20,6 +20,7 @@ struct ComputeNodeSpec {
   uint32_t max_tile = 32;
   std::string device = "cpu";  // what a provider offers
   std::function<void(const network::RenderTask&, network::RenderResult&, render::Renderer&)> alter_result = {};
+  std::function<void(network::TaskResult&)> alter_announcement = {};
 };
 std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& spec);
 

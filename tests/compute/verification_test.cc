@@ -178,6 +178,27 @@ TEST(Verification, CaughtProvidersStayExcluded) {
   EXPECT_EQ(cheater->provider()->counts().accepted, delivered) << "the excluded provider got more work";
 }
 
+// A provider that announces a commitment its result does not have: refused before any pixel is
+// re-rendered, and the provider excluded, though the result itself is correct.
+TEST(Verification, FalseCommitmentsAreRefused) {
+  auto r = tests::start_compute_node({.seed = 150});
+  auto honest = tests::start_compute_node({.seed = 151, .provide = true, .price = 100});
+  auto liar = tests::start_compute_node(
+      {.seed = 152, .provide = true, .price = 10, .alter_announcement = [](network::TaskResult& t) { t.merkle_root[0] ^= 1; }});
+  connect(*honest, *r);
+  connect(*liar, *r);
+  ASSERT_TRUE(eventually([&] { return r->offers().offers(network::now_ms()).size() == 2; }, 5000));
+  JobStatus st = run_job(*r, settings());
+  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  verifier::ProviderRecord rec = r->reputation().get(liar->stream_node().identity().node_id());
+  EXPECT_TRUE(rec.excluded);
+  EXPECT_EQ(rec.accepted, 0u);
+  EXPECT_NE(rec.reason.find("Merkle root"), std::string::npos) << rec.reason;
+  auto image = render::read_pfm(st.linear_image);
+  ASSERT_TRUE(image.is_ok());
+  EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), settings())), 1e-5);
+}
+
 TEST(Verification, HonestProvidersOnDifferentBackendsAreNeverRejected) {
   auto r = tests::start_compute_node({.seed = 130});
   auto cpu = tests::start_compute_node({.seed = 131, .provide = true, .device = "cpu"});

@@ -101,6 +101,13 @@ void connect(ComputeNode& from, ComputeNode& to) {
   (void)from.stream_node().transport().connect("127.0.0.1", to.stream_node().transport().port());
 }
 
+// Two providers connected to the requestor, whose book then holds both offers.
+bool connected(ComputeNode& r, ComputeNode& a, ComputeNode& b) {
+  connect(a, r);
+  connect(b, r);
+  return eventually([&] { return r.offers().offers(network::now_ms()).size() == 2; }, 5000);
+}
+
 render::RenderSettings settings() {
   render::RenderSettings s;
   s.width = 64;
@@ -126,9 +133,7 @@ TEST(Verification, DishonestProvidersAreCaughtAndTheImageStaysCorrect) {
     auto honest = tests::start_compute_node({.seed = uint8_t(seed + 1), .provide = true, .price = 100});
     auto cheater = tests::start_compute_node({.seed = uint8_t(seed + 2), .provide = true, .price = 50, .alter_result = alter});
     seed += 3;
-    connect(*honest, *r);
-    connect(*cheater, *r);
-    ASSERT_TRUE(eventually([&] { return r->offers().offers(network::now_ms()).size() == 2; }, 5000));
+    ASSERT_TRUE(connected(*r, *honest, *cheater));
     JobStatus st = run_job(*r, settings());
     ASSERT_EQ(st.job.state, network::JobState::kDone) << name << ": " << st.job.error;
     uint64_t delivered = cheater->provider()->counts().completed;
@@ -157,9 +162,7 @@ TEST(Verification, CaughtProvidersStayExcluded) {
   auto r = tests::start_compute_node({.seed = 140, .data_dir = dir});
   auto honest = tests::start_compute_node({.seed = 141, .provide = true, .price = 100});
   auto cheater = tests::start_compute_node({.seed = 142, .provide = true, .price = 10, .alter_result = cheats()["noise"]});
-  connect(*honest, *r);
-  connect(*cheater, *r);
-  ASSERT_TRUE(eventually([&] { return r->offers().offers(network::now_ms()).size() == 2; }, 5000));
+  ASSERT_TRUE(connected(*r, *honest, *cheater));
   JobStatus first = run_job(*r, settings());
   ASSERT_EQ(first.job.state, network::JobState::kDone);
   EXPECT_GE(first.rejected, 1u);
@@ -185,9 +188,7 @@ TEST(Verification, FalseCommitmentsAreRefused) {
   auto honest = tests::start_compute_node({.seed = 151, .provide = true, .price = 100});
   auto liar = tests::start_compute_node(
       {.seed = 152, .provide = true, .price = 10, .alter_announcement = [](network::TaskResult& t) { t.merkle_root[0] ^= 1; }});
-  connect(*honest, *r);
-  connect(*liar, *r);
-  ASSERT_TRUE(eventually([&] { return r->offers().offers(network::now_ms()).size() == 2; }, 5000));
+  ASSERT_TRUE(connected(*r, *honest, *liar));
   JobStatus st = run_job(*r, settings());
   ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
   verifier::ProviderRecord rec = r->reputation().get(liar->stream_node().identity().node_id());
@@ -203,9 +204,7 @@ TEST(Verification, HonestProvidersOnDifferentBackendsAreNeverRejected) {
   auto r = tests::start_compute_node({.seed = 130});
   auto cpu = tests::start_compute_node({.seed = 131, .provide = true, .device = "cpu"});
   auto opencl = tests::start_compute_node({.seed = 132, .provide = true, .device = "opencl"});
-  connect(*cpu, *r);
-  connect(*opencl, *r);
-  ASSERT_TRUE(eventually([&] { return r->offers().offers(network::now_ms()).size() == 2; }, 5000));
+  ASSERT_TRUE(connected(*r, *cpu, *opencl));
   JobStatus st = run_job(*r, settings());
   ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
   EXPECT_EQ(st.rejected, 0u);

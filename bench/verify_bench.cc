@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <random>
 #include <string>
 
@@ -22,6 +23,12 @@ namespace {
 
 using namespace strata;
 using Clock = std::chrono::steady_clock;
+
+// Where the demo scene is: the source tree this was built from, or STRATA_SOURCE_DIR (another machine).
+std::string source_dir() {
+  const char* env = std::getenv("STRATA_SOURCE_DIR");
+  return env && *env ? env : STRATA_SOURCE_DIR;
+}
 
 void die(const std::string& what) {
   std::fprintf(stderr, "verify_bench: %s\n", what.c_str());
@@ -53,7 +60,7 @@ int main(int argc, char** argv) {
     else if (a == "--bad-fraction") bad_fraction = std::stod(value());
     else die("unknown argument " + a);
   }
-  auto scene = render::prepare_scene(std::string(STRATA_SOURCE_DIR) + "/scenes/demo.gltf");
+  auto scene = render::prepare_scene(source_dir() + "/scenes/demo.gltf");
   if (!scene.is_ok()) die(scene.status().to_string());
   auto device = open_device(device_id);
   if (!device.is_ok()) die(device.status().to_string());

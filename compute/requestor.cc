@@ -65,6 +65,7 @@ struct Requestor::Impl {
     std::map<uint32_t, render::AccumBuffer> waiting;
     std::set<uint32_t> agreed;  // assigned subtasks whose provider has signed the agreement
     std::map<uint32_t, network::Agreement> agreements;  // the current assignment's, as proposed
+    std::set<NodeId> caught;  // providers caught with a wrong result in this job: none of its work
   };
   // What checks one job's results: its scene on the verification device.
   struct JobVerifier {
@@ -194,7 +195,7 @@ struct Requestor::Impl {
     std::vector<std::pair<double, network::Offer>> keyed;
     for (network::Offer& o : network::match_offers(demand, offers, now)) {
       verifier::ProviderRecord rec = reputation.get(network::node_id_of(o.provider));
-      if (rec.excluded) continue;
+      if (rec.excluded && options.exclude_caught) continue;
       keyed.emplace_back(double(o.price_per_gigasample) / rec.reliability(), std::move(o));
     }
     std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
@@ -310,7 +311,7 @@ struct Requestor::Impl {
         std::vector<network::Offer> ranked;
         for (const network::Offer& o : rank(run.demand, offers, now)) {
           NodeId provider = network::node_id_of(o.provider);
-          if (peers.count(provider) && backoff_until[provider] <= now) ranked.push_back(o);
+          if (peers.count(provider) && backoff_until[provider] <= now && !run.caught.count(provider)) ranked.push_back(o);
         }
         for (SubtaskRecord& r : run.subtasks) {
           if (r.state != SubtaskState::kPending) continue;
@@ -477,6 +478,7 @@ struct Requestor::Impl {
       if (!problem.is_ok()) {
         release(run, r, "result from " + network::short_id(f.provider) + " refused: " + problem.message(), events);
         if (wrong) {
+          run.caught.insert(f.provider);
           (void)reputation.record(f.provider, verifier::ReputationStore::Outcome::kRejected, problem.message()).status();
           events.push_back({f.job_id, {{"event", "rejected"}, {"subtask", r.subtask.index},
                                        {"provider", network::short_id(f.provider)}, {"reason", problem.message()}}});

@@ -63,6 +63,8 @@ class Requestor {
     std::string verify_device = "cpu";
     double catch_rate = 0.99;
     double bad_fraction = 0.01;
+    // A provider caught is out of the job either way; this keeps it out of every later job too.
+    bool exclude_caught = true;
     std::function<void(const std::string&)> log;
   };
   // Resumes the store's running jobs. Everything passed must outlive the requestor.

@@ -39,7 +39,7 @@ struct SubmitOptions {
   uint32_t seed = 0;
   uint32_t depth = 8;
   uint64_t max_price = 1000;
-  uint32_t redundancy = 1;
+  double redundancy = 0;
   std::string output = "strata-job.png";
   double wait = 60;  // seconds to wait for providers, and for a node that went away
   bool detach = false;
@@ -204,7 +204,8 @@ Runner add_submit_command(CLI::App& app) {
   cmd->add_option("--seed", o->seed, "Job seed");
   cmd->add_option("--depth", o->depth, "Maximum path length in segments")->capture_default_str();
   cmd->add_option("--max-price", o->max_price, "Highest price per gigasample to pay")->capture_default_str();
-  cmd->add_option("--redundancy", o->redundancy, "Providers computing each subtask (only 1 so far)")
+  cmd->add_option("--redundancy", o->redundancy,
+                  "Share of subtasks (0 to 1) that a second provider computes too, compared bit for bit")
       ->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Output image: .png or .pfm (linear float)")->capture_default_str();
   cmd->add_option("--api", o->api, "The node's API, HOST:PORT (or STRATA_API)")->capture_default_str();

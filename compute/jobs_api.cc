@@ -52,11 +52,10 @@ Result<JobSpec> parse_job(const std::string& text) {
     uint64_t max;
     uint64_t* out;
   };
-  uint64_t width, height, spp, seed, depth, price, redundancy;
+  uint64_t width, height, spp, seed, depth, price;
   for (const Field& f : {Field{"width", std::nullopt, 16384, &width}, Field{"height", std::nullopt, 16384, &height},
                          Field{"spp", std::nullopt, 1u << 20, &spp}, Field{"seed", 0, UINT32_MAX, &seed},
-                         Field{"max_depth", defaults.max_depth, 64, &depth}, Field{"max_price", 1000, UINT64_MAX, &price},
-                         Field{"redundancy", 1, 16, &redundancy}}) {
+                         Field{"max_depth", defaults.max_depth, 64, &depth}, Field{"max_price", 1000, UINT64_MAX, &price}}) {
     auto v = number(body, f.name, f.fallback, f.max);
     if (!v.is_ok()) return v.status();
     *f.out = *v;
@@ -67,7 +66,12 @@ Result<JobSpec> parse_job(const std::string& text) {
   spec.settings.seed = static_cast<uint32_t>(seed);
   spec.settings.max_depth = static_cast<uint32_t>(depth);
   spec.max_price_per_gigasample = price;
-  spec.redundancy = static_cast<uint32_t>(redundancy);
+  if (body.contains("redundancy")) {
+    if (!body["redundancy"].is_number() || !(body["redundancy"].get<double>() >= 0 && body["redundancy"].get<double>() <= 1)) {
+      return invalid_argument("\"redundancy\" must be a number from 0 to 1 (the share of subtasks computed twice)");
+    }
+    spec.redundancy = body["redundancy"].get<double>();
+  }
   return spec;
 }
 

@@ -66,6 +66,28 @@ struct Requestor::Impl {
     std::set<uint32_t> agreed;  // assigned subtasks whose provider has signed the agreement
     std::map<uint32_t, network::Agreement> agreements;  // the current assignment's, as proposed
     std::set<NodeId> caught;  // providers caught with a wrong result in this job: none of its work
+    // Redundancy: each checked original's twins (job.twin_of the other way round).
+    std::map<uint32_t, std::vector<uint32_t>> twins;
+    uint32_t original_of(uint32_t index) const {
+      auto it = job.twin_of.find(index);
+      return it == job.twin_of.end() ? index : it->second;
+    }
+    // The original and its twins, or the subtask alone.
+    std::vector<uint32_t> group(uint32_t index) const {
+      uint32_t o = original_of(index);
+      std::vector<uint32_t> g{o};
+      if (auto it = twins.find(o); it != twins.end()) g.insert(g.end(), it->second.begin(), it->second.end());
+      return g;
+    }
+    bool checked(uint32_t original) const { return twins.count(original) > 0; }
+    uint32_t originals() const { return job.originals ? job.originals : uint32_t(subtasks.size()); }
+    bool complete() const {
+      if (accepted != subtasks.size()) return false;
+      for (const auto& [o, t] : twins) {
+        if (!job.resolved.count(o)) return false;
+      }
+      return true;
+    }
   };
   // What checks one job's results: its scene on the verification device.
   struct JobVerifier {
@@ -143,6 +165,7 @@ struct Requestor::Impl {
     if (!subtasks.is_ok()) return subtasks.status();
     run.subtasks = std::move(*subtasks);
     for (const SubtaskRecord& r : run.subtasks) run.accepted += r.state == SubtaskState::kAccepted;
+    for (const auto& [twin, original] : job.twin_of) run.twins[original].push_back(twin);
     for (const std::string& stream : {network::job_results_stream(job.id), network::job_progress_stream(job.id)}) {
       auto known = node.registry().get(stream);
       if (known.is_ok()) {
@@ -216,9 +239,9 @@ struct Requestor::Impl {
   }
 
   Result<JobRecord> submit(const JobSpec& spec) {
-    if (spec.redundancy != 1) {
+    if (!(spec.redundancy >= 0 && spec.redundancy <= 1)) {
       return invalid_argument("redundancy " + std::to_string(spec.redundancy) +
-                              ": a second provider computing subtasks to compare is not built yet; use 1");
+                              " must be a share of the subtasks from 0 to 1");
     }
     STRATA_RETURN_IF_ERROR(render::check_settings(spec.settings));
     auto manifest_id = network::parse_blob_id(spec.scene);
@@ -257,6 +280,21 @@ struct Requestor::Impl {
     }
     auto plan = render::plan_render_job(job.settings, speeds, options.plan);
     if (!plan.is_ok()) return plan.status();
+    // Redundancy: the checked subtasks are drawn from the job id, and their twins (the same tile
+    // and samples under other indices) follow the originals; providers cannot tell which is which.
+    job.originals = static_cast<uint32_t>(plan->size());
+    for (uint32_t i = 0; i < job.originals && job.redundancy > 0; ++i) {
+      std::string key = job.id + ":" + std::to_string(i);
+      BlobId h = network::blob_id_of(std::span(reinterpret_cast<const uint8_t*>(key.data()), key.size()));
+      uint64_t draw = 0;
+      for (int b = 0; b < 8; ++b) draw = (draw << 8) | h[b];
+      if (double(draw) / 18446744073709551616.0 < job.redundancy) {
+        render::Subtask twin = (*plan)[i];
+        twin.index = static_cast<uint32_t>(plan->size());
+        plan->push_back(twin);
+        job.twin_of[twin.index] = i;
+      }
+    }
     STRATA_RETURN_IF_ERROR(jobs.create(job, *plan));
     Run run;
     STRATA_RETURN_IF_ERROR(open_run(job, run));
@@ -286,8 +324,27 @@ struct Requestor::Impl {
     std::vector<network::Offer> offers = book.offers(now);
     std::vector<Proposal> proposals;
     std::vector<Event> events;
+    Receipts receipts;
+    std::vector<std::string> to_finish;
     {
       std::lock_guard lock(mutex);
+      // Twins accepted before a restart, not yet compared.
+      for (auto& [id, run] : runs) {
+        if (run.job.state != JobState::kRunning) continue;
+        bool settled_any = false;
+        for (const auto& [original, twins] : std::map<uint32_t, std::vector<uint32_t>>(run.twins)) {
+          if (run.job.resolved.count(original)) continue;
+          std::vector<uint32_t> g = run.group(original);
+          if (std::all_of(g.begin(), g.end(), [&](uint32_t m) { return run.subtasks[m].state == SubtaskState::kAccepted; })) {
+            resolve_twins(run, original, events, receipts);
+            settled_any = true;
+          }
+        }
+        if (settled_any) {
+          merge_ready(run);
+          if (run.complete()) to_finish.push_back(id);
+        }
+      }
       std::map<NodeId, size_t> in_flight;
       for (auto& [id, run] : runs) {
         for (SubtaskRecord& r : run.subtasks) {
@@ -315,8 +372,14 @@ struct Requestor::Impl {
         }
         for (SubtaskRecord& r : run.subtasks) {
           if (r.state != SubtaskState::kPending) continue;
+          // Twins of one subtask go to different providers, or they prove nothing.
+          std::set<NodeId> in_group;
+          for (uint32_t m : run.group(r.subtask.index)) {
+            if (m != r.subtask.index && run.subtasks[m].state != SubtaskState::kPending) in_group.insert(run.subtasks[m].provider);
+          }
           const network::Offer* chosen = nullptr;
           for (const network::Offer& o : ranked) {
+            if (in_group.count(network::node_id_of(o.provider))) continue;
             if (in_flight[network::node_id_of(o.provider)] < o.max_subtasks) {
               chosen = &o;
               break;
@@ -355,7 +418,9 @@ struct Requestor::Impl {
         }
       }
     }
+    for (auto& [to, bytes] : receipts) (void)node.transport().send(to, FrameType::kReceipt, std::move(bytes));
     publish_events(events);
+    for (const std::string& id : to_finish) finish(id);
     for (Proposal& p : proposals) {
       // The provider may publish results only once the stream says so; the metadata goes out
       // first on the same connection.
@@ -466,8 +531,8 @@ struct Requestor::Impl {
       }
     }
     std::vector<Event> events;
-    std::vector<std::pair<NodeId, std::vector<uint8_t>>> receipts;
-    bool complete = false;
+    Receipts receipts;
+    bool complete = false, failed = false;
     {
       std::lock_guard lock(mutex);
       auto it = runs.find(f.job_id);
@@ -485,52 +550,49 @@ struct Requestor::Impl {
         }
       } else {
         std::string commitment = network::to_string(f.result.result_id);
-        if (Status s = jobs.accept(f.job_id, r.subtask.index, f.provider, commitment); !s.is_ok()) {
+        const network::Agreement& agreement = run.agreements[r.subtask.index];
+        if (Status s = jobs.accept(f.job_id, r.subtask.index, f.provider, commitment, agreement.price_per_gigasample,
+                                   network::to_hex(network::agreement_hash(agreement)));
+            !s.is_ok()) {
           log("job " + f.job_id + ": cannot accept subtask " + std::to_string(r.subtask.index) + ": " + s.message());
           return;
         }
         r.state = SubtaskState::kAccepted;
         r.commitment = commitment;
+        r.price = agreement.price_per_gigasample;
+        r.agreement_hash = network::to_hex(network::agreement_hash(agreement));
         ++run.accepted;
         run.agreed.erase(r.subtask.index);
-        // Paid for at the agreed price, with a signed receipt whose running total proves the whole.
-        const network::Agreement& agreement = run.agreements[r.subtask.index];
-        unsigned __int128 exact = (unsigned __int128)agreement.price_per_gigasample * r.subtask.work();
-        uint64_t amount = exact > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(exact);
-        auto paid = reputation.record(f.provider, verifier::ReputationStore::Outcome::kAccepted, "", amount);
-        if (paid.is_ok()) {
-          network::PaymentReceipt receipt;
-          receipt.job_id = f.job_id;
-          receipt.provider = agreement.provider;
-          receipt.subtask = r.subtask.index;
-          receipt.agreement_hash = network::agreement_hash(agreement);
-          receipt.result = f.result.result_id;
-          receipt.amount = amount;
-          receipt.cumulative = paid->paid;
-          receipt.sequence = paid->receipts;
-          receipt.issued_at = network::now_ms();
-          receipt.sign(node.identity());
-          receipts.push_back({f.provider, network::encode(receipt)});
-        } else {
-          log("job " + f.job_id + ": cannot record the payment for subtask " + std::to_string(r.subtask.index) + ": " +
-              paid.status().message());
-        }
         run.agreements.erase(r.subtask.index);
-        run.waiting.emplace(r.subtask.index, std::move(result->accum));
+        uint32_t original = run.original_of(r.subtask.index);
+        const render::Subtask done = r.subtask;  // `r` may move: settling twins can add a subtask
+        if (r.subtask.index == original) run.waiting.emplace(r.subtask.index, std::move(result->accum));
+        if (!run.checked(original)) {
+          pay(run, r, receipts);
+        } else if (std::vector<uint32_t> g = run.group(original);
+                   std::all_of(g.begin(), g.end(), [&](uint32_t m) { return run.subtasks[m].state == SubtaskState::kAccepted; })) {
+          // Every twin is in: compare them (their payment waits for the verdict).
+          resolve_twins(run, original, events, receipts);
+        }
         merge_ready(run);
         events.push_back({f.job_id,
                           {{"event", "tile"},
-                           {"subtask", r.subtask.index},
+                           {"subtask", done.index},
                            {"tile", tile_json(tile)},
-                           {"samples", json::array({r.subtask.sample_begin, r.subtask.sample_count})},
+                           {"samples", json::array({done.sample_begin, done.sample_count})},
                            {"provider", network::short_id(f.provider)},
                            {"device", f.result.device},
                            {"kernel_ms", f.result.kernel_ms},
                            {"commitment", commitment},
                            {"accepted", run.accepted},
                            {"total", run.subtasks.size()}}});
-        complete = run.accepted == run.subtasks.size();
+        complete = run.complete();
+        failed = run.job.state == JobState::kFailed;
       }
+    }
+    if (failed) {
+      close_run(f.job_id);
+      events.push_back({f.job_id, {{"event", "failed"}, {"error", "providers' results for one subtask never agreed"}}});
     }
     for (auto& [to, bytes] : receipts) (void)node.transport().send(to, FrameType::kReceipt, std::move(bytes));
     publish_events(events);
@@ -592,6 +654,128 @@ struct Requestor::Impl {
     return render::prepare_scene(*main);
   }
 
+  using Receipts = std::vector<std::pair<NodeId, std::vector<uint8_t>>>;
+
+  // Pays for an accepted subtask at its agreed price, with a signed receipt whose running total
+  // proves the whole.
+  void pay(Run& run, const SubtaskRecord& r, Receipts& receipts) {
+    unsigned __int128 exact = (unsigned __int128)r.price * r.subtask.work();
+    uint64_t amount = exact > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(exact);
+    auto paid = reputation.record(r.provider, verifier::ReputationStore::Outcome::kAccepted, "", amount);
+    auto result = network::parse_blob_id(r.commitment);
+    auto agreement = network::parse_blob_id(r.agreement_hash);
+    auto provider_key = book_key(r.provider);
+    if (!paid.is_ok() || !result.is_ok() || !agreement.is_ok() || !provider_key) {
+      log("job " + run.job.id + ": cannot pay for subtask " + std::to_string(r.subtask.index) +
+          (paid.is_ok() ? std::string(": its terms are missing") : ": " + paid.status().message()));
+      return;
+    }
+    network::PaymentReceipt receipt;
+    receipt.job_id = run.job.id;
+    receipt.provider = *provider_key;
+    receipt.subtask = r.subtask.index;
+    receipt.agreement_hash = *agreement;
+    receipt.result = *result;
+    receipt.amount = amount;
+    receipt.cumulative = paid->paid;
+    receipt.sequence = paid->receipts;
+    receipt.issued_at = network::now_ms();
+    receipt.sign(node.identity());
+    receipts.push_back({r.provider, network::encode(receipt)});
+  }
+
+  // A provider's public key, from its offer or its connection.
+  std::optional<network::PublicKey> book_key(const NodeId& provider) {
+    for (const network::PeerInfo& p : node.transport().peers()) {
+      if (p.id == provider) return p.key;
+    }
+    for (const network::Offer& o : book.offers(0)) {
+      if (network::node_id_of(o.provider) == provider) return o.provider;
+    }
+    return std::nullopt;
+  }
+
+  // Redundancy: with every twin of `original` accepted, the results are compared bit for bit. The
+  // largest group of equal results, if at least two agree and no other group is as large, wins:
+  // its providers are paid, the others rejected and excluded, and the original takes the winning
+  // result if its own lost. Otherwise another provider computes the subtask again (up to five in
+  // all), and failing that the job fails.
+  void resolve_twins(Run& run, uint32_t original, std::vector<Event>& events, Receipts& receipts) {
+    std::vector<uint32_t> members = run.group(original);
+    std::vector<render::AccumBuffer> results;
+    for (uint32_t m : members) {
+      auto id = network::parse_blob_id(run.subtasks[m].commitment);
+      auto bytes = id.is_ok() ? store.get(*id) : Result<std::vector<uint8_t>>(id.status());
+      auto decoded = bytes.is_ok() ? network::decode_render_result(*bytes) : Result<network::RenderResult>(bytes.status());
+      if (!decoded.is_ok()) {
+        log("job " + run.job.id + ": cannot read the result of subtask " + std::to_string(m) + ": " + decoded.status().message());
+        return;
+      }
+      results.push_back(std::move(decoded->accum));
+    }
+    auto same = [&](size_t a, size_t b) {
+      return results[a].rgbw.size() == results[b].rgbw.size() &&
+             std::memcmp(results[a].rgbw.data(), results[b].rgbw.data(), results[a].rgbw.size() * sizeof(float)) == 0 &&
+             results[a].rays == results[b].rays;
+    };
+    std::vector<size_t> agree(members.size(), 0);
+    for (size_t a = 0; a < members.size(); ++a) {
+      for (size_t b = 0; b < members.size(); ++b) agree[a] += same(a, b) ? 1 : 0;
+    }
+    size_t best = std::max_element(agree.begin(), agree.end()) - agree.begin();
+    size_t rivals = 0;  // results as widely shared as the best that differ from it
+    for (size_t a = 0; a < members.size(); ++a) rivals += (agree[a] == agree[best] && !same(a, best)) ? 1 : 0;
+    if (agree[best] < 2 || rivals > 0) {
+      if (members.size() >= 5) {
+        log("job " + run.job.id + ": no two of five providers agree on subtask " + std::to_string(original));
+        (void)jobs.set_state(run.job.id, JobState::kFailed, "no two of five providers agree on subtask " + std::to_string(original));
+        run.job.state = JobState::kFailed;
+        return;
+      }
+      render::Subtask again = run.subtasks[original].subtask;
+      again.index = static_cast<uint32_t>(run.subtasks.size());
+      if (Status s = jobs.add_twins(run.job.id, {again}, {original}); !s.is_ok()) {
+        log("job " + run.job.id + ": cannot add a twin of subtask " + std::to_string(original) + ": " + s.message());
+        return;
+      }
+      SubtaskRecord r;
+      r.subtask = again;
+      run.subtasks.push_back(r);
+      run.job.twin_of[again.index] = original;
+      run.twins[original].push_back(again.index);
+      events.push_back({run.job.id, {{"event", "disagreement"}, {"subtask", original}, {"twin", again.index}}});
+      log("job " + run.job.id + ": the " + std::to_string(members.size()) + " results of subtask " + std::to_string(original) +
+          " disagree; one more provider computes it (subtask " + std::to_string(again.index) + ")");
+      return;
+    }
+    std::string winner;
+    for (size_t a = 0; a < members.size(); ++a) {
+      SubtaskRecord& r = run.subtasks[members[a]];
+      if (same(a, best)) {
+        if (winner.empty()) winner = r.commitment;
+        pay(run, r, receipts);
+      } else {
+        std::string why = "its result for subtask " + std::to_string(original) + " differs from " +
+                          std::to_string(agree[best]) + " other providers' identical ones";
+        run.caught.insert(r.provider);
+        (void)reputation.record(r.provider, verifier::ReputationStore::Outcome::kRejected, why).status();
+        (void)jobs.add_verification(run.job.id, 0, 1);
+        events.push_back({run.job.id, {{"event", "rejected"}, {"subtask", members[a]},
+                                       {"provider", network::short_id(r.provider)}, {"reason", why}}});
+      }
+    }
+    bool original_lost = !same(0, best);
+    if (Status s = jobs.resolve(run.job.id, original, original_lost ? winner : ""); !s.is_ok()) {
+      log("job " + run.job.id + ": cannot settle subtask " + std::to_string(original) + ": " + s.message());
+      return;
+    }
+    if (original_lost) {
+      run.subtasks[original].commitment = winner;
+      run.waiting[original] = results[best];  // same tile and samples
+    }
+    run.job.resolved.insert(original);
+  }
+
   // Merges the waiting results that are next in subtask order.
   void merge_ready(Run& run) {
     if (!run.image) {
@@ -599,6 +783,7 @@ struct Requestor::Impl {
       run.image = std::make_shared<render::AccumBuffer>(render::AccumBuffer::for_rect({0, 0, s.width, s.height}));
     }
     for (auto it = run.waiting.find(run.merged); it != run.waiting.end(); it = run.waiting.find(run.merged)) {
+      if (run.checked(run.merged) && !run.job.resolved.count(run.merged)) break;  // its twins are still out
       if (Status m = run.image->merge(it->second); !m.is_ok()) log("job " + run.job.id + ": " + m.message());
       run.waiting.erase(it);
       ++run.merged;
@@ -619,9 +804,10 @@ struct Requestor::Impl {
       run.image = it->second.image;
       run.merged = it->second.merged;
       run.waiting = std::move(it->second.waiting);
+      run.twins = it->second.twins;
     }
     Status problem;
-    for (size_t i = run.merged; i < run.subtasks.size() && problem.is_ok(); ++i) {
+    for (size_t i = run.merged; i < run.originals() && problem.is_ok(); ++i) {
       if (!run.waiting.count(uint32_t(i))) {
         auto id = network::parse_blob_id(run.subtasks[i].commitment);
         auto bytes = id.is_ok() ? store.get(*id) : Result<std::vector<uint8_t>>(id.status());
@@ -769,7 +955,7 @@ Result<std::unique_ptr<Requestor>> Requestor::start(network::StreamNode& node, n
     STRATA_RETURN_IF_ERROR(impl->open_run(job, run));
     std::vector<Impl::Event> events;
     for (SubtaskRecord& r : run.subtasks) impl->release(run, r, "the requestor restarted", events);
-    bool complete = run.accepted == run.subtasks.size();
+    bool complete = run.complete();
     impl->runs[job.id] = std::move(run);
     impl->log("job " + job.id + ": resumed, " + std::to_string(impl->runs[job.id].accepted) + " of " +
               std::to_string(impl->runs[job.id].subtasks.size()) + " subtasks already accepted");

@@ -29,7 +29,7 @@ struct JobSpec {
   std::string scene;  // the scene manifest's blob id (hex), in this node's blob store
   render::RenderSettings settings;
   uint64_t max_price_per_gigasample = 1000;
-  uint32_t redundancy = 1;
+  double redundancy = 0;  // the share of subtasks a second provider computes too (0 to 1)
 };
 
 struct JobStatus {

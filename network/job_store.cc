@@ -31,8 +31,9 @@ json to_json(const JobRecord& j) {
   return {{"id", j.id},         {"scene", j.scene},   {"state", static_cast<int>(j.state)},
           {"width", s.width},   {"height", s.height}, {"spp", s.spp},
           {"seed", s.seed},     {"max_depth", s.max_depth}, {"rr_depth", s.rr_depth},
-          {"max_price", j.max_price}, {"min_memory", j.min_memory}, {"redundancy", j.redundancy}, {"created_at", j.created_at},
-          {"error", j.error}, {"verified_work", j.verified_work}, {"rejected", j.rejected}};
+          {"max_price", j.max_price}, {"min_memory", j.min_memory}, {"redundancy_fraction", j.redundancy}, {"created_at", j.created_at},
+          {"error", j.error}, {"verified_work", j.verified_work}, {"rejected", j.rejected},
+          {"originals", j.originals}, {"twin_of", j.twin_of}, {"resolved", j.resolved}};
 }
 
 JobRecord job_from_json(const json& v) {
@@ -48,7 +49,10 @@ JobRecord job_from_json(const json& v) {
   j.settings.rr_depth = v.at("rr_depth");
   j.max_price = v.value("max_price", uint64_t(0));
   j.min_memory = v.value("min_memory", uint64_t(0));
-  j.redundancy = v.value("redundancy", 1u);
+  j.redundancy = v.value("redundancy_fraction", 0.0);
+  j.originals = v.value("originals", 0u);
+  if (v.contains("twin_of")) j.twin_of = v.at("twin_of").get<std::map<uint32_t, uint32_t>>();
+  if (v.contains("resolved")) j.resolved = v.at("resolved").get<std::set<uint32_t>>();
   j.created_at = v.value("created_at", uint64_t(0));
   j.error = v.value("error", std::string());
   j.verified_work = v.value("verified_work", uint64_t(0));
@@ -61,7 +65,8 @@ json to_json(const SubtaskRecord& r) {
   return {{"index", t.index}, {"x", t.tile.x}, {"y", t.tile.y}, {"w", t.tile.w}, {"h", t.tile.h},
           {"sample_begin", t.sample_begin}, {"sample_count", t.sample_count},
           {"state", static_cast<int>(r.state)}, {"provider", to_hex(r.provider)}, {"deadline", r.deadline},
-          {"commitment", r.commitment}, {"attempts", r.attempts}};
+          {"commitment", r.commitment}, {"attempts", r.attempts}, {"price", r.price},
+          {"agreement_hash", r.agreement_hash}};
 }
 
 SubtaskRecord subtask_from_json(const json& v) {
@@ -77,6 +82,8 @@ SubtaskRecord subtask_from_json(const json& v) {
   r.deadline = v.at("deadline");
   r.commitment = v.at("commitment");
   r.attempts = v.at("attempts");
+  r.price = v.value("price", uint64_t(0));
+  r.agreement_hash = v.value("agreement_hash", std::string());
   return r;
 }
 
@@ -216,7 +223,8 @@ Status JobStore::assign(const std::string& job_id, uint32_t index, const NodeId&
   return impl_->write(sub_key(job_id, index), to_json(*r));
 }
 
-Status JobStore::accept(const std::string& job_id, uint32_t index, const NodeId& provider, const std::string& commitment) {
+Status JobStore::accept(const std::string& job_id, uint32_t index, const NodeId& provider, const std::string& commitment,
+                        uint64_t price, const std::string& agreement_hash) {
   std::lock_guard lock(impl_->mutex);
   auto r = impl_->subtask(job_id, index);
   if (!r.is_ok()) return r.status();
@@ -228,6 +236,8 @@ Status JobStore::accept(const std::string& job_id, uint32_t index, const NodeId&
   r->state = SubtaskState::kAccepted;
   r->commitment = commitment;
   r->deadline = 0;
+  r->price = price;
+  r->agreement_hash = agreement_hash;
   return impl_->write(sub_key(job_id, index), to_json(*r));
 }
 
@@ -283,6 +293,47 @@ Status JobStore::add_verification(const std::string& job_id, uint64_t work, uint
   j->verified_work += work;
   j->rejected += rejected;
   return impl_->write(job_key(job_id), to_json(*j));
+}
+
+Status JobStore::add_twins(const std::string& job_id, const std::vector<render::Subtask>& twins,
+                           const std::vector<uint32_t>& originals) {
+  std::lock_guard lock(impl_->mutex);
+  auto j = job(job_id);
+  if (!j.is_ok()) return j.status();
+  if (twins.size() != originals.size()) return invalid_argument("every twin needs its original");
+  rocksdb::WriteBatch batch;  // the twins and the record naming them, or neither
+  for (size_t i = 0; i < twins.size(); ++i) {
+    if (impl_->read(sub_key(job_id, twins[i].index), "subtask").is_ok()) {
+      return invalid_argument("subtask " + std::to_string(twins[i].index) + " of job '" + job_id + "' already exists");
+    }
+    SubtaskRecord r;
+    r.subtask = twins[i];
+    batch.Put(sub_key(job_id, twins[i].index), to_json(r).dump());
+    j->twin_of[twins[i].index] = originals[i];
+  }
+  batch.Put(job_key(job_id), to_json(*j).dump());
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return check(impl_->db->Write(options, &batch), "writing twins of job '" + job_id + "'");
+}
+
+Status JobStore::resolve(const std::string& job_id, uint32_t original, const std::string& commitment) {
+  std::lock_guard lock(impl_->mutex);
+  auto j = job(job_id);
+  if (!j.is_ok()) return j.status();
+  rocksdb::WriteBatch batch;
+  if (!commitment.empty()) {
+    auto r = impl_->subtask(job_id, original);
+    if (!r.is_ok()) return r.status();
+    if (r->state != SubtaskState::kAccepted) return invalid_argument("only an accepted result can be replaced by its twins'");
+    r->commitment = commitment;
+    batch.Put(sub_key(job_id, original), to_json(*r).dump());
+  }
+  j->resolved.insert(original);
+  batch.Put(job_key(job_id), to_json(*j).dump());
+  rocksdb::WriteOptions options;
+  options.sync = true;
+  return check(impl_->db->Write(options, &batch), "resolving subtask " + std::to_string(original) + " of job '" + job_id + "'");
 }
 
 }  // namespace strata::network

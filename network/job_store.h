@@ -7,7 +7,9 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -29,6 +31,9 @@ struct SubtaskRecord {
   uint64_t deadline = 0;   // ms since the epoch, while assigned
   std::string commitment;  // the accepted result's commitment (hex)
   uint32_t attempts = 0;   // assignments so far
+  // The accepted assignment's terms, so it can be paid for even after a restart.
+  uint64_t price = 0;          // per gigasample
+  std::string agreement_hash;  // hex
 };
 
 struct JobRecord {
@@ -38,7 +43,12 @@ struct JobRecord {
   JobState state = JobState::kRunning;
   uint64_t max_price = 0;   // per gigasample
   uint64_t min_memory = 0;  // device memory the scene needs
-  uint32_t redundancy = 1;
+  double redundancy = 0;    // the share of subtasks a second provider computes as well
+  // Redundancy: subtasks at index >= originals are twins, each computing the same tile and samples
+  // as the original it names here; an original whose twins have agreed is resolved.
+  uint32_t originals = 0;                            // 0: every subtask is an original
+  std::map<uint32_t, uint32_t> twin_of;              // twin index -> original index
+  std::set<uint32_t> resolved;
   uint64_t created_at = 0;  // ms since the epoch
   std::string error;        // why it stopped, when it failed
   uint64_t verified_work = 0;  // pixel-samples the verifier re-rendered
@@ -58,7 +68,8 @@ class JobStore {
 
   Status assign(const std::string& job_id, uint32_t index, const NodeId& provider, uint64_t deadline);
   // Only the provider it is assigned to may deliver it, once.
-  Status accept(const std::string& job_id, uint32_t index, const NodeId& provider, const std::string& commitment);
+  Status accept(const std::string& job_id, uint32_t index, const NodeId& provider, const std::string& commitment,
+                uint64_t price = 0, const std::string& agreement_hash = "");
   // Back to pending: the provider failed or the result was rejected.
   Status release(const std::string& job_id, uint32_t index);
   // Releases every assignment whose deadline is before `now_ms`; returns their indices.
@@ -67,6 +78,12 @@ class JobStore {
   Status set_state(const std::string& job_id, JobState state, const std::string& error = "");
   // Adds to the job's verification totals.
   Status add_verification(const std::string& job_id, uint64_t work, uint32_t rejected);
+  // Redundancy: appends twins (pending) to a running job, with their originals, in one write.
+  Status add_twins(const std::string& job_id, const std::vector<render::Subtask>& twins,
+                   const std::vector<uint32_t>& originals);
+  // Redundancy: marks an original's group of twins settled; when its own result lost to its
+  // twins', `commitment` replaces it (a result of the same tile and samples).
+  Status resolve(const std::string& job_id, uint32_t original, const std::string& commitment = "");
 
   struct Impl;
 

@@ -26,6 +26,7 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
   }
   o.requestor.min_deadline = spec.min_deadline;
   o.requestor.exclude_caught = spec.exclude_caught;
+  o.requestor.verify = spec.verify;
   if (std::getenv("STRATA_TEST_LOG")) {
     auto log = [seed = spec.seed](const std::string& line) { std::fprintf(stderr, "[node %u] %s\n", seed, line.c_str()); };
     o.provider.log = log;

@@ -22,6 +22,7 @@ struct ComputeNodeSpec {
   std::function<void(const network::RenderTask&, network::RenderResult&, render::Renderer&)> alter_result = {};
   std::function<void(network::TaskResult&)> alter_announcement = {};
   bool exclude_caught = true;
+  bool verify = true;
 };
 std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& spec);
 

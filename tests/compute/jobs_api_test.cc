@@ -157,6 +157,9 @@ TEST(JobsApi, BadRequestsAreNamed) {
   json zero = good;
   zero["spp"] = 0;
   expect_error(job(zero), 400, "samples per pixel");
+  json too_redundant = good;
+  too_redundant["redundancy"] = 1.5;
+  expect_error(job(too_redundant), 400, "\"redundancy\" must be a number from 0 to 1");
   json bad_scene = good;
   bad_scene["scene"] = "xyz";
   expect_error(job(bad_scene), 400, "scene");

@@ -83,8 +83,10 @@ JobSpec upload(ComputeNode& n, const render::RenderSettings& settings) {
   return spec;
 }
 
-JobStatus run_job(ComputeNode& r, const render::RenderSettings& settings) {
-  auto job = r.requestor().submit(upload(r, settings));
+JobStatus run_job(ComputeNode& r, const render::RenderSettings& settings, double redundancy = 0) {
+  JobSpec spec = upload(r, settings);
+  spec.redundancy = redundancy;
+  auto job = r.requestor().submit(spec);
   EXPECT_TRUE(job.is_ok()) << job.status().to_string();
   JobStatus st;
   EXPECT_TRUE(eventually(
@@ -220,6 +222,65 @@ TEST(Verification, HonestProvidersOnDifferentBackendsAreNeverRejected) {
   EXPECT_GT(cpu->provider()->counts().completed, 0u);
   EXPECT_GT(opencl->provider()->counts().completed, 0u);
   std::printf("verification re-rendered %.1f%% of the job's pixel-samples\n", 100.0 * double(st.verified_work) / double(st.work));
+}
+
+// Redundancy: every subtask (share 1) is computed by two providers, never the same one twice,
+// compared bit for bit, and paid for twice once they agree.
+TEST(Verification, RedundantTwinsGoToDifferentProvidersAndAgree) {
+  std::string dir = tests::scratch_dir() + "/redundant-requestor";
+  auto r = tests::start_compute_node({.seed = 160, .data_dir = dir});
+  auto a = tests::start_compute_node({.seed = 161, .provide = true});
+  auto b = tests::start_compute_node({.seed = 162, .provide = true});
+  ASSERT_TRUE(connected(*r, *a, *b));
+  JobStatus st = run_job(*r, settings(), 1.0);
+  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  EXPECT_EQ(st.rejected, 0u);
+  EXPECT_EQ(st.total, 2 * st.job.originals);
+  EXPECT_EQ(st.job.resolved.size(), st.job.originals);
+  auto image = render::read_pfm(st.linear_image);
+  ASSERT_TRUE(image.is_ok());
+  EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), settings())), 1e-5);
+  uint64_t paid = r->reputation().get(a->stream_node().identity().node_id()).paid +
+                  r->reputation().get(b->stream_node().identity().node_id()).paid;
+  EXPECT_EQ(paid, 2 * 100 * uint64_t(64) * 64 * 8);
+  r.reset();
+  auto store = network::JobStore::open(dir + "/jobs");
+  ASSERT_TRUE(store.is_ok());
+  auto subtasks = (*store)->subtasks(st.job.id);
+  ASSERT_TRUE(subtasks.is_ok());
+  for (const auto& [twin, original] : st.job.twin_of) {
+    EXPECT_NE((*subtasks)[twin].provider, (*subtasks)[original].provider) << "subtask " << original;
+    EXPECT_EQ((*subtasks)[twin].subtask.tile, (*subtasks)[original].subtask.tile);
+  }
+}
+
+// A provider that alters one pixel in a thousand, which spot checks (off here) would catch only
+// half the time: every result of it meets a twin from an honest provider, they disagree, a third
+// provider decides, and the cheater is rejected, excluded and not paid; the image is right.
+TEST(Verification, RedundancyCatchesWhatSpotChecksMayMiss) {
+  auto r = tests::start_compute_node({.seed = 170, .verify = false});
+  auto honest1 = tests::start_compute_node({.seed = 171, .provide = true, .price = 100});
+  auto honest2 = tests::start_compute_node({.seed = 172, .provide = true, .price = 100});
+  auto one_pixel = [](const network::RenderTask&, network::RenderResult& res, render::Renderer&) {
+    res.accum.rgbw[4 * (res.accum.rays.size() / 2)] = std::nextafter(res.accum.rgbw[4 * (res.accum.rays.size() / 2)], 1e9f);
+  };
+  auto cheater = tests::start_compute_node({.seed = 173, .provide = true, .price = 50, .alter_result = one_pixel});
+  connect(*cheater, *r);
+  ASSERT_TRUE(connected(*r, *honest1, *honest2));
+  ASSERT_TRUE(eventually([&] { return r->offers().offers(network::now_ms()).size() == 3; }, 5000));
+  JobStatus st = run_job(*r, settings(), 1.0);
+  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  EXPECT_GE(cheater->provider()->counts().completed, 1u);
+  EXPECT_GE(st.rejected, 1u);
+  verifier::ProviderRecord rec = r->reputation().get(cheater->stream_node().identity().node_id());
+  EXPECT_TRUE(rec.excluded);
+  EXPECT_EQ(rec.paid, 0u);
+  EXPECT_NE(rec.reason.find("differs from"), std::string::npos) << rec.reason;
+  auto image = render::read_pfm(st.linear_image);
+  ASSERT_TRUE(image.is_ok());
+  EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), settings())), 1e-5);
+  std::printf("the cheater delivered %llu results; %u rejected by comparison with twins, %zu subtasks computed in all\n",
+              (unsigned long long)cheater->provider()->counts().completed, st.rejected, st.total);
 }
 
 }  // namespace

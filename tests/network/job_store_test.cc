@@ -102,3 +102,46 @@ TEST(JobStore, BadInputIsNamed) {
 }
 
 }  // namespace
+
+namespace {
+
+// Redundancy's records: twins added later survive a restart with their originals; settling an
+// original whose own result lost replaces its commitment; only accepted results can be replaced.
+TEST(JobStore, TwinsAndTheirSettlementSurviveRestart) {
+  std::string dir = tests::scratch_dir() + "/job-store-twins";
+  JobRecord job = demo_job("job-twins");
+  std::vector<render::Subtask> plan = demo_plan(job);
+  job.originals = static_cast<uint32_t>(plan.size());
+  job.redundancy = 0.5;
+  NodeId p = tests::test_identity(3).node_id();
+  {
+    auto store = JobStore::open(dir);
+    ASSERT_TRUE(store.is_ok());
+    ASSERT_TRUE((*store)->create(job, plan).is_ok());
+    render::Subtask twin = plan[1];
+    twin.index = job.originals;
+    ASSERT_TRUE((*store)->add_twins(job.id, {twin}, {1}).is_ok());
+    expect_error((*store)->add_twins(job.id, {twin}, {1}), "already exists");
+    expect_error((*store)->resolve(job.id, 1, std::string(64, 'c')), "only an accepted result");
+    ASSERT_TRUE((*store)->assign(job.id, 1, p, 1000).is_ok());
+    ASSERT_TRUE((*store)->accept(job.id, 1, p, std::string(64, 'd'), 77, std::string(64, 'e')).is_ok());
+    ASSERT_TRUE((*store)->resolve(job.id, 1, std::string(64, 'c')).is_ok());
+  }
+  auto store = JobStore::open(dir);
+  ASSERT_TRUE(store.is_ok());
+  auto j = (*store)->job(job.id);
+  ASSERT_TRUE(j.is_ok());
+  EXPECT_EQ(j->originals, plan.size());
+  EXPECT_EQ(j->redundancy, 0.5);
+  EXPECT_EQ(j->twin_of.at(uint32_t(plan.size())), 1u);
+  EXPECT_TRUE(j->resolved.count(1));
+  auto subtasks = (*store)->subtasks(job.id);
+  ASSERT_TRUE(subtasks.is_ok());
+  ASSERT_EQ(subtasks->size(), plan.size() + 1);
+  EXPECT_EQ((*subtasks)[1].commitment, std::string(64, 'c'));
+  EXPECT_EQ((*subtasks)[1].price, 77u);
+  EXPECT_EQ((*subtasks)[1].agreement_hash, std::string(64, 'e'));
+  EXPECT_EQ((*subtasks)[plan.size()].subtask.tile, plan[1].tile);
+}
+
+}  // namespace

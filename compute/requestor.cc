@@ -278,6 +278,10 @@ struct Requestor::Impl {
                          std::to_string(job.max_price) + " per gigasample with " +
                          std::to_string(job.min_memory >> 20) + " MiB of device memory");
     }
+    if (job.redundancy > 0 && speeds.size() < 2) {
+      return unavailable("redundancy needs at least two connected providers, since twins never share one; " +
+                         std::to_string(speeds.size()) + " offers this job's work");
+    }
     auto plan = render::plan_render_job(job.settings, speeds, options.plan);
     if (!plan.is_ok()) return plan.status();
     // Redundancy: the checked subtasks are drawn from the job id, and their twins (the same tile

@@ -283,4 +283,32 @@ TEST(Verification, RedundancyCatchesWhatSpotChecksMayMiss) {
               (unsigned long long)cheater->provider()->counts().completed, st.rejected, st.total);
 }
 
+// Five providers that each return a different wrong result: no two ever agree, so after five
+// computations of a subtask the job fails, saying why. With one provider, redundancy is refused.
+TEST(Verification, NoAgreementAmongFiveFailsTheJob) {
+  auto r = tests::start_compute_node({.seed = 180, .verify = false});
+  std::vector<std::unique_ptr<ComputeNode>> liars;
+  for (uint8_t i = 0; i < 5; ++i) {
+    auto own_noise = [i](const network::RenderTask&, network::RenderResult& res, render::Renderer&) {
+      res.accum.rgbw[0] += float(i + 1);
+    };
+    liars.push_back(tests::start_compute_node({.seed = uint8_t(181 + i), .provide = true, .alter_result = own_noise}));
+    connect(*liars.back(), *r);
+  }
+  ASSERT_TRUE(eventually([&] { return r->offers().offers(network::now_ms()).size() == 5; }, 5000));
+  JobStatus st = run_job(*r, settings(), 1.0);
+  EXPECT_EQ(st.job.state, network::JobState::kFailed);
+  EXPECT_NE(st.job.error.find("no two of five providers agree"), std::string::npos) << st.job.error;
+
+  auto lone = tests::start_compute_node({.seed = 190});
+  auto one = tests::start_compute_node({.seed = 191, .provide = true});
+  connect(*one, *lone);
+  ASSERT_TRUE(eventually([&] { return lone->offers().offers(network::now_ms()).size() == 1; }, 5000));
+  JobSpec spec = upload(*lone, settings());
+  spec.redundancy = 0.5;
+  auto refused = lone->requestor().submit(spec);
+  ASSERT_EQ(refused.status().code(), StatusCode::kUnavailable);
+  EXPECT_NE(refused.status().message().find("at least two connected providers"), std::string::npos);
+}
+
 }  // namespace

@@ -23,6 +23,7 @@
 #include <thread>
 #include <vector>
 
+#include "bench/bench_support.h"
 #include "compute/compute_node.h"
 #include "compute/scene_package.h"
 #include "host/render/renderer.h"
@@ -32,12 +33,6 @@ namespace {
 
 using namespace strata;
 using Clock = std::chrono::steady_clock;
-
-// Where the demo scene is: the source tree this was built from, or STRATA_SOURCE_DIR (another machine).
-std::string source_dir() {
-  const char* env = std::getenv("STRATA_SOURCE_DIR");
-  return env && *env ? env : STRATA_SOURCE_DIR;
-}
 
 struct Args {
   int providers = 2;
@@ -184,7 +179,7 @@ int main(int argc, char** argv) {
     else die("unknown argument " + arg);
   }
   if (a.providers < 1 || a.subtasks < 1) die("--providers and --subtasks must be at least 1");
-  std::string scene = source_dir() + "/scenes/demo.gltf";
+  std::string scene = bench::demo_scene_path();
   double speed = demo_speed(scene, a.device);
   std::printf("device %s renders the demo scene at %.3g samples/s alone; %d providers on loopback\n", a.device.c_str(),
               speed, a.providers);

@@ -15,6 +15,7 @@
 #include <random>
 #include <string>
 
+#include "bench/bench_support.h"
 #include "host/render/job_plan.h"
 #include "host/render/renderer.h"
 #include "verifier/render_check.h"
@@ -23,12 +24,6 @@ namespace {
 
 using namespace strata;
 using Clock = std::chrono::steady_clock;
-
-// Where the demo scene is: the source tree this was built from, or STRATA_SOURCE_DIR (another machine).
-std::string source_dir() {
-  const char* env = std::getenv("STRATA_SOURCE_DIR");
-  return env && *env ? env : STRATA_SOURCE_DIR;
-}
 
 void die(const std::string& what) {
   std::fprintf(stderr, "verify_bench: %s\n", what.c_str());
@@ -60,7 +55,7 @@ int main(int argc, char** argv) {
     else if (a == "--bad-fraction") bad_fraction = std::stod(value());
     else die("unknown argument " + a);
   }
-  auto scene = render::prepare_scene(source_dir() + "/scenes/demo.gltf");
+  auto scene = render::prepare_scene(bench::demo_scene_path());
   if (!scene.is_ok()) die(scene.status().to_string());
   auto device = open_device(device_id);
   if (!device.is_ok()) die(device.status().to_string());

@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cmath>
+#include <filesystem>
 #include <map>
 #include <random>
 
@@ -309,6 +310,81 @@ TEST(Verification, NoAgreementAmongFiveFailsTheJob) {
   auto refused = lone->requestor().submit(spec);
   ASSERT_EQ(refused.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(refused.status().message().find("at least two connected providers"), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+// Twins accepted before a restart and never compared (the node stopped in between) are compared
+// when the requestor resumes: here every subtask has a twin and one twin's result is wrong, so the
+// resumed requestor has a third provider compute that subtask and finishes with the right image.
+TEST(Verification, TwinsAcceptedBeforeARestartAreSettledAfterIt) {
+  std::string dir = tests::scratch_dir() + "/twins-restart";
+  render::RenderSettings s = settings();
+  std::string job_id = "0123456789abcdef";
+  network::NodeId p1 = tests::test_identity(201).node_id(), p2 = tests::test_identity(202).node_id();
+  uint32_t originals = 0;
+  {
+    // The state a requestor leaves when it stops between accepting the last twin and comparing.
+    std::filesystem::create_directories(dir);
+    auto blobs = network::BlobStore::open(dir + "/blobs");
+    auto jobs = network::JobStore::open(dir + "/jobs");
+    ASSERT_TRUE(blobs.is_ok() && jobs.is_ok());
+    auto files = collect_scene_files(demo_scene());
+    ASSERT_TRUE(files.is_ok());
+    network::JobRecord job;
+    job.id = job_id;
+    job.scene = network::to_string(*store_scene(**blobs, *files));
+    job.settings = s;
+    job.max_price = 1000;
+    job.redundancy = 1;
+    job.created_at = network::now_ms();
+    auto plan = render::plan_render_job(s, {2e6, 2e6}, {0.2, 2, 32, 8});
+    ASSERT_TRUE(plan.is_ok());
+    originals = static_cast<uint32_t>(plan->size());
+    job.originals = originals;
+    for (uint32_t i = 0; i < originals; ++i) {
+      render::Subtask twin = (*plan)[i];
+      twin.index = originals + i;
+      plan->push_back(twin);
+      job.twin_of[twin.index] = i;
+    }
+    ASSERT_TRUE((*jobs)->create(job, *plan).is_ok());
+    auto scene = render::prepare_scene(demo_scene());
+    auto device = tests::open_or_die("cpu");
+    auto renderer = render::Renderer::create(*device, scene->gpu, scene->camera);
+    for (const render::Subtask& t : *plan) {
+      network::RenderResult r{job_id, t.index, t.sample_begin, t.sample_count, render::AccumBuffer::for_rect(t.tile)};
+      ASSERT_TRUE((*renderer)->render(s, t.tile, t.sample_begin, t.sample_count, r.accum).is_ok());
+      if (t.index == originals + 1) r.accum.rgbw[0] += 1;  // one twin is wrong
+      auto id = (*blobs)->put(network::encode(r));
+      ASSERT_TRUE(id.is_ok());
+      const network::NodeId& p = t.index < originals ? p1 : p2;
+      ASSERT_TRUE((*jobs)->assign(job_id, t.index, p, network::now_ms() + 60000).is_ok());
+      ASSERT_TRUE((*jobs)->accept(job_id, t.index, p, network::to_string(*id), 100, std::string(64, 'a')).is_ok());
+    }
+  }
+  auto r = tests::start_compute_node({.seed = 200, .data_dir = dir});
+  auto honest = tests::start_compute_node({.seed = 203, .provide = true});
+  auto other = tests::start_compute_node({.seed = 204, .provide = true});
+  ASSERT_TRUE(connected(*r, *honest, *other));
+  JobStatus st;
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto got = r->requestor().status(job_id);
+        if (got.is_ok()) st = *got;
+        return got.is_ok() && st.job.state != network::JobState::kRunning;
+      },
+      60000));
+  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  EXPECT_EQ(st.job.resolved.size(), originals);
+  EXPECT_EQ(st.total, 2 * originals + 1);  // one more computation, of subtask 1
+  EXPECT_EQ(st.rejected, 1u);
+  EXPECT_TRUE(r->reputation().get(p2).excluded);
+  auto image = render::read_pfm(st.linear_image);
+  ASSERT_TRUE(image.is_ok());
+  EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), s)), 1e-5);
 }
 
 }  // namespace

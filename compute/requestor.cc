@@ -556,7 +556,7 @@ struct Requestor::Impl {
         std::string commitment = network::to_string(f.result.result_id);
         const network::Agreement& agreement = run.agreements[r.subtask.index];
         if (Status s = jobs.accept(f.job_id, r.subtask.index, f.provider, commitment, agreement.price_per_gigasample,
-                                   network::to_hex(network::agreement_hash(agreement)));
+                                   network::to_hex(network::agreement_hash(agreement)), network::to_hex(agreement.provider));
             !s.is_ok()) {
           log("job " + f.job_id + ": cannot accept subtask " + std::to_string(r.subtask.index) + ": " + s.message());
           return;
@@ -565,6 +565,7 @@ struct Requestor::Impl {
         r.commitment = commitment;
         r.price = agreement.price_per_gigasample;
         r.agreement_hash = network::to_hex(network::agreement_hash(agreement));
+        r.provider_key = network::to_hex(agreement.provider);
         ++run.accepted;
         run.agreed.erase(r.subtask.index);
         run.agreements.erase(r.subtask.index);
@@ -668,7 +669,10 @@ struct Requestor::Impl {
     auto paid = reputation.record(r.provider, verifier::ReputationStore::Outcome::kAccepted, "", amount);
     auto result = network::parse_blob_id(r.commitment);
     auto agreement = network::parse_blob_id(r.agreement_hash);
-    auto provider_key = book_key(r.provider);
+    // The key the agreement named (kept with the record), or as the network knows it.
+    auto stored_key = network::parse_blob_id(r.provider_key);
+    std::optional<network::PublicKey> provider_key =
+        stored_key.is_ok() && network::node_id_of(*stored_key) == r.provider ? std::optional(*stored_key) : book_key(r.provider);
     if (!paid.is_ok() || !result.is_ok() || !agreement.is_ok() || !provider_key) {
       log("job " + run.job.id + ": cannot pay for subtask " + std::to_string(r.subtask.index) +
           (paid.is_ok() ? std::string(": its terms are missing") : ": " + paid.status().message()));

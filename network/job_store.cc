@@ -66,7 +66,7 @@ json to_json(const SubtaskRecord& r) {
           {"sample_begin", t.sample_begin}, {"sample_count", t.sample_count},
           {"state", static_cast<int>(r.state)}, {"provider", to_hex(r.provider)}, {"deadline", r.deadline},
           {"commitment", r.commitment}, {"attempts", r.attempts}, {"price", r.price},
-          {"agreement_hash", r.agreement_hash}};
+          {"agreement_hash", r.agreement_hash}, {"provider_key", r.provider_key}};
 }
 
 SubtaskRecord subtask_from_json(const json& v) {
@@ -84,6 +84,7 @@ SubtaskRecord subtask_from_json(const json& v) {
   r.attempts = v.at("attempts");
   r.price = v.value("price", uint64_t(0));
   r.agreement_hash = v.value("agreement_hash", std::string());
+  r.provider_key = v.value("provider_key", std::string());
   return r;
 }
 
@@ -224,7 +225,7 @@ Status JobStore::assign(const std::string& job_id, uint32_t index, const NodeId&
 }
 
 Status JobStore::accept(const std::string& job_id, uint32_t index, const NodeId& provider, const std::string& commitment,
-                        uint64_t price, const std::string& agreement_hash) {
+                        uint64_t price, const std::string& agreement_hash, const std::string& provider_key) {
   std::lock_guard lock(impl_->mutex);
   auto r = impl_->subtask(job_id, index);
   if (!r.is_ok()) return r.status();
@@ -238,6 +239,7 @@ Status JobStore::accept(const std::string& job_id, uint32_t index, const NodeId&
   r->deadline = 0;
   r->price = price;
   r->agreement_hash = agreement_hash;
+  r->provider_key = provider_key;
   return impl_->write(sub_key(job_id, index), to_json(*r));
 }
 

@@ -34,6 +34,7 @@ struct SubtaskRecord {
   // The accepted assignment's terms, so it can be paid for even after a restart.
   uint64_t price = 0;          // per gigasample
   std::string agreement_hash;  // hex
+  std::string provider_key;    // hex: whom a receipt is addressed to
 };
 
 struct JobRecord {
@@ -69,7 +70,7 @@ class JobStore {
   Status assign(const std::string& job_id, uint32_t index, const NodeId& provider, uint64_t deadline);
   // Only the provider it is assigned to may deliver it, once.
   Status accept(const std::string& job_id, uint32_t index, const NodeId& provider, const std::string& commitment,
-                uint64_t price = 0, const std::string& agreement_hash = "");
+                uint64_t price = 0, const std::string& agreement_hash = "", const std::string& provider_key = "");
   // Back to pending: the provider failed or the result was rejected.
   Status release(const std::string& job_id, uint32_t index);
   // Releases every assignment whose deadline is before `now_ms`; returns their indices.

@@ -362,7 +362,8 @@ TEST(Verification, TwinsAcceptedBeforeARestartAreSettledAfterIt) {
       ASSERT_TRUE(id.is_ok());
       const network::NodeId& p = t.index < originals ? p1 : p2;
       ASSERT_TRUE((*jobs)->assign(job_id, t.index, p, network::now_ms() + 60000).is_ok());
-      ASSERT_TRUE((*jobs)->accept(job_id, t.index, p, network::to_string(*id), 100, std::string(64, 'a')).is_ok());
+      const network::PublicKey& key = (t.index < originals ? tests::test_identity(201) : tests::test_identity(202)).public_key();
+      ASSERT_TRUE((*jobs)->accept(job_id, t.index, p, network::to_string(*id), 100, std::string(64, 'a'), network::to_hex(key)).is_ok());
     }
   }
   auto r = tests::start_compute_node({.seed = 200, .data_dir = dir});
@@ -382,6 +383,10 @@ TEST(Verification, TwinsAcceptedBeforeARestartAreSettledAfterIt) {
   EXPECT_EQ(st.total, 2 * originals + 1);  // one more computation, of subtask 1
   EXPECT_EQ(st.rejected, 1u);
   EXPECT_TRUE(r->reputation().get(p2).excluded);
+  // Receipts went by the keys kept with the accepted records, though those providers are gone:
+  // the honest one for its four, the loser for the three twins that agreed.
+  EXPECT_EQ(r->reputation().get(p1).receipts, originals);
+  EXPECT_EQ(r->reputation().get(p2).receipts, originals - 1);
   auto image = render::read_pfm(st.linear_image);
   ASSERT_TRUE(image.is_ok());
   EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), s)), 1e-5);

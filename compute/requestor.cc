@@ -175,7 +175,7 @@ struct Requestor::Impl {
       network::StreamMetadata m;
       m.id = stream;
       m.partitions = 1;
-      m.public_subscribe = true;
+      m.public_subscribe = false;  // only this node: results are not for others to copy
       auto created = node.create_stream(std::move(m));
       if (!created.is_ok()) return created.status();
     }
@@ -429,7 +429,7 @@ struct Requestor::Impl {
       // The provider may publish results only once the stream says so; the metadata goes out
       // first on the same connection.
       if (!p.publishers.empty()) {
-        auto m = node.set_permissions(p.stream, p.publishers, {}, true);
+        auto m = node.set_permissions(p.stream, p.publishers, {}, false);
         if (!m.is_ok()) log("cannot add a publisher to " + p.stream + ": " + m.status().message());
       }
       (void)node.transport().send(p.provider, FrameType::kTaskProposal, std::move(p.frame));

@@ -147,6 +147,10 @@ TEST(ComputeCluster, RenderJobMatchesTheLocalRender) {
   EXPECT_EQ(r->chunks().fetch(p1_id, last.result, chunks, root, chunks).status().code(), StatusCode::kNotFound);
   EXPECT_EQ(r->chunks().fetch(p1_id, network::blob_id_of(std::vector<uint8_t>{1}), 0, root, chunks).status().code(),
             StatusCode::kNotFound);
+  // Results are the requestor's: another node, even one that published some, cannot subscribe to
+  // them (to copy a twin's, say).
+  auto peek = p1->stream_node().subscribe(network::job_results_stream(job->id), 0, [](const network::StreamMessage&) {});
+  EXPECT_FALSE(peek.is_ok());
   // A finished job stays finished, and its state survives in the list.
   EXPECT_FALSE(r->requestor().cancel(job->id).is_ok());
   auto all = r->requestor().list();

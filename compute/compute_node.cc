@@ -71,6 +71,10 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
   });
   node.handle_frames({FrameType::kTaskReply},
                      [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->requestor_->handle(from, f); });
+  node.handle_frames({FrameType::kTaskCancel}, [raw](const network::PeerInfo& from, const network::FrameView& f) -> Status {
+    if (raw->provider_) return raw->provider_->handle(from, f);
+    return network::decode_task_cancel(f.payload).status();  // nothing to withdraw here
+  });
   node.handle_frames({FrameType::kTaskProposal}, [raw](const network::PeerInfo& from, const network::FrameView& f) {
     if (raw->provider_) return raw->provider_->handle(from, f);
     auto proposal = network::decode_task_proposal(f.payload);

@@ -5,6 +5,7 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <set>
 #include <thread>
 
 #include "compute/scene_package.h"
@@ -70,6 +71,7 @@ struct Provider::Impl {
   std::condition_variable changed;       // work queued, or stopping
   std::condition_variable announce_wake;  // stopping (the announcer has its own, so no work wake-up goes to it)
   std::deque<Work> queue;
+  std::set<std::pair<NodeId, std::string>> withdrawn;  // jobs their requestors cancelled
   size_t running = 0;
   bool stopping = false;
   Counts counts;
@@ -96,7 +98,21 @@ struct Provider::Impl {
     reply(to, TaskReply{p.task.job_id, p.task.subtask, std::nullopt, why});
   }
 
+  // The requestor withdrew a job: its queued subtasks go, and what is rendering for it is not
+  // delivered.
+  Status cancel(const network::PeerInfo& from, const network::FrameView& frame) {
+    auto c = network::decode_task_cancel(frame.payload);
+    if (!c.is_ok()) return c.status();
+    std::lock_guard lock(mutex);
+    size_t before = queue.size();
+    std::erase_if(queue, [&](const Work& w) { return w.requestor == from.id && w.proposal.task.job_id == c->job_id; });
+    counts.cancelled += before - queue.size();
+    withdrawn.insert({from.id, c->job_id});
+    return Status::ok();
+  }
+
   Status handle(const network::PeerInfo& from, const network::FrameView& frame) {
+    if (frame.type == FrameType::kTaskCancel) return cancel(from, frame);
     if (frame.type != FrameType::kTaskProposal) return invalid_argument("the provider handles task proposals only");
     auto proposal = network::decode_task_proposal(frame.payload);
     if (!proposal.is_ok()) return proposal.status();  // malformed or forged: the peer is dropped
@@ -245,6 +261,10 @@ struct Provider::Impl {
         if (stopping) return;
         d = std::move(deliveries.front());
         deliveries.pop_front();
+        if (withdrawn.count({d.work.requestor, d.work.proposal.task.job_id})) {
+          ++counts.cancelled;
+          continue;
+        }
       }
       if (Status s = deliver(d); !s.is_ok()) {
         fail(d.work, " to be delivered", s);

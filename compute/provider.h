@@ -50,13 +50,14 @@ class Provider {
                                                  std::vector<std::unique_ptr<Device>> devices, Options options);
   ~Provider();
 
-  // For the node's frame dispatch (kTaskProposal); answers on the network thread and leaves the
-  // work to the device workers.
+  // For the node's frame dispatch (kTaskProposal, kTaskCancel); answers on the network thread and
+  // leaves the work to the device workers.
   Status handle(const network::PeerInfo& from, const network::FrameView& frame);
 
   network::Offer offer() const;
   struct Counts {
     uint64_t accepted = 0, refused = 0, completed = 0, failed = 0;
+    uint64_t cancelled = 0;  // accepted subtasks dropped because their requestor withdrew the job
     double kernel_seconds = 0;
   };
   Counts counts() const;

@@ -863,6 +863,18 @@ struct Requestor::Impl {
     auto job = jobs.job(job_id);
     if (!job.is_ok()) return job.status();
     STRATA_RETURN_IF_ERROR(jobs.set_state(job_id, JobState::kCancelled));
+    // Providers holding its subtasks drop them rather than render for nothing.
+    std::set<NodeId> holding;
+    {
+      std::lock_guard lock(mutex);
+      if (auto it = runs.find(job_id); it != runs.end()) {
+        for (const SubtaskRecord& r : it->second.subtasks) {
+          if (r.state == SubtaskState::kAssigned) holding.insert(r.provider);
+        }
+      }
+    }
+    std::vector<uint8_t> withdraw = network::encode(network::TaskCancel{job_id});
+    for (const NodeId& p : holding) (void)node.transport().send(p, FrameType::kTaskCancel, withdraw);
     close_run(job_id);
     publish_events({{job_id, {{"event", "cancelled"}}}});
     log("job " + job_id + ": cancelled");

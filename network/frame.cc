@@ -25,7 +25,7 @@ uint32_t get_u32(const uint8_t* p) {
   return uint32_t(p[0]) | (uint32_t(p[1]) << 8) | (uint32_t(p[2]) << 16) | (uint32_t(p[3]) << 24);
 }
 
-bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kChunkReply); }
+bool known_type(uint16_t type) { return type >= 1 && type <= static_cast<uint16_t>(FrameType::kTaskCancel); }
 
 }  // namespace
 
@@ -49,6 +49,7 @@ const char* frame_type_name(FrameType type) {
     case FrameType::kReceipt: return "payment receipt";
     case FrameType::kChunkRequest: return "chunk request";
     case FrameType::kChunkReply: return "chunk reply";
+    case FrameType::kTaskCancel: return "task cancel";
   }
   return "unknown";
 }
@@ -83,6 +84,7 @@ Status verify_frame_payload(FrameView frame) {
     case FrameType::kReceipt: return decode_payment_receipt(frame.payload).status();
     case FrameType::kChunkRequest: return decode_chunk_request(frame.payload).status();
     case FrameType::kChunkReply: return decode_chunk_reply(frame.payload).status();
+    case FrameType::kTaskCancel: return decode_task_cancel(frame.payload).status();
     case FrameType::kPing:
       return frame.payload.empty() ? Status::ok() : invalid_argument("ping: a keep-alive carries no payload");
   }

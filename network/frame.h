@@ -37,6 +37,7 @@ enum class FrameType : uint16_t {
   kReceipt = 16,        // market.fbs: a payment receipt, requestor to provider
   kChunkRequest = 17,   // compute.fbs: one chunk of a kept result, with its inclusion proof
   kChunkReply = 18,
+  kTaskCancel = 19,     // compute.fbs: a requestor withdraws a job
 };
 const char* frame_type_name(FrameType type);
 

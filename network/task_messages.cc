@@ -228,4 +228,19 @@ Result<ChunkReply> decode_chunk_reply(std::span<const uint8_t> bytes) {
   return r;
 }
 
+std::vector<uint8_t> encode(const TaskCancel& c) {
+  flatbuffers::FlatBufferBuilder b(128);
+  auto job = b.CreateString(c.job_id);
+  b.Finish(wire::CreateTaskCancel(b, job));
+  return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
+}
+
+Result<TaskCancel> decode_task_cancel(std::span<const uint8_t> bytes) {
+  const wire::TaskCancel* w = verified_root<wire::TaskCancel>(bytes, 4, 4);
+  if (!w) return invalid_argument("task cancel: malformed (FlatBuffers verification failed)");
+  auto job = read_text(w->job_id(), "task cancel: the job id", kMaxJobIdBytes, true);
+  if (!job.is_ok()) return job.status();
+  return TaskCancel{*job};
+}
+
 }  // namespace strata::network

@@ -56,6 +56,10 @@ struct ChunkReply {
   std::string error;
 };
 
+struct TaskCancel {
+  std::string job_id;
+};
+
 // The content type of a TaskResult on a job's result stream.
 inline constexpr const char* kTaskResultContentType = "application/x-strata-task-result";
 
@@ -73,6 +77,8 @@ std::vector<uint8_t> encode(const TaskResult& result);
 std::vector<uint8_t> encode(const ChunkRequest& request);
 std::vector<uint8_t> encode(const ChunkReply& reply);
 Result<ChunkRequest> decode_chunk_request(std::span<const uint8_t> bytes);
+std::vector<uint8_t> encode(const TaskCancel& cancel);
+Result<TaskCancel> decode_task_cancel(std::span<const uint8_t> bytes);
 Result<ChunkReply> decode_chunk_reply(std::span<const uint8_t> bytes);
 // Checks the requestor's signatures, that the agreement covers exactly this task (terms, job id,
 // one subtask index) within the demand (same requestor and job, price within its maximum), and

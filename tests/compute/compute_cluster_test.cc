@@ -207,6 +207,29 @@ TEST(ComputeCluster, PriceAboveTheMaximumFindsNoProvider) {
   EXPECT_EQ(st->job.state, JobState::kCancelled);
 }
 
+// A cancelled job: its provider drops what it has queued for it and delivers nothing more of it.
+TEST(ComputeCluster, CancelledJobsAreDroppedByProviders) {
+  auto r = tests::start_compute_node({.seed = 46});
+  auto p = tests::start_compute_node({.seed = 47, .provide = true});
+  connect(*p, *r);
+  ASSERT_TRUE(offers_seen(*r, 1));
+  auto job = r->requestor().submit(upload(*r, small_settings(256)));
+  ASSERT_TRUE(job.is_ok()) << job.status().to_string();
+  // Once it has delivered one and holds more than the one it is rendering.
+  ASSERT_TRUE(eventually(
+      [&] {
+        auto c = p->provider()->counts();
+        return c.completed >= 1 && c.accepted >= c.completed + c.failed + 2;
+      },
+      60000));
+  ASSERT_TRUE(r->requestor().cancel(job->id).is_ok());
+  ASSERT_TRUE(eventually([&] { return p->provider()->counts().cancelled >= 1; }, 5000));
+  auto c = p->provider()->counts();
+  // Everything it accepted was delivered, failed or dropped, but for at most the one rendering.
+  EXPECT_LE(c.accepted, c.completed + c.failed + c.cancelled + 1);
+  EXPECT_EQ(r->requestor().status(job->id)->job.state, JobState::kCancelled);
+}
+
 // A rogue provider: the cheapest offer, signs every agreement, never delivers.
 struct SilentProvider {
   std::unique_ptr<network::TransportNode> transport;

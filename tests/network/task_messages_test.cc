@@ -168,6 +168,15 @@ TEST(TaskMessages, ChunkRequestsAndRepliesRoundTrip) {
   EXPECT_FALSE(decode_chunk_reply(junk).is_ok());
 }
 
+TEST(TaskMessages, CancelRoundTrips) {
+  auto c = decode_task_cancel(encode(TaskCancel{"job-7"}));
+  ASSERT_TRUE(c.is_ok());
+  EXPECT_EQ(c->job_id, "job-7");
+  EXPECT_FALSE(decode_task_cancel(encode(TaskCancel{""})).is_ok());
+  EXPECT_FALSE(decode_task_cancel(std::vector<uint8_t>(24, 0x7f)).is_ok());
+  EXPECT_TRUE(verify_frame_payload(FrameView{FrameType::kTaskCancel, encode(TaskCancel{"j"})}).is_ok());
+}
+
 TEST(TaskMessages, MalformedBytesAreNamed) {
   std::vector<uint8_t> junk(64, 0xab);
   for (auto decode : {+[](std::span<const uint8_t> b) { return decode_task_proposal(b).status(); },

@@ -26,7 +26,7 @@ class OfferBook {
   Status handle(const network::PeerInfo& from, const network::FrameView& frame);
   // This node's own offer: kept and sent to every peer.
   void announce(const network::Offer& offer);
-  // Every unexpired offer.
+  // Every unexpired offer; each one's signature was checked when it came in.
   std::vector<network::Offer> offers(uint64_t now_ms) const;
 
  private:

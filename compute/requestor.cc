@@ -216,7 +216,8 @@ struct Requestor::Impl {
   // first where that ties.
   std::vector<network::Offer> rank(const network::Demand& demand, const std::vector<network::Offer>& offers, uint64_t now) {
     std::vector<std::pair<double, network::Offer>> keyed;
-    for (network::Offer& o : network::match_offers(demand, offers, now)) {
+    // The book's offers were checked when they arrived; this runs every scheduling round.
+    for (network::Offer& o : network::match_offers(demand, offers, now, network::SignatureCheck::kSkip)) {
       verifier::ProviderRecord rec = reputation.get(network::node_id_of(o.provider));
       if (rec.excluded && options.exclude_caught) continue;
       keyed.emplace_back(double(o.price_per_gigasample) / rec.reliability(), std::move(o));
@@ -507,8 +508,7 @@ struct Requestor::Impl {
         auto it = runs.find(f.job_id);
         if (it == runs.end()) return;
         const render::Subtask& s = it->second.subtasks[f.result.subtask].subtask;
-        if (result->job_id != f.job_id || result->subtask != s.index || !(result->accum.rect == s.tile) ||
-            result->sample_begin != s.sample_begin || result->sample_count != s.sample_count) {
+        if (!network::answers(task_for(it->second.job, s), *result)) {
           problem = invalid_argument("the result does not match the subtask it was announced for");
         }
         tile = s.tile;
@@ -664,18 +664,20 @@ struct Requestor::Impl {
   // Pays for an accepted subtask at its agreed price, with a signed receipt whose running total
   // proves the whole.
   void pay(Run& run, const SubtaskRecord& r, Receipts& receipts) {
+    // The terms kept with the accepted record, checked before anything is counted, so receipt
+    // numbers stay contiguous.
+    auto result = network::parse_blob_id(r.commitment);
+    auto agreement = network::parse_blob_id(r.agreement_hash);
+    auto provider_key = network::parse_blob_id(r.provider_key);
+    if (!result.is_ok() || !agreement.is_ok() || !provider_key.is_ok() || network::node_id_of(*provider_key) != r.provider) {
+      log("job " + run.job.id + ": cannot pay for subtask " + std::to_string(r.subtask.index) + ": its terms are missing");
+      return;
+    }
     unsigned __int128 exact = (unsigned __int128)r.price * r.subtask.work();
     uint64_t amount = exact > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(exact);
     auto paid = reputation.record(r.provider, verifier::ReputationStore::Outcome::kAccepted, "", amount);
-    auto result = network::parse_blob_id(r.commitment);
-    auto agreement = network::parse_blob_id(r.agreement_hash);
-    // The key the agreement named (kept with the record), or as the network knows it.
-    auto stored_key = network::parse_blob_id(r.provider_key);
-    std::optional<network::PublicKey> provider_key =
-        stored_key.is_ok() && network::node_id_of(*stored_key) == r.provider ? std::optional(*stored_key) : book_key(r.provider);
-    if (!paid.is_ok() || !result.is_ok() || !agreement.is_ok() || !provider_key) {
-      log("job " + run.job.id + ": cannot pay for subtask " + std::to_string(r.subtask.index) +
-          (paid.is_ok() ? std::string(": its terms are missing") : ": " + paid.status().message()));
+    if (!paid.is_ok()) {
+      log("job " + run.job.id + ": cannot pay for subtask " + std::to_string(r.subtask.index) + ": " + paid.status().message());
       return;
     }
     network::PaymentReceipt receipt;
@@ -690,17 +692,6 @@ struct Requestor::Impl {
     receipt.issued_at = network::now_ms();
     receipt.sign(node.identity());
     receipts.push_back({r.provider, network::encode(receipt)});
-  }
-
-  // A provider's public key, from its offer or its connection.
-  std::optional<network::PublicKey> book_key(const NodeId& provider) {
-    for (const network::PeerInfo& p : node.transport().peers()) {
-      if (p.id == provider) return p.key;
-    }
-    for (const network::Offer& o : book.offers(0)) {
-      if (network::node_id_of(o.provider) == provider) return o.provider;
-    }
-    return std::nullopt;
   }
 
   // Redundancy: with every twin of `original` accepted, the results are compared bit for bit. The

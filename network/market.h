@@ -13,6 +13,7 @@
 
 #include "host/status.h"
 #include "network/identity.h"
+#include "network/stream_message.h"
 
 namespace strata::network {
 
@@ -111,7 +112,9 @@ Result<Demand> decode_demand(std::span<const uint8_t> bytes);
 Result<Agreement> decode_agreement(std::span<const uint8_t> bytes, bool proposal = false);
 
 // The offers that can serve `demand` at `now_ms` (kernel supported, a device with enough memory,
-// price within the maximum, not expired, signature valid), cheapest first, then fastest.
-std::vector<Offer> match_offers(const Demand& demand, const std::vector<Offer>& offers, uint64_t now_ms);
+// price within the maximum, not expired, signature valid), cheapest first, then fastest. kSkip is
+// for offers whose signatures were checked when they came in (an offer book's).
+std::vector<Offer> match_offers(const Demand& demand, const std::vector<Offer>& offers, uint64_t now_ms,
+                                SignatureCheck signatures = SignatureCheck::kVerify);
 
 }  // namespace strata::network

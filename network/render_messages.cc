@@ -46,6 +46,11 @@ render::RenderSettings RenderTask::settings() const {
   return s;
 }
 
+bool answers(const RenderTask& task, const RenderResult& result) {
+  return result.job_id == task.job_id && result.subtask == task.subtask && result.accum.rect == task.tile &&
+         result.sample_begin == task.sample_begin && result.sample_count == task.sample_count;
+}
+
 std::vector<uint8_t> encode(const RenderTask& task) {
   flatbuffers::FlatBufferBuilder b(256);
   auto id = b.CreateString(task.job_id);

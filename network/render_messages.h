@@ -39,6 +39,9 @@ struct RenderResult {
   render::AccumBuffer accum;  // its rect is the tile
 };
 
+// Whether `result` is for exactly `task`: the same job, subtask, tile and sample range.
+bool answers(const RenderTask& task, const RenderResult& result);
+
 std::vector<uint8_t> encode(const RenderTask& task);
 std::vector<uint8_t> encode(const RenderResult& result);
 Result<RenderTask> decode_render_task(std::span<const uint8_t> bytes);

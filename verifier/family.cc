@@ -14,8 +14,7 @@ class RenderVerifier final : public FamilyVerifier {
     if (!task.is_ok()) return task.status();
     auto result = network::decode_render_result(result_bytes);
     if (!result.is_ok()) return Verdict{false, result.status().message(), 0};
-    if (result->job_id != task->job_id || result->subtask != task->subtask || !(result->accum.rect == task->tile) ||
-        result->sample_begin != task->sample_begin || result->sample_count != task->sample_count) {
+    if (!network::answers(*task, *result)) {
       return Verdict{false, "the result is for another subtask than the one it answers", 0};
     }
     uint64_t pixels = uint64_t(task->tile.w) * task->tile.h;

@@ -137,6 +137,11 @@ TEST(Market, MatchingPicksServableOffersCheapestThenFastest) {
   Offer forged = offer(9, 5, 1e9);
   forged.price_per_gigasample = 1;  // changed after signing
   offers.insert(offers.end(), {expired, wrong_kernel, forged});
+  // Offers whose signatures were checked on arrival (an offer book's) are not checked again: the
+  // forged one, cheapest, then comes first.
+  auto trusted = match_offers(d, offers, 1000000, SignatureCheck::kSkip);
+  ASSERT_EQ(trusted.size(), 4u);
+  EXPECT_EQ(trusted[0].offer_id, "offer-9");
   auto picked = match_offers(d, offers, 1000000);
   ASSERT_EQ(picked.size(), 3u);
   EXPECT_EQ(picked[0].offer_id, "offer-4");  // 40, faster

@@ -179,11 +179,7 @@ struct Requestor::Impl {
       auto created = node.create_stream(std::move(m));
       if (!created.is_ok()) return created.status();
     }
-    run.demand.requestor = node.identity().public_key();
-    run.demand.job_id = job.id;
-    run.demand.kernel = kRenderKernel;
-    run.demand.max_price_per_gigasample = job.max_price;
-    run.demand.min_memory_bytes = job.min_memory;
+    run.demand = demand_for(job);
     for (const SubtaskRecord& r : run.subtasks) run.demand.work += r.subtask.work();
     run.demand.sign(node.identity());
     std::string id = job.id;
@@ -228,12 +224,23 @@ struct Requestor::Impl {
     return out;
   }
 
-  // The offers that can serve `run` now from providers this node is connected to, best first.
-  std::vector<network::Offer> usable_offers(const Run& run, uint64_t now) {
+  // What a job asks of providers (unsigned, without its work, which the plan decides).
+  network::Demand demand_for(const JobRecord& job) const {
+    network::Demand d;
+    d.requestor = node.identity().public_key();
+    d.job_id = job.id;
+    d.kernel = kRenderKernel;
+    d.max_price_per_gigasample = job.max_price;
+    d.min_memory_bytes = job.min_memory;
+    return d;
+  }
+
+  // The offers that can serve `demand` now from providers this node is connected to, best first.
+  std::vector<network::Offer> usable_offers(const network::Demand& demand, uint64_t now) {
     std::set<NodeId> peers;
     for (const network::PeerInfo& p : node.transport().peers()) peers.insert(p.id);
     std::vector<network::Offer> out;
-    for (network::Offer& o : rank(run.demand, book.offers(now), now)) {
+    for (network::Offer& o : rank(demand, book.offers(now), now)) {
       if (peers.count(network::node_id_of(o.provider))) out.push_back(std::move(o));
     }
     return out;
@@ -267,13 +274,8 @@ struct Requestor::Impl {
     job.created_at = network::now_ms();
     job.min_memory = prepared->gpu.device_bytes() + tile_bytes;
 
-    Run probe;
-    probe.demand.requestor = node.identity().public_key();
-    probe.demand.kernel = kRenderKernel;
-    probe.demand.max_price_per_gigasample = job.max_price;
-    probe.demand.min_memory_bytes = job.min_memory;
     std::vector<double> speeds;
-    for (const network::Offer& o : usable_offers(probe, network::now_ms())) speeds.push_back(o.score);
+    for (const network::Offer& o : usable_offers(demand_for(job), network::now_ms())) speeds.push_back(o.score);
     if (speeds.empty()) {
       return unavailable("no connected provider offers " + std::string(kRenderKernel) + " at or under " +
                          std::to_string(job.max_price) + " per gigasample with " +
@@ -880,16 +882,15 @@ struct Requestor::Impl {
     st.rejected = job->rejected;
     st.verified_work = job->verified_work;
     std::vector<SubtaskRecord> subtasks;
-    std::optional<Run> running;
+    std::optional<network::Demand> demand;
     {
       std::lock_guard lock(mutex);
       if (auto it = runs.find(job_id); it != runs.end()) {
         subtasks = it->second.subtasks;
-        running.emplace();
-        running->demand = it->second.demand;
+        demand = it->second.demand;
       }
     }
-    if (running) st.providers = usable_offers(*running, network::now_ms()).size();
+    if (demand) st.providers = usable_offers(*demand, network::now_ms()).size();
     if (subtasks.empty()) {
       auto stored = jobs.subtasks(job_id);
       if (!stored.is_ok()) return stored.status();

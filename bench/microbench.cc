@@ -1,8 +1,11 @@
-// Micro-benchmarks: BVH construction and single-pass rendering on the cpu backend.
+// Micro-benchmarks: BVH construction and single-pass rendering on the cpu backend, and what
+// cutting a subtask's samples into pieces costs, on one device and shared by two.
 #include <benchmark/benchmark.h>
 
 #include "host/device.h"
+#include "host/device_peers.h"
 #include "host/render/bvh.h"
+#include "host/render/multi_device.h"
 #include "host/render/procedural.h"
 #include "host/render/renderer.h"
 
@@ -37,5 +40,47 @@ void BM_RenderCpu(benchmark::State& state) {
 BENCHMARK(BM_RenderCpu)->Arg(10000)->Arg(100000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
+
+// One 64x64 tile, 32 samples, on the cpu backend, cut into range(0) pieces: each piece is its own
+// upload, launch and download plus a host-side sum, against one running sum.
+void BM_TilePieces(benchmark::State& state) {
+  strata::render::Scene scene = strata::render::make_bench_scene(10000);
+  auto gpu = strata::render::build_scene_gpu(scene);
+  auto device = strata::open_device("cpu");
+  auto renderer = strata::render::Renderer::create(**device, *gpu, *scene.camera);
+  strata::render::RenderSettings s;
+  s.width = s.height = 64;
+  strata::render::TileRect tile{0, 0, 64, 64};
+  uint32_t pieces = static_cast<uint32_t>(state.range(0));
+  for (auto _ : state) {
+    auto accum = strata::render::AccumBuffer::for_rect(tile);
+    if (!(*renderer)->render_pieces(s, tile, 0, 32, pieces, accum).is_ok()) state.SkipWithError("render failed");
+    benchmark::DoNotOptimize(accum.rgbw.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 64 * 64 * 32);
+}
+BENCHMARK(BM_TilePieces)->Arg(1)->Arg(4)->Arg(16)->Unit(benchmark::kMillisecond);
+
+// The same tile shared by two cpu devices (host transfers, sum on the first): the cost of the
+// transfers and the sum over one device rendering the same pieces.
+void BM_SharedSamplesTwoCpuDevices(benchmark::State& state) {
+  strata::render::Scene scene = strata::render::make_bench_scene(10000);
+  auto gpu = strata::render::build_scene_gpu(scene);
+  auto a = strata::open_device("cpu");
+  auto b = strata::open_device("cpu");
+  auto peers = strata::DevicePeers::create({a->get(), b->get()});
+  auto multi = strata::render::MultiDeviceRenderer::create(**peers, {1.0, 1.0}, *gpu, *scene.camera);
+  strata::render::RenderSettings s;
+  s.width = s.height = 64;
+  strata::render::TileRect tile{0, 0, 64, 64};
+  uint32_t pieces = static_cast<uint32_t>(state.range(0));
+  for (auto _ : state) {
+    auto accum = strata::render::AccumBuffer::for_rect(tile);
+    if (!(*multi)->render(s, tile, 0, 32, pieces, accum).is_ok()) state.SkipWithError("render failed");
+    benchmark::DoNotOptimize(accum.rgbw.data());
+  }
+  state.SetItemsProcessed(state.iterations() * 64 * 64 * 32);
+}
+BENCHMARK(BM_SharedSamplesTwoCpuDevices)->Arg(2)->Arg(4)->Unit(benchmark::kMillisecond);
 
 BENCHMARK_MAIN();

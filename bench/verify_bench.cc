@@ -93,7 +93,7 @@ int main(int argc, char** argv) {
     uint64_t pixels = uint64_t(s.tile.w) * s.tile.h;
     uint32_t n = verifier::pixels_to_check(catch_rate, bad_fraction, pixels);
     t = Clock::now();
-    auto v = verifier::spot_check_render(**renderer, settings, honest, s.sample_begin, s.sample_count, n, rng());
+    auto v = verifier::spot_check_render(**renderer, settings, honest, s.sample_begin, s.sample_count, 1, n, rng());
     check_s += seconds_since(t);
     if (!v.is_ok()) die(v.status().to_string());
     if (!v->passed) die("an honest result failed its check: " + v->reason);
@@ -108,7 +108,7 @@ int main(int argc, char** argv) {
         std::swap(order[b], order[b + rng() % (pixels - b)]);
         altered.rgbw[size_t(order[b]) * 4] = std::nextafter(altered.rgbw[size_t(order[b]) * 4], 1e30f);
       }
-      auto c = verifier::spot_check_render(**renderer, settings, altered, s.sample_begin, s.sample_count, n, rng());
+      auto c = verifier::spot_check_render(**renderer, settings, altered, s.sample_begin, s.sample_count, 1, n, rng());
       if (!c.is_ok()) die(c.status().to_string());
       ++tried;
       caught += c->passed ? 0 : 1;

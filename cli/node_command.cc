@@ -27,6 +27,7 @@ struct NodeOptions {
   std::vector<std::string> bootstrap;
   std::vector<std::string> roles = {"relay", "storage"};
   bool provide = false;
+  bool share_samples = false;
   std::vector<std::string> devices = {"auto"};
   uint64_t price = 100;
   uint32_t queue = 2;
@@ -100,6 +101,7 @@ int run_node(const NodeOptions& o) {
     options.provider.price_per_gigasample = o.price;
     options.provider.queue_per_device = o.queue;
     options.provider.score = o.score;
+    options.provider.share_samples = o.share_samples;
   }
   auto compute_node = compute::ComputeNode::start(*identity, std::move(options));
   if (!compute_node.is_ok()) return fail(compute_node.status().message());
@@ -122,6 +124,9 @@ int run_node(const NodeOptions& o) {
     for (const auto& d : offer.devices) devices += (devices.empty() ? "" : ", ") + d.backend + " " + d.name;
     std::printf("providing %s: %.3g samples/s at %llu per gigasample, %u subtasks at a time\n", devices.c_str(),
                 offer.score, static_cast<unsigned long long>(offer.price_per_gigasample), offer.max_subtasks);
+    if (!provider->transfer().empty()) {
+      std::printf("the devices share each subtask's samples (transfers: %s)\n", provider->transfer().c_str());
+    }
   }
   std::fflush(stdout);
 
@@ -211,6 +216,9 @@ Runner add_node_command(CLI::App& app) {
   cmd->add_option("--price", o->price, "Price per gigasample when providing")->capture_default_str();
   cmd->add_option("--queue", o->queue, "Accepted subtasks waiting for each device, beyond the one it runs")
       ->capture_default_str();
+  cmd->add_flag("--share-samples", o->share_samples,
+                "All devices work on each subtask together, each rendering a share of its samples; the shares are "
+                "summed on the first device (moved there with NCCL between CUDA GPUs)");
   cmd->add_option("--score", o->score, "Advertised speed in samples/s (default: measured at start)");
   cmd->add_option("--subtask-seconds", o->subtask_seconds, "Jobs submitted here: a subtask's time on the slowest provider")
       ->capture_default_str();

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "network/clock.h"
 #include "network/task_messages.h"
 
 namespace strata::compute {
@@ -165,6 +166,7 @@ json job_status_json(const JobStatus& st) {
            {"max_depth", j.settings.max_depth},
            {"max_price", j.max_price},
            {"redundancy", j.redundancy},
+           {"sample_pieces", j.sample_pieces},
            {"created_at", j.created_at},
            {"subtasks", {{"total", st.total}, {"pending", st.pending}, {"assigned", st.assigned}, {"accepted", st.accepted}}},
            {"reassigned", st.reassigned},
@@ -191,6 +193,25 @@ static ApiReply providers(ComputeNode& node, const ApiRequest& r) {
                {"excluded", rec.excluded}};
     if (rec.excluded) entry["reason"] = rec.reason;
     list.push_back(entry);
+  }
+  return json_reply(200, list);
+}
+
+// The offers this node has heard and that have not expired: who provides what, at what price.
+static ApiReply offers(ComputeNode& node, const ApiRequest& r) {
+  if (r.path.size() != 1) return error_reply(404, "no such endpoint under /api/v1/offers");
+  if (r.method != "GET") return wrong_method(r);
+  json list = json::array();
+  for (const network::Offer& o : node.offers().offers(network::now_ms())) {
+    json devices = json::array();
+    for (const auto& d : o.devices) devices.push_back({{"name", d.name}, {"backend", d.backend}, {"memory", d.memory_bytes}});
+    list.push_back({{"provider", network::to_hex(network::node_id_of(o.provider))},
+                    {"devices", devices},
+                    {"kernels", o.kernels},
+                    {"score", o.score},
+                    {"price", o.price_per_gigasample},
+                    {"max_subtasks", o.max_subtasks},
+                    {"expires_at", o.expires_at}});
   }
   return json_reply(200, list);
 }
@@ -229,6 +250,7 @@ network::ApiRoutes jobs_routes(ComputeNode& node) {
   return [&node](const ApiRequest& r) -> std::optional<ApiReply> {
     if (r.path.empty()) return std::nullopt;
     if (r.path[0] == "providers") return providers(node, r);
+    if (r.path[0] == "offers") return offers(node, r);
     if (r.path[0] == "receipts") return receipts(node, r);
     if (r.path[0] == "blobs") return blobs(node, r);
     if (r.path[0] == "jobs") return jobs(node, r);

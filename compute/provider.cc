@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "compute/scene_package.h"
+#include "host/render/multi_device.h"
 #include "host/render/procedural.h"
 #include "host/render/renderer.h"
 #include "network/clock.h"
@@ -55,9 +56,11 @@ struct Provider::Impl {
     NodeId requestor{};
     TaskProposal proposal;
   };
+  // The scene a worker has on its devices.
   struct Loaded {
     BlobId manifest{};
-    std::unique_ptr<render::Renderer> renderer;
+    std::unique_ptr<render::Renderer> renderer;           // on the worker's first device
+    std::unique_ptr<render::MultiDeviceRenderer> shared;  // on all of them, when they share samples
   };
 
   network::StreamNode& node;
@@ -66,6 +69,8 @@ struct Provider::Impl {
   OfferBook& book;
   Options options;
   std::vector<std::unique_ptr<Device>> devices;
+  std::vector<double> speeds;            // of each device, when they share samples
+  std::unique_ptr<DevicePeers> peers;    // set when they share samples
 
   mutable std::mutex mutex;
   std::condition_variable changed;       // work queued, or stopping
@@ -85,7 +90,8 @@ struct Provider::Impl {
     if (options.log) options.log(line);
   }
 
-  size_t capacity() const { return devices.size() * (1 + options.queue_per_device); }
+  size_t workers() const { return peers ? 1 : devices.size(); }
+  size_t capacity() const { return workers() * (1 + options.queue_per_device); }
 
   void reply(const NodeId& to, TaskReply r) { (void)node.transport().send(to, FrameType::kTaskReply, network::encode(r)); }
 
@@ -137,12 +143,15 @@ struct Provider::Impl {
       refuse(from.id, p, "this provider does not run the kernel '" + p.demand.kernel + "'");
       return Status::ok();
     }
-    uint64_t most_memory = 0;
-    for (const auto& d : devices) most_memory = std::max(most_memory, d->info().memory_bytes);
-    if (p.demand.min_memory_bytes > most_memory) {
+    // Devices that share each subtask all hold the scene: the smallest must fit it.
+    uint64_t memory = peers ? UINT64_MAX : 0;
+    for (const auto& d : devices) {
+      memory = peers ? std::min(memory, d->info().memory_bytes) : std::max(memory, d->info().memory_bytes);
+    }
+    if (p.demand.min_memory_bytes > memory) {
       refuse(from.id, p, "the job needs " + std::to_string(p.demand.min_memory_bytes >> 20) +
-                             " MiB of device memory; this provider's largest device has " +
-                             std::to_string(most_memory >> 20) + " MiB");
+                             " MiB of device memory; this provider's " + (peers ? "smallest" : "largest") +
+                             " device has " + std::to_string(memory >> 20) + " MiB");
       return Status::ok();
     }
     std::unique_lock lock(mutex);
@@ -192,16 +201,24 @@ struct Provider::Impl {
   std::deque<Delivery> deliveries;
   std::condition_variable delivery_ready;
 
-  // Runs one subtask on `device`.
-  Status run(Device& device, Loaded& loaded, const Work& work, Delivery& out) {
+  // Runs one subtask on the worker's devices: one, or all of them sharing its samples.
+  Status run(std::span<Device* const> mine, Loaded& loaded, const Work& work, Delivery& out) {
     const network::RenderTask& task = work.proposal.task;
-    if (!loaded.renderer || loaded.manifest != task.scene_hash) {
+    bool sharing = mine.size() > 1;
+    if (loaded.manifest != task.scene_hash || (!loaded.renderer && !loaded.shared)) {
       auto scene = scene_for(work.requestor, task.scene_hash);
       if (!scene.is_ok()) return scene.status();
-      loaded.renderer.reset();
-      auto renderer = render::Renderer::create(device, (*scene)->gpu, (*scene)->camera);
-      if (!renderer.is_ok()) return renderer.status();
-      loaded.renderer = std::move(*renderer);
+      loaded = Loaded{};
+      if (sharing) {
+        auto shared = render::MultiDeviceRenderer::create(*peers, speeds, (*scene)->gpu, (*scene)->camera);
+        if (!shared.is_ok()) return shared.status();
+        loaded.shared = std::move(*shared);
+      }
+      if (!sharing || options.alter_result) {
+        auto renderer = render::Renderer::create(*mine[0], (*scene)->gpu, (*scene)->camera);
+        if (!renderer.is_ok()) return renderer.status();
+        loaded.renderer = std::move(*renderer);
+      }
       loaded.manifest = task.scene_hash;
     }
     network::RenderResult& result = out.result;
@@ -209,11 +226,21 @@ struct Provider::Impl {
     result.subtask = task.subtask;
     result.sample_begin = task.sample_begin;
     result.sample_count = task.sample_count;
+    result.sample_pieces = task.sample_pieces;
     result.accum = render::AccumBuffer::for_rect(task.tile);
     auto start = Clock::now();
-    STRATA_RETURN_IF_ERROR(loaded.renderer->render(task.settings(), task.tile, task.sample_begin, task.sample_count, result.accum));
+    if (sharing) {
+      STRATA_RETURN_IF_ERROR(loaded.shared->render(task.settings(), task.tile, task.sample_begin, task.sample_count,
+                                                   task.sample_pieces, result.accum));
+    } else {
+      STRATA_RETURN_IF_ERROR(loaded.renderer->render_pieces(task.settings(), task.tile, task.sample_begin,
+                                                            task.sample_count, task.sample_pieces, result.accum));
+    }
     out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
-    out.device = device.info().id();
+    for (Device* d : mine) {
+      if (!out.device.empty()) out.device += '+';
+      out.device += d->info().id();
+    }
     if (options.alter_result) options.alter_result(task, result, *loaded.renderer);
     return Status::ok();
   }
@@ -276,7 +303,7 @@ struct Provider::Impl {
     }
   }
 
-  void work_loop(Device& device) {
+  void work_loop(std::vector<Device*> mine) {
     Loaded loaded;
     for (;;) {
       Delivery d;
@@ -293,7 +320,7 @@ struct Provider::Impl {
       Status s = d.work.proposal.agreement.deadline <= network::now_ms()
                      ? unavailable("the deadline passed before a device was free")
                  : !requestor_here ? unavailable("the requestor left the network")
-                                   : run(device, loaded, d.work, d);
+                                   : run(mine, loaded, d.work, d);
       {
         std::lock_guard lock(mutex);
         --running;
@@ -302,7 +329,7 @@ struct Provider::Impl {
       if (s.is_ok()) {
         delivery_ready.notify_one();
       } else {
-        fail(d.work, " on " + device.info().id(), s);
+        fail(d.work, " on " + mine[0]->info().id() + (mine.size() > 1 ? " and the rig's other devices" : ""), s);
       }
     }
   }
@@ -345,22 +372,37 @@ Result<std::unique_ptr<Provider>> Provider::start(network::StreamNode& node, net
   for (auto& device : devices) {
     if (Status s = self_test(*device); !s.is_ok()) return s;
     if (Status s = render::render_self_test(*device); !s.is_ok()) return s;
-    if (impl->options.score <= 0) {
+    if (impl->options.score <= 0 || impl->options.share_samples) {
       auto speed = measure_render_speed(*device);
       if (!speed.is_ok()) return speed.status();
-      score += *speed;
+      impl->speeds.push_back(*speed);
+      if (impl->options.score <= 0) score += *speed;
     }
     const DeviceInfo& info = device->info();
     offer.devices.push_back({info.name, backend_name(info.backend), info.memory_bytes});
   }
   impl->devices = std::move(devices);
+  if (impl->options.share_samples && impl->devices.size() > 1) {
+    std::vector<Device*> all;
+    for (auto& d : impl->devices) all.push_back(d.get());
+    auto peers = DevicePeers::create(all);
+    if (!peers.is_ok()) return peers.status();
+    impl->peers = std::move(*peers);
+    impl->log("the " + std::to_string(all.size()) + " devices share each subtask's samples; transfers: " +
+              impl->peers->method());
+  }
   offer.offer_id = network::to_hex(node.identity().node_id()).substr(0, 16);
   offer.kernels = {kRenderKernel};
   offer.score = score;
   offer.price_per_gigasample = impl->options.price_per_gigasample;
   offer.max_subtasks = static_cast<uint32_t>(impl->capacity());
   Impl* raw = impl.get();
-  for (auto& device : raw->devices) raw->threads.emplace_back([raw, d = device.get()] { raw->work_loop(*d); });
+  if (raw->peers) {
+    std::vector<Device*> all(raw->peers->devices().begin(), raw->peers->devices().end());
+    raw->threads.emplace_back([raw, all] { raw->work_loop(all); });
+  } else {
+    for (auto& device : raw->devices) raw->threads.emplace_back([raw, d = device.get()] { raw->work_loop({d}); });
+  }
   raw->threads.emplace_back([raw] { raw->announce_loop(); });
   raw->threads.emplace_back([raw] { raw->delivery_loop(); });
   return std::unique_ptr<Provider>(new Provider(std::move(impl)));
@@ -372,6 +414,8 @@ network::Offer Provider::offer() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->offer;
 }
+
+std::string Provider::transfer() const { return impl_->peers ? impl_->peers->method() : std::string(); }
 
 Provider::Counts Provider::counts() const {
   std::lock_guard lock(impl_->mutex);

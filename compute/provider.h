@@ -2,7 +2,9 @@
 // subtask proposals from requestors (checking the requestor's signature, the price, the deadline
 // and its own capacity, then signing the agreement), fetches and checks the job's scene blobs,
 // runs each subtask on the first free device (one worker per device, a few accepted subtasks
-// queued behind each), and announces every result with its commitment (the content address of the
+// queued behind each) or, with share_samples, on all its devices at once (each renders a share of
+// the subtask's sample pieces; the shares are summed on the first, moved there with NCCL between
+// CUDA GPUs), and announces every result with its commitment (the content address of the
 // encoded result) on the job's result stream, keeping the result for the requestor to fetch.
 // A subtask whose deadline passed before it started, or that fails, is answered with the reason.
 #pragma once
@@ -15,6 +17,7 @@
 
 #include "compute/offer_book.h"
 #include "host/device.h"
+#include "host/device_peers.h"
 #include "host/render/renderer.h"
 #include "network/blob_service.h"
 #include "network/blob_store.h"
@@ -36,6 +39,9 @@ class Provider {
     std::chrono::milliseconds offer_lifetime{10000};
     std::string work_dir;  // scenes are unpacked here
     double score = 0;      // pixel-samples per second of all devices together; 0: measured at start
+    // All devices work on each subtask together, sharing its sample pieces (fewer subtasks in
+    // flight, each done sooner); otherwise each device takes subtasks of its own.
+    bool share_samples = false;
     std::function<void(const std::string&)> log;  // what it does, one line each
     // For the verifier's tests only: alters each result before it goes out, as a dishonest
     // provider would (the renderer that made it is there to make another).
@@ -61,6 +67,9 @@ class Provider {
     double kernel_seconds = 0;
   };
   Counts counts() const;
+  // How a subtask's shares move between devices when they share samples: "nccl", "host (why)",
+  // or empty when each device works alone.
+  std::string transfer() const;
 
   struct Impl;
 

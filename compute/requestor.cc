@@ -1,5 +1,6 @@
 #include "compute/requestor.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
@@ -204,6 +205,7 @@ struct Requestor::Impl {
     task.max_depth = job.settings.max_depth;
     task.rr_depth = job.settings.rr_depth;
     task.subtask = s.index;
+    task.sample_pieces = std::clamp(std::min(job.sample_pieces, s.sample_count), 1u, render::kMaxSamplePieces);
     return task;
   }
 
@@ -275,7 +277,11 @@ struct Requestor::Impl {
     job.min_memory = prepared->gpu.device_bytes() + tile_bytes;
 
     std::vector<double> speeds;
-    for (const network::Offer& o : usable_offers(demand_for(job), network::now_ms())) speeds.push_back(o.score);
+    for (const network::Offer& o : usable_offers(demand_for(job), network::now_ms())) {
+      speeds.push_back(o.score);
+      // As many pieces as the largest rig has devices, so each of its devices can take a share.
+      job.sample_pieces = std::max<uint32_t>(job.sample_pieces, static_cast<uint32_t>(std::min<size_t>(o.devices.size(), render::kMaxSamplePieces)));
+    }
     if (speeds.empty()) {
       return unavailable("no connected provider offers " + std::string(kRenderKernel) + " at or under " +
                          std::to_string(job.max_price) + " per gigasample with " +

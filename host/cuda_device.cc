@@ -123,6 +123,8 @@ Result<std::vector<DeviceInfo>> list_devices() {
 
 }  // namespace
 
+void* cuda_pointer(const DeviceBuffer& buffer) { return static_cast<const CudaBuffer&>(buffer).ptr(); }
+
 BackendReport cuda_enumerate() {
   BackendReport report;
   report.backend = Backend::kCuda;

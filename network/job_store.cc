@@ -32,6 +32,7 @@ json to_json(const JobRecord& j) {
           {"width", s.width},   {"height", s.height}, {"spp", s.spp},
           {"seed", s.seed},     {"max_depth", s.max_depth}, {"rr_depth", s.rr_depth},
           {"max_price", j.max_price}, {"min_memory", j.min_memory}, {"redundancy_fraction", j.redundancy}, {"created_at", j.created_at},
+          {"sample_pieces", j.sample_pieces},
           {"error", j.error}, {"verified_work", j.verified_work}, {"rejected", j.rejected},
           {"originals", j.originals}, {"twin_of", j.twin_of}, {"resolved", j.resolved}};
 }
@@ -50,6 +51,7 @@ JobRecord job_from_json(const json& v) {
   j.max_price = v.value("max_price", uint64_t(0));
   j.min_memory = v.value("min_memory", uint64_t(0));
   j.redundancy = v.value("redundancy_fraction", 0.0);
+  j.sample_pieces = v.value("sample_pieces", 1u);
   j.originals = v.value("originals", 0u);
   if (v.contains("twin_of")) j.twin_of = v.at("twin_of").get<std::map<uint32_t, uint32_t>>();
   if (v.contains("resolved")) j.resolved = v.at("resolved").get<std::set<uint32_t>>();

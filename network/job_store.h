@@ -45,6 +45,9 @@ struct JobRecord {
   uint64_t max_price = 0;   // per gigasample
   uint64_t min_memory = 0;  // device memory the scene needs
   double redundancy = 0;    // the share of subtasks a second provider computes as well
+  // Each subtask's samples are cut into this many pieces (fewer where it has fewer samples), so
+  // that the devices of a rig can share them (network::RenderTask::sample_pieces).
+  uint32_t sample_pieces = 1;
   // Redundancy: subtasks at index >= originals are twins, each computing the same tile and samples
   // as the original it names here; an original whose twins have agreed is resolved.
   uint32_t originals = 0;                            // 0: every subtask is an original

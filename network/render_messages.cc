@@ -48,7 +48,8 @@ render::RenderSettings RenderTask::settings() const {
 
 bool answers(const RenderTask& task, const RenderResult& result) {
   return result.job_id == task.job_id && result.subtask == task.subtask && result.accum.rect == task.tile &&
-         result.sample_begin == task.sample_begin && result.sample_count == task.sample_count;
+         result.sample_begin == task.sample_begin && result.sample_count == task.sample_count &&
+         result.sample_pieces == task.sample_pieces;
 }
 
 std::vector<uint8_t> encode(const RenderTask& task) {
@@ -57,7 +58,8 @@ std::vector<uint8_t> encode(const RenderTask& task) {
   auto hash = b.CreateVector(task.scene_hash.data(), task.scene_hash.size());
   wire::TileRect tile = to_wire(task.tile);
   auto msg = wire::CreateRenderTask(b, id, hash, task.width, task.height, &tile, task.sample_begin,
-                                    task.sample_count, task.seed, task.max_depth, task.subtask, task.rr_depth);
+                                    task.sample_count, task.seed, task.max_depth, task.subtask, task.rr_depth,
+                                    task.sample_pieces);
   b.Finish(msg);
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
@@ -68,7 +70,8 @@ std::vector<uint8_t> encode(const RenderResult& result) {
   auto rgbw = b.CreateVector(result.accum.rgbw);
   auto rays = b.CreateVector(result.accum.rays);
   wire::TileRect tile = to_wire(result.accum.rect);
-  auto msg = wire::CreateRenderResult(b, id, &tile, result.sample_begin, result.sample_count, rgbw, rays, result.subtask);
+  auto msg = wire::CreateRenderResult(b, id, &tile, result.sample_begin, result.sample_count, rgbw, rays, result.subtask,
+                                      result.sample_pieces);
   b.Finish(msg);
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
@@ -94,6 +97,7 @@ Result<RenderTask> decode_render_task(std::span<const uint8_t> bytes) {
   t.max_depth = m->max_depth();
   t.rr_depth = m->rr_depth();
   t.subtask = m->subtask();
+  t.sample_pieces = m->sample_pieces();
   if (Status st = render::check_settings(t.settings()); !st.is_ok()) return invalid_argument("render task: " + st.message());
   const render::TileRect& r = t.tile;
   if (r.w == 0 || r.h == 0 || uint64_t(r.x) + r.w > t.width || uint64_t(r.y) + r.h > t.height) {
@@ -101,6 +105,9 @@ Result<RenderTask> decode_render_task(std::span<const uint8_t> bytes) {
   }
   if (uint64_t(t.sample_begin) + t.sample_count > UINT32_MAX) {
     return invalid_argument("render task: the sample range overflows");
+  }
+  if (Status st = render::check_sample_pieces(t.sample_count, t.sample_pieces); !st.is_ok()) {
+    return invalid_argument("render task: " + st.message());
   }
   return t;
 }
@@ -126,6 +133,10 @@ Result<RenderResult> decode_render_result(std::span<const uint8_t> bytes) {
   r.subtask = m->subtask();
   r.sample_begin = m->sample_begin();
   r.sample_count = m->sample_count();
+  r.sample_pieces = m->sample_pieces();
+  if (Status st = render::check_sample_pieces(r.sample_count, r.sample_pieces); !st.is_ok()) {
+    return invalid_argument("render result: " + st.message());
+  }
   r.accum = render::AccumBuffer::for_rect(tile);
   std::copy(m->rgbw()->begin(), m->rgbw()->end(), r.accum.rgbw.begin());
   std::copy(m->rays()->begin(), m->rays()->end(), r.accum.rays.begin());

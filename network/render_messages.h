@@ -27,6 +27,10 @@ struct RenderTask {
   uint32_t max_depth = 8;
   uint32_t rr_depth = 3;
   uint32_t subtask = 0;  // index in the job's plan
+  // The sample range is cut into this many pieces, each accumulated from zero and then added in
+  // order (render::sample_pieces), so that the devices of one rig can share them and every honest
+  // provider still returns the same bits.
+  uint32_t sample_pieces = 1;
 
   // The settings that render this task's samples exactly as the whole job would.
   render::RenderSettings settings() const;
@@ -37,9 +41,10 @@ struct RenderResult {
   uint32_t subtask = 0;
   uint32_t sample_begin = 0, sample_count = 0;
   render::AccumBuffer accum;  // its rect is the tile
+  uint32_t sample_pieces = 1;  // as in the task
 };
 
-// Whether `result` is for exactly `task`: the same job, subtask, tile and sample range.
+// Whether `result` is for exactly `task`: the same job, subtask, tile, sample range and pieces.
 bool answers(const RenderTask& task, const RenderResult& result);
 
 std::vector<uint8_t> encode(const RenderTask& task);

@@ -19,7 +19,8 @@ class RenderVerifier final : public FamilyVerifier {
     }
     uint64_t pixels = uint64_t(task->tile.w) * task->tile.h;
     uint32_t n = pixels_to_check(target_.catch_rate, target_.bad_fraction, pixels);
-    return spot_check_render(renderer_, task->settings(), result->accum, task->sample_begin, task->sample_count, n, seed);
+    return spot_check_render(renderer_, task->settings(), result->accum, task->sample_begin, task->sample_count,
+                             task->sample_pieces, n, seed);
   }
 
  private:

@@ -24,7 +24,7 @@ uint32_t pixels_to_check(double catch_rate, double bad_fraction, uint64_t tile_p
 
 Result<Verdict> spot_check_render(render::Renderer& renderer, const render::RenderSettings& settings,
                                   const render::AccumBuffer& claimed, uint32_t sample_begin, uint32_t sample_count,
-                                  uint32_t pixels, uint64_t seed) {
+                                  uint32_t sample_pieces, uint32_t pixels, uint64_t seed) {
   const render::TileRect& tile = claimed.rect;
   uint64_t total = uint64_t(tile.w) * tile.h;
   if (total == 0 || claimed.rgbw.size() != total * 4 || claimed.rays.size() != total) {
@@ -44,7 +44,7 @@ Result<Verdict> spot_check_render(render::Renderer& renderer, const render::Rend
     uint32_t index = order[i];
     render::TileRect one{tile.x + index % tile.w, tile.y + index / tile.w, 1, 1};
     render::AccumBuffer mine = render::AccumBuffer::for_rect(one);
-    STRATA_RETURN_IF_ERROR(renderer.render(settings, one, sample_begin, sample_count, mine));
+    STRATA_RETURN_IF_ERROR(renderer.render_pieces(settings, one, sample_begin, sample_count, sample_pieces, mine));
     v.work_checked += sample_count;
     const float* theirs = &claimed.rgbw[size_t(index) * 4];
     if (std::memcmp(theirs, mine.rgbw.data(), 4 * sizeof(float)) != 0 || claimed.rays[index] != mine.rays[0]) {

@@ -26,10 +26,11 @@ struct Verdict {
 uint32_t pixels_to_check(double catch_rate, double bad_fraction, uint64_t tile_pixels);
 
 // Re-renders `pixels` pixels of `claimed` (its rectangle is the tile), drawn without replacement
-// by a generator seeded with `seed`, over samples [sample_begin, sample_begin + sample_count), and
-// compares RGB sums, sample count and rays traced with the claimed ones.
+// by a generator seeded with `seed`, over samples [sample_begin, sample_begin + sample_count) cut
+// into `sample_pieces` pieces (Renderer::render_pieces), and compares RGB sums, sample count and
+// rays traced with the claimed ones.
 Result<Verdict> spot_check_render(render::Renderer& renderer, const render::RenderSettings& settings,
                                   const render::AccumBuffer& claimed, uint32_t sample_begin, uint32_t sample_count,
-                                  uint32_t pixels, uint64_t seed);
+                                  uint32_t sample_pieces, uint32_t pixels, uint64_t seed);
 
 }  // namespace strata::verifier

@@ -26,12 +26,12 @@ std::vector<uint8_t> render_chunk(const network::RenderResult& r, size_t index) 
   std::vector<uint8_t> out;
   const render::TileRect& t = r.accum.rect;
   if (index == 0) {
-    const char* tag = "strata-render-result-v1";
+    const char* tag = "strata-render-result-v2";
     out.assign(tag, tag + std::strlen(tag));
     put_u64(out, r.job_id.size());
     out.insert(out.end(), r.job_id.begin(), r.job_id.end());
     for (uint64_t v : {uint64_t(r.subtask), uint64_t(t.x), uint64_t(t.y), uint64_t(t.w), uint64_t(t.h),
-                       uint64_t(r.sample_begin), uint64_t(r.sample_count)}) {
+                       uint64_t(r.sample_begin), uint64_t(r.sample_count), uint64_t(r.sample_pieces)}) {
       put_u64(out, v);
     }
     return out;

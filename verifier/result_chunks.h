@@ -1,5 +1,5 @@
 // A render result cut into the chunks its Merkle commitment covers: chunk 0 is the header (job,
-// subtask, tile, sample range), chunk 1 + y is row y of the tile (its RGB sums and sample counts,
+// subtask, tile, sample range and pieces), chunk 1 + y is row y of the tile (its RGB sums and sample counts,
 // then its ray counts, little-endian). The root over them is what a provider announces, so a
 // verifier can ask for any row with its inclusion proof and check it without the rest.
 #pragma once

@@ -1,5 +1,6 @@
 #include "host/render/renderer.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstring>
@@ -92,8 +93,7 @@ Result<std::unique_ptr<Renderer>> Renderer::create(Device& device, const SceneGp
   return r;
 }
 
-Status Renderer::render(const RenderSettings& s, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
-                        AccumBuffer& accum) {
+Status check_tile(const RenderSettings& s, TileRect tile) {
   STRATA_RETURN_IF_ERROR(check_settings(s));
   if (tile.w == 0 || tile.h == 0 || tile.x + tile.w > s.width || tile.y + tile.h > s.height ||
       tile.x + tile.w < tile.x || tile.y + tile.h < tile.y) {
@@ -101,14 +101,66 @@ Status Renderer::render(const RenderSettings& s, TileRect tile, uint32_t sample_
                             std::to_string(tile.x) + ", " + std::to_string(tile.y) + ") is empty or outside the " +
                             std::to_string(s.width) + "x" + std::to_string(s.height) + " image");
   }
+  return Status::ok();
+}
+
+Status check_sample_pieces(uint32_t sample_count, uint32_t pieces) {
+  if (pieces == 0 || pieces > kMaxSamplePieces || pieces > std::max(sample_count, 1u)) {
+    return invalid_argument("a range of " + std::to_string(sample_count) + " samples cannot be cut into " +
+                            std::to_string(pieces) + " pieces (1 to " + std::to_string(kMaxSamplePieces) +
+                            ", and no more than the samples)");
+  }
+  return Status::ok();
+}
+
+std::vector<SampleRange> sample_pieces(uint32_t sample_begin, uint32_t sample_count, uint32_t pieces) {
+  std::vector<SampleRange> out;
+  uint32_t begin = sample_begin;
+  for (uint32_t i = 0; i < pieces; ++i) {
+    uint32_t count = sample_count / pieces + (i < sample_count % pieces ? 1 : 0);
+    out.push_back({begin, count});
+    begin += count;
+  }
+  return out;
+}
+
+Status Renderer::render(const RenderSettings& s, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
+                        AccumBuffer& accum) {
+  STRATA_RETURN_IF_ERROR(check_tile(s, tile));
   if (!(accum.rect == tile) || accum.rgbw.size() != size_t(tile.w) * tile.h * 4 ||
       accum.rays.size() != size_t(tile.w) * tile.h) {
     return invalid_argument("the accumulation buffer does not match the tile");
   }
   if (sample_count == 0) return Status::ok();
   STRATA_RETURN_IF_ERROR(upload_accum(accum));
-  STRATA_RETURN_IF_ERROR(launch(s, tile, sample_begin, sample_count));
+  STRATA_RETURN_IF_ERROR(launch(s, tile, sample_begin, sample_count, *buffers_->accum, *buffers_->rays));
   return download_accum(accum);
+}
+
+Status Renderer::render_pieces(const RenderSettings& s, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
+                               uint32_t pieces, AccumBuffer& accum) {
+  if (pieces == 1) return render(s, tile, sample_begin, sample_count, accum);
+  STRATA_RETURN_IF_ERROR(check_sample_pieces(sample_count, pieces));
+  for (const SampleRange& piece : sample_pieces(sample_begin, sample_count, pieces)) {
+    AccumBuffer part = AccumBuffer::for_rect(tile);
+    STRATA_RETURN_IF_ERROR(render(s, tile, piece.begin, piece.count, part));
+    STRATA_RETURN_IF_ERROR(accum.merge(part));
+  }
+  return Status::ok();
+}
+
+Status Renderer::render_resident(const RenderSettings& s, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
+                                 DeviceBuffer& rgbw, DeviceBuffer& rays) {
+  STRATA_RETURN_IF_ERROR(check_tile(s, tile));
+  size_t pixels = size_t(tile.w) * tile.h;
+  if (rgbw.size() != pixels * 4 * sizeof(float) || rays.size() != pixels * sizeof(uint32_t)) {
+    return invalid_argument("the device accumulation buffers do not match the tile");
+  }
+  AccumBuffer zero = AccumBuffer::for_rect(tile);
+  STRATA_RETURN_IF_ERROR(device_.upload(rgbw, zero.rgbw.data(), rgbw.size()));
+  STRATA_RETURN_IF_ERROR(device_.upload(rays, zero.rays.data(), rays.size()));
+  if (sample_count == 0) return Status::ok();
+  return launch(s, tile, sample_begin, sample_count, rgbw, rays);
 }
 
 Status Renderer::upload_accum(const AccumBuffer& accum) {
@@ -137,7 +189,8 @@ Status Renderer::download_accum(AccumBuffer& accum) {
   return device_.download(*b.rays, accum.rays.data(), accum.rays.size() * sizeof(uint32_t));
 }
 
-Status Renderer::launch(const RenderSettings& s, TileRect tile, uint32_t sample_begin, uint32_t sample_count) {
+Status Renderer::launch(const RenderSettings& s, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
+                        DeviceBuffer& rgbw, DeviceBuffer& rays) {
   kt::RenderParams p{};
   Float3 fwd = normalize(camera_.forward);
   Float3 right = normalize(cross(fwd, camera_.up));
@@ -172,7 +225,7 @@ Status Renderer::launch(const RenderSettings& s, TileRect tile, uint32_t sample_
   KernelArg args[] = {KernelArg::of(*b.nodes),     KernelArg::of(*b.tris),      KernelArg::of(*b.shading),
                       KernelArg::of(*b.materials), KernelArg::of(*b.tex_infos), KernelArg::of(*b.texels),
                       KernelArg::of(*b.srgb_lut),  KernelArg::of(*b.lights),    KernelArg::of(*b.params),
-                      KernelArg::of(*b.accum),     KernelArg::of(*b.rays)};
+                      KernelArg::of(rgbw),         KernelArg::of(rays)};
   STRATA_RETURN_IF_ERROR(device_.launch("render_tile", {tile.w, tile.h}, args));
   return device_.synchronize();
 }
@@ -189,7 +242,7 @@ Result<AccumBuffer> Renderer::render_image(const RenderSettings& s,
   while (done < s.spp) {
     uint32_t n = std::min(pass, s.spp - done);
     auto start = std::chrono::steady_clock::now();
-    STRATA_RETURN_IF_ERROR(launch(s, full, done, n));
+    STRATA_RETURN_IF_ERROR(launch(s, full, done, n, *buffers_->accum, *buffers_->rays));
     done += n;
     if (progress) progress(done, s.spp);
     double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

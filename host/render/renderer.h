@@ -36,6 +36,22 @@ struct AccumBuffer {
   Status merge(const AccumBuffer& other);
 };
 
+// A subtask's sample range may be cut into pieces, each accumulated from zero and then added in
+// order, so that the devices of one rig can share its samples and still give the same bits as one
+// device (host/render/multi_device.h). At most this many pieces.
+inline constexpr uint32_t kMaxSamplePieces = 16;
+
+struct SampleRange {
+  uint32_t begin = 0, count = 0;
+  bool operator==(const SampleRange&) const = default;
+};
+
+// [sample_begin, sample_begin + sample_count) cut into `pieces` consecutive ranges, the first
+// ones one sample longer when it does not divide evenly. `pieces` is at least 1 and at most
+// sample_count (callers check; see check_sample_pieces).
+std::vector<SampleRange> sample_pieces(uint32_t sample_begin, uint32_t sample_count, uint32_t pieces);
+Status check_sample_pieces(uint32_t sample_count, uint32_t pieces);
+
 class Renderer {
  public:
   // Uploads the scene to the device; fails with kOutOfMemory when it does not fit.
@@ -46,6 +62,16 @@ class Renderer {
   // whose rectangle must be `tile`.
   Status render(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
                 AccumBuffer& accum);
+
+  // Renders the samples cut into `pieces` (sample_pieces): each piece accumulated from zero, then
+  // added to `accum` in order. One piece is render().
+  Status render_pieces(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
+                       uint32_t pieces, AccumBuffer& accum);
+
+  // For devices sharing a subtask: renders the samples from zero into `rgbw` (4 floats per tile
+  // pixel) and `rays` (one per pixel), buffers on this renderer's device, and leaves them there.
+  Status render_resident(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
+                         DeviceBuffer& rgbw, DeviceBuffer& rays);
 
   // Renders the full image with all settings.spp samples, in passes sized to keep the progress
   // callback (samples done, total) coming about four times a second.
@@ -58,7 +84,8 @@ class Renderer {
   Status upload_accum(const AccumBuffer& accum);
   Status download_accum(AccumBuffer& accum);
   // Adds the samples into the device-resident accumulation and waits for them.
-  Status launch(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count);
+  Status launch(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
+                DeviceBuffer& rgbw, DeviceBuffer& rays);
 
   struct Buffers;
   Renderer(Device& device, const SceneGpu& scene, const Camera& camera);
@@ -71,6 +98,8 @@ class Renderer {
 };
 
 Status check_settings(const RenderSettings& settings);
+// The settings are valid and `tile` is a non-empty rectangle inside the image.
+Status check_tile(const RenderSettings& settings, TileRect tile);
 
 // Known-answer test of the render kernel, run before a device takes render work: inside a closed
 // emitting enclosure (make_emitting_enclosure) every pixel converges to Le (1 - a^D) / (1 - a);

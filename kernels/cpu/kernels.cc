@@ -36,12 +36,17 @@ void render_tile_entry(const void* const* a) {
               arg<float*>(a, 9), arg<u32*>(a, 10));
 }
 
+void accum_add_entry(const void* const* a) {
+  accum_add(arg<float*>(a, 0), arg<const float*>(a, 1), arg<u32*>(a, 2), arg<const u32*>(a, 3), arg<u32>(a, 4));
+}
+
 void layout_probe_entry(const void* const* a) { layout_probe(arg<u32*>(a, 0)); }
 
 constexpr KernelEntry kKernels[] = {
     {"layout_probe", layout_probe_entry, 1},
     {"selftest_math", selftest_math_entry, 4},
     {"render_tile", render_tile_entry, 11},
+    {"accum_add", accum_add_entry, 5},
 };
 
 }  // namespace

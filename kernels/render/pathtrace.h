@@ -257,4 +257,15 @@ KERNEL void render_tile(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris,
   ray_counts[pixel] = ray_counts[pixel] + rays;
 }
 
+// Adds one accumulation buffer into another, pixel by pixel: dst = dst + src for the four floats
+// and the ray count. The pieces of a sample range split across devices are summed with it in
+// piece order, so the sum has the same bits on every backend and on the host (AccumBuffer::merge).
+KERNEL void accum_add(GLOBAL float* dst, GLOBAL const float* src, GLOBAL u32* dst_rays,
+                      GLOBAL const u32* src_rays, u32 pixels) {
+  u32 p = GLOBAL_ID_X();
+  if (p >= pixels) return;
+  for (u32 c = 0u; c < 4u; ++c) dst[p * 4u + c] = dst[p * 4u + c] + src[p * 4u + c];
+  dst_rays[p] = dst_rays[p] + src_rays[p];
+}
+
 #endif

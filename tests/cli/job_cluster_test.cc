@@ -55,6 +55,14 @@ Node start_provider(const std::string& data, const Node& requestor) {
   return p;
 }
 
+// A rig whose two devices share each subtask's samples.
+Node start_rig(const std::string& data, const Node& requestor) {
+  Node p = start_node(data, {"--provide", "--device", "cpu,opencl", "--share-samples", "--score", "2e6", "--bootstrap",
+                             "127.0.0.1:" + requestor.transport_port});
+  EXPECT_FALSE(p.process->wait_for(R"(the devices share each subtask's samples \(transfers: host)").empty());
+  return p;
+}
+
 json job_status(const std::string& api_port, const std::string& job) {
   auto r = strata::network::http_request({"127.0.0.1", static_cast<uint16_t>(std::stoi(api_port))}, "GET",
                                          "/api/v1/jobs/" + job);
@@ -108,12 +116,23 @@ std::unique_ptr<NodeProcess> submit(const Node& requestor, const std::string& ou
       "submit", "render", "--size", kSize, "--spp", kSpp, "-o", output, "--api", "127.0.0.1:" + requestor.api_port});
 }
 
+// One of the providers is a rig of two devices sharing each subtask's samples, so every subtask
+// is cut into two pieces, whoever renders it.
 TEST(JobCluster, ProviderKilledMidJob) {
   std::string dir = strata::tests::scratch_dir() + "/job-cluster-kill";
   Node r = start_requestor(dir + "/r");
-  Node p1 = start_provider(dir + "/p1", r), p2 = start_provider(dir + "/p2", r), p3 = start_provider(dir + "/p3", r);
+  Node p1 = start_provider(dir + "/p1", r), p2 = start_provider(dir + "/p2", r), p3 = start_rig(dir + "/p3", r);
+  // The job's pieces follow the rigs the requestor knows of when it is submitted.
+  ASSERT_TRUE(strata::tests::eventually(
+      [&] {
+        auto o = strata::network::http_request({"127.0.0.1", static_cast<uint16_t>(std::stoi(r.api_port))}, "GET",
+                                               "/api/v1/offers");
+        return o.is_ok() && json::parse(o->body, nullptr, false).size() == 3;
+      },
+      30000));
   auto s = submit(r, dir + "/out.pfm");
   std::string job = submit_job(*s);
+  EXPECT_EQ(job_status(r.api_port, job).value("sample_pieces", 0), 2);
   ASSERT_TRUE(accepted_at_least(r.api_port, job, 1));
   p1.process->kill9();
   expect_finished(*s, r, job, dir, true);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -17,7 +18,12 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
   compute::ComputeNode::Options o;
   o.data_dir = spec.data_dir.empty() ? scratch_dir() + "/compute-" + std::to_string(spec.seed) : spec.data_dir;
   if (spec.provide) {
-    o.provide.push_back(open_or_die(spec.device));
+    for (size_t at = 0; at <= spec.device.size();) {
+      size_t comma = std::min(spec.device.find(',', at), spec.device.size());
+      o.provide.push_back(open_or_die(spec.device.substr(at, comma - at)));
+      at = comma + 1;
+    }
+    o.provider.share_samples = spec.share_samples;
     o.provider.alter_result = spec.alter_result;
     o.provider.alter_announcement = spec.alter_announcement;
     o.provider.price_per_gigasample = spec.price;

@@ -18,7 +18,8 @@ struct ComputeNodeSpec {
   std::chrono::milliseconds min_deadline{10000};
   double target_seconds = 0.2;
   uint32_t max_tile = 32;
-  std::string device = "cpu";  // what a provider offers
+  std::string device = "cpu";  // what a provider offers: device ids, separated by commas
+  bool share_samples = false;  // its devices share each subtask's samples
   std::function<void(const network::RenderTask&, network::RenderResult&, render::Renderer&)> alter_result = {};
   std::function<void(network::TaskResult&)> alter_announcement = {};
   bool exclude_caught = true;

@@ -131,6 +131,17 @@ TEST(JobsApi, SubmitFollowAndFetchTheImage) {
   EXPECT_EQ(providers[0]["accepted"], job["subtasks"]["total"]);
   EXPECT_EQ(providers[0]["excluded"], false);
   expect_error(call(j, "POST", "/api/v1/providers"), 405, "POST");
+  // The offer book: the one provider, its cpu device and its price.
+  auto [offers_status, offers] = call(j, "GET", "/api/v1/offers");
+  EXPECT_EQ(offers_status, 200);
+  ASSERT_EQ(offers.size(), 1u) << offers.dump();
+  EXPECT_EQ(offers[0]["provider"], network::to_hex(p->stream_node().identity().node_id()));
+  ASSERT_EQ(offers[0]["devices"].size(), 1u);
+  EXPECT_EQ(offers[0]["devices"][0]["backend"], "cpu");
+  EXPECT_EQ(offers[0]["price"], 100);
+  EXPECT_EQ(offers[0]["kernels"][0], "render/pathtrace-v1");
+  expect_error(call(j, "DELETE", "/api/v1/offers"), 405, "DELETE");
+  expect_error(call(j, "GET", "/api/v1/offers/x"), 404, "no such endpoint");
   // This node requested; it is owed nothing.
   auto [receipts_status, receipts] = call(j, "GET", "/api/v1/receipts");
   EXPECT_EQ(receipts_status, 200);

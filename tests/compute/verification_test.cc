@@ -225,6 +225,29 @@ TEST(Verification, HonestProvidersOnDifferentBackendsAreNeverRejected) {
   std::printf("verification re-rendered %.1f%% of the job's pixel-samples\n", 100.0 * double(st.verified_work) / double(st.work));
 }
 
+// A rig whose two devices (cpu and opencl) share each subtask's samples, summing them on the first
+// device, returns the bits of a lone cpu device rendering the same pieces: twins of every subtask
+// on the two providers agree, spot checks pass, and the image is the local render within rounding.
+TEST(Verification, ARigSharingSamplesAgreesWithALoneDeviceBitForBit) {
+  auto r = tests::start_compute_node({.seed = 140});
+  auto rig = tests::start_compute_node({.seed = 141, .provide = true, .device = "cpu,opencl", .share_samples = true});
+  auto lone = tests::start_compute_node({.seed = 142, .provide = true, .device = "cpu"});
+  ASSERT_EQ(rig->provider()->transfer().substr(0, 4), "host");  // no CUDA here
+  EXPECT_TRUE(lone->provider()->transfer().empty());
+  ASSERT_TRUE(connected(*r, *rig, *lone));
+  JobStatus st = run_job(*r, settings(), 1.0);
+  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  EXPECT_EQ(st.job.sample_pieces, 2u);  // the rig's two devices
+  EXPECT_EQ(st.rejected, 0u);
+  EXPECT_EQ(st.job.resolved.size(), st.job.originals);
+  EXPECT_GT(st.verified_work, 0u);
+  EXPECT_GT(rig->provider()->counts().completed, 0u);
+  EXPECT_GT(lone->provider()->counts().completed, 0u);
+  auto image = render::read_pfm(st.linear_image);
+  ASSERT_TRUE(image.is_ok());
+  EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), settings())), 1e-5);
+}
+
 // Redundancy: every subtask (share 1) is computed by two providers, never the same one twice,
 // compared bit for bit, and paid for twice once they agree.
 TEST(Verification, RedundantTwinsGoToDifferentProvidersAndAgree) {

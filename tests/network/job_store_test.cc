@@ -113,6 +113,7 @@ TEST(JobStore, TwinsAndTheirSettlementSurviveRestart) {
   std::vector<render::Subtask> plan = demo_plan(job);
   job.originals = static_cast<uint32_t>(plan.size());
   job.redundancy = 0.5;
+  job.sample_pieces = 4;
   NodeId p = tests::test_identity(3).node_id();
   {
     auto store = JobStore::open(dir);
@@ -133,6 +134,7 @@ TEST(JobStore, TwinsAndTheirSettlementSurviveRestart) {
   ASSERT_TRUE(j.is_ok());
   EXPECT_EQ(j->originals, plan.size());
   EXPECT_EQ(j->redundancy, 0.5);
+  EXPECT_EQ(j->sample_pieces, 4u);
   EXPECT_EQ(j->twin_of.at(uint32_t(plan.size())), 1u);
   EXPECT_TRUE(j->resolved.count(1));
   auto subtasks = (*store)->subtasks(job.id);

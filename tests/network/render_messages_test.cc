@@ -43,6 +43,11 @@ TEST(RenderMessages, TaskRoundTrip) {
   EXPECT_EQ(back->sample_count, 64u);
   EXPECT_EQ(back->seed, 99u);
   EXPECT_EQ(back->max_depth, 6u);
+  EXPECT_EQ(back->sample_pieces, 1u);  // the default: one piece
+  t.sample_pieces = 4;
+  back = decode_render_task(encode(t));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->sample_pieces, 4u);
 }
 
 // A real partial render survives the wire bit for bit.
@@ -82,6 +87,14 @@ TEST(RenderMessages, BadTasksAreRefusedByName) {
   t = sample_task();
   t.max_depth = 0;
   expect_error(decode_render_task(encode(t)).status(), "path depth");
+  t = sample_task();
+  t.sample_pieces = 0;
+  expect_error(decode_render_task(encode(t)).status(), "cannot be cut into 0 pieces");
+  t.sample_pieces = 17;
+  expect_error(decode_render_task(encode(t)).status(), "cannot be cut into 17 pieces");
+  t.sample_count = 3;
+  t.sample_pieces = 4;
+  expect_error(decode_render_task(encode(t)).status(), "3 samples cannot be cut into 4 pieces");
 }
 
 TEST(RenderMessages, InconsistentResultsAreRefused) {
@@ -103,6 +116,14 @@ TEST(RenderMessages, InconsistentResultsAreRefused) {
   RenderResult short_rgbw = r;
   short_rgbw.accum.rgbw.resize(12);
   expect_error(decode_render_result(encode(short_rgbw)).status(), "accumulation values");
+  RenderResult too_many_pieces = r;
+  too_many_pieces.sample_pieces = 3;  // more than its two samples
+  expect_error(decode_render_result(encode(too_many_pieces)).status(), "cannot be cut into 3 pieces");
+  RenderResult two_pieces = r;
+  two_pieces.sample_pieces = 2;
+  auto back = decode_render_result(encode(two_pieces));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_EQ(back->sample_pieces, 2u);
 }
 
 TEST(RenderMessages, MalformedBytesAreRefused) {

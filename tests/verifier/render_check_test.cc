@@ -50,9 +50,29 @@ render::AccumBuffer render_tile(Fixture& f, render::TileRect tile, uint32_t begi
 const render::TileRect kTile{48, 40, 64, 32};  // 2048 pixels, over the lit box
 
 Verdict check(Fixture& f, const render::AccumBuffer& claimed, uint32_t pixels, uint64_t seed) {
-  auto v = spot_check_render(*f.renderer, f.settings, claimed, 8, 4, pixels, seed);
+  auto v = spot_check_render(*f.renderer, f.settings, claimed, 8, 4, 1, pixels, seed);
   EXPECT_TRUE(v.is_ok()) << v.status().to_string();
   return *v;
+}
+
+// A result whose samples were cut into pieces (shared across a rig's devices) passes when it is
+// checked with its pieces, on another backend too; a result summed as one piece but claiming
+// three is caught, since the pieces round differently.
+TEST(RenderCheck, ResultsInPiecesAreCheckedWithTheirPieces) {
+  Fixture cpu = make("cpu");
+  Fixture opencl = make("opencl");
+  render::AccumBuffer pieces = render::AccumBuffer::for_rect(kTile);
+  ASSERT_TRUE(opencl.renderer->render_pieces(opencl.settings, kTile, 8, 12, 3, pieces).is_ok());
+  auto v = spot_check_render(*cpu.renderer, cpu.settings, pieces, 8, 12, 3, 2048, 3);
+  ASSERT_TRUE(v.is_ok()) << v.status().to_string();
+  EXPECT_TRUE(v->passed) << v->reason;
+  EXPECT_EQ(v->work_checked, 2048u * 12);
+  render::AccumBuffer one_piece = render_tile(cpu, kTile, 8, 12);
+  auto caught = spot_check_render(*cpu.renderer, cpu.settings, one_piece, 8, 12, 3, 2048, 3);
+  ASSERT_TRUE(caught.is_ok());
+  EXPECT_FALSE(caught->passed);
+  auto bad = spot_check_render(*cpu.renderer, cpu.settings, pieces, 8, 12, 13, 10, 3);
+  EXPECT_FALSE(bad.is_ok());  // more pieces than samples
 }
 
 TEST(RenderCheck, PixelsToCheckFollowFromTheCatchRate) {

@@ -39,10 +39,11 @@ TEST(ResultChunks, RowsAreChunksAndEveryOneIsProven) {
   std::vector<Digest> after = render_chunk_leaves(changed);
   for (size_t i = 0; i < leaves.size(); ++i) EXPECT_EQ(leaves[i] == after[i], i != 3) << "chunk " << i;
   EXPECT_NE(render_commitment(changed), root);
-  // The header binds the job, the subtask, the tile and the samples.
+  // The header binds the job, the subtask, the tile, the samples and their pieces.
   for (auto change : std::vector<std::function<void(network::RenderResult&)>>{
            [](network::RenderResult& x) { x.job_id = "job-4"; }, [](network::RenderResult& x) { x.subtask = 6; },
            [](network::RenderResult& x) { x.accum.rect.x = 33; }, [](network::RenderResult& x) { x.sample_begin = 0; },
+           [](network::RenderResult& x) { x.sample_pieces = 2; },
            [](network::RenderResult& x) { x.accum.rays[0] = 0; }}) {
     network::RenderResult other = r;
     change(other);

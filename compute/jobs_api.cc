@@ -211,6 +211,7 @@ static ApiReply offers(ComputeNode& node, const ApiRequest& r) {
                     {"score", o.score},
                     {"price", o.price_per_gigasample},
                     {"max_subtasks", o.max_subtasks},
+                    {"sample_pieces", o.sample_pieces},
                     {"expires_at", o.expires_at}});
   }
   return json_reply(200, list);

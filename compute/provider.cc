@@ -396,6 +396,7 @@ Result<std::unique_ptr<Provider>> Provider::start(network::StreamNode& node, net
   offer.score = score;
   offer.price_per_gigasample = impl->options.price_per_gigasample;
   offer.max_subtasks = static_cast<uint32_t>(impl->capacity());
+  if (impl->peers) offer.sample_pieces = std::min<uint32_t>(static_cast<uint32_t>(impl->devices.size()), render::kMaxSamplePieces);
   Impl* raw = impl.get();
   if (raw->peers) {
     std::vector<Device*> all(raw->peers->devices().begin(), raw->peers->devices().end());

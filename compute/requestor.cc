@@ -279,8 +279,8 @@ struct Requestor::Impl {
     std::vector<double> speeds;
     for (const network::Offer& o : usable_offers(demand_for(job), network::now_ms())) {
       speeds.push_back(o.score);
-      // As many pieces as the largest rig has devices, so each of its devices can take a share.
-      job.sample_pieces = std::max<uint32_t>(job.sample_pieces, static_cast<uint32_t>(std::min<size_t>(o.devices.size(), render::kMaxSamplePieces)));
+      // As many pieces as the largest rig whose devices share subtasks, so each takes a share.
+      job.sample_pieces = std::max(job.sample_pieces, std::min(o.sample_pieces, render::kMaxSamplePieces));
     }
     if (speeds.empty()) {
       return unavailable("no connected provider offers " + std::string(kRenderKernel) + " at or under " +

@@ -4,6 +4,7 @@
 #include <bit>
 #include <cmath>
 
+#include "host/render/renderer.h"
 #include "network/blob_store.h"
 #include "network/canonical.h"
 #include "network/verified.h"
@@ -47,7 +48,7 @@ Result<std::string> read_name(const flatbuffers::String* s, const char* what, bo
 // ---- signing ----
 
 std::vector<uint8_t> Offer::signed_bytes() const {
-  std::vector<uint8_t> out = tagged("strata-offer-v1");
+  std::vector<uint8_t> out = tagged("strata-offer-v2");
   put_bytes(out, provider);
   put_string(out, offer_id);
   put_u64(out, devices.size());
@@ -62,6 +63,7 @@ std::vector<uint8_t> Offer::signed_bytes() const {
   put_u64(out, price_per_gigasample);
   put_u64(out, max_subtasks);
   put_u64(out, expires_at);
+  put_u64(out, sample_pieces);
   return out;
 }
 void Offer::sign(const Identity& id) {
@@ -168,7 +170,8 @@ std::vector<uint8_t> encode(const Offer& o) {
   auto dv = b.CreateVector(devices);
   auto kv = b.CreateVector(kernels);
   auto sig = b.CreateVector(o.signature.data(), o.signature.size());
-  b.Finish(wire::CreateOffer(b, key, id, dv, kv, o.score, o.price_per_gigasample, o.max_subtasks, o.expires_at, sig));
+  b.Finish(wire::CreateOffer(b, key, id, dv, kv, o.score, o.price_per_gigasample, o.max_subtasks, o.expires_at, sig,
+                             o.sample_pieces));
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
@@ -264,6 +267,11 @@ Result<Offer> decode_offer(std::span<const uint8_t> bytes) {
   o.price_per_gigasample = w->price_per_gigasample();
   o.max_subtasks = w->max_subtasks();
   o.expires_at = w->expires_at();
+  o.sample_pieces = w->sample_pieces();
+  if (o.sample_pieces == 0 || o.sample_pieces > render::kMaxSamplePieces) {
+    return invalid_argument("offer: " + std::to_string(o.sample_pieces) + " sample pieces (1 to " +
+                            std::to_string(render::kMaxSamplePieces) + ")");
+  }
   if (!o.signature_valid()) return invalid_argument("offer '" + o.offer_id + "': the signature does not match the provider's key");
   return o;
 }

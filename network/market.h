@@ -32,6 +32,9 @@ struct Offer {
   uint64_t price_per_gigasample = 0;
   uint32_t max_subtasks = 1;
   uint64_t expires_at = 0;  // ms since the epoch
+  // How many pieces of a subtask's samples the provider's devices share (its devices, when they
+  // work on each subtask together); 1 when each device works alone.
+  uint32_t sample_pieces = 1;
   Signature signature{};
 
   std::vector<uint8_t> signed_bytes() const;

@@ -65,22 +65,29 @@ Status MultiDeviceRenderer::render(const RenderSettings& settings, TileRect tile
   std::vector<SampleRange> ranges = sample_pieces(sample_begin, sample_count, pieces);
   std::vector<size_t> owner = deal_pieces(pieces, speeds_);
 
-  std::vector<PieceBuffers> buffers(pieces);
-  auto allocate = [&](Device& d, std::unique_ptr<DeviceBuffer>& out, size_t bytes) -> Status {
-    auto b = d.allocate(bytes);
-    if (!b.is_ok()) return b.status();
-    out = std::move(*b);
-    return Status::ok();
-  };
-  for (uint32_t k = 0; k < pieces; ++k) {
-    Device& d = *devices[owner[k]];
-    STRATA_RETURN_IF_ERROR(allocate(d, buffers[k].rgbw, pixels * 4 * sizeof(float)));
-    STRATA_RETURN_IF_ERROR(allocate(d, buffers[k].rays, pixels * sizeof(uint32_t)));
-    if (owner[k] != 0) {
-      STRATA_RETURN_IF_ERROR(allocate(first, buffers[k].rgbw_first, pixels * 4 * sizeof(float)));
-      STRATA_RETURN_IF_ERROR(allocate(first, buffers[k].rays_first, pixels * sizeof(uint32_t)));
+  if (buffers_.size() != pieces || buffers_pixels_ != pixels) {
+    buffers_.clear();
+    buffers_pixels_ = 0;
+    std::vector<PieceBuffers> fresh(pieces);
+    auto allocate = [&](Device& d, std::unique_ptr<DeviceBuffer>& out, size_t bytes) -> Status {
+      auto b = d.allocate(bytes);
+      if (!b.is_ok()) return b.status();
+      out = std::move(*b);
+      return Status::ok();
+    };
+    for (uint32_t k = 0; k < pieces; ++k) {
+      Device& d = *devices[owner[k]];
+      STRATA_RETURN_IF_ERROR(allocate(d, fresh[k].rgbw, pixels * 4 * sizeof(float)));
+      STRATA_RETURN_IF_ERROR(allocate(d, fresh[k].rays, pixels * sizeof(uint32_t)));
+      if (owner[k] != 0) {
+        STRATA_RETURN_IF_ERROR(allocate(first, fresh[k].rgbw_first, pixels * 4 * sizeof(float)));
+        STRATA_RETURN_IF_ERROR(allocate(first, fresh[k].rays_first, pixels * sizeof(uint32_t)));
+      }
     }
+    buffers_ = std::move(fresh);
+    buffers_pixels_ = pixels;
   }
+  std::vector<PieceBuffers>& buffers = buffers_;
 
   // Every device renders its pieces at the same time, each on its own thread.
   std::vector<Status> rendered(devices.size());

@@ -36,6 +36,9 @@ class MultiDeviceRenderer {
   DevicePeers& peers_;
   std::vector<double> speeds_;
   std::vector<std::unique_ptr<Renderer>> renderers_;  // one per device
+  // The pieces' device buffers, kept while the tile size and the pieces stay the same.
+  std::vector<PieceBuffers> buffers_;
+  size_t buffers_pixels_ = 0;
 };
 
 }  // namespace strata::render

@@ -139,6 +139,7 @@ TEST(JobsApi, SubmitFollowAndFetchTheImage) {
   ASSERT_EQ(offers[0]["devices"].size(), 1u);
   EXPECT_EQ(offers[0]["devices"][0]["backend"], "cpu");
   EXPECT_EQ(offers[0]["price"], 100);
+  EXPECT_EQ(offers[0]["sample_pieces"], 1);  // one device: it works alone
   EXPECT_EQ(offers[0]["kernels"][0], "render/pathtrace-v1");
   expect_error(call(j, "DELETE", "/api/v1/offers"), 405, "DELETE");
   expect_error(call(j, "GET", "/api/v1/offers/x"), 404, "no such endpoint");

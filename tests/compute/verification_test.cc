@@ -234,6 +234,8 @@ TEST(Verification, ARigSharingSamplesAgreesWithALoneDeviceBitForBit) {
   auto lone = tests::start_compute_node({.seed = 142, .provide = true, .device = "cpu"});
   ASSERT_EQ(rig->provider()->transfer().substr(0, 4), "host");  // no CUDA here
   EXPECT_TRUE(lone->provider()->transfer().empty());
+  EXPECT_EQ(rig->provider()->offer().sample_pieces, 2u);
+  EXPECT_EQ(lone->provider()->offer().sample_pieces, 1u);
   ASSERT_TRUE(connected(*r, *rig, *lone));
   JobStatus st = run_job(*r, settings(), 1.0);
   ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;

@@ -49,6 +49,8 @@ void expect_error(const Status& s, const std::string& needle) {
 
 TEST(Market, MessagesRoundTripAndSignaturesCoverEveryField) {
   Offer o = offer(2, 50, 1e9);
+  o.sample_pieces = 2;
+  o.sign(key(2));
   auto o2 = decode_offer(encode(o));
   ASSERT_TRUE(o2.is_ok()) << o2.status().to_string();
   EXPECT_EQ(*o2, o);
@@ -63,7 +65,7 @@ TEST(Market, MessagesRoundTripAndSignaturesCoverEveryField) {
       [](Offer& x) { x.devices[1].backend = "opencl"; }, [](Offer& x) { x.kernels.push_back("proof/x"); },
       [](Offer& x) { x.score *= 2; },               [](Offer& x) { x.price_per_gigasample--; },
       [](Offer& x) { x.max_subtasks++; },           [](Offer& x) { x.expires_at++; },
-      [](Offer& x) { x.provider = key(9).public_key(); }};
+      [](Offer& x) { x.sample_pieces++; },          [](Offer& x) { x.provider = key(9).public_key(); }};
   for (size_t i = 0; i < offer_edits.size(); ++i) {
     Offer changed = o;
     offer_edits[i](changed);
@@ -119,6 +121,12 @@ TEST(Market, MalformedMessagesAreNamed) {
   bad_score.score = -1;
   bad_score.sign(key(2));
   expect_error(decode_offer(encode(bad_score)).status(), "score");
+  for (uint32_t pieces : {0u, 17u}) {
+    Offer bad_pieces = offer(2, 1, 1);
+    bad_pieces.sample_pieces = pieces;
+    bad_pieces.sign(key(2));
+    expect_error(decode_offer(encode(bad_pieces)).status(), std::to_string(pieces) + " sample pieces (1 to 16)");
+  }
   std::vector<uint8_t> flipped = encode(demand());
   for (size_t i = 0; i < flipped.size(); i += 5) flipped[i] ^= 0x33;
   EXPECT_FALSE(decode_demand(flipped).is_ok());

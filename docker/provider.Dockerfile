@@ -5,7 +5,10 @@
 #   docker run --gpus all -v strata-data:/data -p 7700:7700 strata-provider --bootstrap HOST:7700
 #
 # Arguments after the image name are added to `strata node --data /data --listen 0.0.0.0:7700
-# --provide`; by default it offers the best device (--device auto).
+# --provide`; by default it offers the best device (--device auto). A rig of several GPUs whose
+# devices should share each subtask (summed with NCCL, which the runtime image carries):
+#
+#   docker run --gpus all ... strata-provider --provide --device cuda:0,cuda:1 --share-samples --bootstrap HOST:7700
 ARG CUDA_VERSION=13.0.0
 ARG UBUNTU=ubuntu24.04
 

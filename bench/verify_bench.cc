@@ -5,9 +5,12 @@
 // 1% of their pixels wrong), and then checks results with 1% of their pixels altered many times
 // over, each time with fresh random pixels. It reports the verification cost, as work (pixel-samples
 // re-rendered over the subtask's) and as time (check over render, same device), and the share of
-// altered results caught.
+// altered results caught. --pieces P renders and checks the subtasks cut into P sample pieces, as
+// for a job with a rig whose devices share subtasks (each checked pixel is then P launches).
 //
 //   verify_bench [--device cpu] [--subtasks N] [--trials T] [--size WxH] [--spp N] [--catch-rate C] [--bad-fraction F]
+//                [--pieces P]
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -39,6 +42,7 @@ int main(int argc, char** argv) {
   int subtasks = 4, trials = 200;
   uint32_t width = 512, height = 512, spp = 64;
   double catch_rate = 0.99, bad_fraction = 0.01;
+  uint32_t pieces = 1;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto value = [&]() -> std::string {
@@ -53,6 +57,7 @@ int main(int argc, char** argv) {
     } else if (a == "--spp") spp = static_cast<uint32_t>(std::stoul(value()));
     else if (a == "--catch-rate") catch_rate = std::stod(value());
     else if (a == "--bad-fraction") bad_fraction = std::stod(value());
+    else if (a == "--pieces") pieces = static_cast<uint32_t>(std::stoul(value()));
     else die("unknown argument " + a);
   }
   auto scene = render::prepare_scene(bench::demo_scene_path());
@@ -75,9 +80,9 @@ int main(int argc, char** argv) {
   double speed = 128.0 * 128 * 8 / seconds_since(t0);
   auto plan = render::plan_render_job(settings, {speed}, render::PlanOptions{});
   if (!plan.is_ok()) die(plan.status().to_string());
-  std::printf("device %s, %.3g samples/s; %ux%u at %u spp in %zu subtasks of %ux%u pixels x %u samples\n",
+  std::printf("device %s, %.3g samples/s; %ux%u at %u spp in %zu subtasks of %ux%u pixels x %u samples in %u piece(s)\n",
               device_id.c_str(), speed, width, height, spp, plan->size(), (*plan)[0].tile.w, (*plan)[0].tile.h,
-              (*plan)[0].sample_count);
+              (*plan)[0].sample_count, pieces);
 
   double render_s = 0, check_s = 0;
   uint64_t work = 0, checked = 0;
@@ -87,13 +92,16 @@ int main(int argc, char** argv) {
     const render::Subtask& s = (*plan)[i];
     render::AccumBuffer honest = render::AccumBuffer::for_rect(s.tile);
     auto t = Clock::now();
-    if (Status st = (*renderer)->render(settings, s.tile, s.sample_begin, s.sample_count, honest); !st.is_ok()) die(st.to_string());
+    uint32_t cut = std::min(pieces, s.sample_count);
+    if (Status st = (*renderer)->render_pieces(settings, s.tile, s.sample_begin, s.sample_count, cut, honest); !st.is_ok()) {
+      die(st.to_string());
+    }
     render_s += seconds_since(t);
     work += s.work();
     uint64_t pixels = uint64_t(s.tile.w) * s.tile.h;
     uint32_t n = verifier::pixels_to_check(catch_rate, bad_fraction, pixels);
     t = Clock::now();
-    auto v = verifier::spot_check_render(**renderer, settings, honest, s.sample_begin, s.sample_count, 1, n, rng());
+    auto v = verifier::spot_check_render(**renderer, settings, honest, s.sample_begin, s.sample_count, cut, n, rng());
     check_s += seconds_since(t);
     if (!v.is_ok()) die(v.status().to_string());
     if (!v->passed) die("an honest result failed its check: " + v->reason);
@@ -108,7 +116,7 @@ int main(int argc, char** argv) {
         std::swap(order[b], order[b + rng() % (pixels - b)]);
         altered.rgbw[size_t(order[b]) * 4] = std::nextafter(altered.rgbw[size_t(order[b]) * 4], 1e30f);
       }
-      auto c = verifier::spot_check_render(**renderer, settings, altered, s.sample_begin, s.sample_count, 1, n, rng());
+      auto c = verifier::spot_check_render(**renderer, settings, altered, s.sample_begin, s.sample_count, cut, n, rng());
       if (!c.is_ok()) die(c.status().to_string());
       ++tried;
       caught += c->passed ? 0 : 1;

@@ -165,7 +165,7 @@ struct Provider::Impl {
     TaskReply accepted{p.task.job_id, p.task.subtask, p.agreement, ""};
     queue.push_back(Work{from.id, std::move(p)});
     lock.unlock();
-    changed.notify_one();
+    changed.notify_all();  // not every worker's devices may have the memory it needs
     reply(from.id, std::move(accepted));
     return Status::ok();
   }
@@ -305,14 +305,25 @@ struct Provider::Impl {
 
   void work_loop(std::vector<Device*> mine) {
     Loaded loaded;
+    // A worker takes the oldest queued subtask whose scene fits in its devices' memory; the
+    // proposal was accepted because some device of this provider has enough.
+    uint64_t memory = UINT64_MAX;
+    for (Device* device : mine) {
+      if (device->info().memory_bytes) memory = std::min(memory, device->info().memory_bytes);  // 0: not known
+    }
+    auto fits = [memory](const Work& w) { return w.proposal.demand.min_memory_bytes <= memory; };
     for (;;) {
       Delivery d;
       {
         std::unique_lock lock(mutex);
-        changed.wait(lock, [&] { return stopping || !queue.empty(); });
+        std::deque<Work>::iterator next;
+        changed.wait(lock, [&] {
+          next = std::find_if(queue.begin(), queue.end(), fits);
+          return stopping || next != queue.end();
+        });
         if (stopping) return;
-        d.work = std::move(queue.front());
-        queue.pop_front();
+        d.work = std::move(*next);
+        queue.erase(next);
         ++running;
       }
       auto peers = node.transport().peers();

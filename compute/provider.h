@@ -1,8 +1,8 @@
 // The provider's host scheduler. It advertises the node's devices in a signed offer, takes
 // subtask proposals from requestors (checking the requestor's signature, the price, the deadline
 // and its own capacity, then signing the agreement), fetches and checks the job's scene blobs,
-// runs each subtask on the first free device (one worker per device, a few accepted subtasks
-// queued behind each) or, with share_samples, on all its devices at once (each renders a share of
+// runs each subtask on the first free device whose memory holds the scene (one worker per device,
+// a few accepted subtasks queued behind each) or, with share_samples, on all its devices at once (each renders a share of
 // the subtask's sample pieces; the shares are summed on the first, moved there with NCCL between
 // CUDA GPUs), and announces every result with its commitment (the content address of the
 // encoded result) on the job's result stream, keeping the result for the requestor to fetch.

@@ -159,6 +159,55 @@ TEST(ComputeCluster, RenderJobMatchesTheLocalRender) {
   EXPECT_EQ((*all)[0].job.state, JobState::kDone);
 }
 
+// The cpu device under another index, reporting `memory` bytes: a small device beside a large one.
+class SmallDevice final : public Device {
+ public:
+  explicit SmallDevice(uint64_t memory) : inner_(tests::open_or_die("cpu")), info_(inner_->info()) {
+    info_.index = 7;
+    info_.memory_bytes = memory;
+  }
+  const DeviceInfo& info() const override { return info_; }
+  Result<std::unique_ptr<DeviceBuffer>> allocate(size_t bytes) override { return inner_->allocate(bytes); }
+  Status upload(DeviceBuffer& dst, const void* src, size_t bytes, size_t offset) override {
+    return inner_->upload(dst, src, bytes, offset);
+  }
+  Status download(const DeviceBuffer& src, void* dst, size_t bytes, size_t offset) override {
+    return inner_->download(src, dst, bytes, offset);
+  }
+  Status launch(std::string_view kernel, LaunchRange range, std::span<const KernelArg> args) override {
+    return inner_->launch(kernel, range, args);
+  }
+  Status synchronize() override { return inner_->synchronize(); }
+
+ private:
+  std::unique_ptr<Device> inner_;
+  DeviceInfo info_;
+};
+
+// A provider with a device too small for the scene beside one large enough takes the job (its
+// largest device fits it) and runs every subtask on the large one: none fails for memory.
+TEST(ComputeCluster, SubtasksGoOnlyToDevicesWithTheMemory) {
+  auto r = tests::start_compute_node({.seed = 36});
+  auto p = tests::start_compute_node({.seed = 37, .provide = true, .make_devices = [] {
+    std::vector<std::unique_ptr<Device>> devices;
+    devices.push_back(std::make_unique<SmallDevice>(512 << 10));  // 512 KiB: under the demo scene
+    devices.push_back(tests::open_or_die("cpu"));
+    return devices;
+  }});
+  connect(*p, *r);
+  ASSERT_TRUE(offers_seen(*r, 1));
+  render::RenderSettings settings = small_settings();
+  auto job = r->requestor().submit(upload(*r, settings));
+  ASSERT_TRUE(job.is_ok()) << job.status().to_string();
+  EXPECT_GT(job->min_memory, uint64_t(512) << 10);
+  JobStatus st = wait_done(*r, job->id);
+  ASSERT_EQ(st.job.state, JobState::kDone) << st.job.error;
+  EXPECT_EQ(st.reassigned, 0u);
+  EXPECT_EQ(p->provider()->counts().failed, 0u);
+  EXPECT_EQ(p->provider()->counts().completed, st.total);
+  expect_matches_local(st, settings);
+}
+
 TEST(ComputeCluster, SubmitErrorsNameTheProblem) {
   auto r = tests::start_compute_node({.seed = 34});
   JobSpec spec = upload(*r, small_settings());

@@ -18,7 +18,8 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
   compute::ComputeNode::Options o;
   o.data_dir = spec.data_dir.empty() ? scratch_dir() + "/compute-" + std::to_string(spec.seed) : spec.data_dir;
   if (spec.provide) {
-    for (size_t at = 0; at <= spec.device.size();) {
+    if (spec.make_devices) o.provide = spec.make_devices();
+    for (size_t at = 0; at <= spec.device.size() && !spec.make_devices;) {
       size_t comma = std::min(spec.device.find(',', at), spec.device.size());
       o.provide.push_back(open_or_die(spec.device.substr(at, comma - at)));
       at = comma + 1;

@@ -24,6 +24,7 @@ struct ComputeNodeSpec {
   std::function<void(network::TaskResult&)> alter_announcement = {};
   bool exclude_caught = true;
   bool verify = true;
+  std::function<std::vector<std::unique_ptr<Device>>()> make_devices = {};  // instead of `device`
 };
 std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& spec);
 

@@ -3,12 +3,16 @@
 # processes (default 3, each offering --device $DEVICE, default auto), then `strata submit render`
 # of the bundled demo scene through the requestor, writing strata-demo.png. Arguments go to
 # `strata submit render` (a scene, --size, --spp, -o ...). The nodes stop when it ends; their logs
-# and data stay in $KEEP if that is set.
+# and data stay in $KEEP if that is set. SHARE=1 makes each provider's devices share every
+# subtask's samples (--share-samples; give DEVICE a list, e.g. DEVICE=cpu,opencl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 STRATA=${STRATA:-build/cli/strata}
 PROVIDERS=${PROVIDERS:-3}
 DEVICE=${DEVICE:-auto}
+SHARE=${SHARE:-0}
+share=()
+if [ "$SHARE" = 1 ]; then share=(--share-samples); fi
 work=${KEEP:-$(mktemp -d /tmp/strata-cluster.XXXXXX)}
 mkdir -p "$work"
 pids=()
@@ -45,7 +49,7 @@ transport=$(wait_for "$work/requestor.log" 'listening on 127\.0\.0\.1:[0-9]+' | 
 api=$(wait_for "$work/requestor.log" 'http://127\.0\.0\.1:[0-9]+' | sed 's|http://||')
 echo "requestor node: transport 127.0.0.1:$transport, API $api (data in $work)"
 for i in $(seq 1 "$PROVIDERS"); do
-  start_node "provider$i" --bootstrap "127.0.0.1:$transport" --provide --device "$DEVICE"
+  start_node "provider$i" --bootstrap "127.0.0.1:$transport" --provide --device "$DEVICE" "${share[@]}"
 done
 for i in $(seq 1 "$PROVIDERS"); do
   echo "provider $i: $(wait_for "$work/provider$i.log" 'providing .*')"

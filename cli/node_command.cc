@@ -31,6 +31,7 @@ struct NodeOptions {
   std::vector<std::string> devices = {"auto"};
   uint64_t price = 100;
   uint32_t queue = 2;
+  uint32_t slots = 1;
   double score = 0;
   double subtask_seconds = 2.0;
   double min_deadline_seconds = 30.0;
@@ -100,6 +101,8 @@ int run_node(const NodeOptions& o) {
     }
     options.provider.price_per_gigasample = o.price;
     options.provider.queue_per_device = o.queue;
+    if (o.slots == 0 || o.slots > 64) return fail("--slots must be between 1 and 64");
+    options.provider.slots_per_device = o.slots;
     options.provider.score = o.score;
     options.provider.share_samples = o.share_samples;
   }
@@ -214,7 +217,10 @@ Runner add_node_command(CLI::App& app) {
       ->capture_default_str()
       ->delimiter(',');
   cmd->add_option("--price", o->price, "Price per gigasample when providing")->capture_default_str();
-  cmd->add_option("--queue", o->queue, "Accepted subtasks waiting for each device, beyond the one it runs")
+  cmd->add_option("--queue", o->queue, "Accepted subtasks waiting for each device, beyond those it runs")
+      ->capture_default_str();
+  cmd->add_option("--slots", o->slots,
+                  "Subtasks each device renders at once, as far as its memory holds their scenes")
       ->capture_default_str();
   cmd->add_flag("--share-samples", o->share_samples,
                 "All devices work on each subtask together, each rendering a share of its samples; the shares are "

@@ -78,6 +78,7 @@ struct Provider::Impl {
   std::deque<Work> queue;
   std::set<std::pair<NodeId, std::string>> withdrawn;  // jobs their requestors cancelled
   size_t running = 0;
+  std::map<const Device*, uint64_t> memory_in_use;  // the scene needs of the subtasks running on each device
   bool stopping = false;
   Counts counts;
   network::Offer offer;
@@ -90,8 +91,8 @@ struct Provider::Impl {
     if (options.log) options.log(line);
   }
 
-  size_t workers() const { return peers ? 1 : devices.size(); }
-  size_t capacity() const { return workers() * (1 + options.queue_per_device); }
+  size_t slots() const { return peers ? 1 : std::max<uint32_t>(options.slots_per_device, 1); }
+  size_t capacity() const { return (peers ? 1 : devices.size()) * (slots() + options.queue_per_device); }
 
   void reply(const NodeId& to, TaskReply r) { (void)node.transport().send(to, FrameType::kTaskReply, network::encode(r)); }
 
@@ -303,28 +304,47 @@ struct Provider::Impl {
     }
   }
 
+  static uint64_t known_memory(const Device& d) { return d.info().memory_bytes ? d.info().memory_bytes : UINT64_MAX; }
+
+  // Whether `w` may start on `mine` now: each device's memory holds its scene beside the scenes of
+  // the subtasks already running there. The proposal was accepted because some device can.
+  bool fits_now(const std::vector<Device*>& mine, const Work& w) const {
+    uint64_t need = w.proposal.demand.min_memory_bytes;
+    for (const Device* d : mine) {
+      auto it = memory_in_use.find(d);
+      uint64_t used = it == memory_in_use.end() ? 0 : it->second;
+      if (need > known_memory(*d) || used > known_memory(*d) - need) return false;
+    }
+    return true;
+  }
+
   void work_loop(std::vector<Device*> mine) {
     Loaded loaded;
-    // A worker takes the oldest queued subtask whose scene fits in its devices' memory; the
-    // proposal was accepted because some device of this provider has enough.
-    uint64_t memory = UINT64_MAX;
-    for (Device* device : mine) {
-      if (device->info().memory_bytes) memory = std::min(memory, device->info().memory_bytes);  // 0: not known
-    }
-    auto fits = [memory](const Work& w) { return w.proposal.demand.min_memory_bytes <= memory; };
     for (;;) {
       Delivery d;
+      uint64_t need = 0;
       {
         std::unique_lock lock(mutex);
         std::deque<Work>::iterator next;
-        changed.wait(lock, [&] {
-          next = std::find_if(queue.begin(), queue.end(), fits);
+        auto ready = [&] {
+          next = std::find_if(queue.begin(), queue.end(), [&](const Work& w) { return fits_now(mine, w); });
           return stopping || next != queue.end();
-        });
+        };
+        // With several slots a device's memory is counted by what runs on it, so an idle worker
+        // frees its scene before it waits.
+        if (!ready() && slots() > 1 && loaded.manifest != BlobId{}) {
+          lock.unlock();
+          loaded = Loaded{};
+          lock.lock();
+        }
+        changed.wait(lock, ready);
         if (stopping) return;
         d.work = std::move(*next);
         queue.erase(next);
+        need = d.work.proposal.demand.min_memory_bytes;
+        for (const Device* device : mine) memory_in_use[device] += need;
         ++running;
+        counts.most_running = std::max(counts.most_running, static_cast<uint32_t>(running));
       }
       auto peers = node.transport().peers();
       bool requestor_here = std::any_of(peers.begin(), peers.end(), [&](const auto& p) { return p.id == d.work.requestor; });
@@ -335,8 +355,10 @@ struct Provider::Impl {
       {
         std::lock_guard lock(mutex);
         --running;
+        for (const Device* device : mine) memory_in_use[device] -= need;
         if (s.is_ok()) deliveries.push_back(std::move(d));
       }
+      changed.notify_all();  // memory came free
       if (s.is_ok()) {
         delivery_ready.notify_one();
       } else {
@@ -413,7 +435,11 @@ Result<std::unique_ptr<Provider>> Provider::start(network::StreamNode& node, net
     std::vector<Device*> all(raw->peers->devices().begin(), raw->peers->devices().end());
     raw->threads.emplace_back([raw, all] { raw->work_loop(all); });
   } else {
-    for (auto& device : raw->devices) raw->threads.emplace_back([raw, d = device.get()] { raw->work_loop({d}); });
+    for (auto& device : raw->devices) {
+      for (size_t slot = 0; slot < raw->slots(); ++slot) {
+        raw->threads.emplace_back([raw, d = device.get()] { raw->work_loop({d}); });
+      }
+    }
   }
   raw->threads.emplace_back([raw] { raw->announce_loop(); });
   raw->threads.emplace_back([raw] { raw->delivery_loop(); });

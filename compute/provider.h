@@ -1,8 +1,9 @@
 // The provider's host scheduler. It advertises the node's devices in a signed offer, takes
 // subtask proposals from requestors (checking the requestor's signature, the price, the deadline
 // and its own capacity, then signing the agreement), fetches and checks the job's scene blobs,
-// runs each subtask on the first free device whose memory holds the scene (one worker per device,
-// a few accepted subtasks queued behind each) or, with share_samples, on all its devices at once (each renders a share of
+// runs each subtask on the first free device whose memory holds the scene (one worker per device
+// and slot: several subtasks in flight on a device when its memory holds their scenes; a few
+// accepted subtasks queued behind) or, with share_samples, on all its devices at once (each renders a share of
 // the subtask's sample pieces; the shares are summed on the first, moved there with NCCL between
 // CUDA GPUs), and announces every result with its commitment (the content address of the
 // encoded result) on the job's result stream, keeping the result for the requestor to fetch.
@@ -34,7 +35,11 @@ class Provider {
  public:
   struct Options {
     uint64_t price_per_gigasample = 100;
-    uint32_t queue_per_device = 2;  // accepted subtasks waiting for each device, beyond the one it runs
+    uint32_t queue_per_device = 2;  // accepted subtasks waiting for each device, beyond those it runs
+    // Subtasks each device renders at once, each with its own copy of its scene, as far as the
+    // device's memory holds them all (the scenes' needs are counted against it). Ignored when the
+    // devices share samples.
+    uint32_t slots_per_device = 1;
     std::chrono::milliseconds announce_interval{1000};
     std::chrono::milliseconds offer_lifetime{10000};
     std::string work_dir;  // scenes are unpacked here
@@ -65,6 +70,7 @@ class Provider {
     uint64_t accepted = 0, refused = 0, completed = 0, failed = 0;
     uint64_t cancelled = 0;  // accepted subtasks dropped because their requestor withdrew the job
     double kernel_seconds = 0;
+    uint32_t most_running = 0;  // the most subtasks rendering at once
   };
   Counts counts() const;
   // How a subtask's shares move between devices when they share samples: "nccl", "host (why)",

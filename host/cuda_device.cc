@@ -1,5 +1,8 @@
 // The cuda backend: the shared kernel source compiled by nvcc (kernels/cuda/kernels.cu) for
 // sm_80 and sm_90 plus PTX, launched through the CUDA runtime.
+// Each host thread gets its own default stream, so the provider's workers on one GPU (slots) run
+// their copies and kernels side by side instead of one after another on the legacy stream.
+#define CUDA_API_PER_THREAD_DEFAULT_STREAM 1
 #include <cuda_runtime_api.h>
 #include <dlfcn.h>
 
@@ -80,7 +83,8 @@ class CudaDevice final : public Device {
 
   Status synchronize() override {
     STRATA_RETURN_IF_ERROR(select());
-    return cuda_check(cudaDeviceSynchronize(), "cudaDeviceSynchronize");
+    // This thread's stream only: another thread's kernels on the same device are not waited for.
+    return cuda_check(cudaStreamSynchronize(cudaStreamPerThread), "cudaStreamSynchronize");
   }
 
  private:

@@ -67,6 +67,8 @@ TEST(NodeProcess, BadArgumentsAreNamed) {
   EXPECT_EQ(roles.wait_exit(), 1);
   NodeProcess api({"node", "--data", strata::tests::scratch_dir() + "/g", "--api", "localhost"});
   EXPECT_EQ(api.wait_exit(), 1);
+  NodeProcess slots({"node", "--data", strata::tests::scratch_dir() + "/h", "--provide", "--device", "cpu", "--slots", "0"});
+  EXPECT_EQ(slots.wait_exit(), 1);
 }
 
 }  // namespace

@@ -208,6 +208,43 @@ TEST(ComputeCluster, SubtasksGoOnlyToDevicesWithTheMemory) {
   expect_matches_local(st, settings);
 }
 
+// Slots: a device renders several subtasks at once when its memory holds their scenes, and only
+// one at a time when it holds one scene but not two.
+TEST(ComputeCluster, SeveralSubtasksRunOnADeviceWhenItsMemoryAllows) {
+  render::RenderSettings settings = small_settings();
+  settings.spp = 64;  // subtasks long enough to overlap
+  auto prepared = render::prepare_scene(demo_scene());
+  ASSERT_TRUE(prepared.is_ok());
+  uint64_t need = prepared->gpu.device_bytes() + 32 * 32 * (4 * sizeof(float) + sizeof(uint32_t));  // tiles of 32
+  for (bool roomy : {true, false}) {
+    auto r = tests::start_compute_node({.seed = uint8_t(roomy ? 38 : 40)});
+    auto p = tests::start_compute_node({.seed = uint8_t(roomy ? 39 : 41), .provide = true, .slots = 3,
+                                        .make_devices = [&] {
+                                          std::vector<std::unique_ptr<Device>> devices;
+                                          devices.push_back(std::make_unique<SmallDevice>(roomy ? 4 * need : need + need / 2));
+                                          return devices;
+                                        }});
+    EXPECT_EQ(p->provider()->offer().max_subtasks, 3u + 2u);  // three slots and a queue of two
+    connect(*p, *r);
+    ASSERT_TRUE(offers_seen(*r, 1));
+    auto job = r->requestor().submit(upload(*r, settings));
+    ASSERT_TRUE(job.is_ok()) << job.status().to_string();
+    EXPECT_EQ(job->min_memory, need);
+    JobStatus st = wait_done(*r, job->id);
+    ASSERT_EQ(st.job.state, JobState::kDone) << st.job.error;
+    Provider::Counts c = p->provider()->counts();
+    EXPECT_EQ(c.failed, 0u);
+    EXPECT_EQ(c.completed, st.total);
+    if (roomy) {
+      EXPECT_GE(c.most_running, 2u) << "memory for three scenes";
+      EXPECT_LE(c.most_running, 3u);
+    } else {
+      EXPECT_EQ(c.most_running, 1u) << "memory for one scene";
+    }
+    expect_matches_local(st, settings);
+  }
+}
+
 TEST(ComputeCluster, SubmitErrorsNameTheProblem) {
   auto r = tests::start_compute_node({.seed = 34});
   JobSpec spec = upload(*r, small_settings());

@@ -25,6 +25,7 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
       at = comma + 1;
     }
     o.provider.share_samples = spec.share_samples;
+    o.provider.slots_per_device = spec.slots;
     o.provider.alter_result = spec.alter_result;
     o.provider.alter_announcement = spec.alter_announcement;
     o.provider.price_per_gigasample = spec.price;

@@ -20,6 +20,7 @@ struct ComputeNodeSpec {
   uint32_t max_tile = 32;
   std::string device = "cpu";  // what a provider offers: device ids, separated by commas
   bool share_samples = false;  // its devices share each subtask's samples
+  uint32_t slots = 1;          // subtasks each device renders at once
   std::function<void(const network::RenderTask&, network::RenderResult&, render::Renderer&)> alter_result = {};
   std::function<void(network::TaskResult&)> alter_announcement = {};
   bool exclude_caught = true;

@@ -1,6 +1,7 @@
 #include "verifier/render_check.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <cstring>
 #include <numeric>
@@ -39,20 +40,23 @@ Result<Verdict> spot_check_render(render::Renderer& renderer, const render::Rend
     std::uniform_int_distribution<uint64_t> pick(i, total - 1);
     std::swap(order[i], order[pick(rng)]);
   }
+  // All the drawn pixels re-rendered in one launch per piece.
+  std::vector<std::array<uint32_t, 2>> where(n);
+  for (uint32_t i = 0; i < n; ++i) where[i] = {tile.x + order[i] % tile.w, tile.y + order[i] / tile.w};
   Verdict v;
+  if (n == 0) return v;
+  auto mine = renderer.render_pixels(settings, where, sample_begin, sample_count, sample_pieces);
+  if (!mine.is_ok()) return mine.status();
+  v.work_checked = uint64_t(n) * sample_count;
   for (uint32_t i = 0; i < n; ++i) {
-    uint32_t index = order[i];
-    render::TileRect one{tile.x + index % tile.w, tile.y + index / tile.w, 1, 1};
-    render::AccumBuffer mine = render::AccumBuffer::for_rect(one);
-    STRATA_RETURN_IF_ERROR(renderer.render_pieces(settings, one, sample_begin, sample_count, sample_pieces, mine));
-    v.work_checked += sample_count;
-    const float* theirs = &claimed.rgbw[size_t(index) * 4];
-    if (std::memcmp(theirs, mine.rgbw.data(), 4 * sizeof(float)) != 0 || claimed.rays[index] != mine.rays[0]) {
+    const float* theirs = &claimed.rgbw[size_t(order[i]) * 4];
+    const float* ours = &mine->rgbw[size_t(i) * 4];
+    if (std::memcmp(theirs, ours, 4 * sizeof(float)) != 0 || claimed.rays[order[i]] != mine->rays[i]) {
       v.passed = false;
-      v.reason = "pixel (" + std::to_string(one.x) + ", " + std::to_string(one.y) + ") differs from its re-render: (" +
-                 std::to_string(theirs[0]) + ", " + std::to_string(theirs[1]) + ", " + std::to_string(theirs[2]) + ", " +
-                 std::to_string(theirs[3]) + ") against (" + std::to_string(mine.rgbw[0]) + ", " +
-                 std::to_string(mine.rgbw[1]) + ", " + std::to_string(mine.rgbw[2]) + ", " + std::to_string(mine.rgbw[3]) + ")";
+      v.reason = "pixel (" + std::to_string(where[i][0]) + ", " + std::to_string(where[i][1]) +
+                 ") differs from its re-render: (" + std::to_string(theirs[0]) + ", " + std::to_string(theirs[1]) + ", " +
+                 std::to_string(theirs[2]) + ", " + std::to_string(theirs[3]) + ") against (" + std::to_string(ours[0]) +
+                 ", " + std::to_string(ours[1]) + ", " + std::to_string(ours[2]) + ", " + std::to_string(ours[3]) + ")";
       break;
     }
   }

@@ -51,6 +51,7 @@ Status check_settings(const RenderSettings& s) {
 struct Renderer::Buffers {
   std::unique_ptr<DeviceBuffer> nodes, tris, shading, materials, tex_infos, texels, srgb_lut, lights, params;
   std::unique_ptr<DeviceBuffer> accum, rays;  // the accumulation of the tile being rendered
+  std::unique_ptr<DeviceBuffer> pixel_list;   // render_pixels' (x, y) pairs
 };
 
 Renderer::Renderer(Device& device, const SceneGpu& scene, const Camera& camera)
@@ -149,6 +150,46 @@ Status Renderer::render_pieces(const RenderSettings& s, TileRect tile, uint32_t 
   return Status::ok();
 }
 
+Result<AccumBuffer> Renderer::render_pixels(const RenderSettings& s, std::span<const std::array<uint32_t, 2>> pixels,
+                                           uint32_t sample_begin, uint32_t sample_count, uint32_t pieces) {
+  STRATA_RETURN_IF_ERROR(check_settings(s));
+  STRATA_RETURN_IF_ERROR(check_sample_pieces(sample_count, pieces));
+  if (pixels.empty() || pixels.size() > (1u << 24)) return invalid_argument("render_pixels: 1 to 16M pixels");
+  for (const auto& [x, y] : pixels) {
+    if (x >= s.width || y >= s.height) {
+      return invalid_argument("render_pixels: pixel (" + std::to_string(x) + ", " + std::to_string(y) +
+                              ") is outside the " + std::to_string(s.width) + "x" + std::to_string(s.height) + " image");
+    }
+  }
+  uint32_t n = static_cast<uint32_t>(pixels.size());
+  Buffers& b = *buffers_;
+  size_t list_bytes = pixels.size_bytes();
+  if (!b.pixel_list || b.pixel_list->size() != list_bytes) {
+    b.pixel_list.reset();
+    auto list = device_.allocate(list_bytes);
+    if (!list.is_ok()) return list.status();
+    b.pixel_list = std::move(*list);
+  }
+  STRATA_RETURN_IF_ERROR(device_.upload(*b.pixel_list, pixels.data(), list_bytes));
+  AccumBuffer out = AccumBuffer::for_rect({0, 0, n, 1});
+  for (const SampleRange& piece : sample_pieces(sample_begin, sample_count, pieces)) {
+    AccumBuffer part = AccumBuffer::for_rect(out.rect);
+    STRATA_RETURN_IF_ERROR(upload_accum(part));
+    STRATA_RETURN_IF_ERROR(upload_params(s, TileRect{0, 0, n, 1}, piece.begin, piece.count));
+    KernelArg args[] = {KernelArg::of(*b.nodes),     KernelArg::of(*b.tris),      KernelArg::of(*b.shading),
+                        KernelArg::of(*b.materials), KernelArg::of(*b.tex_infos), KernelArg::of(*b.texels),
+                        KernelArg::of(*b.srgb_lut),  KernelArg::of(*b.lights),    KernelArg::of(*b.params),
+                        KernelArg::of(*b.pixel_list), KernelArg::u32(n),         KernelArg::of(*b.accum),
+                        KernelArg::of(*b.rays)};
+    STRATA_RETURN_IF_ERROR(device_.launch("render_pixels", {n, 1}, args));
+    STRATA_RETURN_IF_ERROR(device_.synchronize());
+    STRATA_RETURN_IF_ERROR(download_accum(part));
+    if (pieces == 1) return part;
+    STRATA_RETURN_IF_ERROR(out.merge(part));
+  }
+  return out;
+}
+
 Status Renderer::render_resident(const RenderSettings& s, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
                                  DeviceBuffer& rgbw, DeviceBuffer& rays) {
   STRATA_RETURN_IF_ERROR(check_tile(s, tile));
@@ -191,6 +232,17 @@ Status Renderer::download_accum(AccumBuffer& accum) {
 
 Status Renderer::launch(const RenderSettings& s, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
                         DeviceBuffer& rgbw, DeviceBuffer& rays) {
+  STRATA_RETURN_IF_ERROR(upload_params(s, tile, sample_begin, sample_count));
+  Buffers& b = *buffers_;
+  KernelArg args[] = {KernelArg::of(*b.nodes),     KernelArg::of(*b.tris),      KernelArg::of(*b.shading),
+                      KernelArg::of(*b.materials), KernelArg::of(*b.tex_infos), KernelArg::of(*b.texels),
+                      KernelArg::of(*b.srgb_lut),  KernelArg::of(*b.lights),    KernelArg::of(*b.params),
+                      KernelArg::of(rgbw),         KernelArg::of(rays)};
+  STRATA_RETURN_IF_ERROR(device_.launch("render_tile", {tile.w, tile.h}, args));
+  return device_.synchronize();
+}
+
+Status Renderer::upload_params(const RenderSettings& s, TileRect tile, uint32_t sample_begin, uint32_t sample_count) {
   kt::RenderParams p{};
   Float3 fwd = normalize(camera_.forward);
   Float3 right = normalize(cross(fwd, camera_.up));
@@ -220,14 +272,7 @@ Status Renderer::launch(const RenderSettings& s, TileRect tile, uint32_t sample_
   p.rr_depth = s.rr_depth;
   p.light_count = light_count_;
   p.tri_light_count = tri_light_count_;
-  Buffers& b = *buffers_;
-  STRATA_RETURN_IF_ERROR(device_.upload(*b.params, &p, sizeof p));
-  KernelArg args[] = {KernelArg::of(*b.nodes),     KernelArg::of(*b.tris),      KernelArg::of(*b.shading),
-                      KernelArg::of(*b.materials), KernelArg::of(*b.tex_infos), KernelArg::of(*b.texels),
-                      KernelArg::of(*b.srgb_lut),  KernelArg::of(*b.lights),    KernelArg::of(*b.params),
-                      KernelArg::of(rgbw),         KernelArg::of(rays)};
-  STRATA_RETURN_IF_ERROR(device_.launch("render_tile", {tile.w, tile.h}, args));
-  return device_.synchronize();
+  return device_.upload(*buffers_->params, &p, sizeof p);
 }
 
 Result<AccumBuffer> Renderer::render_image(const RenderSettings& s,

@@ -3,8 +3,10 @@
 // bit for bit, whichever tile, launch split, device or backend computes it.
 #pragma once
 
+#include <array>
 #include <functional>
 #include <memory>
+#include <span>
 
 #include "host/device.h"
 #include "host/render/scene.h"
@@ -68,6 +70,12 @@ class Renderer {
   Status render_pieces(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
                        uint32_t pieces, AccumBuffer& accum);
 
+  // Renders the samples (cut into `pieces`, as render_pieces) of a list of scattered image
+  // pixels in one launch per piece: the result's item i (rect {0, 0, n, 1}) holds pixel i, with
+  // the bits render_pieces gives that pixel in any tile. For spot checks.
+  Result<AccumBuffer> render_pixels(const RenderSettings& settings, std::span<const std::array<uint32_t, 2>> pixels,
+                                    uint32_t sample_begin, uint32_t sample_count, uint32_t pieces);
+
   // For devices sharing a subtask: renders the samples from zero into `rgbw` (4 floats per tile
   // pixel) and `rays` (one per pixel), buffers on this renderer's device, and leaves them there.
   Status render_resident(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
@@ -86,6 +94,7 @@ class Renderer {
   // Adds the samples into the device-resident accumulation and waits for them.
   Status launch(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
                 DeviceBuffer& rgbw, DeviceBuffer& rays);
+  Status upload_params(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count);
 
   struct Buffers;
   Renderer(Device& device, const SceneGpu& scene, const Camera& camera);

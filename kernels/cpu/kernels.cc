@@ -36,6 +36,13 @@ void render_tile_entry(const void* const* a) {
               arg<float*>(a, 9), arg<u32*>(a, 10));
 }
 
+void render_pixels_entry(const void* const* a) {
+  render_pixels(arg<const BvhNode*>(a, 0), arg<const Tri*>(a, 1), arg<const TriShading*>(a, 2),
+                arg<const Material*>(a, 3), arg<const TexInfo*>(a, 4), arg<const u32*>(a, 5),
+                arg<const float*>(a, 6), arg<const Light*>(a, 7), arg<const RenderParams*>(a, 8),
+                arg<const u32*>(a, 9), arg<u32>(a, 10), arg<float*>(a, 11), arg<u32*>(a, 12));
+}
+
 void accum_add_entry(const void* const* a) {
   accum_add(arg<float*>(a, 0), arg<const float*>(a, 1), arg<u32*>(a, 2), arg<const u32*>(a, 3), arg<u32>(a, 4));
 }
@@ -46,6 +53,7 @@ constexpr KernelEntry kKernels[] = {
     {"layout_probe", layout_probe_entry, 1},
     {"selftest_math", selftest_math_entry, 4},
     {"render_tile", render_tile_entry, 11},
+    {"render_pixels", render_pixels_entry, 13},
     {"accum_add", accum_add_entry, 5},
 };
 

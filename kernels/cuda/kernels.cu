@@ -21,6 +21,7 @@ extern "C" const void* strata_cuda_kernel(const char* name, int* arg_count) {
       {"selftest_math", (const void*)selftest_math, 4},
       {"layout_probe", (const void*)layout_probe, 1},
       {"render_tile", (const void*)render_tile, 11},
+      {"render_pixels", (const void*)render_pixels, 13},
       {"accum_add", (const void*)accum_add, 5},
   };
   for (const Entry& e : kEntries) {

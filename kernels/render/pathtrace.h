@@ -212,16 +212,11 @@ DEVICE_FN V3 trace_path(const SceneView* sc, GLOBAL const RenderParams* prm, u32
   return radiance;
 }
 
-// accum holds 4 floats per tile pixel (RGB sum, sample count); each sample's radiance is added
-// in sample order, so splitting a sample range over several launches gives the same bits.
-KERNEL void render_tile(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris,
-                        GLOBAL const TriShading* shading, GLOBAL const Material* mats,
-                        GLOBAL const TexInfo* tex_infos, GLOBAL const u32* texels,
-                        GLOBAL const float* srgb_lut, GLOBAL const Light* lights,
-                        GLOBAL const RenderParams* prm, GLOBAL float* accum,
-                        GLOBAL u32* ray_counts) {
-  u32 tx = GLOBAL_ID_X(), ty = GLOBAL_ID_Y();
-  if (tx >= prm->tile_w || ty >= prm->tile_h) return;
+// The scene a kernel's arguments describe.
+DEVICE_FN SceneView make_scene_view(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris,
+                                    GLOBAL const TriShading* shading, GLOBAL const Material* mats,
+                                    GLOBAL const TexInfo* tex_infos, GLOBAL const u32* texels,
+                                    GLOBAL const float* srgb_lut, GLOBAL const Light* lights) {
   SceneView sc;
   sc.nodes = nodes;
   sc.tris = tris;
@@ -236,12 +231,18 @@ KERNEL void render_tile(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris,
   sc.alpha.tex_infos = tex_infos;
   sc.alpha.texels = texels;
   sc.alpha.srgb_lut = srgb_lut;
-  u32 pixel = ty * prm->tile_w + tx;
-  GLOBAL float* acc = accum + pixel * 4u;
+  return sc;
+}
+
+// Adds samples [sample_begin, sample_begin + sample_count) of image pixel (px, py) to `acc` (RGB
+// sum, sample count) and `ray_count`, each sample's radiance in sample order, so splitting a
+// sample range over several launches gives the same bits.
+DEVICE_FN void accumulate_pixel(const SceneView* sc, GLOBAL const RenderParams* prm, u32 px, u32 py,
+                                GLOBAL float* acc, GLOBAL u32* ray_count) {
   float r = acc[0], g = acc[1], b = acc[2], count = acc[3];
   u32 rays = 0u;
   for (u32 s = 0; s < prm->sample_count; ++s) {
-    V3 l = trace_path(&sc, prm, prm->tile_x + tx, prm->tile_y + ty, prm->sample_begin + s, &rays);
+    V3 l = trace_path(sc, prm, px, py, prm->sample_begin + s, &rays);
     // A non-finite sample (a degenerate path) counts as black rather than poisoning the pixel.
     if (sx_is_finite(l.x) && sx_is_finite(l.y) && sx_is_finite(l.z)) {
       r = r + l.x;
@@ -254,7 +255,35 @@ KERNEL void render_tile(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris,
   acc[1] = g;
   acc[2] = b;
   acc[3] = count;
-  ray_counts[pixel] = ray_counts[pixel] + rays;
+  *ray_count = *ray_count + rays;
+}
+
+// accum holds 4 floats per tile pixel (RGB sum, sample count) and ray_counts one count per pixel.
+KERNEL void render_tile(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris,
+                        GLOBAL const TriShading* shading, GLOBAL const Material* mats,
+                        GLOBAL const TexInfo* tex_infos, GLOBAL const u32* texels,
+                        GLOBAL const float* srgb_lut, GLOBAL const Light* lights,
+                        GLOBAL const RenderParams* prm, GLOBAL float* accum,
+                        GLOBAL u32* ray_counts) {
+  u32 tx = GLOBAL_ID_X(), ty = GLOBAL_ID_Y();
+  if (tx >= prm->tile_w || ty >= prm->tile_h) return;
+  SceneView sc = make_scene_view(nodes, tris, shading, mats, tex_infos, texels, srgb_lut, lights);
+  u32 pixel = ty * prm->tile_w + tx;
+  accumulate_pixel(&sc, prm, prm->tile_x + tx, prm->tile_y + ty, accum + pixel * 4u, ray_counts + pixel);
+}
+
+// The same samples for a list of scattered image pixels (x, y pairs in `pixels`, `count` of
+// them), item i into accum[4i..] and ray_counts[i]: a verifier's spot check in one launch.
+KERNEL void render_pixels(GLOBAL const BvhNode* nodes, GLOBAL const Tri* tris,
+                          GLOBAL const TriShading* shading, GLOBAL const Material* mats,
+                          GLOBAL const TexInfo* tex_infos, GLOBAL const u32* texels,
+                          GLOBAL const float* srgb_lut, GLOBAL const Light* lights,
+                          GLOBAL const RenderParams* prm, GLOBAL const u32* pixels, u32 count,
+                          GLOBAL float* accum, GLOBAL u32* ray_counts) {
+  u32 i = GLOBAL_ID_X();
+  if (i >= count) return;
+  SceneView sc = make_scene_view(nodes, tris, shading, mats, tex_infos, texels, srgb_lut, lights);
+  accumulate_pixel(&sc, prm, pixels[2u * i], pixels[2u * i + 1u], accum + i * 4u, ray_counts + i);
 }
 
 // Adds one accumulation buffer into another, pixel by pixel: dst = dst + src for the four floats

@@ -176,13 +176,9 @@ Result<AccumBuffer> Renderer::render_pixels(const RenderSettings& s, std::span<c
     AccumBuffer part = AccumBuffer::for_rect(out.rect);
     STRATA_RETURN_IF_ERROR(upload_accum(part));
     STRATA_RETURN_IF_ERROR(upload_params(s, TileRect{0, 0, n, 1}, piece.begin, piece.count));
-    KernelArg args[] = {KernelArg::of(*b.nodes),     KernelArg::of(*b.tris),      KernelArg::of(*b.shading),
-                        KernelArg::of(*b.materials), KernelArg::of(*b.tex_infos), KernelArg::of(*b.texels),
-                        KernelArg::of(*b.srgb_lut),  KernelArg::of(*b.lights),    KernelArg::of(*b.params),
-                        KernelArg::of(*b.pixel_list), KernelArg::u32(n),         KernelArg::of(*b.accum),
-                        KernelArg::of(*b.rays)};
-    STRATA_RETURN_IF_ERROR(device_.launch("render_pixels", {n, 1}, args));
-    STRATA_RETURN_IF_ERROR(device_.synchronize());
+    STRATA_RETURN_IF_ERROR(launch_with_scene("render_pixels", {n, 1},
+                                             {KernelArg::of(*b.pixel_list), KernelArg::u32(n), KernelArg::of(*b.accum),
+                                              KernelArg::of(*b.rays)}));
     STRATA_RETURN_IF_ERROR(download_accum(part));
     if (pieces == 1) return part;
     STRATA_RETURN_IF_ERROR(out.merge(part));
@@ -233,12 +229,16 @@ Status Renderer::download_accum(AccumBuffer& accum) {
 Status Renderer::launch(const RenderSettings& s, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
                         DeviceBuffer& rgbw, DeviceBuffer& rays) {
   STRATA_RETURN_IF_ERROR(upload_params(s, tile, sample_begin, sample_count));
+  return launch_with_scene("render_tile", {tile.w, tile.h}, {KernelArg::of(rgbw), KernelArg::of(rays)});
+}
+
+Status Renderer::launch_with_scene(std::string_view kernel, LaunchRange range, std::initializer_list<KernelArg> rest) {
   Buffers& b = *buffers_;
-  KernelArg args[] = {KernelArg::of(*b.nodes),     KernelArg::of(*b.tris),      KernelArg::of(*b.shading),
-                      KernelArg::of(*b.materials), KernelArg::of(*b.tex_infos), KernelArg::of(*b.texels),
-                      KernelArg::of(*b.srgb_lut),  KernelArg::of(*b.lights),    KernelArg::of(*b.params),
-                      KernelArg::of(rgbw),         KernelArg::of(rays)};
-  STRATA_RETURN_IF_ERROR(device_.launch("render_tile", {tile.w, tile.h}, args));
+  std::vector<KernelArg> args = {KernelArg::of(*b.nodes),     KernelArg::of(*b.tris),      KernelArg::of(*b.shading),
+                                 KernelArg::of(*b.materials), KernelArg::of(*b.tex_infos), KernelArg::of(*b.texels),
+                                 KernelArg::of(*b.srgb_lut),  KernelArg::of(*b.lights),    KernelArg::of(*b.params)};
+  args.insert(args.end(), rest);
+  STRATA_RETURN_IF_ERROR(device_.launch(kernel, range, args));
   return device_.synchronize();
 }
 

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <functional>
+#include <initializer_list>
 #include <memory>
 #include <span>
 
@@ -95,6 +96,9 @@ class Renderer {
   Status launch(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count,
                 DeviceBuffer& rgbw, DeviceBuffer& rays);
   Status upload_params(const RenderSettings& settings, TileRect tile, uint32_t sample_begin, uint32_t sample_count);
+  // Launches a render kernel with the scene's buffers and the parameters first, then `rest`, and
+  // waits for it.
+  Status launch_with_scene(std::string_view kernel, LaunchRange range, std::initializer_list<KernelArg> rest);
 
   struct Buffers;
   Renderer(Device& device, const SceneGpu& scene, const Camera& camera);

@@ -91,6 +91,9 @@ struct Provider::Impl {
     if (options.log) options.log(line);
   }
 
+  // A device's memory, or no limit when the device does not say.
+  static uint64_t known_memory(const Device& d) { return d.info().memory_bytes ? d.info().memory_bytes : UINT64_MAX; }
+
   size_t slots() const { return peers ? 1 : std::max<uint32_t>(options.slots_per_device, 1); }
   size_t capacity() const { return (peers ? 1 : devices.size()) * (slots() + options.queue_per_device); }
 
@@ -146,9 +149,7 @@ struct Provider::Impl {
     }
     // Devices that share each subtask all hold the scene: the smallest must fit it.
     uint64_t memory = peers ? UINT64_MAX : 0;
-    for (const auto& d : devices) {
-      memory = peers ? std::min(memory, d->info().memory_bytes) : std::max(memory, d->info().memory_bytes);
-    }
+    for (const auto& d : devices) memory = peers ? std::min(memory, known_memory(*d)) : std::max(memory, known_memory(*d));
     if (p.demand.min_memory_bytes > memory) {
       refuse(from.id, p, "the job needs " + std::to_string(p.demand.min_memory_bytes >> 20) +
                              " MiB of device memory; this provider's " + (peers ? "smallest" : "largest") +
@@ -304,8 +305,6 @@ struct Provider::Impl {
     }
   }
 
-  static uint64_t known_memory(const Device& d) { return d.info().memory_bytes ? d.info().memory_bytes : UINT64_MAX; }
-
   // Whether `w` may start on `mine` now: each device's memory holds its scene beside the scenes of
   // the subtasks already running there. The proposal was accepted because some device can.
   bool fits_now(const std::vector<Device*>& mine, const Work& w) const {
@@ -401,11 +400,13 @@ Result<std::unique_ptr<Provider>> Provider::start(network::StreamNode& node, net
   if (options.work_dir.empty()) return invalid_argument("a provider needs a work directory for scenes");
   auto impl = std::make_unique<Impl>(node, store, blobs, book, std::move(options));
   double score = impl->options.score;
+  // Devices that share samples get shares by their speeds, so those are measured even with --score.
+  const bool sharing = impl->options.share_samples && devices.size() > 1;
   network::Offer& offer = impl->offer;
   for (auto& device : devices) {
     if (Status s = self_test(*device); !s.is_ok()) return s;
     if (Status s = render::render_self_test(*device); !s.is_ok()) return s;
-    if (impl->options.score <= 0 || impl->options.share_samples) {
+    if (impl->options.score <= 0 || sharing) {
       auto speed = measure_render_speed(*device);
       if (!speed.is_ok()) return speed.status();
       impl->speeds.push_back(*speed);
@@ -415,7 +416,7 @@ Result<std::unique_ptr<Provider>> Provider::start(network::StreamNode& node, net
     offer.devices.push_back({info.name, backend_name(info.backend), info.memory_bytes});
   }
   impl->devices = std::move(devices);
-  if (impl->options.share_samples && impl->devices.size() > 1) {
+  if (sharing) {
     std::vector<Device*> all;
     for (auto& d : impl->devices) all.push_back(d.get());
     auto peers = DevicePeers::create(all);

@@ -16,9 +16,6 @@ Result<std::unique_ptr<Device>> opencl_open(int index);
 
 BackendReport cuda_enumerate();
 Result<std::unique_ptr<Device>> cuda_open(int index);
-// The device address of a buffer of a cuda device.
-void* cuda_pointer(const DeviceBuffer& buffer);
-
 // Transfers between CUDA devices with NCCL, or why that is not possible here.
 Result<std::unique_ptr<DevicePeers>> nccl_peers(const std::vector<Device*>& devices);
 

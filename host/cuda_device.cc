@@ -9,19 +9,20 @@
 #include <string>
 
 #include "host/backends.h"
+#include "host/cuda_check.h"
 
 extern "C" const void* strata_cuda_kernel(const char* name, int* arg_count);
 
 namespace strata::backends {
-namespace {
 
-// Turns a failed CUDA call into a Status naming the call and the error.
 Status cuda_check(cudaError_t err, const char* call) {
   if (err == cudaSuccess) return Status::ok();
   StatusCode code = err == cudaErrorMemoryAllocation ? StatusCode::kOutOfMemory : StatusCode::kDeviceError;
   return Status(code, std::string("cuda: ") + call + " failed: " + cudaGetErrorName(err) + " (" +
                           cudaGetErrorString(err) + ")");
 }
+
+namespace {
 
 class CudaBuffer final : public DeviceBuffer {
  public:

@@ -12,8 +12,6 @@ BackendReport cuda_enumerate() {
 
 Result<std::unique_ptr<Device>> cuda_open(int) { return unavailable("cuda: " + cuda_enumerate().unavailable_reason); }
 
-void* cuda_pointer(const DeviceBuffer&) { return nullptr; }
-
 Result<std::unique_ptr<DevicePeers>> nccl_peers(const std::vector<Device*>&) {
   return unavailable("nccl: " + cuda_enumerate().unavailable_reason);
 }

@@ -5,12 +5,13 @@
 #include "host/backends.h"
 
 #if __has_include(<nccl.h>)
-#include <cuda_runtime_api.h>
 #include <dlfcn.h>
 #include <nccl.h>
 
 #include <string>
 #include <type_traits>
+
+#include "host/cuda_check.h"
 
 namespace strata::backends {
 namespace {
@@ -55,11 +56,6 @@ const NcclApi& nccl_api() {
 Status nccl_check(ncclResult_t r, const char* call) {
   if (r == ncclSuccess) return Status::ok();
   return device_error(std::string("nccl: ") + call + " failed: " + nccl_api().error_string(r));
-}
-
-Status cuda_check(cudaError_t err, const char* call) {
-  if (err == cudaSuccess) return Status::ok();
-  return device_error(std::string("cuda: ") + call + " failed: " + cudaGetErrorName(err));
 }
 
 class NcclPeers final : public DevicePeers {

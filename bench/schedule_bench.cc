@@ -121,7 +121,7 @@ void run(const Args& a, double subtask_ms, double speed, const std::string& scen
     if (waited > 10000) die("the providers' offers did not arrive");
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  auto files = compute::collect_scene_files(scene);
+  auto files = render::SceneFiles::read_folder(scene);
   if (!files.is_ok()) die(files.status().to_string());
   auto manifest = compute::store_scene(requestor->blobs(), *files);
   if (!manifest.is_ok()) die(manifest.status().to_string());

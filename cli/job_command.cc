@@ -58,12 +58,12 @@ std::string extension_of(const std::string& path) {
 
 // Uploads the scene's files and its manifest; returns the manifest's id.
 Result<std::string> upload_scene(const std::string& api, const std::string& scene) {
-  auto files = compute::collect_scene_files(scene);
+  auto files = render::SceneFiles::read_folder(scene);
   if (!files.is_ok()) return files.status();
   compute::SceneManifest manifest;
-  manifest.main = files->front().path;
+  manifest.main = files->main();
   uint64_t bytes = 0;
-  for (const compute::SceneFile& f : *files) {
+  for (const render::SceneFiles::File& f : files->files()) {
     auto stored = api_call(api, "POST", "/api/v1/blobs", std::string(f.bytes.begin(), f.bytes.end()));
     if (!stored.is_ok()) return Status(stored.status().code(), "uploading " + f.path + ": " + stored.status().message());
     auto id = network::parse_blob_id(stored->value("id", ""));
@@ -75,7 +75,7 @@ Result<std::string> upload_scene(const std::string& api, const std::string& scen
   std::vector<uint8_t> encoded = compute::encode_manifest(manifest);
   auto stored = api_call(api, "POST", "/api/v1/blobs", std::string(encoded.begin(), encoded.end()));
   if (!stored.is_ok()) return stored.status();
-  std::fprintf(stderr, "uploaded %s: %zu file(s), %llu bytes\n", scene.c_str(), files->size(),
+  std::fprintf(stderr, "uploaded %s: %zu file(s), %llu bytes\n", scene.c_str(), files->files().size(),
                static_cast<unsigned long long>(bytes));
   return stored->value("id", "");
 }

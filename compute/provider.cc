@@ -179,10 +179,9 @@ struct Provider::Impl {
     if (!manifest_bytes.is_ok()) return manifest_bytes.status();
     auto manifest = decode_manifest(*manifest_bytes);
     if (!manifest.is_ok()) return manifest.status();
-    std::string dir = options.work_dir + "/scenes/" + network::to_string(manifest_id);
-    auto path = unpack_scene(*manifest, [&](const BlobId& id) { return blobs.fetch(requestor, id); }, dir);
-    if (!path.is_ok()) return path.status();
-    auto prepared = render::prepare_scene(*path);
+    auto files = fetch_scene(*manifest, [&](const BlobId& id) { return blobs.fetch(requestor, id); });
+    if (!files.is_ok()) return files.status();
+    auto prepared = render::prepare_scene(*files);
     if (!prepared.is_ok()) return prepared.status();
     auto shared = std::make_shared<const render::PreparedScene>(std::move(*prepared));
     if (scenes.size() >= 4) scenes.erase(scenes.begin());  // a few recent scenes stay in memory
@@ -295,7 +294,7 @@ struct Provider::Impl {
           continue;
         }
       }
-      if (Status s = deliver(d); !s.is_ok()) {
+      if (Status s = status_of([&] { return deliver(d); }, "delivering the result"); !s.is_ok()) {
         fail(d.work, " to be delivered", s);
         continue;
       }
@@ -350,7 +349,7 @@ struct Provider::Impl {
       Status s = d.work.proposal.agreement.deadline <= network::now_ms()
                      ? unavailable("the deadline passed before a device was free")
                  : !requestor_here ? unavailable("the requestor left the network")
-                                   : run(mine, loaded, d.work, d);
+                                   : status_of([&] { return run(mine, loaded, d.work, d); }, "the subtask");
       {
         std::lock_guard lock(mutex);
         --running;

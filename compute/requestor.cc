@@ -661,10 +661,9 @@ struct Requestor::Impl {
     if (!manifest_bytes.is_ok()) return manifest_bytes.status();
     auto manifest = decode_manifest(*manifest_bytes);
     if (!manifest.is_ok()) return manifest.status();
-    auto main = unpack_scene(*manifest, [this](const BlobId& id) { return store.get(id); },
-                             options.work_dir + "/scenes/" + scene_id);
-    if (!main.is_ok()) return main.status();
-    return render::prepare_scene(*main);
+    auto files = fetch_scene(*manifest, [this](const BlobId& id) { return store.get(id); });
+    if (!files.is_ok()) return files.status();
+    return render::prepare_scene(*files);
   }
 
   using Receipts = std::vector<std::pair<NodeId, std::vector<uint8_t>>>;

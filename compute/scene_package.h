@@ -10,19 +10,11 @@
 #include <string>
 #include <vector>
 
+#include "host/render/scene_files.h"
 #include "host/status.h"
 #include "network/blob_store.h"
 
 namespace strata::compute {
-
-struct SceneFile {
-  std::string path;  // relative to the scene file's folder, '/'-separated
-  std::vector<uint8_t> bytes;
-};
-
-// The scene file (first) and the local files it references. A referenced file that is missing is
-// an error that names it; embedded (data:) and absolute http(s) URIs are left alone.
-Result<std::vector<SceneFile>> collect_scene_files(const std::string& scene_path);
 
 struct SceneManifest {
   std::string main;  // the scene file's path
@@ -34,19 +26,18 @@ struct SceneManifest {
   std::vector<Entry> files;
 };
 
-inline constexpr size_t kMaxSceneFiles = 4096;
-
 std::vector<uint8_t> encode_manifest(const SceneManifest& manifest);
 // Checks the format, and that every path is relative, stays inside the scene's folder and
-// appears once, and that the main file is listed.
+// appears once, that the main file is listed, and that the files are within the bounds of
+// host/render/scene_files.h (counted from their declared sizes, before any is fetched).
 Result<SceneManifest> decode_manifest(std::span<const uint8_t> bytes);
 
 // Stores the scene's files and manifest in `store`; returns the manifest's id.
-Result<network::BlobId> store_scene(network::BlobStore& store, const std::vector<SceneFile>& files);
+Result<network::BlobId> store_scene(network::BlobStore& store, const render::SceneFiles& files);
 
-// Writes the manifest's files under `dir` (fetching each with `fetch`, which checks its id) and
-// returns the path of the main file.
+// The manifest's files, fetched with `fetch` and each checked against its id and size before it
+// is kept: the scene a requestor's job renders, and nothing else.
 using BlobFetch = std::function<Result<std::vector<uint8_t>>(const network::BlobId&)>;
-Result<std::string> unpack_scene(const SceneManifest& manifest, const BlobFetch& fetch, const std::string& dir);
+Result<render::SceneFiles> fetch_scene(const SceneManifest& manifest, const BlobFetch& fetch);
 
 }  // namespace strata::compute

@@ -2,6 +2,8 @@
 // boundaries; a failed call returns a code and a message that says what failed and why.
 #pragma once
 
+#include <exception>
+#include <new>
 #include <optional>
 #include <string>
 #include <utility>
@@ -69,6 +71,21 @@ class [[nodiscard]] Result {
   std::optional<T> value_;
   Status status_;
 };
+
+// Runs `body` (which returns a Status) and turns any exception it lets out into a Status that
+// names `what`: for thread bodies, coroutines and handlers, which no exception may leave.
+template <typename Body>
+Status status_of(Body&& body, const char* what) noexcept {
+  try {
+    return body();
+  } catch (const std::bad_alloc&) {
+    return Status(StatusCode::kOutOfMemory, std::string(what) + ": out of memory");
+  } catch (const std::exception& e) {
+    return Status(StatusCode::kInternal, std::string(what) + " failed: " + e.what());
+  } catch (...) {
+    return Status(StatusCode::kInternal, std::string(what) + " failed with an unknown exception");
+  }
+}
 
 }  // namespace strata
 

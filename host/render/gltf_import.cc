@@ -13,6 +13,8 @@
 #include <tuple>
 
 #include "host/render/scene.h"
+#include "host/render/scene_files.h"
+#include "host/render/texture_decode.h"
 
 namespace strata::render {
 namespace {
@@ -46,14 +48,21 @@ Result<AccessorData> accessor_data(const Model& model, int index, const std::str
   if (comp_size <= 0 || components <= 0) {
     return invalid_argument(what + ": accessor " + std::to_string(index) + " has an unknown component type");
   }
-  size_t elem_size = size_t(comp_size) * components;
-  size_t stride = view.byteStride ? view.byteStride : elem_size;
-  if (acc.count > 0) {
-    size_t needed = acc.byteOffset + stride * (acc.count - 1) + elem_size;
-    if (needed > view.byteLength || view.byteOffset + view.byteLength > data.size()) {
-      return invalid_argument(what + ": accessor " + std::to_string(index) + " reads past the end of its buffer (" +
-                              std::to_string(data.size()) + " bytes; the file may be truncated)");
-    }
+  const uint64_t elem_size = uint64_t(comp_size) * components;
+  const uint64_t stride = view.byteStride ? view.byteStride : elem_size;
+  // In checked 64-bit arithmetic: a hostile count or stride must not wrap into a small size.
+  uint64_t view_end = 0, needed = 0;
+  bool past_end = __builtin_add_overflow(uint64_t(view.byteOffset), uint64_t(view.byteLength), &view_end) ||
+                  view_end > data.size();
+  if (acc.count > 0 && !past_end) {
+    past_end = __builtin_mul_overflow(stride, uint64_t(acc.count) - 1, &needed) ||
+               __builtin_add_overflow(needed, uint64_t(acc.byteOffset), &needed) ||
+               __builtin_add_overflow(needed, elem_size, &needed) || needed > view.byteLength;
+  }
+  if (past_end) {
+    return invalid_argument(what + ": accessor " + std::to_string(index) + " (count " + std::to_string(acc.count) +
+                            ") reads past the end of its buffer (" + std::to_string(data.size()) +
+                            " bytes; the file may be truncated)");
   }
   return AccessorData{&acc, data.data() + view.byteOffset + acc.byteOffset, stride, comp_size};
 }
@@ -150,6 +159,7 @@ class GltfImporter {
       STRATA_RETURN_IF_ERROR(add_material(model_.materials[i], static_cast<int>(i)));
     }
     default_material_ = -1;
+    std::vector<int> roots;
     int scene_index = model_.defaultScene >= 0 ? model_.defaultScene : 0;
     if (model_.scenes.empty()) {
       // A file with no scene: use every root node.
@@ -158,15 +168,57 @@ class GltfImporter {
         for (int c : n.children)
           if (c >= 0 && c < static_cast<int>(is_child.size())) is_child[c] = true;
       for (size_t i = 0; i < model_.nodes.size(); ++i)
-        if (!is_child[i]) STRATA_RETURN_IF_ERROR(visit(static_cast<int>(i), Mat4(), 0));
+        if (!is_child[i]) roots.push_back(static_cast<int>(i));
     } else {
       if (scene_index >= static_cast<int>(model_.scenes.size())) return invalid_argument("the default scene does not exist");
-      for (int n : model_.scenes[scene_index].nodes) STRATA_RETURN_IF_ERROR(visit(n, Mat4(), 0));
+      roots = model_.scenes[scene_index].nodes;
     }
+    for (int n : roots) STRATA_RETURN_IF_ERROR(count(n, 0));
+    for (int n : roots) STRATA_RETURN_IF_ERROR(visit(n, Mat4(), 0));
     return std::move(scene_);
   }
 
  private:
+  // A first pass that only counts node visits and the triangles they instance (from the
+  // accessors' declared counts, which the reads later hold them to), so that a small file whose
+  // nodes share children many times over is refused before any triangle is made.
+  Status count(int index, int depth) {
+    if (index < 0 || index >= static_cast<int>(model_.nodes.size())) return Status::ok();  // visit() names it
+    if (depth > 128) return invalid_argument("the node hierarchy is deeper than 128 levels (a cycle?)");
+    if (++visits_ > kMaxNodeVisits) {
+      return invalid_argument("the node hierarchy makes over " + std::to_string(kMaxNodeVisits) +
+                              " node visits (a node shared by several parents counts once for each)");
+    }
+    const tinygltf::Node& node = model_.nodes[index];
+    if (node.mesh >= 0 && node.mesh < static_cast<int>(model_.meshes.size())) {
+      triangles_ += declared_triangles(model_.meshes[node.mesh]);
+      if (triangles_ > kMaxSceneTriangles) {
+        return invalid_argument("the scene instances over " + std::to_string(kMaxSceneTriangles) +
+                                " triangles, the bound for a scene (at node " + std::to_string(index) + ", mesh " +
+                                std::to_string(node.mesh) + ")");
+      }
+    }
+    for (int c : node.children) STRATA_RETURN_IF_ERROR(count(c, depth + 1));
+    return Status::ok();
+  }
+
+  uint64_t declared_triangles(const tinygltf::Mesh& mesh) const {
+    uint64_t total = 0;
+    for (const tinygltf::Primitive& prim : mesh.primitives) {
+      int mode = prim.mode < 0 ? TINYGLTF_MODE_TRIANGLES : prim.mode;
+      int source = prim.indices;
+      if (source < 0) {
+        auto it = prim.attributes.find("POSITION");
+        source = it == prim.attributes.end() ? -1 : it->second;
+      }
+      if (source < 0 || source >= static_cast<int>(model_.accessors.size())) continue;
+      uint64_t n = model_.accessors[source].count;
+      if (mode == TINYGLTF_MODE_TRIANGLES) total += n / 3;
+      else if (mode == TINYGLTF_MODE_TRIANGLE_STRIP || mode == TINYGLTF_MODE_TRIANGLE_FAN) total += n >= 2 ? n - 2 : 0;
+    }
+    return total;
+  }
+
   Status visit(int index, const Mat4& parent, int depth) {
     if (index < 0 || index >= static_cast<int>(model_.nodes.size())) {
       return invalid_argument("node " + std::to_string(index) + " does not exist");
@@ -472,18 +524,86 @@ class GltfImporter {
   const Model& model_;
   Scene scene_;
   int default_material_ = -1;
+  uint64_t visits_ = 0, triangles_ = 0;
   std::map<std::tuple<int, uint32_t, std::array<float, 6>>, int> image_to_texture_;  // (image, sampler, transform)
 };
 
+// tinygltf reads files only through these: a scene's own files, by paths relative to the main
+// file's folder, and nothing else (its default callbacks follow ".." and search the working
+// directory).
+struct GltfSource {
+  const SceneFiles* files;
+  uint64_t pixel_budget = kMaxTexturePixels;
+};
+
+const std::vector<uint8_t>* source_file(const std::string& name, void* user) {
+  const auto* source = static_cast<GltfSource*>(user);
+  auto key = resolve_scene_reference(source->files->main(), name);
+  return key.is_ok() ? source->files->find(*key) : nullptr;
+}
+
+bool gltf_file_exists(const std::string& name, void* user) { return source_file(name, user) != nullptr; }
+
+std::string gltf_expand_path(const std::string& name, void*) { return name; }
+
+bool gltf_read_file(std::vector<unsigned char>* out, std::string* err, const std::string& name, void* user) {
+  const std::vector<uint8_t>* bytes = source_file(name, user);
+  if (!bytes) {
+    if (err) *err += "'" + name + "' is not one of the scene's files";
+    return false;
+  }
+  out->assign(bytes->begin(), bytes->end());
+  return true;
+}
+
+bool gltf_write_file(std::string* err, const std::string&, const std::vector<unsigned char>&, void*) {
+  if (err) *err += "scenes are read-only";
+  return false;
+}
+
+// Images decode to RGBA8 within the scene's pixel bound, checked before decoding.
+bool gltf_load_image(tinygltf::Image* image, const int index, std::string* err, std::string*, int, int,
+                     const unsigned char* bytes, int size, void* user) {
+  auto* source = static_cast<GltfSource*>(user);
+  std::string name = !image->uri.empty() ? image->uri : !image->name.empty() ? image->name : "image " + std::to_string(index);
+  auto decoded = decode_texture(std::span(bytes, size_t(size)), name, source->pixel_budget);
+  if (!decoded.is_ok()) {
+    if (err) *err += decoded.status().message() + "\n";
+    return false;
+  }
+  image->width = decoded->width;
+  image->height = decoded->height;
+  image->component = 4;
+  image->bits = 8;
+  image->pixel_type = TINYGLTF_COMPONENT_TYPE_UNSIGNED_BYTE;
+  image->image = std::move(decoded->rgba);
+  return true;
+}
+
 }  // namespace
 
-Result<Scene> load_gltf(const std::string& path) {
+Result<Scene> load_gltf(const SceneFiles& files) {
+  const std::string& path = files.main();
+  const std::vector<uint8_t>* main = files.find(path);
+  if (!main) return not_found("scene '" + path + "': the main file is missing");
+  if (main->size() > UINT32_MAX) return invalid_argument("scene '" + path + "': over 4 GiB");
+  GltfSource source{&files};
   tinygltf::TinyGLTF loader;
+  loader.SetFsCallbacks({&gltf_file_exists, &gltf_expand_path, &gltf_read_file, &gltf_write_file, &source});
+  loader.SetImageLoader(&gltf_load_image, &source);
   Model model;
   std::string err, warn;
-  bool binary = path.size() >= 4 && (path.compare(path.size() - 4, 4, ".glb") == 0 || path.compare(path.size() - 4, 4, ".GLB") == 0);
-  bool ok = binary ? loader.LoadBinaryFromFile(&model, &err, &warn, path)
-                   : loader.LoadASCIIFromFile(&model, &err, &warn, path);
+  std::string ext = path.size() >= 4 ? path.substr(path.size() - 4) : "";
+  bool binary = ext == ".glb" || ext == ".GLB";
+  bool ok = false;
+  try {
+    ok = binary ? loader.LoadBinaryFromMemory(&model, &err, &warn, main->data(), static_cast<unsigned>(main->size()), "")
+                : loader.LoadASCIIFromString(&model, &err, &warn, reinterpret_cast<const char*>(main->data()),
+                                             static_cast<unsigned>(main->size()), "");
+  } catch (const std::exception& e) {
+    err = e.what();
+    ok = false;
+  }
   if (!ok) {
     std::string why = err.empty() ? warn : err;
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();

@@ -4,62 +4,102 @@
 // OBJ surfaces are double-sided, as OBJ has no notion of a back face.
 #include <tiny_obj_loader.h>
 
-#include <stb_image.h>
-
 #include <cmath>
 #include <cstring>
-#include <filesystem>
 #include <map>
+#include <sstream>
 
 #include "host/render/scene.h"
+#include "host/render/scene_files.h"
+#include "host/render/texture_decode.h"
 
 namespace strata::render {
 namespace {
 
-Result<int> load_texture(Scene& scene, std::map<std::string, int>& cache, const std::string& dir,
-                         const std::string& name, const std::string& what) {
+// Material libraries come from the scene's own files, relative to the OBJ's folder; each
+// material remembers its library, whose folder its texture names are relative to.
+class SceneMaterialReader : public tinyobj::MaterialReader {
+ public:
+  SceneMaterialReader(const SceneFiles& files, const std::string& obj) : files_(files), obj_(obj) {}
+
+  bool operator()(const std::string& name, std::vector<tinyobj::material_t>* materials,
+                  std::map<std::string, int>* names, std::string* warn, std::string* err) override {
+    auto path = resolve_scene_reference(obj_, name);
+    const std::vector<uint8_t>* bytes = path.is_ok() ? files_.find(*path) : nullptr;
+    if (!bytes) {
+      if (warn) *warn += "material library '" + name + "' is not one of the scene's files\n";
+      return false;
+    }
+    std::istringstream in(std::string(bytes->begin(), bytes->end()));
+    tinyobj::LoadMtl(names, materials, &in, warn, err);
+    library_of.resize(materials->size(), *path);
+    return true;
+  }
+
+  std::vector<std::string> library_of;  // per material: the library that defined it
+
+ private:
+  const SceneFiles& files_;
+  const std::string& obj_;
+};
+
+Result<int> load_texture(Scene& scene, std::map<std::string, int>& cache, const SceneFiles& files,
+                         const std::string& library, const std::string& name, uint64_t& pixel_budget,
+                         const std::string& what) {
   if (name.empty()) return -1;
-  if (auto it = cache.find(name); it != cache.end()) return it->second;
-  std::string file = (std::filesystem::path(dir) / name).string();
-  int w = 0, h = 0, n = 0;
-  unsigned char* pixels = stbi_load(file.c_str(), &w, &h, &n, 4);
-  if (!pixels) {
-    return invalid_argument(what + ": texture '" + file + "' could not be loaded: " + stbi_failure_reason());
-  }
+  auto path = resolve_scene_reference(library, name);
+  if (!path.is_ok()) return invalid_argument(what + ": " + path.status().message());
+  if (auto it = cache.find(*path); it != cache.end()) return it->second;
+  const std::vector<uint8_t>* bytes = files.find(*path);
+  if (!bytes) return invalid_argument(what + ": texture '" + name + "' is not one of the scene's files");
+  auto decoded = decode_texture(*bytes, name, pixel_budget);
+  if (!decoded.is_ok()) return invalid_argument(what + ": " + decoded.status().message());
   Texture t;
-  t.width = w;
-  t.height = h;
+  t.width = decoded->width;
+  t.height = decoded->height;
   t.name = name;
-  t.rgba.resize(size_t(w) * h);
+  t.rgba.resize(size_t(t.width) * t.height);
   // OBJ textures are stored top row first while v = 0 is the bottom: flip rows.
-  for (int y = 0; y < h; ++y) {
-    std::memcpy(&t.rgba[size_t(h - 1 - y) * w], pixels + size_t(y) * w * 4, size_t(w) * 4);
+  for (int y = 0; y < t.height; ++y) {
+    std::memcpy(&t.rgba[size_t(t.height - 1 - y) * t.width], decoded->rgba.data() + size_t(y) * t.width * 4,
+                size_t(t.width) * 4);
   }
-  stbi_image_free(pixels);
   int index = static_cast<int>(scene.textures.size());
   scene.textures.push_back(std::move(t));
-  cache[name] = index;
+  cache[*path] = index;
   return index;
 }
 
 }  // namespace
 
-Result<Scene> load_obj(const std::string& path) {
-  tinyobj::ObjReaderConfig config;
-  config.triangulate = true;
-  config.mtl_search_path = std::filesystem::path(path).parent_path().string();
-  tinyobj::ObjReader reader;
-  if (!reader.ParseFromFile(path, config)) {
-    std::string why = reader.Error();
+Result<Scene> load_obj(const SceneFiles& files) {
+  const std::string& path = files.main();
+  const std::vector<uint8_t>* main = files.find(path);
+  if (!main) return not_found("scene '" + path + "': the main file is missing");
+  std::istringstream obj(std::string(main->begin(), main->end()));
+  SceneMaterialReader materials(files, path);
+  tinyobj::attrib_t attrib;
+  std::vector<tinyobj::shape_t> shapes;
+  std::vector<tinyobj::material_t> material_list;
+  std::string warn, err;
+  bool parsed = false;
+  try {
+    parsed = tinyobj::LoadObj(&attrib, &shapes, &material_list, &warn, &err, &obj, &materials, true, true);
+  } catch (const std::exception& e) {
+    err = e.what();
+  }
+  if (!parsed) {
+    std::string why = err;
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();
     return invalid_argument("scene '" + path + "': OBJ could not be read: " + why);
   }
-  const tinyobj::attrib_t& attrib = reader.GetAttrib();
+  materials.library_of.resize(material_list.size(), path);
   Scene scene;
   std::map<std::string, int> texture_cache;
-  const std::string dir = config.mtl_search_path;
-  for (size_t i = 0; i < reader.GetMaterials().size(); ++i) {
-    const tinyobj::material_t& src = reader.GetMaterials()[i];
+  uint64_t pixel_budget = kMaxTexturePixels;
+  for (size_t i = 0; i < material_list.size(); ++i) {
+    const tinyobj::material_t& src = material_list[i];
+    const std::string& library = materials.library_of[i];
     std::string what = "scene '" + path + "': material '" + src.name + "'";
     kt::Material m = Scene::default_material();
     for (int c = 0; c < 3; ++c) {
@@ -76,9 +116,9 @@ Result<Scene> load_obj(const std::string& path) {
     m.specular = has_pbr || has_specular ? 1.0f : 0.0f;
     m.flags = MAT_DOUBLE_SIDED;
     if (src.dissolve < 1) m.flags |= MAT_ALPHA_BLEND;  // d < 1: partly transparent
-    auto base = load_texture(scene, texture_cache, dir, src.diffuse_texname, what);
+    auto base = load_texture(scene, texture_cache, files, library, src.diffuse_texname, pixel_budget, what);
     if (!base.is_ok()) return base.status();
-    auto emissive = load_texture(scene, texture_cache, dir, src.emissive_texname, what);
+    auto emissive = load_texture(scene, texture_cache, files, library, src.emissive_texname, pixel_budget, what);
     if (!emissive.is_ok()) return emissive.status();
     m.base_color_tex = *base;
     m.emissive_tex = *emissive;
@@ -97,7 +137,7 @@ Result<Scene> load_obj(const std::string& path) {
 
   const size_t nverts = attrib.vertices.size() / 3, nnormals = attrib.normals.size() / 3,
                nuvs = attrib.texcoords.size() / 2;
-  for (const tinyobj::shape_t& shape : reader.GetShapes()) {
+  for (const tinyobj::shape_t& shape : shapes) {
     const auto& mesh = shape.mesh;
     size_t offset = 0;
     for (size_t f = 0; f < mesh.num_face_vertices.size(); ++f) {
@@ -105,6 +145,10 @@ Result<Scene> load_obj(const std::string& path) {
       if (fv != 3 || offset + 3 > mesh.indices.size()) {
         offset += fv;
         continue;
+      }
+      if (scene.shading.size() >= kMaxSceneTriangles) {
+        return invalid_argument("scene '" + path + "': over the bound of " + std::to_string(kMaxSceneTriangles) +
+                                " triangles");
       }
       kt::TriShading sh{};
       float* normals[3] = {sh.n0, sh.n1, sh.n2};

@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "host/render/bvh.h"
+#include "host/render/scene_files.h"
 
 namespace strata::render {
 
@@ -23,13 +24,12 @@ kt::Material Scene::default_material() {
   return m;
 }
 
-Result<Scene> load_scene(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::is_regular_file(path, ec)) return not_found("scene '" + path + "': no such file");
+Result<Scene> load_scene(const SceneFiles& files) {
+  const std::string& path = files.main();
   std::string ext = std::filesystem::path(path).extension().string();
   for (char& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  Result<Scene> scene = (ext == ".gltf" || ext == ".glb") ? load_gltf(path)
-                        : ext == ".obj"                   ? load_obj(path)
+  Result<Scene> scene = (ext == ".gltf" || ext == ".glb") ? load_gltf(files)
+                        : ext == ".obj"                   ? load_obj(files)
                                                           : Result<Scene>(invalid_argument(
                                                                 "scene '" + path + "': unknown format '" + ext +
                                                                 "' (expected .gltf, .glb or .obj)"));
@@ -37,6 +37,12 @@ Result<Scene> load_scene(const std::string& path) {
   Status s = validate_scene(*scene);
   if (!s.is_ok()) return Status(s.code(), "scene '" + path + "': " + s.message());
   return scene;
+}
+
+Result<Scene> load_scene(const std::string& path) {
+  auto files = SceneFiles::read_folder(path);
+  if (!files.is_ok()) return files.status();
+  return load_scene(*files);
 }
 
 Status validate_scene(const Scene& scene) {
@@ -226,8 +232,8 @@ uint64_t SceneGpu::device_bytes() const {
          bytes(srgb_lut) + bytes(lights);
 }
 
-Result<PreparedScene> prepare_scene(const std::string& path, std::optional<Float3> background) {
-  auto scene = load_scene(path);
+Result<PreparedScene> prepare_scene(const SceneFiles& files, std::optional<Float3> background) {
+  auto scene = load_scene(files);
   if (!scene.is_ok()) return scene.status();
   if (background) scene->background = *background;
   auto gpu = build_scene_gpu(*scene);
@@ -241,6 +247,12 @@ Result<PreparedScene> prepare_scene(const std::string& path, std::optional<Float
   }
   p.gpu = std::move(*gpu);
   return p;
+}
+
+Result<PreparedScene> prepare_scene(const std::string& path, std::optional<Float3> background) {
+  auto files = SceneFiles::read_folder(path);
+  if (!files.is_ok()) return files.status();
+  return prepare_scene(*files, background);
 }
 
 }  // namespace strata::render

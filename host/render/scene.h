@@ -44,11 +44,17 @@ struct Scene {
   static kt::Material default_material();
 };
 
-// Loads .gltf, .glb or .obj (with its .mtl) by extension. Every problem with the file is an
-// invalid-argument Status that names the file and what is wrong.
+class SceneFiles;
+
+// Loads .gltf, .glb or .obj (with its .mtl) by the main file's extension, reading nothing but
+// `files`. Every problem is an invalid-argument Status that names the file as the scene calls it
+// and what is wrong; what an input can inflate (node visits, triangles, texture pixels) is
+// bounded (host/render/texture_decode.h) and refused with the bound's name.
+Result<Scene> load_scene(const SceneFiles& files);
+Result<Scene> load_gltf(const SceneFiles& files);
+Result<Scene> load_obj(const SceneFiles& files);
+// The scene file at `path` and what it references, read by SceneFiles::read_folder.
 Result<Scene> load_scene(const std::string& path);
-Result<Scene> load_gltf(const std::string& path);
-Result<Scene> load_obj(const std::string& path);
 
 // Checks what the kernels rely on: at least one triangle, finite vertices, material and texture
 // indices in range, finite non-negative factors.
@@ -88,6 +94,7 @@ struct PreparedScene {
   size_t triangles = 0;
   bool default_environment = false;  // the white environment was added
 };
+Result<PreparedScene> prepare_scene(const SceneFiles& files, std::optional<Float3> background = {});
 Result<PreparedScene> prepare_scene(const std::string& path, std::optional<Float3> background = {});
 
 }  // namespace strata::render

@@ -32,7 +32,7 @@ render::RenderSettings small_settings(uint32_t spp = 8) {
 }
 
 JobSpec upload(ComputeNode& requestor, const render::RenderSettings& settings) {
-  auto files = collect_scene_files(demo_scene());
+  auto files = render::SceneFiles::read_folder(demo_scene());
   EXPECT_TRUE(files.is_ok()) << files.status().to_string();
   auto manifest = store_scene(requestor.blobs(), *files);
   EXPECT_TRUE(manifest.is_ok());
@@ -265,7 +265,10 @@ TEST(ComputeCluster, SubmitErrorsNameTheProblem) {
   EXPECT_EQ(r->requestor().submit(empty).status().code(), StatusCode::kInvalidArgument);
   // A scene that cannot be rendered is refused at submit, with the importer's reason.
   std::string broken = "{\"asset\": {\"version\": \"2.0\"}, \"meshes\": 5}";
-  auto broken_scene = store_scene(r->blobs(), {SceneFile{"broken.gltf", std::vector<uint8_t>(broken.begin(), broken.end())}});
+  auto broken_files = render::SceneFiles::from_files(
+      "broken.gltf", {{"broken.gltf", std::vector<uint8_t>(broken.begin(), broken.end())}});
+  ASSERT_TRUE(broken_files.is_ok());
+  auto broken_scene = store_scene(r->blobs(), *broken_files);
   ASSERT_TRUE(broken_scene.is_ok());
   JobSpec bad_file = spec;
   bad_file.scene = network::to_string(*broken_scene);

@@ -61,11 +61,11 @@ void expect_error(const std::pair<int, json>& answer, int status, const std::str
 
 // The demo scene uploaded through the API; returns the manifest id.
 std::string upload_demo(const JobsApi& j) {
-  auto files = collect_scene_files(tests::source_dir() + "/scenes/demo.gltf");
+  auto files = render::SceneFiles::read_folder(tests::source_dir() + "/scenes/demo.gltf");
   EXPECT_TRUE(files.is_ok());
   SceneManifest m;
-  m.main = files->front().path;
-  for (const SceneFile& f : *files) {
+  m.main = files->main();
+  for (const render::SceneFiles::File& f : files->files()) {
     auto [status, body] = call(j, "POST", "/api/v1/blobs", std::string(f.bytes.begin(), f.bytes.end()));
     EXPECT_EQ(status, 201) << body.dump();
     EXPECT_EQ(body.value("id", ""), network::to_string(network::blob_id_of(f.bytes)));

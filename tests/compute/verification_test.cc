@@ -76,7 +76,7 @@ std::map<std::string, Alter> cheats() {
 }
 
 JobSpec upload(ComputeNode& n, const render::RenderSettings& settings) {
-  auto files = collect_scene_files(demo_scene());
+  auto files = render::SceneFiles::read_folder(demo_scene());
   EXPECT_TRUE(files.is_ok());
   JobSpec spec;
   spec.scene = network::to_string(*store_scene(n.blobs(), *files));
@@ -356,7 +356,7 @@ TEST(Verification, TwinsAcceptedBeforeARestartAreSettledAfterIt) {
     auto blobs = network::BlobStore::open(dir + "/blobs");
     auto jobs = network::JobStore::open(dir + "/jobs");
     ASSERT_TRUE(blobs.is_ok() && jobs.is_ok());
-    auto files = collect_scene_files(demo_scene());
+    auto files = render::SceneFiles::read_folder(demo_scene());
     ASSERT_TRUE(files.is_ok());
     network::JobRecord job;
     job.id = job_id;

@@ -1,0 +1,197 @@
+// Scenes written by an attacker: every file they can reach is one of their own, and everything
+// they can inflate is bounded. Each test is an attack from the hostile-testing report, made the
+// way a requestor would make it, and asserts that it fails with a reason in the scene's own terms.
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "host/render/scene.h"
+#include "host/render/scene_files.h"
+#include "host/render/texture_decode.h"
+#include "tests/test_support.h"
+
+namespace {
+
+using namespace strata;
+using namespace strata::render;
+using nlohmann::json;
+namespace fs = std::filesystem;
+
+std::vector<uint8_t> bytes_of(const std::string& s) { return {s.begin(), s.end()}; }
+
+// One triangle whose positions come from a buffer at `uri` (36 bytes of floats).
+json gltf_with_buffer(const std::string& uri, size_t byte_length = 36) {
+  return {{"asset", {{"version", "2.0"}}},
+          {"scenes", {{{"nodes", {0}}}}},
+          {"nodes", {{{"mesh", 0}}}},
+          {"meshes", {{{"primitives", {{{"attributes", {{"POSITION", 0}}}}}}}}},
+          {"buffers", {{{"byteLength", byte_length}, {"uri", uri}}}},
+          {"bufferViews", {{{"buffer", 0}, {"byteLength", byte_length}}}},
+          {"accessors", {{{"bufferView", 0}, {"componentType", 5126}, {"count", 3}, {"type", "VEC3"}}}}};
+}
+
+// A scene as a provider gets it: exactly the listed files, nothing from its disk.
+Result<Scene> load_listed(const std::string& main, std::vector<SceneFiles::File> files) {
+  auto set = SceneFiles::from_files(main, std::move(files));
+  if (!set.is_ok()) return set.status();
+  return load_scene(*set);
+}
+
+void expect_refused(const Result<Scene>& r, const std::string& needle) {
+  ASSERT_FALSE(r.is_ok()) << "the attack was not refused (expected '" << needle << "')";
+  EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument) << r.status().to_string();
+  EXPECT_NE(r.status().message().find(needle), std::string::npos) << r.status().message();
+  // Errors travel to the requestor: they never name a path of this machine.
+  EXPECT_EQ(r.status().message().find(tests::scratch_dir()), std::string::npos) << r.status().message();
+  EXPECT_EQ(r.status().message().find(fs::current_path().string() + "/"), std::string::npos) << r.status().message();
+}
+
+// A secret outside the scene's folder, 36 bytes so it would fit the buffer exactly.
+std::string plant_secret() {
+  return tests::write_file("secret/identity.key", std::string(36, 'K'));
+}
+
+TEST(HostileScene, GltfBufferUriWithDotDotReadsNothingOutsideTheScene) {
+  plant_secret();
+  std::string uri = "../secret/identity.key";
+  std::string gltf = gltf_with_buffer(uri).dump();
+  // Locally, the reference is refused before anything is read.
+  expect_refused(load_scene(tests::write_file("dotdot/scene.gltf", gltf)), "outside the scene's folder");
+  // On a provider the file set is the manifest's: the reference finds nothing.
+  expect_refused(load_listed("scene.gltf", {{"scene.gltf", bytes_of(gltf)}}), "identity.key");
+  // Percent-encoded dots are decoded first and refused the same way.
+  expect_refused(load_scene(tests::write_file("dotdot2/scene.gltf", gltf_with_buffer("%2e%2e/secret/identity.key").dump())),
+                 "outside the scene's folder");
+}
+
+TEST(HostileScene, AbsolutePathsAreRefusedInGltfAndMtl) {
+  std::string gltf = gltf_with_buffer("/etc/hostname").dump();
+  expect_refused(load_scene(tests::write_file("absolute/scene.gltf", gltf)), "absolute path");
+  expect_refused(load_listed("scene.gltf", {{"scene.gltf", bytes_of(gltf)}}), "/etc/hostname");
+  std::string obj = "mtllib m.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nusemtl m\nf 1/1 2/1 3/1\n";
+  std::string mtl = "newmtl m\nKd 1 1 1\nmap_Kd /etc/hostname\n";
+  tests::write_file("absolute-obj/m.mtl", mtl);
+  expect_refused(load_scene(tests::write_file("absolute-obj/a.obj", obj)), "absolute path");
+  expect_refused(load_listed("a.obj", {{"a.obj", bytes_of(obj)}, {"m.mtl", bytes_of(mtl)}}), "/etc/hostname");
+}
+
+TEST(HostileScene, TheWorkingDirectoryIsNotSearched) {
+  // tinygltf's own file callbacks look in "." as well as the scene's folder.
+  std::string name = "strata-cwd-bait-" + std::to_string(::getpid()) + ".bin";
+  { std::ofstream(name) << std::string(36, 'W'); }
+  std::string gltf = gltf_with_buffer(name).dump();
+  auto r = load_listed("scene.gltf", {{"scene.gltf", bytes_of(gltf)}});
+  fs::remove(name);
+  expect_refused(r, name);
+}
+
+TEST(HostileScene, SymlinksOutOfTheSceneFolderAreRefused) {
+  std::string secret = plant_secret();
+  std::string gltf = gltf_with_buffer("key.bin").dump();
+  std::string main = tests::write_file("symlinked/scene.gltf", gltf);
+  fs::create_symlink(secret, tests::scratch_dir() + "/symlinked/key.bin");
+  expect_refused(load_scene(main), "outside the scene's folder");
+  // A symlink that stays inside the folder is an ordinary file of the scene.
+  std::vector<float> tri = {0, 0, 0, 1, 0, 0, 0, 1, 0};
+  tests::write_file("symlinked-inside/data/tri.bin", std::string(reinterpret_cast<const char*>(tri.data()), 36));
+  std::string inside = tests::write_file("symlinked-inside/scene.gltf", gltf);
+  fs::create_symlink("data/tri.bin", tests::scratch_dir() + "/symlinked-inside/key.bin");
+  auto ok = load_scene(inside);
+  EXPECT_TRUE(ok.is_ok()) << ok.status().to_string();
+}
+
+TEST(HostileScene, AccessorArithmeticThatWrapsIsRefused) {
+  // count 2^60+1 with byteStride 16: stride * (count - 1) wraps to 0 in 64 bits.
+  json g = gltf_with_buffer("data:application/octet-stream;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 33);
+  g["bufferViews"][0]["byteStride"] = 16;
+  g["accessors"][0]["count"] = (uint64_t(1) << 60) + 1;
+  g["accessors"][0]["type"] = "VEC2";
+  g["accessors"][0]["componentType"] = 5126;
+  g["meshes"][0]["primitives"][0]["attributes"]["TEXCOORD_0"] = 0;
+  g["accessors"].push_back({{"bufferView", 0}, {"componentType", 5126}, {"count", 2}, {"type", "VEC3"}});
+  g["meshes"][0]["primitives"][0]["attributes"]["POSITION"] = 1;
+  expect_refused(load_listed("wrap.gltf", {{"wrap.gltf", bytes_of(g.dump())}}), "past the end");
+}
+
+TEST(HostileScene, SharedChildrenCannotMultiplyVisitsOrTriangles) {
+  // Node i has children [i+1, i+1]: 2^60 visits from 60 nodes.
+  json g = gltf_with_buffer("data:application/octet-stream;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 33);
+  g["nodes"] = json::array();
+  for (int i = 0; i < 60; ++i) g["nodes"].push_back({{"children", {i + 1, i + 1}}});
+  g["nodes"].push_back({{"mesh", 0}});
+  auto start = std::chrono::steady_clock::now();
+  expect_refused(load_listed("visits.gltf", {{"visits.gltf", bytes_of(g.dump())}}), "node visits");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  // Few visits, but each instancing a mesh that declares a million triangles: refused from the
+  // declared counts, before a triangle is made.
+  json h = gltf_with_buffer("data:application/octet-stream;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 33);
+  h["accessors"][0]["count"] = 3 << 20;
+  h["nodes"] = {{{"children", json::array()}}, {{"mesh", 0}}};
+  for (int i = 0; i < 9; ++i) h["nodes"][0]["children"].push_back(1);
+  expect_refused(load_listed("instances.gltf", {{"instances.gltf", bytes_of(h.dump())}}), "triangles, the bound");
+}
+
+// A PNG whose header declares `w` x `h` pixels (its data is not needed to be refused).
+std::vector<uint8_t> png_header(uint32_t w, uint32_t h) {
+  auto crc = [](const std::vector<uint8_t>& b, size_t from) {
+    uint32_t c = 0xffffffffu;
+    for (size_t i = from; i < b.size(); ++i) {
+      c ^= b[i];
+      for (int k = 0; k < 8; ++k) c = (c >> 1) ^ (0xedb88320u & (0u - (c & 1)));
+    }
+    return c ^ 0xffffffffu;
+  };
+  auto be32 = [](std::vector<uint8_t>& b, uint32_t v) {
+    for (int s = 24; s >= 0; s -= 8) b.push_back(uint8_t(v >> s));
+  };
+  std::vector<uint8_t> b = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+  be32(b, 13);
+  size_t type_at = b.size();
+  b.insert(b.end(), {'I', 'H', 'D', 'R'});
+  be32(b, w);
+  be32(b, h);
+  b.insert(b.end(), {8, 6, 0, 0, 0});
+  be32(b, crc(b, type_at));
+  return b;
+}
+
+TEST(HostileScene, TexturePixelsAreBoundedBeforeDecoding) {
+  uint64_t budget = kMaxTexturePixels;
+  auto big = decode_texture(png_header(10000, 10000), "huge.png", budget);
+  ASSERT_FALSE(big.is_ok());
+  EXPECT_NE(big.status().message().find("10000x10000"), std::string::npos) << big.status().message();
+  EXPECT_EQ(budget, kMaxTexturePixels);
+  // Through a glTF image and through an OBJ texture.
+  json g = gltf_with_buffer("data:application/octet-stream;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 33);
+  g["images"] = {{{"uri", "huge.png"}}};
+  g["textures"] = {{{"source", 0}}};
+  g["materials"] = {{{"pbrMetallicRoughness", {{"baseColorTexture", {{"index", 0}}}}}}};
+  g["meshes"][0]["primitives"][0]["material"] = 0;
+  expect_refused(load_listed("tex.gltf", {{"tex.gltf", bytes_of(g.dump())}, {"huge.png", png_header(10000, 10000)}}),
+                 "texture pixels");
+  std::string obj = "mtllib m.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nusemtl m\nf 1 2 3\n";
+  expect_refused(load_listed("a.obj", {{"a.obj", bytes_of(obj)},
+                                       {"m.mtl", bytes_of("newmtl m\nmap_Kd huge.png\n")},
+                                       {"huge.png", png_header(10000, 10000)}}),
+                 "texture pixels");
+}
+
+TEST(HostileScene, FileSetsAreBoundedAndWellFormed) {
+  EXPECT_FALSE(SceneFiles::from_files("a.gltf", {{"b.gltf", {}}}).is_ok());
+  EXPECT_FALSE(SceneFiles::from_files("../a.gltf", {{"../a.gltf", {}}}).is_ok());
+  EXPECT_FALSE(SceneFiles::from_files("a.gltf", {{"a.gltf", {}}, {"a.gltf", {}}}).is_ok());
+  std::vector<SceneFiles::File> many(kMaxSceneFiles + 1);
+  for (size_t i = 0; i < many.size(); ++i) many[i].path = "f" + std::to_string(i);
+  EXPECT_FALSE(SceneFiles::from_files("f0", std::move(many)).is_ok());
+  EXPECT_EQ(resolve_scene_reference("sub/a.gltf", "../b.bin").value(), "b.bin");
+  EXPECT_EQ(resolve_scene_reference("sub/a.gltf", "./c/./d.png").value(), "sub/c/d.png");
+  EXPECT_FALSE(resolve_scene_reference("sub/a.gltf", "../../b.bin").is_ok());
+  EXPECT_FALSE(resolve_scene_reference("a.gltf", "C:/x").is_ok());
+  EXPECT_FALSE(resolve_scene_reference("a.gltf", "a\\..\\..\\b").is_ok());
+}
+
+}  // namespace

@@ -175,11 +175,13 @@ struct Provider::Impl {
   Result<std::shared_ptr<const render::PreparedScene>> scene_for(const NodeId& requestor, const BlobId& manifest_id) {
     std::lock_guard lock(scene_mutex);
     if (auto it = scenes.find(manifest_id); it != scenes.end()) return it->second;
-    auto manifest_bytes = blobs.fetch(requestor, manifest_id);
+    auto manifest_bytes = blobs.fetch(requestor, manifest_id, std::chrono::seconds(30), kMaxManifestBytes);
     if (!manifest_bytes.is_ok()) return manifest_bytes.status();
     auto manifest = decode_manifest(*manifest_bytes);
     if (!manifest.is_ok()) return manifest.status();
-    auto files = fetch_scene(*manifest, [&](const BlobId& id) { return blobs.fetch(requestor, id); });
+    auto files = fetch_scene(*manifest, [&](const BlobId& id, uint64_t size) {
+      return blobs.fetch(requestor, id, std::chrono::seconds(30), size);
+    });
     if (!files.is_ok()) return files.status();
     auto prepared = render::prepare_scene(*files);
     if (!prepared.is_ok()) return prepared.status();

@@ -661,7 +661,7 @@ struct Requestor::Impl {
     if (!manifest_bytes.is_ok()) return manifest_bytes.status();
     auto manifest = decode_manifest(*manifest_bytes);
     if (!manifest.is_ok()) return manifest.status();
-    auto files = fetch_scene(*manifest, [this](const BlobId& id) { return store.get(id); });
+    auto files = fetch_scene(*manifest, [this](const BlobId& id, uint64_t) { return store.get(id); });
     if (!files.is_ok()) return files.status();
     return render::prepare_scene(*files);
   }

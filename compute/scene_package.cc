@@ -21,6 +21,7 @@ std::vector<uint8_t> encode_manifest(const SceneManifest& m) {
 }
 
 Result<SceneManifest> decode_manifest(std::span<const uint8_t> bytes) {
+  if (bytes.size() > kMaxManifestBytes) return invalid_argument("scene manifest: over 4 MiB");
   json doc = json::parse(bytes.begin(), bytes.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return invalid_argument("scene manifest: not a JSON object");
   if (doc.value("format", "") != kManifestFormat) return invalid_argument("scene manifest: the format is not strata-scene/1");
@@ -68,7 +69,7 @@ Result<network::BlobId> store_scene(network::BlobStore& store, const render::Sce
 Result<render::SceneFiles> fetch_scene(const SceneManifest& manifest, const BlobFetch& fetch) {
   std::vector<render::SceneFiles::File> files;
   for (const auto& f : manifest.files) {
-    auto bytes = fetch(f.id);
+    auto bytes = fetch(f.id, f.size);
     if (!bytes.is_ok()) return bytes.status();
     if (bytes->size() != f.size) return invalid_argument("scene file '" + f.path + "' has another size than its manifest says");
     if (network::blob_id_of(*bytes) != f.id) {

@@ -26,6 +26,8 @@ struct SceneManifest {
   std::vector<Entry> files;
 };
 
+inline constexpr uint64_t kMaxManifestBytes = 4u << 20;  // 4096 entries of a few hundred bytes
+
 std::vector<uint8_t> encode_manifest(const SceneManifest& manifest);
 // Checks the format, and that every path is relative, stays inside the scene's folder and
 // appears once, that the main file is listed, and that the files are within the bounds of
@@ -37,7 +39,8 @@ Result<network::BlobId> store_scene(network::BlobStore& store, const render::Sce
 
 // The manifest's files, fetched with `fetch` and each checked against its id and size before it
 // is kept: the scene a requestor's job renders, and nothing else.
-using BlobFetch = std::function<Result<std::vector<uint8_t>>(const network::BlobId&)>;
+// `fetch` gets each file's id and the size the manifest gives it, which bounds what it takes.
+using BlobFetch = std::function<Result<std::vector<uint8_t>>(const network::BlobId&, uint64_t size)>;
 Result<render::SceneFiles> fetch_scene(const SceneManifest& manifest, const BlobFetch& fetch);
 
 }  // namespace strata::compute

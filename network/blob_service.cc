@@ -90,7 +90,8 @@ Status BlobService::handle(const PeerInfo& from, const FrameView& frame) {
   return invalid_argument(std::string("the blob service does not take ") + frame_type_name(frame.type) + " frames");
 }
 
-Result<std::vector<uint8_t>> BlobService::fetch(const NodeId& peer, const BlobId& id, std::chrono::milliseconds timeout) {
+Result<std::vector<uint8_t>> BlobService::fetch(const NodeId& peer, const BlobId& id, std::chrono::milliseconds timeout,
+                                                uint64_t max_bytes) {
   if (store_.has(id)) return store_.get(id);
   std::vector<uint8_t> blob;
   uint64_t total = 0;
@@ -130,6 +131,10 @@ Result<std::vector<uint8_t>> BlobService::fetch(const NodeId& peer, const BlobId
     if (!answer.error.empty()) return not_found(what + ": " + answer.error);
     if (index == 0) {
       total = answer.total_size;
+      if (total > max_bytes || total > kMaxBlobBytes) {
+        return invalid_argument(what + ": the peer says it has " + std::to_string(total) + " bytes, over the " +
+                                std::to_string(std::min(max_bytes, kMaxBlobBytes)) + " expected");
+      }
       blob.reserve(total);
     } else if (answer.total_size != total) {
       return invalid_argument(what + ": the peer changed the blob's size between chunks");

@@ -43,9 +43,11 @@ class BlobService {
   Status handle(const PeerInfo& from, const FrameView& frame);
 
   // The blob, from the store, or fetched from `peer`, checked and stored. Waits at most
-  // `timeout` for each chunk.
+  // `timeout` for each chunk. A blob the peer says is larger than `max_bytes` is refused before
+  // any of it is kept.
   Result<std::vector<uint8_t>> fetch(const NodeId& peer, const BlobId& id,
-                                     std::chrono::milliseconds timeout = std::chrono::seconds(30));
+                                     std::chrono::milliseconds timeout = std::chrono::seconds(30),
+                                     uint64_t max_bytes = kMaxBlobBytes);
 
  private:
   BlobStore& store_;

@@ -191,6 +191,13 @@ class GltfImporter {
     }
     const tinygltf::Node& node = model_.nodes[index];
     if (node.mesh >= 0 && node.mesh < static_cast<int>(model_.meshes.size())) {
+      // Each instance reads its mesh's accessors again: a large mesh instanced often is work
+      // out of proportion to its triangles.
+      reads_ += declared_reads(model_.meshes[node.mesh]);
+      if (reads_ > kMaxInstancedReads) {
+        return invalid_argument("the scene's instances read over " + std::to_string(kMaxInstancedReads) +
+                                " accessor elements, the bound for a scene (at node " + std::to_string(index) + ")");
+      }
       triangles_ += declared_triangles(model_.meshes[node.mesh]);
       if (triangles_ > kMaxSceneTriangles) {
         return invalid_argument("the scene instances over " + std::to_string(kMaxSceneTriangles) +
@@ -200,6 +207,19 @@ class GltfImporter {
     }
     for (int c : node.children) STRATA_RETURN_IF_ERROR(count(c, depth + 1));
     return Status::ok();
+  }
+
+  // Accessor elements an instance of `mesh` reads (and one for each primitive).
+  uint64_t declared_reads(const tinygltf::Mesh& mesh) const {
+    uint64_t total = 0;
+    auto count = [&](int accessor) {
+      return accessor >= 0 && accessor < static_cast<int>(model_.accessors.size()) ? uint64_t(model_.accessors[accessor].count) : 0;
+    };
+    for (const tinygltf::Primitive& prim : mesh.primitives) {
+      total += 1 + count(prim.indices);
+      for (const auto& [name, accessor] : prim.attributes) total += count(accessor);
+    }
+    return total;
   }
 
   uint64_t declared_triangles(const tinygltf::Mesh& mesh) const {
@@ -234,7 +254,12 @@ class GltfImporter {
     }
     if (node.camera >= 0 && !scene_.camera) STRATA_RETURN_IF_ERROR(add_camera(node.camera, world));
     double light = extension_number(node.extensions, "KHR_lights_punctual", "light", -1);
-    if (light >= 0) STRATA_RETURN_IF_ERROR(add_light(static_cast<int>(light), world));
+    if (light != -1) {
+      if (!(light >= 0 && light < double(model_.lights.size())) || light != std::floor(light)) {
+        return invalid_argument("node " + std::to_string(index) + " refers to a light that does not exist");
+      }
+      STRATA_RETURN_IF_ERROR(add_light(static_cast<int>(light), world));
+    }
     for (int c : node.children) STRATA_RETURN_IF_ERROR(visit(c, world, depth + 1));
     return Status::ok();
   }
@@ -353,6 +378,12 @@ class GltfImporter {
     size_t bytes_per_channel = img.bits / 8;
     if (img.image.size() < size_t(img.width) * img.height * img.component * bytes_per_channel) {
       return invalid_argument(what + ": image " + std::to_string(source) + " ('" + name + "') is truncated");
+    }
+    texture_pixels_ += uint64_t(img.width) * uint64_t(img.height);
+    if (texture_pixels_ > kMaxTexturePixels) {
+      return invalid_argument(what + ": image " + std::to_string(source) + " ('" + name +
+                              "') takes the scene's textures over the bound of " + std::to_string(kMaxTexturePixels) +
+                              " texture pixels (each sampler and transform of an image is a copy)");
     }
     Texture t;
     t.width = img.width;
@@ -489,7 +520,7 @@ class GltfImporter {
   }
 
   Status add_light(int index, const Mat4& world) {
-    if (index >= static_cast<int>(model_.lights.size())) {
+    if (index < 0 || index >= static_cast<int>(model_.lights.size())) {
       return invalid_argument("node refers to light " + std::to_string(index) + " which does not exist");
     }
     const tinygltf::Light& src = model_.lights[index];
@@ -524,7 +555,8 @@ class GltfImporter {
   const Model& model_;
   Scene scene_;
   int default_material_ = -1;
-  uint64_t visits_ = 0, triangles_ = 0;
+  uint64_t visits_ = 0, triangles_ = 0, reads_ = 0;
+  uint64_t texture_pixels_ = 0;  // copied into the scene's textures (one per image, sampler and transform)
   std::map<std::tuple<int, uint32_t, std::array<float, 6>>, int> image_to_texture_;  // (image, sampler, transform)
 };
 
@@ -587,14 +619,16 @@ Result<Scene> load_gltf(const SceneFiles& files) {
   const std::vector<uint8_t>* main = files.find(path);
   if (!main) return not_found("scene '" + path + "': the main file is missing");
   if (main->size() > UINT32_MAX) return invalid_argument("scene '" + path + "': over 4 GiB");
+  std::string ext = path.size() >= 4 ? path.substr(path.size() - 4) : "";
+  bool binary = ext == ".glb" || ext == ".GLB";
+  // What tinygltf would take on trust (chunk layout, nesting, buffer view ranges) is checked first.
+  STRATA_RETURN_IF_ERROR(check_gltf_structure(*main, binary, "scene '" + path + "'"));
   GltfSource source{&files};
   tinygltf::TinyGLTF loader;
   loader.SetFsCallbacks({&gltf_file_exists, &gltf_expand_path, &gltf_read_file, &gltf_write_file, &source});
   loader.SetImageLoader(&gltf_load_image, &source);
   Model model;
   std::string err, warn;
-  std::string ext = path.size() >= 4 ? path.substr(path.size() - 4) : "";
-  bool binary = ext == ".glb" || ext == ".GLB";
   bool ok = false;
   try {
     ok = binary ? loader.LoadBinaryFromMemory(&model, &err, &warn, main->data(), static_cast<unsigned>(main->size()), "")

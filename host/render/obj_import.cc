@@ -76,6 +76,7 @@ Result<Scene> load_obj(const SceneFiles& files) {
   const std::string& path = files.main();
   const std::vector<uint8_t>* main = files.find(path);
   if (!main) return not_found("scene '" + path + "': the main file is missing");
+  STRATA_RETURN_IF_ERROR(check_obj_structure(*main, "scene '" + path + "'"));
   std::istringstream obj(std::string(main->begin(), main->end()));
   SceneMaterialReader materials(files, path);
   tinyobj::attrib_t attrib;

@@ -41,25 +41,80 @@ bool is_external_uri(const std::string& uri) {
   return uri.rfind("data:", 0) == 0 || uri.find("://") != std::string::npos;
 }
 
-// The JSON of a .gltf, or the JSON chunk of a .glb.
+// A GLB's chunks: the JSON text, and the binary chunk's length (0 when it has none).
+struct GlbChunks {
+  std::string_view json;
+  uint64_t binary_bytes = 0;
+};
+
+Result<GlbChunks> glb_chunks(std::span<const uint8_t> bytes, const std::string& name) {
+  auto u32 = [&](size_t at) {
+    uint32_t v;
+    std::memcpy(&v, bytes.data() + at, 4);
+    return v;
+  };
+  if (bytes.size() < 20 || std::memcmp(bytes.data(), "glTF", 4) != 0) return invalid_argument(name + ": not a binary glTF file");
+  uint64_t length = u32(8), json_length = u32(12);
+  if (length > bytes.size() || u32(16) != 0x4E4F534Au || json_length == 0 || 20 + json_length > length) {
+    return invalid_argument(name + ": the glTF JSON chunk is malformed");
+  }
+  GlbChunks out{std::string_view(reinterpret_cast<const char*>(bytes.data()) + 20, json_length), 0};
+  uint64_t at = 20 + json_length;
+  if (at < length) {
+    if (at + 8 > length) return invalid_argument(name + ": the glTF binary chunk's header is cut off");
+    uint64_t binary_length = u32(at);
+    if (u32(at + 4) != 0x004E4942u || at + 8 + binary_length > length) {
+      return invalid_argument(name + ": the glTF binary chunk is malformed or longer than the file");
+    }
+    out.binary_bytes = binary_length;
+  }
+  return out;
+}
+
+// How deep arrays and objects nest, counted without recursion (strings skipped).
+int json_depth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+// The JSON of a .gltf, or the JSON chunk of a .glb, nested at most kMaxJsonDepth deep.
 Result<json> gltf_json(std::span<const uint8_t> bytes, bool binary, const std::string& name) {
-  std::string text;
+  std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   if (binary) {
-    auto u32 = [&](size_t at) {
-      uint32_t v;
-      std::memcpy(&v, bytes.data() + at, 4);
-      return v;
-    };
-    if (bytes.size() < 20 || std::memcmp(bytes.data(), "glTF", 4) != 0) return invalid_argument(name + ": not a binary glTF file");
-    uint32_t chunk = u32(12);
-    if (u32(16) != 0x4E4F534Au || 20ull + chunk > bytes.size()) return invalid_argument(name + ": the glTF JSON chunk is malformed");
-    text.assign(reinterpret_cast<const char*>(bytes.data()) + 20, chunk);
-  } else {
-    text.assign(bytes.begin(), bytes.end());
+    auto chunks = glb_chunks(bytes, name);
+    if (!chunks.is_ok()) return chunks.status();
+    text = chunks->json;
+  }
+  if (json_depth(text) > kMaxJsonDepth) {
+    return invalid_argument(name + ": the glTF JSON nests deeper than " + std::to_string(kMaxJsonDepth) + " levels");
   }
   json doc = json::parse(text, nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return invalid_argument(name + ": not valid glTF JSON");
   return doc;
+}
+
+// A non-negative integer field of a glTF object (`fallback` when absent), or an error.
+Result<uint64_t> gltf_size(const json& object, const char* field, uint64_t fallback, const std::string& what) {
+  if (!object.contains(field)) return fallback;
+  const json& v = object[field];
+  if (!v.is_number_unsigned() && !(v.is_number_integer() && v.get<int64_t>() >= 0)) {
+    return invalid_argument(what + ": \"" + field + "\" must be a non-negative integer");
+  }
+  return v.get<uint64_t>();
 }
 
 std::vector<std::string> gltf_references(const json& doc) {
@@ -167,6 +222,73 @@ Result<std::string> resolve_scene_reference(const std::string& referrer, const s
   for (const std::string& p : parts) out += (out.empty() ? "" : "/") + p;
   if (Status s = check_scene_path(out); !s.is_ok()) return invalid_argument(where + ": " + s.message());
   return out;
+}
+
+Status check_gltf_structure(std::span<const uint8_t> bytes, bool binary, const std::string& name) {
+  auto doc = gltf_json(bytes, binary, name);
+  if (!doc.is_ok()) return doc.status();
+  uint64_t binary_bytes = binary ? glb_chunks(bytes, name)->binary_bytes : 0;
+  std::vector<uint64_t> buffer_bytes;
+  if (doc->contains("buffers") && (*doc)["buffers"].is_array()) {
+    for (const json& b : (*doc)["buffers"]) {
+      if (!b.is_object()) return invalid_argument(name + ": a buffer is not an object");
+      const std::string what = name + ": buffer " + std::to_string(buffer_bytes.size());
+      auto length = gltf_size(b, "byteLength", 0, what);
+      if (!length.is_ok()) return length.status();
+      if (binary && buffer_bytes.empty() && !b.contains("uri") && *length > binary_bytes) {
+        return invalid_argument(what + " declares " + std::to_string(*length) + " bytes; the binary chunk has " +
+                                std::to_string(binary_bytes));
+      }
+      buffer_bytes.push_back(*length);
+    }
+  }
+  if (doc->contains("bufferViews") && (*doc)["bufferViews"].is_array()) {
+    size_t index = 0;
+    for (const json& v : (*doc)["bufferViews"]) {
+      const std::string what = name + ": buffer view " + std::to_string(index++);
+      if (!v.is_object()) return invalid_argument(what + " is not an object");
+      auto buffer = gltf_size(v, "buffer", UINT64_MAX, what);
+      auto offset = gltf_size(v, "byteOffset", 0, what);
+      auto length = gltf_size(v, "byteLength", 0, what);
+      for (const auto* r : {&buffer, &offset, &length})
+        if (!r->is_ok()) return r->status();
+      if (*buffer >= buffer_bytes.size()) return invalid_argument(what + " names no buffer");
+      uint64_t end = 0;
+      if (__builtin_add_overflow(*offset, *length, &end) || end > buffer_bytes[*buffer]) {
+        return invalid_argument(what + " reaches past the end of buffer " + std::to_string(*buffer));
+      }
+    }
+  }
+  return Status::ok();
+}
+
+Status check_obj_structure(std::span<const uint8_t> bytes, const std::string& name) {
+  std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  size_t line_number = 0;
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    ++line_number;
+    size_t first = line.find_first_not_of(" \t");
+    if (first != std::string_view::npos && line[first] == 'f' && first + 1 < line.size() &&
+        (line[first + 1] == ' ' || line[first + 1] == '\t')) {
+      size_t corners = 0;
+      bool in_word = false;
+      for (size_t i = first + 1; i < line.size(); ++i) {
+        bool space = line[i] == ' ' || line[i] == '\t' || line[i] == '\r';
+        if (!space && !in_word) ++corners;
+        in_word = !space;
+      }
+      if (corners > kMaxObjFaceCorners) {
+        return invalid_argument(name + ": the face on line " + std::to_string(line_number) + " has " +
+                                std::to_string(corners) + " corners, over the bound of " +
+                                std::to_string(kMaxObjFaceCorners));
+      }
+    }
+    start = end + 1;
+  }
+  return Status::ok();
 }
 
 Result<std::vector<std::string>> scene_file_references(const std::string& path, std::span<const uint8_t> bytes) {

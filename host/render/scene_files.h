@@ -61,6 +61,16 @@ class SceneFiles {
   uint64_t total_bytes_ = 0;
 };
 
+// What the glTF libraries would trust, checked before one parses the file: a GLB's chunk layout
+// (each chunk inside the file), JSON nested at most kMaxJsonDepth deep, and every buffer view
+// inside its buffer's declared length (and a GLB's own buffer inside its binary chunk).
+inline constexpr int kMaxJsonDepth = 64;
+Status check_gltf_structure(std::span<const uint8_t> bytes, bool binary, const std::string& name);
+
+// Faces of an OBJ with more than this many corners are refused (the triangulation is quadratic).
+inline constexpr size_t kMaxObjFaceCorners = 256;
+Status check_obj_structure(std::span<const uint8_t> bytes, const std::string& name);
+
 // The references a scene file makes, as written (glTF URIs decoded), by the file's extension:
 // .gltf/.glb buffers and images, .obj material libraries, .mtl texture maps.
 Result<std::vector<std::string>> scene_file_references(const std::string& path, std::span<const uint8_t> bytes);

@@ -16,6 +16,7 @@ namespace strata::render {
 inline constexpr uint64_t kMaxNodeVisits = 1u << 20;      // glTF nodes visited, instances included
 inline constexpr uint64_t kMaxSceneTriangles = 1u << 23;  // triangles, instanced ones included
 inline constexpr uint64_t kMaxTexturePixels = 1u << 26;   // all of a scene's textures together
+inline constexpr uint64_t kMaxInstancedReads = 1u << 27;  // accessor elements read, each instance again
 
 struct DecodedTexture {
   int width = 0, height = 0;

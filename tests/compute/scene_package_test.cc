@@ -30,7 +30,7 @@ render::SceneFiles round_trip(const render::SceneFiles& files, const std::string
   EXPECT_TRUE(id.is_ok());
   auto manifest = decode_manifest(*(*store)->get(*id));
   EXPECT_TRUE(manifest.is_ok()) << manifest.status().to_string();
-  auto fetched = fetch_scene(*manifest, [&](const network::BlobId& b) { return (*store)->get(b); });
+  auto fetched = fetch_scene(*manifest, [&](const network::BlobId& b, uint64_t) { return (*store)->get(b); });
   EXPECT_TRUE(fetched.is_ok()) << fetched.status().to_string();
   return std::move(*fetched);
 }
@@ -124,7 +124,7 @@ TEST(ScenePackage, BadManifestsAreRefused) {
 
 TEST(ScenePackage, FetchRefusesAFileOfTheWrongSizeOrContent) {
   auto serve = [](std::vector<uint8_t> bytes) {
-    return [bytes](const network::BlobId&) { return Result<std::vector<uint8_t>>(bytes); };
+    return [bytes](const network::BlobId&, uint64_t) { return Result<std::vector<uint8_t>>(bytes); };
   };
   SceneManifest m;
   m.main = "a.gltf";

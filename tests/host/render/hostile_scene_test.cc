@@ -14,6 +14,8 @@
 #include "host/render/texture_decode.h"
 #include "tests/test_support.h"
 
+#include <stb_image_write.h>
+
 namespace {
 
 using namespace strata;
@@ -114,7 +116,9 @@ TEST(HostileScene, AccessorArithmeticThatWrapsIsRefused) {
   g["meshes"][0]["primitives"][0]["attributes"]["TEXCOORD_0"] = 0;
   g["accessors"].push_back({{"bufferView", 0}, {"componentType", 5126}, {"count", 2}, {"type", "VEC3"}});
   g["meshes"][0]["primitives"][0]["attributes"]["POSITION"] = 1;
-  expect_refused(load_listed("wrap.gltf", {{"wrap.gltf", bytes_of(g.dump())}}), "past the end");
+  // Refused from the declared count already (the per-instance read bound); the accessor check
+  // itself is in checked arithmetic too.
+  expect_refused(load_listed("wrap.gltf", {{"wrap.gltf", bytes_of(g.dump())}}), "accessor elements");
 }
 
 TEST(HostileScene, SharedChildrenCannotMultiplyVisitsOrTriangles) {
@@ -192,6 +196,76 @@ TEST(HostileScene, FileSetsAreBoundedAndWellFormed) {
   EXPECT_FALSE(resolve_scene_reference("sub/a.gltf", "../../b.bin").is_ok());
   EXPECT_FALSE(resolve_scene_reference("a.gltf", "C:/x").is_ok());
   EXPECT_FALSE(resolve_scene_reference("a.gltf", "a\\..\\..\\b").is_ok());
+}
+
+// Found by hostile review: inputs that tinygltf or tinyobjloader would take on trust.
+TEST(HostileScene, WhatTheLibrariesWouldTrustIsCheckedFirst) {
+  const std::string zeros = "data:application/octet-stream;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+  // An image in a buffer view far past its 33-byte buffer (tinygltf hands the pointer on unchecked).
+  json g = gltf_with_buffer(zeros, 33);
+  g["bufferViews"].push_back({{"buffer", 0}, {"byteOffset", uint64_t(1) << 40}, {"byteLength", 16}});
+  g["images"] = {{{"bufferView", 1}, {"mimeType", "image/png"}}};
+  expect_refused(load_listed("oob.gltf", {{"oob.gltf", bytes_of(g.dump())}}), "reaches past the end of buffer 0");
+  g["bufferViews"][1] = {{"buffer", 0}, {"byteOffset", 0}, {"byteLength", 4112}};  // longer than the buffer
+  expect_refused(load_listed("long.gltf", {{"long.gltf", bytes_of(g.dump())}}), "reaches past the end of buffer 0");
+  // A GLB whose binary chunk claims more bytes than follow it.
+  std::string text = gltf_with_buffer("", 44).dump();
+  json h = json::parse(text);
+  h["buffers"][0].erase("uri");
+  text = h.dump();
+  while (text.size() % 4) text += ' ';
+  std::string bin(36, '\0');
+  auto le32 = [](uint32_t v) { return std::string(reinterpret_cast<const char*>(&v), 4); };
+  std::string glb_body = le32(uint32_t(text.size())) + le32(0x4E4F534A) + text + le32(44) + le32(0x004E4942) + bin;
+  std::string glb = "glTF" + le32(2) + le32(uint32_t(12 + glb_body.size())) + glb_body;
+  expect_refused(load_listed("over.glb", {{"over.glb", bytes_of(glb)}}), "binary chunk");
+  // JSON nested 50,000 deep (tinygltf recurses on it).
+  json deep = gltf_with_buffer(zeros, 33);
+  std::string nested = std::string(50000, '[') + std::string(50000, ']');
+  std::string deep_text = deep.dump();
+  deep_text.insert(deep_text.size() - 1, ",\"extras\":" + nested);
+  expect_refused(load_listed("deep.gltf", {{"deep.gltf", bytes_of(deep_text)}}), "nests deeper than 64");
+  // Light indices that a cast to int would turn into INT_MIN.
+  for (double index : {1e300, 4294967296.0, -5.0, 0.5}) {
+    json l = gltf_with_buffer("data:application/octet-stream;base64," + std::string(48, 'A'), 36);
+    l["nodes"][0]["extensions"] = {{"KHR_lights_punctual", {{"light", index}}}};
+    expect_refused(load_listed("light.gltf", {{"light.gltf", bytes_of(l.dump())}}), "light that does not exist");
+  }
+  // An OBJ face of 300 corners (the triangulation is quadratic in them).
+  std::string obj = "v 0 0 0\nv 1 0 0\nv 0 1 0\nf";
+  for (int i = 0; i < 300; ++i) obj += " " + std::to_string(i % 3 + 1);
+  expect_refused(load_listed("poly.obj", {{"poly.obj", bytes_of(obj + "\n")}}), "300 corners");
+}
+
+TEST(HostileScene, InstancesCannotMultiplyReadsOrTextureCopies) {
+  // A mesh that declares 100,000 vertices, instanced 2,048 times: 2 * 10^8 reads, refused from
+  // the declared counts before any is made.
+  json g = gltf_with_buffer("data:application/octet-stream;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 33);
+  g["accessors"][0]["count"] = 100000;
+  g["accessors"].push_back({{"bufferView", 0}, {"componentType", 5121}, {"count", 3}, {"type", "SCALAR"}});
+  g["meshes"][0]["primitives"][0]["indices"] = 1;
+  g["nodes"] = json::array();
+  for (int i = 0; i < 11; ++i) g["nodes"].push_back({{"children", {i + 1, i + 1}}});
+  g["nodes"].push_back({{"mesh", 0}});
+  auto start = std::chrono::steady_clock::now();
+  expect_refused(load_listed("reads.gltf", {{"reads.gltf", bytes_of(g.dump())}}), "accessor elements");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  // One 4096x4096 image used under five transforms: five copies, the fifth over the pixel bound.
+  std::vector<uint8_t> pixels(size_t(4096) * 4096 * 3, 0);
+  std::vector<uint8_t> png;
+  stbi_write_png_to_func([](void* out, void* data, int size) {
+    auto* v = static_cast<std::vector<uint8_t>*>(out);
+    v->insert(v->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  }, &png, 4096, 4096, 3, pixels.data(), 4096 * 3);
+  json t = gltf_with_buffer("data:application/octet-stream;base64,AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", 33);
+  t["images"] = {{{"uri", "t.png"}}};
+  t["textures"] = {{{"source", 0}}};
+  t["materials"] = json::array();
+  for (int i = 0; i < 5; ++i) {
+    json info = {{"index", 0}, {"extensions", {{"KHR_texture_transform", {{"offset", {0.1 * i, 0}}}}}}};
+    t["materials"].push_back({{"pbrMetallicRoughness", {{"baseColorTexture", info}}}});
+  }
+  expect_refused(load_listed("copies.gltf", {{"copies.gltf", bytes_of(t.dump())}, {"t.png", png}}), "texture pixels");
 }
 
 }  // namespace

@@ -25,13 +25,8 @@ namespace {
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
 
-std::string default_api() {
-  const char* env = std::getenv("STRATA_API");
-  return env && *env ? env : "127.0.0.1:7701";
-}
-
 struct SubmitOptions {
-  std::string api = default_api();
+  ApiOptions api;
   std::string kind;
   std::string scene = STRATA_DEMO_SCENE;
   std::string size = "640x480";
@@ -57,7 +52,7 @@ std::string extension_of(const std::string& path) {
 }
 
 // Uploads the scene's files and its manifest; returns the manifest's id.
-Result<std::string> upload_scene(const std::string& api, const std::string& scene) {
+Result<std::string> upload_scene(const ApiOptions& api, const std::string& scene) {
   auto files = render::SceneFiles::read_folder(scene);
   if (!files.is_ok()) return files.status();
   compute::SceneManifest manifest;
@@ -82,7 +77,7 @@ Result<std::string> upload_scene(const std::string& api, const std::string& scen
 
 // Follows the job's progress events until it ends; waits out a node that goes away for a while.
 Result<json> follow(const SubmitOptions& o, const std::string& job, ProgressBar& bar) {
-  auto address = network::parse_host_port(o.api);
+  auto address = api_address(o.api);
   if (!address.is_ok()) return address.status();
   json end;
   auto away_since = Clock::now();
@@ -115,12 +110,12 @@ Result<json> follow(const SubmitOptions& o, const std::string& job, ProgressBar&
       continue;
     }
     if (!reported_away) {
-      std::fprintf(stderr, "\nthe node at %s went away (%s); waiting up to %.0f s for it\n", o.api.c_str(),
+      std::fprintf(stderr, "\nthe node at %s went away (%s); waiting up to %.0f s for it\n", o.api.api.c_str(),
                    st.status().message().c_str(), o.wait);
       reported_away = true;
     }
     if (std::chrono::duration<double>(Clock::now() - away_since).count() > o.wait) {
-      return unavailable("the node at " + o.api + " has been away for over " + std::to_string(int(o.wait)) + " s");
+      return unavailable("the node at " + o.api.api + " has been away for over " + std::to_string(int(o.wait)) + " s");
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
   }
@@ -135,9 +130,9 @@ Status write_file(const std::string& path, const std::string& bytes) {
 }
 
 // Fetches the finished image in the format `output` asks for and writes it there.
-Status save_image(const std::string& api, const std::string& job, const std::string& output) {
+Status save_image(const ApiOptions& api, const std::string& job, const std::string& output) {
   std::string format = extension_of(output) == ".pfm" ? "pfm" : "png";
-  auto address = network::parse_host_port(api);
+  auto address = api_address(api);
   if (!address.is_ok()) return address.status();
   auto r = network::http_request(*address, "GET", "/api/v1/jobs/" + job + "/image?format=" + format, "",
                                  std::chrono::seconds(120));
@@ -208,7 +203,7 @@ Runner add_submit_command(CLI::App& app) {
                   "Share of subtasks (0 to 1) that a second provider computes too, compared bit for bit")
       ->capture_default_str();
   cmd->add_option("-o,--output", o->output, "Output image: .png or .pfm (linear float)")->capture_default_str();
-  cmd->add_option("--api", o->api, "The node's API, HOST:PORT (or STRATA_API)")->capture_default_str();
+  add_api_options(cmd, o->api);
   cmd->add_option("--wait", o->wait, "Seconds to wait for providers, or for a node that went away")->capture_default_str();
   cmd->add_flag("--detach", o->detach, "Print the job id and return; follow with strata jobs");
   return [o] { return run_submit(*o); };
@@ -216,7 +211,7 @@ Runner add_submit_command(CLI::App& app) {
 
 Runner add_jobs_command(CLI::App& app) {
   struct Options {
-    std::string api = default_api();
+    ApiOptions api;
     std::string job;
     std::string output;
     double wait = 0;
@@ -226,7 +221,7 @@ Runner add_jobs_command(CLI::App& app) {
   cmd->add_option("job", o->job, "A job id: show only it");
   cmd->add_option("-o,--output", o->output, "With a job: write its finished image here (.png or .pfm)");
   cmd->add_option("--wait", o->wait, "With a job: wait up to this many seconds for it to finish");
-  cmd->add_option("--api", o->api, "The node's API, HOST:PORT (or STRATA_API)")->capture_default_str();
+  add_api_options(cmd, o->api);
   return [o] {
     if (o->job.empty()) {
       if (!o->output.empty()) return fail("jobs", "-o needs a job id");
@@ -255,12 +250,12 @@ Runner add_jobs_command(CLI::App& app) {
 }
 
 Runner add_receipts_command(CLI::App& app) {
-  auto api = std::make_shared<std::string>(default_api());
+  auto api = std::make_shared<ApiOptions>();
   auto providers = std::make_shared<bool>(false);
   auto* cmd = app.add_subcommand("receipts",
                                  "What each requestor owes this node, proven by its newest signed receipt (one JSON object per line)");
   cmd->add_flag("--providers", *providers, "Instead: the providers this node has given work to, with their record");
-  cmd->add_option("--api", *api, "The node's API, HOST:PORT (or STRATA_API)")->capture_default_str();
+  add_api_options(cmd, *api);
   return [api, providers] {
     auto r = api_call(*api, "GET", *providers ? "/api/v1/providers" : "/api/v1/receipts");
     if (!r.is_ok()) return fail("receipts", r.status().message());
@@ -270,11 +265,11 @@ Runner add_receipts_command(CLI::App& app) {
 }
 
 Runner add_cancel_command(CLI::App& app) {
-  auto api = std::make_shared<std::string>(default_api());
+  auto api = std::make_shared<ApiOptions>();
   auto job = std::make_shared<std::string>();
   auto* cmd = app.add_subcommand("cancel", "Cancel a job");
   cmd->add_option("job", *job, "The job id")->required();
-  cmd->add_option("--api", *api, "The node's API, HOST:PORT (or STRATA_API)")->capture_default_str();
+  add_api_options(cmd, *api);
   return [api, job] {
     auto r = api_call(*api, "POST", "/api/v1/jobs/" + network::percent_encode(*job) + "/cancel");
     if (!r.is_ok()) return fail("cancel", r.status().message());

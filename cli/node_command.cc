@@ -15,6 +15,8 @@
 #include "host/device.h"
 #include "network/address.h"
 #include "network/api_server.h"
+#include "network/api_token.h"
+#include "network/rate_limited_log.h"
 #include "network/identity.h"
 
 namespace strata::cli {
@@ -24,6 +26,7 @@ struct NodeOptions {
   std::string data_dir = "strata-node";
   std::string listen = "127.0.0.1:0";
   std::string api = "127.0.0.1:7701";
+  std::vector<std::string> api_hosts;
   std::vector<std::string> bootstrap;
   std::vector<std::string> roles = {"relay", "storage"};
   bool provide = false;
@@ -76,10 +79,13 @@ int run_node(const NodeOptions& o) {
   options.storage = storage;
   // What the node refuses and whom it drops goes to stderr as it happens; what its provider and
   // requestor do goes to stdout.
-  options.stream.transport.on_drop = [](const std::string& what) {
-    std::fprintf(stderr, "dropped peer %s\n", what.c_str());
-  };
-  options.stream.on_refuse = [](const std::string& what) { std::fprintf(stderr, "refused from %s\n", what.c_str()); };
+  // Rate-limited: a flood of bad connections or messages costs a few lines.
+  auto to_stderr = std::make_shared<network::RateLimitedLog>([](const std::string& line) {
+    std::fprintf(stderr, "%s\n", line.c_str());
+  });
+  options.stream.transport.on_drop = [to_stderr](const std::string& what) { (*to_stderr)("dropped peer " + what); };
+  options.stream.transport.log = [to_stderr](const std::string& what) { (*to_stderr)("peer port: " + what); };
+  options.stream.on_refuse = [to_stderr](const std::string& what) { (*to_stderr)("refused from " + what); };
   options.stream.transport.listen_host = listen->host;
   options.stream.transport.listen_port = listen->port;
   auto log = [](const std::string& line) {
@@ -110,7 +116,12 @@ int run_node(const NodeOptions& o) {
   if (!compute_node.is_ok()) return fail(compute_node.status().message());
   network::StreamNode& stream_node = (*compute_node)->stream_node();
   network::TransportNode* node = &stream_node.transport();
+  auto token = network::load_or_create_api_token(o.data_dir);
+  if (!token.is_ok()) return fail(token.status().message());
   network::ApiServer::Options api_options;
+  api_options.token = *token;
+  api_options.host_names = o.api_hosts;
+  api_options.log = [to_stderr](const std::string& what) { (*to_stderr)("API port: " + what); };
   api_options.host = api_address->host;
   api_options.port = api_address->port;
   api_options.upload_paths = {"blobs"};
@@ -120,7 +131,8 @@ int run_node(const NodeOptions& o) {
   if (!api.is_ok()) return fail(api.status().message());
   std::printf("node %s listening on %s:%u (data %s, roles %s)\n", network::to_hex(identity->node_id()).c_str(),
               listen->host.c_str(), static_cast<unsigned>(node->port()), o.data_dir.c_str(), storage ? "relay,storage" : "relay");
-  std::printf("API listening on http://%s:%u/api/v1/\n", api_address->host.c_str(), static_cast<unsigned>((*api)->port()));
+  std::printf("API listening on http://%s:%u/api/v1/ (token in %s/%s)\n", api_address->host.c_str(),
+              static_cast<unsigned>((*api)->port()), o.data_dir.c_str(), network::kApiTokenFile);
   if (compute::Provider* provider = (*compute_node)->provider()) {
     network::Offer offer = provider->offer();
     std::string devices;
@@ -209,6 +221,9 @@ Runner add_node_command(CLI::App& app) {
   cmd->add_option("--bootstrap", o->bootstrap, "Peers to connect to, HOST:PORT")->delimiter(',');
   cmd->add_option("--api", o->api, "HTTP/WebSocket API address HOST:PORT (port 0: any free port)")
       ->capture_default_str();
+  cmd->add_option("--api-host", o->api_hosts,
+                  "Names (or NAME:PORT) besides the API's address that clients may use in their Host header")
+      ->delimiter(',');
   cmd->add_option("--roles", o->roles, "Roles: relay (always), storage (keep messages, answer resends)")
       ->capture_default_str()
       ->delimiter(',');

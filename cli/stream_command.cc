@@ -17,7 +17,7 @@ namespace {
 using json = nlohmann::json;
 
 struct StreamOptions {
-  std::string api = "127.0.0.1:7701";
+  ApiOptions api;
   std::string stream;
   uint32_t partitions = 1;
   uint32_t partition = 0;
@@ -92,8 +92,8 @@ int publish(const StreamOptions& o) {
 }
 
 int subscribe(const StreamOptions& o) {
-  auto address = network::parse_host_port(o.api);
-  if (!address.is_ok()) return fail("--api: " + address.status().message());
+  auto address = api_address(o.api);
+  if (!address.is_ok()) return fail(address.status().message());
   std::string query = "?partition=" + std::to_string(o.partition);
   if (o.last >= 0) query += "&last=" + std::to_string(o.last);
   if (o.from >= 0) query += "&from=" + std::to_string(o.from);
@@ -116,7 +116,7 @@ Runner add_stream_command(CLI::App& app) {
   auto o = std::make_shared<StreamOptions>();
   auto* cmd = app.add_subcommand("stream", "Create, publish to, subscribe to and replay streams through a node's API");
   cmd->require_subcommand(1);
-  cmd->add_option("--api", o->api, "The node's API address HOST:PORT")->capture_default_str()->envname("STRATA_API");
+  add_api_options(cmd, o->api);
 
   auto* create = cmd->add_subcommand("create", "Create a stream owned by the node's key");
   auto* permissions = cmd->add_subcommand("permissions", "Replace a stream's permissions (owner only)");

@@ -18,6 +18,12 @@ using asio::ip::tcp;
 
 std::string where(const ApiAddress& a) { return a.to_string(); }
 
+// The Host header: HOST:PORT, an IPv6 address in brackets.
+std::string host_header(const ApiAddress& a) {
+  bool ipv6 = a.host.find(':') != std::string::npos && a.host.front() != '[';
+  return (ipv6 ? "[" + a.host + "]" : a.host) + ":" + std::to_string(a.port);
+}
+
 }  // namespace
 
 std::string percent_encode(const std::string& text) {
@@ -55,7 +61,8 @@ Result<HttpResponse> http_request(const ApiAddress& node, const std::string& met
     co_await stream.async_connect(endpoints, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) co_return fail("connecting");
     http::request<http::string_body> req{http::string_to_verb(method), target, 11};
-    req.set(http::field::host, node.host);
+    req.set(http::field::host, host_header(node));
+    req.set(http::field::authorization, "Bearer " + node.token);
     req.set(http::field::user_agent, "strata");
     if (!body.empty()) req.set(http::field::content_type, "application/json");
     req.body() = body;
@@ -120,7 +127,11 @@ Status websocket_read(const ApiAddress& node, const std::string& target,
       co_return;
     }
     websocket::response_type response;
-    co_await ws.async_handshake(response, node.host, target, asio::redirect_error(asio::use_awaitable, ec));
+    ws.set_option(websocket::stream_base::decorator([&](websocket::request_type& req) {
+      req.set(http::field::authorization, "Bearer " + node.token);
+      req.set(http::field::user_agent, "strata");
+    }));
+    co_await ws.async_handshake(response, host_header(node), target, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
       std::string answer = response.body();
       while (!answer.empty() && answer.back() == '\n') answer.pop_back();

@@ -13,7 +13,10 @@
 
 namespace strata::network {
 
-using ApiAddress = HostPort;
+// A node's API and the token every request to it carries ("Authorization: Bearer <token>").
+struct ApiAddress : HostPort {
+  std::string token;
+};
 
 struct HttpResponse {
   int status = 0;

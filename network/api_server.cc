@@ -16,6 +16,7 @@
 #include <thread>
 
 #include "network/listen.h"
+#include "network/utf8.h"
 
 namespace strata::network {
 namespace {
@@ -26,6 +27,10 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using asio::ip::tcp;
 using json = nlohmann::json;
+
+// JSON text that never throws: a string that is not valid UTF-8 (which decoders refuse, so none
+// should get this far) comes out with U+FFFD in place of the bad bytes.
+std::string dump_json(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // ---- JSON <-> the stream types ----
 
@@ -50,12 +55,12 @@ Result<std::vector<uint8_t>> base64_decode(const std::string& text) {
 Result<NodeId> parse_node_id(const json& value) {
   NodeId id{};
   if (!value.is_string() || value.get_ref<const std::string&>().size() != 64) {
-    return invalid_argument("a node id must be 64 hexadecimal digits, got " + value.dump());
+    return invalid_argument("a node id must be 64 hexadecimal digits, got " + dump_json(value));
   }
   const std::string& hex = value.get_ref<const std::string&>();
   size_t length = 0;
   if (sodium_hex2bin(id.data(), id.size(), hex.data(), hex.size(), nullptr, &length, nullptr) != 0 || length != 32) {
-    return invalid_argument("a node id must be 64 hexadecimal digits, got " + value.dump());
+    return invalid_argument("a node id must be 64 hexadecimal digits, got " + dump_json(value));
   }
   return id;
 }
@@ -108,12 +113,9 @@ json message_json(const StreamMessage& m) {
       return out;
     }
   } else if (m.content_type.rfind("text/", 0) == 0) {
-    json probe = std::string(text);
-    try {
-      (void)probe.dump();  // throws on invalid UTF-8
-      out["text"] = std::move(probe);
+    if (is_valid_utf8(text)) {
+      out["text"] = std::string(text);
       return out;
-    } catch (const json::exception&) {
     }
   }
   out["payload_base64"] = base64_encode(m.payload);
@@ -134,7 +136,7 @@ http::response<http::string_body> json_response(const Reply& reply, unsigned ver
   res.set(http::field::server, "strata");
   res.set(http::field::content_type, "application/json");
   res.keep_alive(keep_alive);
-  res.body() = reply.body.dump() + "\n";
+  res.body() = dump_json(reply.body) + "\n";
   res.prepare_payload();
   return res;
 }
@@ -298,7 +300,7 @@ Result<StreamMessage> parse_publish(const json& body) {
   int given = int(body.contains("content")) + int(body.contains("text")) + int(body.contains("payload_base64"));
   if (given != 1) return invalid_argument("give exactly one of \"content\" (JSON), \"text\" or \"payload_base64\"");
   if (body.contains("content")) {
-    std::string text = body["content"].dump();
+    std::string text = dump_json(body["content"]);
     m.payload.assign(text.begin(), text.end());
     m.content_type = "application/json";
   } else if (body.contains("text")) {
@@ -326,6 +328,7 @@ struct Feed {
   explicit Feed(asio::io_context& io) : timer(io) { timer.expires_at(asio::steady_timer::time_point::max()); }
   std::mutex mutex;
   std::deque<std::pair<std::string, std::string>> queue;  // (message key, JSON text)
+  size_t queued_bytes = 0;
   bool overflow = false;
   bool closed = false;  // the client went away (API thread only)
   asio::steady_timer timer;  // cancelled to wake the writer (API thread only)
@@ -365,6 +368,102 @@ struct ApiServer::Impl {
   std::shared_ptr<Gate> gate = std::make_shared<Gate>();
   std::mutex handles_mutex;
   std::set<uint64_t> handles;  // open WebSocket subscriptions, closed with the server
+  asio::thread_pool workers{2};  // where handlers run, so a slow one never stalls the connections
+  std::set<std::string> hosts;    // lower-case HOST:PORT values a Host header may have
+  size_t uploads_in_flight = 0;   // API thread only
+
+  // The Host values that name this API: its listen address, the loopback names when it listens
+  // on loopback or on every address, and the names it was given.
+  void allow_hosts() {
+    std::vector<std::string> names = {options.host};
+    boost::system::error_code ec;
+    auto address = asio::ip::make_address(options.host, ec);
+    if (!ec && (address.is_loopback() || address.is_unspecified())) names.insert(names.end(), {"localhost", "127.0.0.1", "::1"});
+    for (const std::string& n : options.host_names) names.push_back(n);
+    for (std::string n : names) {
+      for (char& c : n) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      bool ipv6 = std::count(n.begin(), n.end(), ':') > 1 && n.front() != '[';
+      if (ipv6) n = "[" + n + "]";
+      size_t colon = n.rfind(':');
+      bool has_port = colon != std::string::npos && n.back() != ']' && colon + 1 < n.size() &&
+                      n.find_first_not_of("0123456789", colon + 1) == std::string::npos;
+      if (has_port) {
+        hosts.insert(n);
+        continue;
+      }
+      hosts.insert(n + ":" + std::to_string(port));
+      if (port == 80) hosts.insert(n);
+    }
+  }
+
+  // Why a request may not be served, checked from its header alone: 403 for a foreign Host or
+  // Origin, 401 without the token.
+  std::optional<Reply> refusal(const http::request_header<>& h) const {
+    auto lower = [](beast::string_view v) {
+      std::string out(v.data(), v.size());
+      for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+      return out;
+    };
+    std::string host = lower(h[http::field::host]);
+    if (!hosts.count(host)) {
+      return error_reply(http::status::forbidden, host.empty() ? "the request has no Host header"
+                                                               : "the Host '" + host + "' is not this API's address");
+    }
+    if (h.find(http::field::origin) != h.end()) {
+      std::string origin = lower(h[http::field::origin]);
+      std::string_view rest = origin;
+      bool web = rest.rfind("http://", 0) == 0 || rest.rfind("https://", 0) == 0;
+      if (web) rest.remove_prefix(rest.find("//") + 2);
+      if (!web || !hosts.count(std::string(rest))) {
+        return error_reply(http::status::forbidden, "requests from the origin '" + origin + "' are not allowed");
+      }
+    }
+    beast::string_view auth = h[http::field::authorization];
+    const beast::string_view kBearer = "Bearer ";
+    bool ok = auth.size() == kBearer.size() + options.token.size() &&
+              beast::iequals(auth.substr(0, kBearer.size()), kBearer) &&
+              sodium_memcmp(auth.data() + kBearer.size(), options.token.data(), options.token.size()) == 0;
+    if (!ok) {
+      return error_reply(http::status::unauthorized,
+                         auth.empty() ? "the API needs \"Authorization: Bearer <token>\" (the token is in the node's "
+                                        "data directory, api.token)"
+                                      : "the API token is wrong");
+    }
+    return std::nullopt;
+  }
+
+  // Answers once and closes: for a request refused from its header (its body unread) or one
+  // that could not be read. The client's remaining bytes are drained first, or the close resets
+  // the connection and the answer is lost; at most 16 MiB or until the stream's deadline.
+  asio::awaitable<void> answer_and_close(beast::tcp_stream& stream, const Reply& reply) {
+    boost::system::error_code ec;
+    auto res = json_response(reply, 11, false);
+    if (reply.status == http::status::unauthorized) res.set(http::field::www_authenticate, "Bearer");
+    co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
+    stream.socket().shutdown(tcp::socket::shutdown_send, ec);
+    std::vector<char> sink(64 * 1024);
+    for (size_t drained = 0; !ec && drained < (16u << 20);) {
+      drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
+    }
+  }
+
+  // The answer to a request that was read whole, made on a worker thread.
+  http::response<http::string_body> respond(const http::request<http::string_body>& req, const Result<Target>& target) {
+    http::response<http::string_body> res;
+    Status failed = status_of(
+        [&] {
+          std::optional<ApiReply> other = target.is_ok() ? routed(req, *target) : std::nullopt;
+          res = other ? raw_response(*other, req.version(), req.keep_alive())
+                      : json_response(target.is_ok() ? handle(req, *target) : status_reply(target.status()),
+                                      req.version(), req.keep_alive());
+          return Status::ok();
+        },
+        "the request");
+    if (!failed.is_ok()) {
+      res = json_response(error_reply(http::status::internal_server_error, failed.message()), req.version(), req.keep_alive());
+    }
+    return res;
+  }
 
   Reply node_info() {
     json peers = json::array();
@@ -533,11 +632,28 @@ struct ApiServer::Impl {
         // its limit as soon as it has the header, so it starts at the larger one and the smaller
         // is applied here (and to chunked bodies by the parser).
         parser.body_limit(std::max(options.max_body, options.max_upload));
+        parser.header_limit(16 * 1024);
         stream.expires_after(std::chrono::seconds(60));
         boost::system::error_code ec;
         co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec == http::error::end_of_stream || ec == asio::error::eof) co_return;
         if (!ec) {
-          bool upload = is_upload(parser.get());
+          // Nothing more is read, nor any memory spent, for a request that may not be served.
+          if (auto refused = refusal(parser.get())) {
+            co_await answer_and_close(stream, *refused);
+            co_return;
+          }
+        }
+        bool upload = !ec && is_upload(parser.get());
+        if (upload && uploads_in_flight >= options.max_uploads_in_flight) {
+          co_await answer_and_close(stream, error_reply(http::status::service_unavailable,
+                                                        std::to_string(uploads_in_flight) +
+                                                            " uploads are in flight, the most this node takes at once; "
+                                                            "try again shortly"));
+          co_return;
+        }
+        if (upload) ++uploads_in_flight;  // until its body is in
+        if (!ec) {
           size_t limit = upload ? options.max_upload : options.max_body;
           parser.body_limit(limit);
           if (parser.content_length() && *parser.content_length() > limit) ec = http::error::body_limit;
@@ -546,21 +662,13 @@ struct ApiServer::Impl {
         if (!ec && !parser.is_done()) {
           co_await http::async_read(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         }
+        if (upload) --uploads_in_flight;
         if (ec == http::error::end_of_stream || ec == asio::error::eof) co_return;
         if (ec) {
           // A request we cannot read: say why once, then close.
-          auto res = json_response(
-              error_reply(ec == http::error::body_limit ? http::status::payload_too_large : http::status::bad_request,
-                          "cannot read the request: " + ec.message()),
-              11, false);
-          co_await http::async_write(stream, res, asio::redirect_error(asio::use_awaitable, ec));
-          // Let the client finish sending before closing, or the close resets the connection
-          // and the answer is lost; give up after 16 MiB or the stream's deadline.
-          stream.socket().shutdown(tcp::socket::shutdown_send, ec);
-          std::vector<char> sink(64 * 1024);
-          for (size_t drained = 0; !ec && drained < (16u << 20);) {
-            drained += co_await stream.async_read_some(asio::buffer(sink), asio::redirect_error(asio::use_awaitable, ec));
-          }
+          co_await answer_and_close(
+              stream, error_reply(ec == http::error::body_limit ? http::status::payload_too_large : http::status::bad_request,
+                                  "cannot read the request: " + ec.message()));
           co_return;
         }
         http::request<http::string_body> req = parser.release();
@@ -569,10 +677,10 @@ struct ApiServer::Impl {
           co_await serve_websocket(stream.release_socket(), std::move(req), *target);
           co_return;
         }
-        std::optional<ApiReply> other = target.is_ok() ? routed(req, *target) : std::nullopt;
-        auto res = other ? raw_response(*other, req.version(), req.keep_alive())
-                         : json_response(target.is_ok() ? handle(req, *target) : status_reply(target.status()),
-                                         req.version(), req.keep_alive());
+        // On a worker: a handler that takes its time (a scene loaded at submit) holds up no one.
+        auto res = co_await asio::co_spawn(
+            workers, [&]() -> asio::awaitable<http::response<http::string_body>> { co_return respond(req, target); },
+            asio::use_awaitable);
         co_await http::async_write(stream, res, asio::use_awaitable);
         if (!res.keep_alive()) {
           stream.socket().shutdown(tcp::socket::shutdown_send, ec);
@@ -619,14 +727,15 @@ struct ApiServer::Impl {
     if (ec) co_return;
 
     auto feed = std::make_shared<Feed>(io);
-    size_t max_queued = options.max_queued_per_subscriber;
+    size_t max_queued = options.max_queued_bytes_per_subscriber;
     auto handle = node.subscribe(stream, query->partition, [gate = gate, feed, max_queued](const StreamMessage& m) {
-      std::string text = message_json(m).dump();
+      std::string text = dump_json(message_json(m));
       {
         std::lock_guard lock(feed->mutex);
-        if (feed->queue.size() >= max_queued) {
+        if (feed->overflow || feed->queued_bytes + text.size() > max_queued) {
           feed->overflow = true;
         } else {
+          feed->queued_bytes += text.size();
           feed->queue.emplace_back(message_key(m), std::move(text));
         }
       }
@@ -672,7 +781,7 @@ struct ApiServer::Impl {
         co_return;
       }
       for (const StreamMessage& m : *messages) {
-        std::string text = message_json(m).dump();
+        std::string text = dump_json(message_json(m));
         resent.insert(message_key(m));
         co_await ws->async_write(asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
@@ -684,6 +793,7 @@ struct ApiServer::Impl {
       {
         std::lock_guard lock(feed->mutex);
         batch.swap(feed->queue);
+        feed->queued_bytes = 0;
         overflow = feed->overflow;
       }
       for (const auto& [key, text] : batch) {
@@ -694,8 +804,8 @@ struct ApiServer::Impl {
       if (ec) break;
       if (overflow) {
         co_await ws->async_close(websocket::close_reason(websocket::close_code::policy_error,
-                                                         "subscriber too slow: over " + std::to_string(max_queued) +
-                                                             " messages queued"),
+                                                         "subscriber too slow: over " + std::to_string(max_queued >> 10) +
+                                                             " KiB of messages queued"),
                                  asio::redirect_error(asio::use_awaitable, ec));
         break;
       }
@@ -712,13 +822,9 @@ struct ApiServer::Impl {
   }
 
   asio::awaitable<void> accept_loop() {
-    for (;;) {
-      boost::system::error_code ec;
-      tcp::socket socket = co_await acceptor.async_accept(asio::redirect_error(asio::use_awaitable, ec));
-      if (ec == asio::error::operation_aborted || !acceptor.is_open()) co_return;
-      if (ec) continue;
-      asio::co_spawn(io, serve_http(std::move(socket)), asio::detached);
-    }
+    co_await accept_connections(
+        acceptor, [this](tcp::socket socket) { asio::co_spawn(io, serve_http(std::move(socket)), asio::detached); },
+        options.log);
   }
 };
 
@@ -742,9 +848,11 @@ ApiServer::~ApiServer() {
 }
 
 Result<std::unique_ptr<ApiServer>> ApiServer::start(StreamNode& node, Options options) {
+  if (options.token.size() < 32) return invalid_argument("the API needs a token of at least 32 characters");
   auto impl = std::make_unique<Impl>(node, std::move(options));
   STRATA_RETURN_IF_ERROR(listen_on(impl->acceptor, impl->options.host, impl->options.port, "for the API"));
   impl->port = impl->acceptor.local_endpoint().port();
+  impl->allow_hosts();
   Impl* raw = impl.get();
   raw->gate->io = &raw->io;
   asio::co_spawn(impl->io, raw->accept_loop(), asio::detached);

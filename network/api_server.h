@@ -1,5 +1,14 @@
 // The node's HTTP and WebSocket API (Boost.Beast), JSON in and out. It acts with the node's own
-// key, so it listens on loopback unless told otherwise.
+// key, so it listens on loopback unless told otherwise, and every request must prove it may:
+//
+//   - "Authorization: Bearer <token>" with the node's API token (network/api_token.h), or 401;
+//   - a Host header naming the API's own address (or a name given in Options::host_names), or
+//     403: a web page that rebinds a DNS name to loopback cannot reach it;
+//   - no Origin header, or the API's own origin (http://HOST:PORT of the same names), or 403:
+//     a web page cannot make a browser post to it or open a WebSocket on it.
+//
+// These hold for WebSocket upgrades too, and are checked before a request's body is read.
+// Handlers run on worker threads, never on the thread that reads and writes connections.
 //
 //   GET  /api/v1/node                                   this node: id, transport port, peers, subscriptions, refusals
 //   GET  /api/v1/streams                                every stream the node knows
@@ -41,8 +50,8 @@ struct ApiReply {
   std::string content_type = "application/json";
   std::string body;
 };
-// A module's routes: its answer, or nullopt for paths it does not serve. Called on the API's
-// thread; it must not block for long.
+// A module's routes: its answer, or nullopt for paths it does not serve. Called on one of the
+// API's worker threads (several may run at once).
 using ApiRoutes = std::function<std::optional<ApiReply>(const ApiRequest& request)>;
 // A WebSocket path (segments after /api/v1/) served as a subscription, from its first stored
 // message on, to partition 0 of the stream it names; nullopt for paths it does not know.
@@ -57,7 +66,16 @@ class ApiServer {
     // Bodies of POSTs under these paths (segments after /api/v1/, e.g. "blobs") may be this large.
     std::vector<std::string> upload_paths;
     size_t max_upload = size_t(256) << 20;
-    size_t max_queued_per_subscriber = 100000;  // a WebSocket subscriber further behind is closed
+    size_t max_uploads_in_flight = 4;  // more at once are answered 503
+    // A WebSocket subscriber with more than this many bytes of messages waiting is closed.
+    size_t max_queued_bytes_per_subscriber = size_t(16) << 20;
+    // Required: start() refuses to serve without a token.
+    std::string token;
+    // Names (or NAME:PORT) besides the listen address that clients use to reach the API, such as
+    // a machine's DNS name when listening on 0.0.0.0.
+    std::vector<std::string> host_names;
+    // Told of the listener's troubles (accept failures).
+    std::function<void(const std::string&)> log;
     ApiRoutes routes;
     ApiStreamAlias stream_alias;
   };

@@ -17,6 +17,7 @@ inline constexpr uint8_t kFrameMagic[4] = {'S', 'T', 'R', 'A'};
 inline constexpr uint16_t kWireVersion = 1;
 inline constexpr size_t kFrameHeaderBytes = 12;
 inline constexpr uint32_t kMaxFramePayload = 64u << 20;
+inline constexpr uint32_t kMaxHandshakePayload = 1024;  // before the handshake: a Hello or an Auth
 
 enum class FrameType : uint16_t {
   kRenderTask = 1,
@@ -63,6 +64,8 @@ inline Status verify_frame_payload(const Frame& frame) { return verify_frame_pay
 class FrameDecoder {
  public:
   explicit FrameDecoder(uint32_t max_payload = kMaxFramePayload) : max_payload_(max_payload) {}
+  // A new bound for the frames not yet handed out (raised once a peer is known).
+  void set_max_payload(uint32_t max_payload) { max_payload_ = max_payload; }
 
   void feed(std::span<const uint8_t> bytes);
   // Or without a copy: room for up to `max` bytes to read into, then commit what arrived. Views

@@ -1,5 +1,7 @@
 #include "network/identity.h"
 
+#include "network/private_file.h"
+
 #include <sodium.h>
 #include <sys/stat.h>
 
@@ -42,38 +44,50 @@ Identity Identity::from_seed(std::span<const uint8_t, 32> seed) {
   return id;
 }
 
+// identity.key holds the 32-byte seed and the 32-byte public key it makes: a damaged file (a
+// flipped bit, a truncation) no longer passes for another identity. Files of the first format
+// (the seed alone) are read and rewritten in this one.
 Result<Identity> Identity::load_or_create(const std::string& data_dir) {
   if (!sodium_ready()) return internal_error("libsodium failed to initialize");
   std::error_code ec;
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return io_error("cannot create data directory '" + data_dir + "': " + ec.message());
   const std::string path = (std::filesystem::path(data_dir) / "identity.key").string();
+  std::array<uint8_t, 64> stored{};
+  auto save = [&](const Identity& id) {
+    std::copy(id.public_key_.begin(), id.public_key_.end(), stored.begin() + 32);
+    Status s = write_private_file(path, stored);
+    sodium_memzero(stored.data(), stored.size());
+    return s;
+  };
   if (std::filesystem::exists(path, ec)) {
     std::ifstream in(path, std::ios::binary);
-    std::array<uint8_t, 32> seed{};
-    in.read(reinterpret_cast<char*>(seed.data()), seed.size());
-    if (in.gcount() != static_cast<std::streamsize>(seed.size()) || in.peek() != std::char_traits<char>::eof()) {
-      return invalid_argument("identity file '" + path + "' is damaged: expected exactly 32 bytes");
+    in.read(reinterpret_cast<char*>(stored.data()), stored.size());
+    std::streamsize got = in.gcount();
+    if ((got != 32 && got != 64) || in.peek() != std::char_traits<char>::eof()) {
+      sodium_memzero(stored.data(), stored.size());
+      return invalid_argument("identity file '" + path + "' is damaged: expected 64 bytes (a seed and its public key)");
     }
+    std::array<uint8_t, 32> seed{};
+    std::copy(stored.begin(), stored.begin() + 32, seed.begin());
     Identity id = from_seed(seed);
     sodium_memzero(seed.data(), seed.size());
+    if (got == 32) {
+      STRATA_RETURN_IF_ERROR(save(id));
+    } else if (!std::equal(id.public_key_.begin(), id.public_key_.end(), stored.begin() + 32)) {
+      sodium_memzero(stored.data(), stored.size());
+      return invalid_argument("identity file '" + path +
+                              "' is damaged: its seed does not make the public key stored beside it");
+    }
+    sodium_memzero(stored.data(), stored.size());
     return id;
   }
   std::array<uint8_t, 32> seed{};
   randombytes_buf(seed.data(), seed.size());
-  // Written to a temporary file first, so a crash never leaves a half-written key behind.
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(reinterpret_cast<const char*>(seed.data()), seed.size());
-    out.flush();
-    if (!out) return io_error("cannot write identity file '" + tmp + "'");
-  }
-  chmod(tmp.c_str(), S_IRUSR | S_IWUSR);
-  std::filesystem::rename(tmp, path, ec);
-  if (ec) return io_error("cannot move the identity into '" + path + "': " + ec.message());
   Identity id = from_seed(seed);
+  std::copy(seed.begin(), seed.end(), stored.begin());
   sodium_memzero(seed.data(), seed.size());
+  STRATA_RETURN_IF_ERROR(save(id));
   return id;
 }
 

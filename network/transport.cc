@@ -39,14 +39,15 @@ std::vector<uint8_t> handshake_message(const std::array<uint8_t, 32>& nonce, con
 struct Session : std::enable_shared_from_this<Session> {
   Session(tcp::socket s, uint32_t max_payload)
       : socket(std::move(s)), timer(socket.get_executor()), keepalive(socket.get_executor()),
-        coalesce(socket.get_executor()), decoder(max_payload) {}
+        coalesce(socket.get_executor()), decoder(std::min(max_payload, kMaxHandshakePayload)), max_payload(max_payload) {}
   tcp::socket socket;
   asio::steady_timer timer;      // the handshake deadline
   asio::steady_timer keepalive;  // pings and the idle check, once authenticated
   asio::steady_timer coalesce;   // holds back a flush that follows the last one too closely
   std::chrono::steady_clock::time_point last_flush{};
   std::chrono::steady_clock::time_point last_received = std::chrono::steady_clock::now();
-  FrameDecoder decoder;
+  FrameDecoder decoder;  // bounded to a handshake's frames until the peer is authenticated
+  uint32_t max_payload;
   std::array<uint8_t, 32> nonce{};
   bool have_hello = false, authenticated = false, timed_out = false, closed = false;
   PeerInfo peer;
@@ -80,6 +81,8 @@ struct TransportNode::Impl {
   std::thread thread;
   uint16_t port = 0;
   std::set<std::shared_ptr<Session>> sessions;  // network thread only
+  size_t unauthenticated = 0;                    // sessions still in the handshake (network thread)
+  uint64_t refused_unauthenticated = 0;          // connections closed for the cap on those
   mutable std::mutex mutex;                      // guards peers and rejections
   std::map<NodeId, std::shared_ptr<Session>> peers;
   std::vector<std::string> rejections;
@@ -160,7 +163,7 @@ struct TransportNode::Impl {
     s->keepalive.cancel();
     s->coalesce.cancel();
     s->socket.close(ignored);
-    sessions.erase(s);
+    if (sessions.erase(s) && !s->authenticated) --unauthenticated;
     bool was_peer = false;
     {
       std::lock_guard lock(mutex);
@@ -244,6 +247,8 @@ struct TransportNode::Impl {
       peers[s->peer.id] = s;
     }
     s->authenticated = true;
+    --unauthenticated;
+    s->decoder.set_max_payload(s->max_payload);
     s->timer.cancel();
     arm_keepalive(s);
     if (options.peer_exchange) send_peers(s);
@@ -352,6 +357,7 @@ struct TransportNode::Impl {
 
   asio::awaitable<void> run(std::shared_ptr<Session> s) {
     sessions.insert(s);
+    ++unauthenticated;
     boost::system::error_code ec;
     s->socket.set_option(tcp::no_delay(true), ec);  // frames are batched by write_next already
     auto remote = s->socket.remote_endpoint(ec);
@@ -393,15 +399,25 @@ struct TransportNode::Impl {
   }
 
   asio::awaitable<void> accept_loop() {
-    for (;;) {
-      try {
-        tcp::socket socket = co_await acceptor.async_accept(asio::use_awaitable);
-        auto s = std::make_shared<Session>(std::move(socket), options.max_payload);
-        asio::co_spawn(io, run(s), asio::detached);
-      } catch (const boost::system::system_error&) {
-        co_return;  // the acceptor was closed
-      }
-    }
+    co_await accept_connections(
+        acceptor,
+        [this](tcp::socket socket) {
+          if (unauthenticated >= options.max_unauthenticated) {
+            // Connections that have proven nothing yet are capped; the first refusal of a burst
+            // is reported, as each would be one more line.
+            if (refused_unauthenticated++ == 0 && options.log) {
+              options.log("refusing connections: " + std::to_string(options.max_unauthenticated) +
+                              " are still in their handshake");
+            }
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            return;
+          }
+          refused_unauthenticated = 0;
+          auto s = std::make_shared<Session>(std::move(socket), options.max_payload);
+          asio::co_spawn(io, run(s), asio::detached);
+        },
+        options.log);
   }
 };
 

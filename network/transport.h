@@ -33,6 +33,10 @@ class TransportNode {
     uint16_t listen_port = 0;  // 0: any free port
     std::chrono::milliseconds handshake_timeout{5000};
     uint32_t max_payload = kMaxFramePayload;
+    // Until a peer has proven its key, its frames may be at most kMaxHandshakePayload bytes (a
+    // Hello or an Auth is small), and at most this many connections may be in that state; more
+    // are closed as they arrive.
+    size_t max_unauthenticated = 64;
     bool peer_exchange = true;  // tell new peers about known ones, and connect to those learned
     size_t max_peers = 16;      // no new connections from peer exchange beyond this
     // A keep-alive goes out every interval (0: never); a peer silent for idle_timeout is dropped.
@@ -44,6 +48,8 @@ class TransportNode {
     size_t max_queued_bytes = size_t(256) << 20;
     // Told of every dropped peer ("<address>: <reason>"), on the network thread.
     std::function<void(const std::string&)> on_drop;
+    // Told of the listener's troubles (accept failures, connections refused for the cap).
+    std::function<void(const std::string&)> log;
   };
   // Called on the node's network thread for every frame after the handshake (the payload is valid
   // during the call). It checks the payload (verify_frame_payload, or its own decoder); an error

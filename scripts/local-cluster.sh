@@ -47,7 +47,7 @@ wait_for() {
 start_node requestor
 transport=$(wait_for "$work/requestor.log" 'listening on 127\.0\.0\.1:[0-9]+' | sed 's/.*://')
 api=$(wait_for "$work/requestor.log" 'http://127\.0\.0\.1:[0-9]+' | sed 's|http://||')
-echo "requestor node: transport 127.0.0.1:$transport, API $api (data in $work)"
+echo "requestor node: transport 127.0.0.1:$transport, API $api (data in $work; its API token in $work/requestor/api.token)"
 for i in $(seq 1 "$PROVIDERS"); do
   start_node "provider$i" --bootstrap "127.0.0.1:$transport" --provide --device "$DEVICE" "${share[@]}"
 done
@@ -59,4 +59,5 @@ output=(-o strata-demo.png)
 for a in "$@"; do
   [[ "$a" == -o || "$a" == --output || "$a" == -o* || "$a" == --output=* ]] && output=()
 done
-"$STRATA" submit render --api "$api" "${output[@]}" "$@"
+# The client reads the node's API token from its data directory (or STRATA_API_TOKEN, --token-file).
+"$STRATA" submit render --api "$api" --data "$work/requestor" "${output[@]}" "$@"

@@ -12,6 +12,7 @@
 
 #include "host/render/image_io.h"
 #include "network/api_client.h"
+#include "network/api_token.h"
 #include "tests/cli/strata_process.h"
 #include "tests/compute/compute_support.h"
 #include "tests/network/network_support.h"
@@ -28,13 +29,14 @@ const char* kSpp = "64";
 struct Node {
   std::unique_ptr<NodeProcess> process;
   std::string transport_port, api_port;
+  std::string data;
 };
 
 Node start_node(const std::string& data, std::vector<std::string> extra, const std::string& listen = "0",
                 const std::string& api = "0") {
   std::vector<std::string> args{"node", "--data", data, "--listen", "127.0.0.1:" + listen, "--api", "127.0.0.1:" + api};
   args.insert(args.end(), extra.begin(), extra.end());
-  Node n{std::make_unique<NodeProcess>(args), "", ""};
+  Node n{std::make_unique<NodeProcess>(args), "", "", data};
   auto m = n.process->wait_for(R"(listening on 127\.0\.0\.1:(\d+))");
   EXPECT_FALSE(m.empty()) << "node did not start";
   if (!m.empty()) n.transport_port = m[1];
@@ -63,8 +65,15 @@ Node start_rig(const std::string& data, const Node& requestor) {
   return p;
 }
 
-json job_status(const std::string& api_port, const std::string& job) {
-  auto r = strata::network::http_request({"127.0.0.1", static_cast<uint16_t>(std::stoi(api_port))}, "GET",
+// The node's API with the token from its data directory, as any client calls it.
+strata::network::ApiAddress api_of(const Node& n) {
+  auto token = strata::network::read_api_token(n.data + "/api.token");
+  EXPECT_TRUE(token.is_ok()) << token.status().to_string();
+  return {{"127.0.0.1", static_cast<uint16_t>(std::stoi(n.api_port))}, token.is_ok() ? *token : ""};
+}
+
+json job_status(const Node& n, const std::string& job) {
+  auto r = strata::network::http_request(api_of(n), "GET",
                                          "/api/v1/jobs/" + job);
   if (!r.is_ok() || r->status != 200) return json();
   return json::parse(r->body, nullptr, false);
@@ -76,10 +85,10 @@ std::string submit_job(NodeProcess& submit) {
   return m.empty() ? "" : std::string(m[1]);
 }
 
-bool accepted_at_least(const std::string& api_port, const std::string& job, int n) {
+bool accepted_at_least(const Node& requestor, const std::string& job, int n) {
   return strata::tests::eventually(
       [&] {
-        json st = job_status(api_port, job);
+        json st = job_status(requestor, job);
         return st.is_object() && st["subtasks"].value("accepted", 0) >= n;
       },
       60000);
@@ -102,7 +111,7 @@ void expect_finished(NodeProcess& submit, const Node& requestor, const std::stri
                      bool reassigned) {
   ASSERT_FALSE(submit.wait_for("^image: ", 120000).empty()) << "strata submit did not finish";
   EXPECT_EQ(submit.wait_exit(), 0);
-  json st = job_status(requestor.api_port, job);
+  json st = job_status(requestor, job);
   EXPECT_EQ(st.value("state", ""), "done");
   EXPECT_EQ(st["subtasks"].value("accepted", 0), st["subtasks"].value("total", -1));
   if (reassigned) {
@@ -113,7 +122,7 @@ void expect_finished(NodeProcess& submit, const Node& requestor, const std::stri
 
 std::unique_ptr<NodeProcess> submit(const Node& requestor, const std::string& output) {
   return std::make_unique<NodeProcess>(std::vector<std::string>{
-      "submit", "render", "--size", kSize, "--spp", kSpp, "-o", output, "--api", "127.0.0.1:" + requestor.api_port});
+      "submit", "render", "--size", kSize, "--spp", kSpp, "-o", output, "--api", "127.0.0.1:" + requestor.api_port, "--data", requestor.data});
 }
 
 // One of the providers is a rig of two devices sharing each subtask's samples, so every subtask
@@ -125,19 +134,19 @@ TEST(JobCluster, ProviderKilledMidJob) {
   // The job's pieces follow the rigs the requestor knows of when it is submitted.
   ASSERT_TRUE(strata::tests::eventually(
       [&] {
-        auto o = strata::network::http_request({"127.0.0.1", static_cast<uint16_t>(std::stoi(r.api_port))}, "GET",
+        auto o = strata::network::http_request(api_of(r), "GET",
                                                "/api/v1/offers");
         return o.is_ok() && json::parse(o->body, nullptr, false).size() == 3;
       },
       30000));
   auto s = submit(r, dir + "/out.pfm");
   std::string job = submit_job(*s);
-  EXPECT_EQ(job_status(r.api_port, job).value("sample_pieces", 0), 2);
-  ASSERT_TRUE(accepted_at_least(r.api_port, job, 1));
+  EXPECT_EQ(job_status(r, job).value("sample_pieces", 0), 2);
+  ASSERT_TRUE(accepted_at_least(r, job, 1));
   p1.process->kill9();
   expect_finished(*s, r, job, dir, true);
   // A provider that did work holds receipts from the requestor for it.
-  NodeProcess receipts({"receipts", "--api", "127.0.0.1:" + p2.api_port});
+  NodeProcess receipts({"receipts", "--api", "127.0.0.1:" + p2.api_port, "--token-file", p2.data + "/api.token"});
   auto owed = receipts.wait_for(R"("owed":(\d+))");
   ASSERT_FALSE(owed.empty()) << "no receipts at provider 2";
   EXPECT_GT(std::stoull(owed[1]), 0u);
@@ -150,7 +159,7 @@ TEST(JobCluster, ProviderThatStopsAnswering) {
   Node p1 = start_provider(dir + "/p1", r), p2 = start_provider(dir + "/p2", r);
   auto s = submit(r, dir + "/out.pfm");
   std::string job = submit_job(*s);
-  ASSERT_TRUE(accepted_at_least(r.api_port, job, 1));
+  ASSERT_TRUE(accepted_at_least(r, job, 1));
   p1.process->signal(SIGSTOP);  // connected, silent
   expect_finished(*s, r, job, dir, true);
   p1.process->signal(SIGCONT);
@@ -162,7 +171,7 @@ TEST(JobCluster, RequestorRestartedMidJob) {
   Node p1 = start_provider(dir + "/p1", r), p2 = start_provider(dir + "/p2", r);
   auto s = submit(r, dir + "/out.pfm");
   std::string job = submit_job(*s);
-  ASSERT_TRUE(accepted_at_least(r.api_port, job, 2));
+  ASSERT_TRUE(accepted_at_least(r, job, 2));
   r.process->kill9();
   // The same node comes back where it was; providers dial it again, and strata submit waits.
   Node again = start_requestor(dir + "/r", r.transport_port, r.api_port);
@@ -174,17 +183,19 @@ TEST(JobCluster, RequestorRestartedMidJob) {
 
 TEST(JobCluster, CommandErrorsAreNamed) {
   // Each says why on stderr (shown in the test's output) and fails.
-  NodeProcess kind({"submit", "video", "--api", "127.0.0.1:1"});
+  // A token, so that each fails for its own reason.
+  std::string token = strata::tests::write_file("cli-errors/api.token", std::string(64, '1'));
+  NodeProcess kind({"submit", "video", "--api", "127.0.0.1:1", "--token-file", token});
   EXPECT_NE(kind.wait_exit(), 0);
-  NodeProcess size({"submit", "render", "--size", "0x5", "--api", "127.0.0.1:1"});
+  NodeProcess size({"submit", "render", "--size", "0x5", "--api", "127.0.0.1:1", "--token-file", token});
   EXPECT_NE(size.wait_exit(), 0);
-  NodeProcess format({"submit", "render", "-o", "x.jpg", "--api", "127.0.0.1:1"});
+  NodeProcess format({"submit", "render", "-o", "x.jpg", "--api", "127.0.0.1:1", "--token-file", token});
   EXPECT_NE(format.wait_exit(), 0);
-  NodeProcess nobody({"submit", "render", "--api", "127.0.0.1:1"});
+  NodeProcess nobody({"submit", "render", "--api", "127.0.0.1:1", "--token-file", token});
   EXPECT_NE(nobody.wait_exit(), 0);
-  NodeProcess missing({"submit", "render", "/nonexistent/scene.gltf", "--api", "127.0.0.1:1"});
+  NodeProcess missing({"submit", "render", "/nonexistent/scene.gltf", "--api", "127.0.0.1:1", "--token-file", token});
   EXPECT_NE(missing.wait_exit(), 0);
-  NodeProcess cancel({"cancel", "abc", "--api", "127.0.0.1:1"});
+  NodeProcess cancel({"cancel", "abc", "--api", "127.0.0.1:1", "--token-file", token});
   EXPECT_NE(cancel.wait_exit(), 0);
 }
 

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "network/api_client.h"
+#include "network/api_token.h"
 #include "network/frame.h"
 #include "network/stream_message.h"
 #include "network/transport.h"
@@ -34,6 +35,7 @@ struct ClusterNode {
   std::string id;
   uint16_t transport_port = 0;
   ApiAddress api;
+  std::string token_file;
 };
 
 // Starts `strata node` and reads its id, transport port and API port from what it prints.
@@ -52,7 +54,10 @@ ClusterNode start_node(const std::string& data, const std::string& bootstrap = "
   n.transport_port = static_cast<uint16_t>(std::stoi(listening[2]));
   auto api = n.process->wait_for("API listening on http://127\\.0\\.0\\.1:([0-9]+)/");
   EXPECT_FALSE(api.empty()) << "the node did not print its API address";
-  if (!api.empty()) n.api = {"127.0.0.1", static_cast<uint16_t>(std::stoi(api[1]))};
+  n.token_file = data + "/api.token";
+  auto token = read_api_token(n.token_file);
+  EXPECT_TRUE(token.is_ok()) << token.status().to_string();
+  if (!api.empty() && token.is_ok()) n.api = {{"127.0.0.1", static_cast<uint16_t>(std::stoi(api[1]))}, *token};
   return n;
 }
 
@@ -178,7 +183,7 @@ TEST(StreamCluster, PublishSubscribeRestartAndRogues) {
 
   // Created at A with the command line; the metadata reaches B and C through the network.
   int rc = -1;
-  auto created = run_cli({"stream", "--api", a_api, "create", kStream, "--partitions", "2", "--public"}, rc);
+  auto created = run_cli({"stream", "--api", a_api, "--token-file", a.token_file, "create", kStream, "--partitions", "2", "--public"}, rc);
   ASSERT_EQ(rc, 0);
   ASSERT_EQ(created.size(), 1u);
   EXPECT_EQ(json::parse(created[0])["owner"], a.id);
@@ -251,7 +256,7 @@ TEST(StreamCluster, PublishSubscribeRestartAndRogues) {
   ClusterNode b2 = start_node(base + "/b", "127.0.0.1:" + std::to_string(a.transport_port));
   EXPECT_EQ(b2.id, b.id);
   auto replay_at_b = [&] {
-    auto stored = run_cli({"stream", "--api", "127.0.0.1:" + std::to_string(b2.api.port), "resend", kStream, "--last", "1000"}, rc);
+    auto stored = run_cli({"stream", "--api", "127.0.0.1:" + std::to_string(b2.api.port), "--token-file", b2.token_file, "resend", kStream, "--last", "1000"}, rc);
     std::vector<int> replayed;
     for (const std::string& line : stored) replayed.push_back(json::parse(line)["content"]["i"].get<int>());
     return replayed;
@@ -283,21 +288,21 @@ TEST(StreamCluster, CommandLineErrorsAreNamed) {
   ClusterNode a = start_node(tests::scratch_dir() + "/cli-a");
   std::string api = "127.0.0.1:" + std::to_string(a.api.port);
   int rc = 0;
-  run_cli({"stream", "--api", api, "publish", "no-such-stream", "hello"}, rc);
+  run_cli({"stream", "--api", api, "--token-file", a.token_file, "publish", "no-such-stream", "hello"}, rc);
   EXPECT_EQ(rc, 1);
-  run_cli({"stream", "--api", api, "resend", "no-such-stream"}, rc);  // neither --last nor --from
+  run_cli({"stream", "--api", api, "--token-file", a.token_file, "resend", "no-such-stream"}, rc);  // neither --last nor --from
   EXPECT_EQ(rc, 1);
-  run_cli({"stream", "--api", "127.0.0.1:1", "list"}, rc);  // nobody listens there
+  run_cli({"stream", "--api", "127.0.0.1:1", "--token-file", a.token_file, "list"}, rc);  // nobody listens there
   EXPECT_EQ(rc, 1);
-  auto created = run_cli({"stream", "--api", api, "create", "s"}, rc);
+  auto created = run_cli({"stream", "--api", api, "--token-file", a.token_file, "create", "s"}, rc);
   EXPECT_EQ(rc, 0);
-  auto published = run_cli({"stream", "--api", api, "publish", "s", "--json", "{\"k\": [1, 2]}"}, rc);
+  auto published = run_cli({"stream", "--api", api, "--token-file", a.token_file, "publish", "s", "--json", "{\"k\": [1, 2]}"}, rc);
   ASSERT_EQ(rc, 0);
   ASSERT_EQ(published.size(), 1u);
   EXPECT_EQ(json::parse(published[0])["content"], json::parse("{\"k\": [1, 2]}"));
-  run_cli({"stream", "--api", api, "publish", "s", "--json", "{broken"}, rc);
+  run_cli({"stream", "--api", api, "--token-file", a.token_file, "publish", "s", "--json", "{broken"}, rc);
   EXPECT_EQ(rc, 1);
-  auto subscribed = run_cli({"stream", "--api", api, "subscribe", "s", "--last", "1", "--count", "1"}, rc);
+  auto subscribed = run_cli({"stream", "--api", api, "--token-file", a.token_file, "subscribe", "s", "--last", "1", "--count", "1"}, rc);
   EXPECT_EQ(rc, 0);
   ASSERT_EQ(subscribed.size(), 1u);
   EXPECT_EQ(json::parse(subscribed[0])["content"], json::parse("{\"k\": [1, 2]}"));

@@ -31,6 +31,7 @@ JobsApi start_api(std::unique_ptr<ComputeNode> node) {
   JobsApi j;
   j.node = std::move(node);
   network::ApiServer::Options o;
+  o.token = std::string(64, 'a');
   o.upload_paths = {"blobs"};
   o.max_upload = 8u << 20;
   o.routes = jobs_routes(*j.node);
@@ -38,7 +39,7 @@ JobsApi start_api(std::unique_ptr<ComputeNode> node) {
   auto api = network::ApiServer::start(j.node->stream_node(), o);
   EXPECT_TRUE(api.is_ok()) << api.status().to_string();
   j.api = std::move(*api);
-  j.address = {"127.0.0.1", j.api->port()};
+  j.address = {{"127.0.0.1", j.api->port()}, o.token};
   return j;
 }
 

@@ -19,6 +19,8 @@ using namespace strata;
 using namespace strata::network;
 using json = nlohmann::json;
 
+const std::string kToken(64, '7');
+
 struct ApiNode {
   std::unique_ptr<StreamNode> node;
   std::unique_ptr<ApiServer> api;
@@ -32,10 +34,12 @@ ApiNode start_api_node(uint8_t seed, bool storage) {
   auto node = StreamNode::start(tests::test_identity(seed), o);
   EXPECT_TRUE(node.is_ok()) << node.status().to_string();
   n.node = std::move(node.value());
-  auto api = ApiServer::start(*n.node, ApiServer::Options{});
+  ApiServer::Options options;
+  options.token = kToken;
+  auto api = ApiServer::start(*n.node, options);
   EXPECT_TRUE(api.is_ok()) << api.status().to_string();
   n.api = std::move(api.value());
-  n.address = {"127.0.0.1", n.api->port()};
+  n.address = {{"127.0.0.1", n.api->port()}, kToken};
   return n;
 }
 

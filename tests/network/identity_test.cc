@@ -58,7 +58,7 @@ TEST(Identity, CreatedOnceKeptPrivateAndReloaded) {
   auto first = Identity::load_or_create(dir);
   ASSERT_TRUE(first.is_ok()) << first.status().to_string();
   std::string key = dir + "/identity.key";
-  EXPECT_EQ(std::filesystem::file_size(key), 32u);
+  EXPECT_EQ(std::filesystem::file_size(key), 64u);  // the seed, then its public key as a check
   struct stat st {};
   ASSERT_EQ(stat(key.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0600u);
@@ -80,6 +80,45 @@ TEST(Identity, DamagedKeyFileIsAnErrorNotReplaced) {
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(r.status().message().find("damaged"), std::string::npos) << r.status().message();
   EXPECT_EQ(std::filesystem::file_size(dir + "/identity.key"), 5u);  // left as it was
+}
+
+TEST(Identity, AFlippedBitIsDamageNotANewIdentity) {
+  std::string dir = tests::scratch_dir() + "/node-flipped";
+  auto first = Identity::load_or_create(dir);
+  ASSERT_TRUE(first.is_ok());
+  std::string key = dir + "/identity.key";
+  for (size_t at : {size_t(0), size_t(31), size_t(40)}) {  // in the seed, and in the check
+    std::string bytes;
+    {
+      std::ifstream in(key, std::ios::binary);
+      bytes.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    std::string flipped = bytes;
+    flipped[at] = static_cast<char>(flipped[at] ^ 0x04);
+    { std::ofstream(key, std::ios::binary | std::ios::trunc) << flipped; }
+    auto r = Identity::load_or_create(dir);
+    ASSERT_FALSE(r.is_ok()) << "byte " << at;
+    EXPECT_NE(r.status().message().find("does not make the public key"), std::string::npos) << r.status().message();
+    { std::ofstream(key, std::ios::binary | std::ios::trunc) << bytes; }
+  }
+  auto restored = Identity::load_or_create(dir);
+  ASSERT_TRUE(restored.is_ok());
+  EXPECT_EQ(restored->node_id(), first->node_id());
+}
+
+TEST(Identity, FirstFormatKeysAreReadAndUpgraded) {
+  std::string dir = tests::scratch_dir() + "/node-legacy";
+  std::filesystem::create_directories(dir);
+  std::array<uint8_t, 32> seed{};
+  for (size_t i = 0; i < seed.size(); ++i) seed[i] = uint8_t(i * 7 + 1);
+  { std::ofstream(dir + "/identity.key", std::ios::binary).write(reinterpret_cast<const char*>(seed.data()), 32); }
+  auto r = Identity::load_or_create(dir);
+  ASSERT_TRUE(r.is_ok()) << r.status().to_string();
+  EXPECT_EQ(r->node_id(), Identity::from_seed(seed).node_id());
+  EXPECT_EQ(std::filesystem::file_size(dir + "/identity.key"), 64u);
+  auto again = Identity::load_or_create(dir);
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(again->node_id(), r->node_id());
 }
 
 }  // namespace

@@ -7,6 +7,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstring>
 #include <thread>
 
 #include "network/render_messages.h"
@@ -288,6 +289,39 @@ TEST(Transport, APeerThatDoesNotReadIsDroppedAtTheQueueBound) {
   EXPECT_TRUE(refused);
   EXPECT_TRUE(eventually([&] { return rejected_with(**a, "reads too slowly"); }));
   EXPECT_TRUE(eventually([&] { return (*a)->peers().empty(); }));
+}
+
+}  // namespace
+
+namespace {
+
+// A Hello that declares a 60 MiB payload: before the handshake a frame may be only a few hundred
+// bytes, so it is refused from its header, with nothing of it read or kept.
+TEST(Transport, MemoryIsNotSpentBeforeThePeerIsKnown) {
+  auto b = start(7);
+  ASSERT_TRUE(b);
+  {
+    RawClient big(b->port());
+    std::vector<uint8_t> header = encode_frame(FrameType::kHello, {});
+    uint32_t declared = 60u << 20;
+    std::memcpy(header.data() + 8, &declared, 4);
+    big.send(header);
+    EXPECT_TRUE(big.closed_by_peer());
+  }
+  EXPECT_TRUE(eventually([&] { return rejected_with(*b, "over the"); }));
+  // Connections that prove nothing are capped: the 65th of those held open is closed at once.
+  std::vector<std::unique_ptr<RawClient>> idle;
+  for (int i = 0; i < 64; ++i) idle.push_back(std::make_unique<RawClient>(b->port()));
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));  // accepted by now
+  auto before = std::chrono::steady_clock::now();
+  RawClient one_more(b->port());
+  EXPECT_TRUE(one_more.closed_by_peer());
+  EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(2));  // not the 3 s handshake timeout
+  idle.clear();
+  // Once they are gone, an honest node connects.
+  auto a = start(8);
+  ASSERT_TRUE(a);
+  EXPECT_TRUE(eventually([&] { return a->connect("127.0.0.1", b->port()).is_ok(); }, 5000));
 }
 
 }  // namespace

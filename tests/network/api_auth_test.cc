@@ -1,0 +1,210 @@
+// The API acts with the node's key, so it serves only whoever holds the node's token, at the
+// node's own address: attacks by a local user without the token and by a web page (a foreign
+// Origin, a rebound DNS name in Host), each over a raw socket as the attacker would send it.
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include <boost/asio.hpp>
+#include <sys/stat.h>
+
+#include <filesystem>
+
+#include "network/api_client.h"
+#include "network/api_server.h"
+#include "network/api_token.h"
+#include "network/stream_node.h"
+#include "tests/network/network_support.h"
+#include "tests/test_support.h"
+
+namespace {
+
+using namespace strata;
+using namespace strata::network;
+using json = nlohmann::json;
+namespace asio = boost::asio;
+
+struct Served {
+  std::unique_ptr<StreamNode> node;
+  std::unique_ptr<ApiServer> api;
+  std::string token;
+  uint16_t port = 0;
+};
+
+Served serve(uint8_t seed, std::vector<std::string> host_names = {}) {
+  Served s;
+  auto node = StreamNode::start(tests::test_identity(seed), StreamNode::Options{});
+  EXPECT_TRUE(node.is_ok());
+  s.node = std::move(*node);
+  auto token = load_or_create_api_token(tests::scratch_dir() + "/auth-" + std::to_string(seed));
+  EXPECT_TRUE(token.is_ok()) << token.status().to_string();
+  s.token = *token;
+  ApiServer::Options o;
+  o.token = s.token;
+  o.host_names = std::move(host_names);
+  o.upload_paths = {"blobs"};
+  o.routes = [](const ApiRequest& r) -> std::optional<ApiReply> {
+    if (r.path.empty() || r.path[0] != "blobs") return std::nullopt;
+    return ApiReply{201, "application/json", "{}"};
+  };
+  auto api = ApiServer::start(*s.node, o);
+  EXPECT_TRUE(api.is_ok()) << api.status().to_string();
+  s.api = std::move(*api);
+  s.port = s.api->port();
+  return s;
+}
+
+// Sends `request` as it is and returns the status code and the whole answer.
+std::pair<int, std::string> raw(uint16_t port, const std::string& request) {
+  asio::io_context io;
+  asio::ip::tcp::socket socket(io);
+  boost::system::error_code ec;
+  socket.connect({asio::ip::make_address("127.0.0.1"), port}, ec);
+  if (ec) return {0, ec.message()};
+  asio::write(socket, asio::buffer(request), ec);
+  std::string answer;
+  char buf[4096];
+  for (;;) {
+    size_t n = socket.read_some(asio::buffer(buf), ec);
+    answer.append(buf, n);
+    if (ec || answer.find("\r\n\r\n") != std::string::npos) {
+      // Read the body too when the answer says how long it is.
+      size_t head = answer.find("\r\n\r\n");
+      size_t at = answer.find("Content-Length: ");
+      if (ec || head == std::string::npos || at == std::string::npos) break;
+      size_t length = std::stoul(answer.substr(at + 16));
+      while (!ec && answer.size() < head + 4 + length) {
+        n = socket.read_some(asio::buffer(buf), ec);
+        answer.append(buf, n);
+      }
+      break;
+    }
+  }
+  int status = answer.size() > 12 ? std::atoi(answer.c_str() + 9) : 0;
+  return {status, answer};
+}
+
+std::string get(uint16_t port, const std::string& headers, const std::string& target = "/api/v1/node") {
+  return "GET " + target + " HTTP/1.1\r\n" + headers + "Connection: close\r\n\r\n";
+}
+
+std::string host(uint16_t port) { return "Host: 127.0.0.1:" + std::to_string(port) + "\r\n"; }
+std::string bearer(const std::string& token) { return "Authorization: Bearer " + token + "\r\n"; }
+
+TEST(ApiAuth, TheTokenIsMadeOncePrivateAndKept) {
+  std::string dir = tests::scratch_dir() + "/token-life";
+  auto first = load_or_create_api_token(dir);
+  ASSERT_TRUE(first.is_ok());
+  EXPECT_EQ(first->size(), 64u);
+  struct stat st {};
+  ASSERT_EQ(stat((dir + "/api.token").c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  auto again = load_or_create_api_token(dir);
+  ASSERT_TRUE(again.is_ok());
+  EXPECT_EQ(*again, *first);
+  EXPECT_NE(*load_or_create_api_token(dir + "-other"), *first);
+  // A damaged token file is named, not replaced.
+  tests::write_file("token-damaged/api.token", "not a token");
+  auto damaged = load_or_create_api_token(tests::scratch_dir() + "/token-damaged");
+  ASSERT_FALSE(damaged.is_ok());
+  EXPECT_NE(damaged.status().message().find("damaged"), std::string::npos);
+  // And no server starts without one.
+  auto node = StreamNode::start(tests::test_identity(90), StreamNode::Options{});
+  ASSERT_TRUE(node.is_ok());
+  EXPECT_FALSE(ApiServer::start(**node, ApiServer::Options{}).is_ok());
+}
+
+TEST(ApiAuth, ALocalUserWithoutTheTokenGets401) {
+  Served s = serve(91);
+  auto [none, none_text] = raw(s.port, get(s.port, host(s.port)));
+  EXPECT_EQ(none, 401) << none_text;
+  EXPECT_NE(none_text.find("WWW-Authenticate: Bearer"), std::string::npos) << none_text;
+  EXPECT_NE(none_text.find("\"error\""), std::string::npos) << none_text;
+  auto [wrong, wrong_text] = raw(s.port, get(s.port, host(s.port) + bearer(std::string(64, '0'))));
+  EXPECT_EQ(wrong, 401) << wrong_text;
+  EXPECT_NE(wrong_text.find("token is wrong"), std::string::npos) << wrong_text;
+  // The same for what a local user would try: cancel a job, publish as the node, open a stream.
+  for (const std::string& request :
+       {std::string("POST /api/v1/jobs/x/cancel HTTP/1.1\r\n") + host(s.port) + "Content-Length: 0\r\nConnection: close\r\n\r\n",
+        std::string("POST /api/v1/streams HTTP/1.1\r\n") + host(s.port) +
+            "Content-Length: 13\r\nConnection: close\r\n\r\n{\"id\": \"own\"}",
+        std::string("PUT /api/v1/streams/s/permissions HTTP/1.1\r\n") + host(s.port) +
+            "Content-Length: 16\r\nConnection: close\r\n\r\n{\"public\": true}"}) {
+    EXPECT_EQ(raw(s.port, request).first, 401) << request;
+  }
+  EXPECT_TRUE(s.node->registry().all().empty());  // nothing was created
+  // An upload without the token is refused from its header: its 100 MiB body is never awaited.
+  auto start = std::chrono::steady_clock::now();
+  auto [upload, upload_text] = raw(s.port, "POST /api/v1/blobs HTTP/1.1\r\n" + host(s.port) +
+                                               "Content-Length: 104857600\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(upload, 401) << upload_text;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(10));
+  // With the token: served.
+  auto [ok, ok_text] = raw(s.port, get(s.port, host(s.port) + bearer(s.token)));
+  EXPECT_EQ(ok, 200) << ok_text;
+}
+
+TEST(ApiAuth, AWebPageIsRefusedByOriginAndByHost) {
+  Served s = serve(92);
+  std::string auth = bearer(s.token);
+  // A page on another origin, even one that somehow had the token, is refused...
+  std::string post = "POST /api/v1/streams HTTP/1.1\r\n" + host(s.port) + auth +
+                     "Origin: http://evil.example\r\nContent-Type: text/plain\r\nContent-Length: 13\r\n"
+                     "Connection: close\r\n\r\n{\"id\": \"own\"}";
+  auto [cross, cross_text] = raw(s.port, post);
+  EXPECT_EQ(cross, 403) << cross_text;
+  EXPECT_NE(cross_text.find("evil.example"), std::string::npos) << cross_text;
+  EXPECT_EQ(raw(s.port, get(s.port, host(s.port) + auth + "Origin: null\r\n")).first, 403);
+  // ... and so is DNS rebinding: a name of the attacker's pointed at 127.0.0.1.
+  auto [rebound, rebound_text] =
+      raw(s.port, get(s.port, "Host: evil.example:" + std::to_string(s.port) + "\r\n" + auth));
+  EXPECT_EQ(rebound, 403) << rebound_text;
+  EXPECT_EQ(raw(s.port, get(s.port, auth)).first, 403);  // no Host at all (HTTP/1.1 needs one)
+  EXPECT_EQ(raw(s.port, get(s.port, "Host: 127.0.0.1:1\r\n" + auth)).first, 403);  // another port
+  // WebSocket upgrades are held to the same rules.
+  std::string upgrade = "GET /api/v1/streams/s/subscribe HTTP/1.1\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+                        "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n";
+  EXPECT_EQ(raw(s.port, upgrade + host(s.port) + auth + "Origin: http://evil.example\r\n\r\n").first, 403);
+  EXPECT_EQ(raw(s.port, upgrade + host(s.port) + "\r\n").first, 401);
+  Status ws = websocket_read({{"127.0.0.1", s.port}, "wrong"}, "/api/v1/streams/s/subscribe", [](const std::string&) { return true; });
+  EXPECT_FALSE(ws.is_ok());
+  EXPECT_NE(ws.message().find("401"), std::string::npos) << ws.message();
+  // The API's own origin and loopback names are its own.
+  EXPECT_EQ(raw(s.port, get(s.port, host(s.port) + auth + "Origin: http://127.0.0.1:" + std::to_string(s.port) + "\r\n")).first, 200);
+  EXPECT_EQ(raw(s.port, get(s.port, "Host: localhost:" + std::to_string(s.port) + "\r\n" + auth)).first, 200);
+  EXPECT_TRUE(s.node->registry().all().empty());
+}
+
+TEST(ApiAuth, NamesGivenWithApiHostAreAccepted) {
+  Served s = serve(93, {"node.example", "other.example:8080"});
+  std::string auth = bearer(s.token);
+  EXPECT_EQ(raw(s.port, get(s.port, "Host: node.example:" + std::to_string(s.port) + "\r\n" + auth)).first, 200);
+  EXPECT_EQ(raw(s.port, get(s.port, "Host: other.example:8080\r\n" + auth)).first, 200);
+  EXPECT_EQ(raw(s.port, get(s.port, "Host: NODE.example:" + std::to_string(s.port) + "\r\n" + auth)).first, 200);
+  EXPECT_EQ(raw(s.port, get(s.port, "Host: other.example:" + std::to_string(s.port) + "\r\n" + auth)).first, 403);
+}
+
+TEST(ApiAuth, UploadsInFlightAreBounded) {
+  Served s = serve(94);
+  // Four uploads that send their header and then stall hold every upload place.
+  asio::io_context io;
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> stalled;
+  std::string header = "POST /api/v1/blobs HTTP/1.1\r\n" + host(s.port) + bearer(s.token) + "Content-Length: 1000\r\n\r\n";
+  for (int i = 0; i < 4; ++i) {
+    auto socket = std::make_unique<asio::ip::tcp::socket>(io);
+    socket->connect({asio::ip::make_address("127.0.0.1"), s.port});
+    asio::write(*socket, asio::buffer(header));
+    stalled.push_back(std::move(socket));
+  }
+  std::pair<int, std::string> fifth;
+  ASSERT_TRUE(tests::eventually([&] {
+    fifth = raw(s.port, header + std::string(1000, 'x'));
+    return fifth.first == 503;
+  })) << fifth.second;
+  EXPECT_NE(fifth.second.find("uploads are in flight"), std::string::npos) << fifth.second;
+  // Other requests are still served meanwhile, and uploads again once the stalled ones go.
+  EXPECT_EQ(raw(s.port, get(s.port, host(s.port) + bearer(s.token))).first, 200);
+  stalled.clear();
+  EXPECT_TRUE(tests::eventually([&] { return raw(s.port, header + std::string(1000, 'x')).first == 201; }));
+}
+
+}  // namespace

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <sodium.h>
 
+#include <charconv>
 #include <deque>
 #include <map>
 #include <mutex>
@@ -231,8 +232,9 @@ Result<uint64_t> query_number(const Target& t, const std::string& key, uint64_t 
   if (v.empty() || v.size() > 20 || v.find_first_not_of("0123456789") != std::string::npos) {
     return invalid_argument("query parameter '" + key + "' must be a non-negative integer, got '" + v + "'");
   }
-  unsigned long long n = std::stoull(v);
-  if (n > max) return invalid_argument("query parameter '" + key + "' must be at most " + std::to_string(max));
+  uint64_t n = 0;
+  auto [end, error] = std::from_chars(v.data(), v.data() + v.size(), n);
+  if (error != std::errc() || end != v.data() + v.size() || n > max) return invalid_argument("query parameter '" + key + "' must be at most " + std::to_string(max));
   return n;
 }
 
@@ -294,7 +296,9 @@ Result<StreamMessage> parse_publish(const json& body) {
   if (!body.is_object()) return invalid_argument("the body must be a JSON object");
   StreamMessage m;
   if (body.contains("partition")) {
-    if (!body["partition"].is_number_unsigned()) return invalid_argument("\"partition\" must be a non-negative integer");
+    if (!body["partition"].is_number_unsigned() || body["partition"].get<uint64_t>() >= kMaxPartitions) {
+      return invalid_argument("\"partition\" must be an integer from 0 to " + std::to_string(kMaxPartitions - 1));
+    }
     m.partition = body["partition"].get<uint32_t>();
   }
   int given = int(body.contains("content")) + int(body.contains("text")) + int(body.contains("payload_base64"));

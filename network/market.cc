@@ -1,4 +1,5 @@
 #include "network/market.h"
+#include "network/utf8.h"
 
 #include <algorithm>
 #include <bit>
@@ -40,6 +41,7 @@ Result<std::string> read_name(const flatbuffers::String* s, const char* what, bo
   }
   if (s->size() > kMaxNameBytes) return invalid_argument(std::string(what) + " is over 256 bytes");
   if (required && s->size() == 0) return invalid_argument(std::string(what) + " is empty");
+  if (!is_valid_utf8(s->string_view())) return invalid_argument(std::string(what) + " is not valid UTF-8");
   return s->str();
 }
 

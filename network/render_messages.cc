@@ -1,4 +1,5 @@
 #include "network/render_messages.h"
+#include "network/utf8.h"
 
 #include <cmath>
 
@@ -29,6 +30,7 @@ Result<const Message*> verify(std::span<const uint8_t> bytes, const char* what) 
 Status check_job_id(const flatbuffers::String* id, const char* what, std::string& out) {
   if (!id || id->size() == 0) return invalid_argument(std::string(what) + ": no job id");
   if (id->size() > kMaxJobIdBytes) return invalid_argument(std::string(what) + ": job id longer than 128 bytes");
+  if (!is_valid_utf8(id->string_view())) return invalid_argument(std::string(what) + ": the job id is not valid UTF-8");
   out = id->str();
   return Status::ok();
 }

@@ -1,4 +1,5 @@
 #include "network/stream_message.h"
+#include "network/utf8.h"
 
 #include "network/canonical.h"
 #include "network/verified.h"
@@ -55,17 +56,23 @@ namespace {
 
 // The verified root with every field within bounds, or the reason it is not.
 // The bounds every message must keep, wherever it comes from; sizes of absent fields are 0.
-Status check_field_bounds(size_t stream_id, size_t chain_id, size_t content_type, size_t payload, bool has_prev,
-                          MessageRef prev, MessageRef ref) {
-  if (stream_id == 0 || stream_id > kMaxStreamIdBytes) return invalid_argument("stream message: the stream id must be 1 to 256 bytes");
-  if (chain_id > kMaxStreamIdBytes) return invalid_argument("stream message: chain id too long");
-  if (content_type > kMaxStreamIdBytes) return invalid_argument("stream message: content type too long");
+// Strings are valid UTF-8 too: they go into JSON and to every subscriber.
+Status check_field_bounds(std::string_view stream_id, std::string_view chain_id, std::string_view content_type,
+                          size_t payload, bool has_prev, MessageRef prev, MessageRef ref) {
+  if (stream_id.empty() || stream_id.size() > kMaxStreamIdBytes) {
+    return invalid_argument("stream message: the stream id must be 1 to 256 bytes");
+  }
+  if (chain_id.size() > kMaxStreamIdBytes) return invalid_argument("stream message: chain id too long");
+  if (content_type.size() > kMaxStreamIdBytes) return invalid_argument("stream message: content type too long");
+  if (!is_valid_utf8(stream_id) || !is_valid_utf8(chain_id) || !is_valid_utf8(content_type)) {
+    return invalid_argument("stream message: the stream id, chain id and content type must be valid UTF-8");
+  }
   if (payload > kMaxStreamPayload) return invalid_argument("stream message: payload over 1 MiB");
   if (has_prev && !(prev < ref)) return invalid_argument("stream message: the previous reference is not earlier than the message");
   return Status::ok();
 }
 
-size_t size_of(const auto* field) { return field ? field->size() : 0; }
+std::string_view view_of(const flatbuffers::String* field) { return field ? field->string_view() : std::string_view(); }
 
 Result<const wire::StreamMessage*> checked_root(std::span<const uint8_t> bytes) {
   if (bytes.size() < 8 || bytes.size() > kMaxStreamPayload + 4096) {
@@ -75,8 +82,8 @@ Result<const wire::StreamMessage*> checked_root(std::span<const uint8_t> bytes) 
   if (!w) return invalid_argument("stream message: malformed (FlatBuffers verification failed)");
   if (!w->publisher_key() || w->publisher_key()->size() != 32) return invalid_argument("stream message: the publisher key must be 32 bytes");
   if (!w->signature() || w->signature()->size() != 64) return invalid_argument("stream message: the signature must be 64 bytes");
-  STRATA_RETURN_IF_ERROR(check_field_bounds(size_of(w->stream_id()), size_of(w->chain_id()), size_of(w->content_type()),
-                                            size_of(w->payload()), w->has_prev(), {w->prev_timestamp(), w->prev_sequence()},
+  STRATA_RETURN_IF_ERROR(check_field_bounds(view_of(w->stream_id()), view_of(w->chain_id()), view_of(w->content_type()),
+                                            w->payload() ? w->payload()->size() : 0, w->has_prev(), {w->prev_timestamp(), w->prev_sequence()},
                                             {w->timestamp(), w->sequence()}));
   return w;
 }
@@ -86,7 +93,7 @@ Result<const wire::StreamMessage*> checked_root(std::span<const uint8_t> bytes) 
 Status check_stream_message(std::span<const uint8_t> bytes) { return checked_root(bytes).status(); }
 
 Status check_bounds(const StreamMessage& m) {
-  return check_field_bounds(m.stream_id.size(), m.chain_id.size(), m.content_type.size(), m.payload.size(), m.has_prev,
+  return check_field_bounds(m.stream_id, m.chain_id, m.content_type, m.payload.size(), m.has_prev,
                             m.prev, m.ref);
 }
 

@@ -1,4 +1,5 @@
 #include "network/task_messages.h"
+#include "network/utf8.h"
 
 #include <cmath>
 
@@ -24,6 +25,7 @@ Result<std::string> read_text(const flatbuffers::String* s, const char* what, si
     return std::string();
   }
   if (s->size() > max) return invalid_argument(std::string(what) + " is over " + std::to_string(max) + " bytes");
+  if (!is_valid_utf8(s->string_view())) return invalid_argument(std::string(what) + " is not valid UTF-8");
   return s->str();
 }
 

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "host/status.h"
+#include "network/utf8.h"
 #include "network/stream_message.h"
 
 namespace strata::network {
@@ -28,6 +29,7 @@ inline Status check_stream_id(const flatbuffers::String* id, const char* what) {
   if (!id || id->size() == 0 || id->size() > kMaxStreamIdBytes) {
     return invalid_argument(std::string(what) + ": the stream id must be 1 to 256 bytes");
   }
+  if (!is_valid_utf8(id->string_view())) return invalid_argument(std::string(what) + ": the stream id is not valid UTF-8");
   return Status::ok();
 }
 

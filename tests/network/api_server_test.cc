@@ -127,6 +127,10 @@ TEST(ApiServer, BadRequestsAreNamedAndTheServerKeepsServing) {
   expect_error(call(n, "POST", "/api/v1/streams", R"({"id": "x", "public": "yes"})"), 400, "\"public\"");
   expect_error(call(n, "POST", "/api/v1/streams", R"({"id": ""})"), 400, "stream id");
   expect_error(call(n, "GET", "/api/v1/streams/nothing"), 404, "does not exist");
+  // Numbers out of range are a 400 that names them, not a truncation or a closed connection.
+  expect_error(call(n, "POST", kPath + "/publish", R"({"partition": 4294967296, "text": "x"})"), 400, "\"partition\"");
+  expect_error(call(n, "GET", kPath + "/resend?last=99999999999999999999"), 400, "'last'");
+  expect_error(call(n, "GET", kPath + "/resend?from=99999999999999999999"), 400, "'from'");
   expect_error(call(n, "GET", "/nowhere"), 404, "no such endpoint");
   expect_error(call(n, "GET", "/api/v1/streams/a%zzb"), 400, "percent-encoding");
   expect_error(call(n, "DELETE", "/api/v1/node"), 405, "not allowed");

@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 
 #include "network/stream_message.h"
+#include "network/utf8.h"
 #include "tests/network/network_support.h"
 
 namespace {
@@ -96,6 +97,34 @@ TEST(StreamMessages, ChainTrackerDropsDuplicatesAndReportsGaps) {
   EXPECT_EQ(tracker.observe(message(id, 50, 0)).verdict, V::kDuplicate);
   // Chains are separate per publisher.
   EXPECT_EQ(tracker.observe(message(publisher(6), 100, 0)).verdict, V::kDeliver);
+}
+
+}  // namespace
+
+namespace {
+
+// A peer that signs a message whose strings are not UTF-8 would break JSON output on every node
+// that stored it: such messages are refused at decode, however well signed.
+TEST(StreamMessages, StringsThatAreNotUtf8AreRefused) {
+  using namespace strata::network;
+  Identity id = strata::tests::test_identity(3);
+  for (std::string bad : {std::string("chain-\xff"), std::string("\xc0\xaf"), std::string("\xed\xa0\x80")}) {
+    for (int field = 0; field < 3; ++field) {
+      StreamMessage m;
+      m.stream_id = field == 0 ? bad : "s";
+      m.chain_id = field == 1 ? bad : "c";
+      m.content_type = field == 2 ? bad : "text/plain";
+      m.ref = {1, 0};
+      m.payload = {1};
+      m.sign(id);
+      auto back = decode_stream_message(encode(m));
+      ASSERT_FALSE(back.is_ok()) << "field " << field;
+      EXPECT_NE(back.status().message().find("UTF-8"), std::string::npos) << back.status().message();
+    }
+  }
+  EXPECT_TRUE(is_valid_utf8("s\xc3\xa9nsor/\xe2\x82\xac/\xf0\x9f\x98\x80"));
+  EXPECT_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));  // past U+10FFFF
+  EXPECT_FALSE(is_valid_utf8("\xe2\x82"));          // cut short
 }
 
 }  // namespace

@@ -207,6 +207,7 @@ struct Provider::Impl {
   // Runs one subtask on the worker's devices: one, or all of them sharing its samples.
   Status run(std::span<Device* const> mine, Loaded& loaded, const Work& work, Delivery& out) {
     const network::RenderTask& task = work.proposal.task;
+    if (options.fail_subtask) STRATA_RETURN_IF_ERROR(options.fail_subtask(task));
     bool sharing = mine.size() > 1;
     if (loaded.manifest != task.scene_hash || (!loaded.renderer && !loaded.shared)) {
       auto scene = scene_for(work.requestor, task.scene_hash);
@@ -279,7 +280,10 @@ struct Provider::Impl {
       ++counts.failed;
     }
     log("subtask " + std::to_string(task.subtask) + " of job " + task.job_id + " failed" + where + ": " + s.message());
-    reply(work.requestor, TaskReply{task.job_id, task.subtask, std::nullopt, s.message()});
+    // Invalid input (a scene that does not load, a task that does not fit it) is the job's
+    // fault; the requestor counts it against the job, not against this provider.
+    reply(work.requestor,
+          TaskReply{task.job_id, task.subtask, std::nullopt, s.message(), s.code() == StatusCode::kInvalidArgument});
   }
 
   void delivery_loop() {

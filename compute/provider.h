@@ -53,6 +53,9 @@ class Provider {
     std::function<void(const network::RenderTask&, network::RenderResult&, render::Renderer&)> alter_result;
     // For the verifier's tests only: alters the announcement (its commitment) before it goes out.
     std::function<void(network::TaskResult&)> alter_announcement;
+    // For the requestor's tests only: a Status that fails each subtask in place of rendering it,
+    // as a scene that does not load here would.
+    std::function<Status(const network::RenderTask&)> fail_subtask;
   };
   // Every device passes the known-answer self-tests before it takes work. The node, stores and
   // offer book must outlive the provider.

@@ -67,6 +67,8 @@ struct Requestor::Impl {
     std::set<uint32_t> agreed;  // assigned subtasks whose provider has signed the agreement
     std::map<uint32_t, network::Agreement> agreements;  // the current assignment's, as proposed
     std::set<NodeId> caught;  // providers caught with a wrong result in this job: none of its work
+    // Providers on which each subtask's input failed: on two, the job fails (not the providers).
+    std::map<uint32_t, std::set<NodeId>> bad_input_on;
     // Redundancy: each checked original's twins (job.twin_of the other way round).
     std::map<uint32_t, std::vector<uint32_t>> twins;
     uint32_t original_of(uint32_t index) const {
@@ -144,6 +146,17 @@ struct Requestor::Impl {
       (void)node.publish(network::job_progress_stream(job), 0, "application/json",
                          std::vector<uint8_t>(text.begin(), text.end()));
     }
+  }
+
+  // Fails the job for good, with the reason, in the store and the mirror (under `mutex`); the
+  // caller closes the run once it has let go of the lock.
+  void fail_job(Run& run, const std::string& reason) {
+    log("job " + run.job.id + ": failed: " + reason);
+    if (Status s = jobs.set_state(run.job.id, JobState::kFailed, reason); !s.is_ok()) {
+      log("job " + run.job.id + ": cannot record its failure: " + s.message());
+    }
+    run.job.state = JobState::kFailed;
+    run.job.error = reason;
   }
 
   // Back to pending, in the store and the mirror; an event says why.
@@ -464,17 +477,34 @@ struct Requestor::Impl {
       return Status::ok();
     }
     std::vector<Event> events;
+    std::string job_failed;
     {
       std::lock_guard lock(mutex);
       auto it = runs.find(reply->job_id);
       if (it == runs.end() || reply->subtask >= it->second.subtasks.size()) return Status::ok();
       SubtaskRecord& r = it->second.subtasks[reply->subtask];
       if (r.state != SubtaskState::kAssigned || r.provider != from.id) return Status::ok();
-      // A refusal is a provider's right; failing what it agreed to counts against it.
-      bool failed = it->second.agreed.count(reply->subtask) > 0;
-      release(it->second, r, "provider " + network::short_id(from.id) + ": " + reply->error, events);
-      if (failed) (void)reputation.record(from.id, verifier::ReputationStore::Outcome::kFailure).status();
+      // A refusal is a provider's right; failing what it agreed to counts against it, unless
+      // the input was at fault: then two providers failing on it fail the job, so no subtask
+      // goes round for ever.
+      Run& run = it->second;
+      bool failed = run.agreed.count(reply->subtask) > 0;
+      release(run, r, "provider " + network::short_id(from.id) + ": " + reply->error, events);
+      if (failed && reply->bad_input) {
+        std::set<NodeId>& on = run.bad_input_on[run.original_of(reply->subtask)];
+        on.insert(from.id);
+        if (on.size() >= 2) {
+          fail_job(run, "subtask " + std::to_string(reply->subtask) + " failed on two providers: " + reply->error);
+          job_failed = run.job.error;
+        }
+      } else if (failed) {
+        (void)reputation.record(from.id, verifier::ReputationStore::Outcome::kFailure).status();
+      }
       backoff_until[from.id] = network::now_ms() + 1000;
+    }
+    if (!job_failed.empty()) {
+      close_run(reply->job_id);
+      events.push_back({reply->job_id, {{"event", "failed"}, {"error", job_failed}}});
     }
     publish_events(events);
     return Status::ok();
@@ -522,7 +552,11 @@ struct Requestor::Impl {
         tile = s.tile;
       }
     }
-    bool wrong = false;  // the verifier caught it (not merely malformed or unreachable)
+    // A result that does not decode, does not answer its subtask or does not match its id is the
+    // provider's fault as much as one the verifier catches: a rejection either way, so the
+    // subtask never goes back to the same provider again and again. An unreachable result is
+    // not counted here (the provider may have left; deadlines and failures deal with that).
+    bool wrong = !problem.is_ok() && problem.code() == StatusCode::kInvalidArgument;
     if (problem.is_ok() && (verifier::render_commitment(*result) != f.result.merkle_root ||
                             verifier::render_chunk_count(*result) != f.result.chunks)) {
       // The provider announced, under its signature, a commitment its own result does not have.
@@ -545,6 +579,7 @@ struct Requestor::Impl {
     std::vector<Event> events;
     Receipts receipts;
     bool complete = false, failed = false;
+    std::string failure;
     {
       std::lock_guard lock(mutex);
       auto it = runs.find(f.job_id);
@@ -601,11 +636,12 @@ struct Requestor::Impl {
                            {"total", run.subtasks.size()}}});
         complete = run.complete();
         failed = run.job.state == JobState::kFailed;
+        failure = run.job.error;
       }
     }
     if (failed) {
       close_run(f.job_id);
-      events.push_back({f.job_id, {{"event", "failed"}, {"error", "providers' results for one subtask never agreed"}}});
+      events.push_back({f.job_id, {{"event", "failed"}, {"error", failure}}});
     }
     for (auto& [to, bytes] : receipts) (void)node.transport().send(to, FrameType::kReceipt, std::move(bytes));
     publish_events(events);
@@ -733,9 +769,7 @@ struct Requestor::Impl {
     for (size_t a = 0; a < members.size(); ++a) rivals += (agree[a] == agree[best] && !same(a, best)) ? 1 : 0;
     if (agree[best] < 2 || rivals > 0) {
       if (members.size() >= 5) {
-        log("job " + run.job.id + ": no two of five providers agree on subtask " + std::to_string(original));
-        (void)jobs.set_state(run.job.id, JobState::kFailed, "no two of five providers agree on subtask " + std::to_string(original));
-        run.job.state = JobState::kFailed;
+        fail_job(run, "no two of five providers agree on subtask " + std::to_string(original));
         return;
       }
       render::Subtask again = run.subtasks[original].subtask;

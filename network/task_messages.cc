@@ -62,7 +62,7 @@ std::vector<uint8_t> encode(const TaskReply& r) {
   flatbuffers::Offset<flatbuffers::Vector<uint8_t>> a;
   if (r.agreement) a = b.CreateVector(encode(*r.agreement));
   auto error = r.error.empty() ? flatbuffers::Offset<flatbuffers::String>() : b.CreateString(r.error);
-  b.Finish(wire::CreateTaskReply(b, job, r.subtask, a, error));
+  b.Finish(wire::CreateTaskReply(b, job, r.subtask, a, error, r.bad_input));
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
@@ -132,6 +132,7 @@ Result<TaskReply> decode_task_reply(std::span<const uint8_t> bytes) {
   auto error = read_text(w->error(), "task reply: the error", kMaxErrorBytes, false);
   if (!error.is_ok()) return error.status();
   r.error = *error;
+  r.bad_input = w->bad_input();
   auto agreement_bytes = bytes_of(w->agreement());
   if (agreement_bytes.empty() == r.error.empty()) {
     return invalid_argument("task reply: it must carry either a signed agreement or an error");

@@ -28,6 +28,7 @@ struct TaskReply {
   uint32_t subtask = 0;
   std::optional<Agreement> agreement;  // signed by both: accepted
   std::string error;                   // otherwise: why not
+  bool bad_input = false;              // the failure was the task's input's (its scene), not the provider's
 };
 
 struct TaskResult {

@@ -28,6 +28,7 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
     o.provider.slots_per_device = spec.slots;
     o.provider.alter_result = spec.alter_result;
     o.provider.alter_announcement = spec.alter_announcement;
+    o.provider.fail_subtask = spec.fail_subtask;
     o.provider.price_per_gigasample = spec.price;
     o.provider.score = 2e6;  // skip the start-up measurement; the plan only needs relative speeds
     o.provider.announce_interval = std::chrono::milliseconds(200);

@@ -418,3 +418,53 @@ TEST(Verification, TwinsAcceptedBeforeARestartAreSettledAfterIt) {
 }
 
 }  // namespace
+
+namespace {
+
+// A provider whose results fail the result check (here a pixel's sample weight one ulp off, so
+// "pixel 0 holds 8.000001 samples, not 8") is rejected and excluded like one a spot check
+// catches; the subtask goes to another provider instead of back to it for ever.
+TEST(Verification, ResultsThatFailTheResultCheckCountAgainstTheirProvider) {
+  auto r = tests::start_compute_node({.seed = 200});
+  auto honest = tests::start_compute_node({.seed = 201, .provide = true, .price = 100});
+  auto off_by_one_ulp = [](const network::RenderTask&, network::RenderResult& res, render::Renderer&) {
+    res.accum.rgbw[3] = std::nextafter(res.accum.rgbw[3], 1e9f);
+  };
+  auto sloppy = tests::start_compute_node({.seed = 202, .provide = true, .price = 10, .alter_result = off_by_one_ulp});
+  ASSERT_TRUE(connected(*r, *honest, *sloppy));
+  JobStatus st = run_job(*r, settings());
+  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  verifier::ProviderRecord rec = r->reputation().get(sloppy->stream_node().identity().node_id());
+  EXPECT_GE(rec.rejected, 1u);
+  EXPECT_TRUE(rec.excluded);
+  EXPECT_EQ(rec.accepted, 0u);
+  // No more than it held when its first result was refused.
+  EXPECT_LE(sloppy->provider()->counts().accepted, sloppy->provider()->offer().max_subtasks)
+      << "the refused provider kept getting the subtask";
+  auto image = render::read_pfm(st.linear_image);
+  ASSERT_TRUE(image.is_ok());
+  EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), settings())), 1e-5);
+}
+
+// A subtask whose input fails on two different providers fails the job with the reason, and
+// counts against neither provider.
+TEST(Verification, InputThatFailsOnTwoProvidersFailsTheJob) {
+  auto r = tests::start_compute_node({.seed = 205});
+  auto bad_scene = [](const network::RenderTask&) { return invalid_argument("scene 'x.gltf': accessor 3 reads past the end"); };
+  auto a = tests::start_compute_node({.seed = 206, .provide = true, .fail_subtask = bad_scene});
+  auto b = tests::start_compute_node({.seed = 207, .provide = true, .fail_subtask = bad_scene});
+  ASSERT_TRUE(connected(*r, *a, *b));
+  auto start = std::chrono::steady_clock::now();
+  JobStatus st = run_job(*r, settings());
+  EXPECT_EQ(st.job.state, network::JobState::kFailed);
+  EXPECT_NE(st.job.error.find("failed on two providers"), std::string::npos) << st.job.error;
+  EXPECT_NE(st.job.error.find("accessor 3 reads past the end"), std::string::npos) << st.job.error;
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
+  for (const auto* p : {&a, &b}) {
+    verifier::ProviderRecord rec = r->reputation().get((*p)->stream_node().identity().node_id());
+    EXPECT_EQ(rec.failures, 0u);
+    EXPECT_FALSE(rec.excluded);
+  }
+}
+
+}  // namespace

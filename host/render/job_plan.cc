@@ -24,7 +24,8 @@ Result<std::vector<Subtask>> plan_render_job(const RenderSettings& settings, con
   double slowest = *std::min_element(speeds.begin(), speeds.end());
   uint64_t wanted_count = uint64_t(options.min_subtasks_per_provider) * speeds.size();
   double per_subtask = std::min(slowest * options.target_seconds, double(total) / double(wanted_count));
-  per_subtask = std::max(per_subtask, 1.0);
+  per_subtask = std::max({per_subtask, double(options.min_subtask_work),
+                          std::ceil(double(total) / double(std::max<uint32_t>(options.max_subtasks, 1)))});
 
   // The largest power-of-two tile whose single-sample pass fits in that work (at least min_tile).
   uint32_t tile = options.max_tile;
@@ -46,6 +47,10 @@ Result<std::vector<Subtask>> plan_render_job(const RenderSettings& settings, con
         plan.push_back(Subtask{static_cast<uint32_t>(plan.size()), rect, begin, count});
       }
     }
+  }
+  if (plan.size() > options.max_subtasks) {
+    return invalid_argument("the job would take " + std::to_string(plan.size()) + " subtasks, over the bound of " +
+                            std::to_string(options.max_subtasks) + " a job");
   }
   return plan;
 }

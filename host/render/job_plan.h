@@ -27,6 +27,11 @@ struct PlanOptions {
   uint32_t min_subtasks_per_provider = 2;
   uint32_t max_tile = 256;          // tiles are squares of a power of two, at most this wide
   uint32_t min_tile = 16;
+  // Whatever the offers claim (a provider may announce a speed of 1), a subtask holds at least
+  // this much work, and a plan at most this many subtasks: both bound what a job costs the
+  // requestor's store and scheduler.
+  uint64_t min_subtask_work = 4096;  // pixel-samples
+  uint32_t max_subtasks = 16384;
 };
 
 // `provider_speeds`: pixel-samples per second of each provider that may take work (from their

@@ -69,6 +69,30 @@ TEST(JobPlan, SizedFromTheSlowestProviderAndEnoughForAll) {
   EXPECT_GE(few->size(), 6u);
 }
 
+// The attack from the hostile-testing report: a provider that offers a speed of 1 pixel-sample a
+// second would cut a 1024x1024x64 job into 262,144 subtasks. The floor on a subtask's work and
+// the cap on a plan hold whatever the offers claim.
+TEST(JobPlan, OffersCannotInflateThePlan) {
+  RenderSettings s = settings(1024, 1024, 64);
+  auto plan = plan_render_job(s, {1.0});
+  ASSERT_TRUE(plan.is_ok()) << plan.status().to_string();
+  PlanOptions defaults;
+  EXPECT_LE(plan->size(), defaults.max_subtasks);
+  for (const Subtask& t : *plan) EXPECT_GE(t.work(), defaults.min_subtask_work) << t.tile.w << "x" << t.tile.h;
+  expect_exact_cover(s, *plan);
+  // The largest image and sample count the settings allow still plan within the cap.
+  auto huge = plan_render_job(settings(16384, 16384, 4096), {1.0});
+  ASSERT_TRUE(huge.is_ok()) << huge.status().to_string();
+  EXPECT_LE(huge->size(), defaults.max_subtasks);
+  // A cap the tiles cannot meet is refused with its name.
+  PlanOptions tight;
+  tight.max_subtasks = 3;
+  tight.max_tile = 16;
+  auto refused = plan_render_job(settings(64, 64, 1), {1.0}, tight);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_NE(refused.status().message().find("over the bound of 3"), std::string::npos) << refused.status().message();
+}
+
 TEST(JobPlan, BadInputIsNamed) {
   EXPECT_NE(plan_render_job(settings(64, 64, 4), {}).status().message().find("at least one provider"), std::string::npos);
   EXPECT_NE(plan_render_job(settings(64, 64, 4), {1e6, 0}).status().message().find("positive"), std::string::npos);
@@ -108,6 +132,7 @@ TEST(JobPlan, MergedSubtasksEqualTheWholeRender) {
   PlanOptions o;
   o.min_tile = 16;
   o.max_tile = 16;
+  o.min_subtask_work = 1;  // subtasks of two samples, far under the default floor
   auto tiles_only = plan_render_job(s, {1e12}, o);  // fast: every tile keeps all its samples
   ASSERT_TRUE(tiles_only.is_ok());
   ASSERT_EQ(tiles_only->size(), 6u);

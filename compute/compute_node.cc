@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "network/node_db.h"
 #include "network/task_messages.h"
 
 namespace strata::compute {
@@ -16,19 +17,28 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
   std::filesystem::create_directories(dir, ec);
   if (ec) return io_error("cannot create the data directory " + dir + ": " + ec.message());
   std::unique_ptr<ComputeNode> n(new ComputeNode());
-  auto blobs = network::BlobStore::open(dir + "/blobs");
+  // One database for every store; a data directory of the earlier layout (a database per
+  // store) is imported into it once.
+  auto db = network::NodeDb::open(dir + "/db");
+  if (!db.is_ok()) return db.status();
+  for (const auto& [old, family] : {std::pair{"blobs", network::NodeDb::kBlobs}, {"jobs", network::NodeDb::kJobs},
+                                    {"reputation", network::NodeDb::kReputation}, {"receipts", network::NodeDb::kReceipts},
+                                    {"streams", network::NodeDb::kStreams}}) {
+    STRATA_RETURN_IF_ERROR((*db)->import_legacy(dir + "/" + old, family));
+  }
+  auto blobs = network::BlobStore::open(*db);
   if (!blobs.is_ok()) return blobs.status();
   n->blob_store_ = std::move(*blobs);
-  auto jobs = network::JobStore::open(dir + "/jobs");
+  auto jobs = network::JobStore::open(*db);
   if (!jobs.is_ok()) return jobs.status();
   n->job_store_ = std::move(*jobs);
-  auto reputation = verifier::ReputationStore::open(dir + "/reputation");
+  auto reputation = verifier::ReputationStore::open(*db);
   if (!reputation.is_ok()) return reputation.status();
   n->reputation_ = std::move(*reputation);
-  auto receipts = network::ReceiptStore::open(dir + "/receipts");
+  auto receipts = network::ReceiptStore::open(*db);
   if (!receipts.is_ok()) return receipts.status();
   n->receipts_ = std::move(*receipts);
-  if (options.storage) options.stream.storage_dir = dir + "/streams";
+  if (options.storage) options.stream.storage_db = *db;
   auto stream = network::StreamNode::start(identity, std::move(options.stream));
   if (!stream.is_ok()) return stream.status();
   n->stream_ = std::move(*stream);

@@ -17,6 +17,7 @@
 #include "compute/scene_package.h"
 #include "host/render/image_io.h"
 #include "network/clock.h"
+#include "network/node_db.h"
 #include "network/task_messages.h"
 #include "verifier/family.h"
 #include "verifier/result_chunks.h"
@@ -138,6 +139,12 @@ struct Requestor::Impl {
 
   void log(const std::string& line) {
     if (options.log) options.log(line);
+  }
+
+  // A durable write whose failure cannot undo what happened (a count, a state already in force
+  // here) is reported, never dropped.
+  void report_failed_write(const Status& s, const std::string& what) {
+    if (!s.is_ok()) log("cannot record " + what + ": " + s.message());
   }
 
   void publish_events(const std::vector<Event>& events) {
@@ -378,11 +385,11 @@ struct Requestor::Impl {
           if (!peers.count(r.provider)) {
             NodeId gone = r.provider;
             release(run, r, "provider " + network::short_id(gone) + " left the network", events);
-            (void)reputation.record(gone, verifier::ReputationStore::Outcome::kFailure).status();
+            report_failed_write(reputation.record(gone, verifier::ReputationStore::Outcome::kFailure).status(), "a failure");
           } else if (r.deadline <= now) {
             NodeId late = r.provider;
             release(run, r, "provider " + network::short_id(late) + " missed the deadline", events);
-            (void)reputation.record(late, verifier::ReputationStore::Outcome::kTimeout).status();
+            report_failed_write(reputation.record(late, verifier::ReputationStore::Outcome::kTimeout).status(), "a timeout");
             backoff_until[late] = now + 5000;
           } else {
             ++in_flight[r.provider];
@@ -498,7 +505,7 @@ struct Requestor::Impl {
           job_failed = run.job.error;
         }
       } else if (failed) {
-        (void)reputation.record(from.id, verifier::ReputationStore::Outcome::kFailure).status();
+        report_failed_write(reputation.record(from.id, verifier::ReputationStore::Outcome::kFailure).status(), "a failure");
       }
       backoff_until[from.id] = network::now_ms() + 1000;
     }
@@ -569,7 +576,8 @@ struct Requestor::Impl {
         // Our own failure (the scene, the device), not the provider's: the subtask goes back.
         problem = unavailable("cannot verify it here: " + verdict.status().message());
       } else {
-        (void)jobs.add_verification(f.job_id, verdict->work_checked, verdict->passed ? 0 : 1);
+        report_failed_write(jobs.add_verification(f.job_id, verdict->work_checked, verdict->passed ? 0 : 1),
+                            "the verification of job " + f.job_id);
         if (!verdict->passed) {
           problem = invalid_argument("the verifier caught it: " + verdict->reason);
           wrong = true;
@@ -591,24 +599,34 @@ struct Requestor::Impl {
         release(run, r, "result from " + network::short_id(f.provider) + " refused: " + problem.message(), events);
         if (wrong) {
           run.caught.insert(f.provider);
-          (void)reputation.record(f.provider, verifier::ReputationStore::Outcome::kRejected, problem.message()).status();
+          report_failed_write(
+              reputation.record(f.provider, verifier::ReputationStore::Outcome::kRejected, problem.message()).status(),
+              "a rejection");
           events.push_back({f.job_id, {{"event", "rejected"}, {"subtask", r.subtask.index},
                                        {"provider", network::short_id(f.provider)}, {"reason", problem.message()}}});
         }
       } else {
         std::string commitment = network::to_string(f.result.result_id);
         const network::Agreement& agreement = run.agreements[r.subtask.index];
-        if (Status s = jobs.accept(f.job_id, r.subtask.index, f.provider, commitment, agreement.price_per_gigasample,
-                                   network::to_hex(network::agreement_hash(agreement)), network::to_hex(agreement.provider));
-            !s.is_ok()) {
-          log("job " + f.job_id + ": cannot accept subtask " + std::to_string(r.subtask.index) + ": " + s.message());
+        SubtaskRecord accepted = r;
+        accepted.state = SubtaskState::kAccepted;
+        accepted.commitment = commitment;
+        accepted.price = agreement.price_per_gigasample;
+        accepted.agreement_hash = network::to_hex(network::agreement_hash(agreement));
+        accepted.provider_key = network::to_hex(agreement.provider);
+        // Accepted and paid for in one write: a crash between the two can no more lose a
+        // payment than pay twice. A checked subtask is paid when its twins are settled.
+        network::Transition t(jobs.database());
+        Status staged = jobs.accept(f.job_id, r.subtask.index, f.provider, commitment, accepted.price,
+                                    accepted.agreement_hash, accepted.provider_key, &t);
+        if (staged.is_ok() && !run.checked(run.original_of(r.subtask.index))) staged = pay(run, accepted, t, receipts);
+        if (staged.is_ok()) staged = t.commit("accepting subtask " + std::to_string(r.subtask.index) + " of job " + f.job_id);
+        if (!staged.is_ok()) {
+          receipts.clear();
+          log("job " + f.job_id + ": cannot accept subtask " + std::to_string(r.subtask.index) + ": " + staged.message());
           return;
         }
-        r.state = SubtaskState::kAccepted;
-        r.commitment = commitment;
-        r.price = agreement.price_per_gigasample;
-        r.agreement_hash = network::to_hex(network::agreement_hash(agreement));
-        r.provider_key = network::to_hex(agreement.provider);
+        r = accepted;
         ++run.accepted;
         run.agreed.erase(r.subtask.index);
         run.agreements.erase(r.subtask.index);
@@ -616,7 +634,7 @@ struct Requestor::Impl {
         const render::Subtask done = r.subtask;  // `r` may move: settling twins can add a subtask
         if (r.subtask.index == original) run.waiting.emplace(r.subtask.index, std::move(result->accum));
         if (!run.checked(original)) {
-          pay(run, r, receipts);
+          // paid above, with the acceptance
         } else if (std::vector<uint32_t> g = run.group(original);
                    std::all_of(g.begin(), g.end(), [&](uint32_t m) { return run.subtasks[m].state == SubtaskState::kAccepted; })) {
           // Every twin is in: compare them (their payment waits for the verdict).
@@ -704,25 +722,22 @@ struct Requestor::Impl {
 
   using Receipts = std::vector<std::pair<NodeId, std::vector<uint8_t>>>;
 
-  // Pays for an accepted subtask at its agreed price, with a signed receipt whose running total
-  // proves the whole.
-  void pay(Run& run, const SubtaskRecord& r, Receipts& receipts) {
+  // Stages the payment for an accepted subtask at its agreed price in `t` (the provider's record,
+  // with what it is owed) and adds the signed receipt, whose running total proves the whole, to
+  // those to send once `t` commits.
+  Status pay(Run& run, const SubtaskRecord& r, network::Transition& t, Receipts& receipts) {
     // The terms kept with the accepted record, checked before anything is counted, so receipt
     // numbers stay contiguous.
     auto result = network::parse_blob_id(r.commitment);
     auto agreement = network::parse_blob_id(r.agreement_hash);
     auto provider_key = network::parse_blob_id(r.provider_key);
     if (!result.is_ok() || !agreement.is_ok() || !provider_key.is_ok() || network::node_id_of(*provider_key) != r.provider) {
-      log("job " + run.job.id + ": cannot pay for subtask " + std::to_string(r.subtask.index) + ": its terms are missing");
-      return;
+      return internal_error("cannot pay for subtask " + std::to_string(r.subtask.index) + ": its terms are missing");
     }
     unsigned __int128 exact = (unsigned __int128)r.price * r.subtask.work();
     uint64_t amount = exact > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(exact);
-    auto paid = reputation.record(r.provider, verifier::ReputationStore::Outcome::kAccepted, "", amount);
-    if (!paid.is_ok()) {
-      log("job " + run.job.id + ": cannot pay for subtask " + std::to_string(r.subtask.index) + ": " + paid.status().message());
-      return;
-    }
+    auto paid = reputation.record(r.provider, verifier::ReputationStore::Outcome::kAccepted, "", amount, &t);
+    if (!paid.is_ok()) return paid.status();
     network::PaymentReceipt receipt;
     receipt.job_id = run.job.id;
     receipt.provider = *provider_key;
@@ -735,6 +750,7 @@ struct Requestor::Impl {
     receipt.issued_at = network::now_ms();
     receipt.sign(node.identity());
     receipts.push_back({r.provider, network::encode(receipt)});
+    return Status::ok();
   }
 
   // Redundancy: with every twin of `original` accepted, the results are compared bit for bit. The
@@ -788,27 +804,39 @@ struct Requestor::Impl {
           " disagree; one more provider computes it (subtask " + std::to_string(again.index) + ")");
       return;
     }
+    // The settlement, the winners' payments and the losers' rejections: one write.
     std::string winner;
-    for (size_t a = 0; a < members.size(); ++a) {
+    network::Transition t(jobs.database());
+    Receipts settled;
+    std::vector<Event> rejected;
+    std::set<NodeId> losers;
+    Status staged;
+    for (size_t a = 0; a < members.size() && staged.is_ok(); ++a) {
       SubtaskRecord& r = run.subtasks[members[a]];
       if (same(a, best)) {
         if (winner.empty()) winner = r.commitment;
-        pay(run, r, receipts);
+        staged = pay(run, r, t, settled);
       } else {
         std::string why = "its result for subtask " + std::to_string(original) + " differs from " +
                           std::to_string(agree[best]) + " other providers' identical ones";
-        run.caught.insert(r.provider);
-        (void)reputation.record(r.provider, verifier::ReputationStore::Outcome::kRejected, why).status();
-        (void)jobs.add_verification(run.job.id, 0, 1);
-        events.push_back({run.job.id, {{"event", "rejected"}, {"subtask", members[a]},
-                                       {"provider", network::short_id(r.provider)}, {"reason", why}}});
+        losers.insert(r.provider);
+        staged = reputation.record(r.provider, verifier::ReputationStore::Outcome::kRejected, why, 0, &t).status();
+        rejected.push_back({run.job.id, {{"event", "rejected"}, {"subtask", members[a]},
+                                         {"provider", network::short_id(r.provider)}, {"reason", why}}});
       }
     }
     bool original_lost = !same(0, best);
-    if (Status s = jobs.resolve(run.job.id, original, original_lost ? winner : ""); !s.is_ok()) {
-      log("job " + run.job.id + ": cannot settle subtask " + std::to_string(original) + ": " + s.message());
+    if (staged.is_ok()) {
+      staged = jobs.resolve(run.job.id, original, original_lost ? winner : "", uint32_t(rejected.size()), &t);
+    }
+    if (staged.is_ok()) staged = t.commit("settling subtask " + std::to_string(original) + " of job " + run.job.id);
+    if (!staged.is_ok()) {
+      log("job " + run.job.id + ": cannot settle subtask " + std::to_string(original) + ": " + staged.message());
       return;
     }
+    run.caught.insert(losers.begin(), losers.end());
+    receipts.insert(receipts.end(), settled.begin(), settled.end());
+    events.insert(events.end(), rejected.begin(), rejected.end());
     if (original_lost) {
       run.subtasks[original].commitment = winner;
       run.waiting[original] = results[best];  // same tile and samples
@@ -868,7 +896,7 @@ struct Requestor::Impl {
       if (problem.is_ok()) problem = render::write_png(image_path(job_id, ".png"), resolved);
     }
     JobState state = problem.is_ok() ? JobState::kDone : JobState::kFailed;
-    (void)jobs.set_state(job_id, state, problem.message());
+    report_failed_write(jobs.set_state(job_id, state, problem.message()), "the end of job " + job_id);
     uint64_t elapsed_ms = network::now_ms() - run.job.created_at;
     json event = problem.is_ok() ? json{{"event", "done"}, {"image", image_path(job_id, ".png")}, {"ms", elapsed_ms}}
                                  : json{{"event", "failed"}, {"error", problem.message()}};

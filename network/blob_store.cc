@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "network/identity.h"
+#include "network/node_db.h"
 #include "network/rocks.h"
 
 namespace strata::network {
@@ -49,18 +50,22 @@ Result<BlobId> parse_blob_id(const std::string& hex) {
 }
 
 struct BlobStore::Impl {
-  std::unique_ptr<rocksdb::DB> db;
+  StoreColumn db;
 };
 
 BlobStore::BlobStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 BlobStore::~BlobStore() = default;
 
 Result<std::unique_ptr<BlobStore>> BlobStore::open(const std::string& dir) {
-  if (sodium_init() < 0) return internal_error("libsodium failed to initialize");
-  auto db = open_rocks(dir, "blob store");
+  auto db = NodeDb::open(dir);
   if (!db.is_ok()) return db.status();
+  return open(std::move(*db));
+}
+
+Result<std::unique_ptr<BlobStore>> BlobStore::open(std::shared_ptr<NodeDb> db) {
+  if (sodium_init() < 0) return internal_error("libsodium failed to initialize");
   auto impl = std::make_unique<Impl>();
-  impl->db = std::move(db.value());
+  impl->db = StoreColumn(std::move(db), NodeDb::kBlobs);
   return std::unique_ptr<BlobStore>(new BlobStore(std::move(impl)));
 }
 
@@ -75,7 +80,7 @@ Result<BlobId> BlobStore::put(std::span<const uint8_t> bytes, Durability durabil
   for (uint64_t index = 0; index * kBlobChunkBytes < bytes.size() || index == 0; ++index) {
     size_t begin = index * kBlobChunkBytes;
     size_t n = std::min(kBlobChunkBytes, bytes.size() - begin);
-    STRATA_RETURN_IF_ERROR(check(impl_->db->Put(options, chunk_key(id, index),
+    STRATA_RETURN_IF_ERROR(check(impl_->db.Put(options, chunk_key(id, index),
                                                 rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()) + begin, n)),
                                  "writing"));
     if (bytes.empty()) break;
@@ -83,7 +88,7 @@ Result<BlobId> BlobStore::put(std::span<const uint8_t> bytes, Durability durabil
   std::string size(8, '\0');
   for (int i = 0; i < 8; ++i) size[i] = static_cast<char>((uint64_t(bytes.size()) >> (8 * (7 - i))) & 0xff);
   options.sync = durability == Durability::kSynced;
-  STRATA_RETURN_IF_ERROR(check(impl_->db->Put(options, size_key(id), size), "writing"));
+  STRATA_RETURN_IF_ERROR(check(impl_->db.Put(options, size_key(id), size), "writing"));
   return id;
 }
 
@@ -91,7 +96,7 @@ bool BlobStore::has(const BlobId& id) { return size(id).is_ok(); }
 
 Result<uint64_t> BlobStore::size(const BlobId& id) {
   std::string value;
-  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), size_key(id), &value);
+  rocksdb::Status s = impl_->db.Get(rocksdb::ReadOptions(), size_key(id), &value);
   if (s.IsNotFound()) return not_found("blob " + to_string(id) + " is not here");
   STRATA_RETURN_IF_ERROR(check(s, "reading"));
   if (value.size() != 8) return internal_error("blob store: the size record of " + to_string(id) + " is damaged");
@@ -109,7 +114,7 @@ Result<std::vector<uint8_t>> BlobStore::chunk(const BlobId& id, uint64_t index) 
                             std::to_string(index));
   }
   std::string value;
-  STRATA_RETURN_IF_ERROR(check(impl_->db->Get(rocksdb::ReadOptions(), chunk_key(id, index), &value), "reading"));
+  STRATA_RETURN_IF_ERROR(check(impl_->db.Get(rocksdb::ReadOptions(), chunk_key(id, index), &value), "reading"));
   uint64_t expected = std::min<uint64_t>(kBlobChunkBytes, *total - index * kBlobChunkBytes);
   if (value.size() != expected) return internal_error("blob store: chunk " + std::to_string(index) + " of " + to_string(id) + " is damaged");
   return std::vector<uint8_t>(value.begin(), value.end());

@@ -26,7 +26,9 @@ inline constexpr uint64_t kMaxBlobBytes = uint64_t(4) << 30;
 
 class BlobStore {
  public:
+  // Its own database at `dir`, or its column family in the node's database.
   static Result<std::unique_ptr<BlobStore>> open(const std::string& dir);
+  static Result<std::unique_ptr<BlobStore>> open(std::shared_ptr<class NodeDb> db);
   ~BlobStore();
 
   // kBuffered skips the sync, for blobs that can be made again (a provider's results): a crash

@@ -7,6 +7,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "network/node_db.h"
 #include "network/rocks.h"
 
 namespace strata::network {
@@ -112,12 +113,12 @@ const char* to_string(JobState s) {
 }
 
 struct JobStore::Impl {
-  std::unique_ptr<rocksdb::DB> db;
+  StoreColumn db;
   std::mutex mutex;  // read-modify-write of one subtask at a time
 
   Result<json> read(const std::string& key, const std::string& what) {
     std::string value;
-    rocksdb::Status s = db->Get(rocksdb::ReadOptions(), key, &value);
+    rocksdb::Status s = db.Get(rocksdb::ReadOptions(), key, &value);
     if (s.IsNotFound()) return not_found(what + " does not exist");
     STRATA_RETURN_IF_ERROR(check(s, "reading"));
     json parsed = json::parse(value, nullptr, false);
@@ -127,7 +128,7 @@ struct JobStore::Impl {
   Status write(const std::string& key, const json& value) {
     rocksdb::WriteOptions options;
     options.sync = true;
-    return check(db->Put(options, key, value.dump()), "writing");
+    return check(db.Put(options, key, value.dump()), "writing");
   }
   Result<SubtaskRecord> subtask(const std::string& job_id, uint32_t index) {
     auto v = read(sub_key(job_id, index), "subtask " + std::to_string(index) + " of job '" + job_id + "'");
@@ -144,10 +145,14 @@ JobStore::JobStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 JobStore::~JobStore() = default;
 
 Result<std::unique_ptr<JobStore>> JobStore::open(const std::string& dir) {
-  auto db = open_rocks(dir, "job store");
+  auto db = NodeDb::open(dir);
   if (!db.is_ok()) return db.status();
+  return open(std::move(*db));
+}
+
+Result<std::unique_ptr<JobStore>> JobStore::open(std::shared_ptr<NodeDb> db) {
   auto impl = std::make_unique<Impl>();
-  impl->db = std::move(db.value());
+  impl->db = StoreColumn(std::move(db), NodeDb::kJobs);
   return std::unique_ptr<JobStore>(new JobStore(std::move(impl)));
 }
 
@@ -162,12 +167,12 @@ Status JobStore::create(const JobRecord& job, const std::vector<render::Subtask>
   for (const render::Subtask& t : plan) {
     SubtaskRecord r;
     r.subtask = t;
-    batch.Put(sub_key(job.id, t.index), to_json(r).dump());
+    batch.Put(impl_->db.family(), sub_key(job.id, t.index), to_json(r).dump());
   }
-  batch.Put(job_key(job.id), to_json(job).dump());
+  batch.Put(impl_->db.family(), job_key(job.id), to_json(job).dump());
   rocksdb::WriteOptions options;
   options.sync = true;
-  return check(impl_->db->Write(options, &batch), "writing job '" + job.id + "'");
+  return check(impl_->db.Write(options, &batch), "writing job '" + job.id + "'");
 }
 
 Result<JobRecord> JobStore::job(const std::string& id) {
@@ -182,7 +187,7 @@ Result<JobRecord> JobStore::job(const std::string& id) {
 
 Result<std::vector<JobRecord>> JobStore::jobs() {
   std::vector<JobRecord> out;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db.NewIterator(rocksdb::ReadOptions()));
   for (it->Seek("job/"); it->Valid() && it->key().starts_with("job/"); it->Next()) {
     auto j = job(it->key().ToString().substr(4));
     if (!j.is_ok()) return j.status();
@@ -197,7 +202,7 @@ Result<std::vector<SubtaskRecord>> JobStore::subtasks(const std::string& job_id)
   if (!j.is_ok()) return j.status();
   std::vector<SubtaskRecord> out;
   std::string prefix = sub_prefix(job_id);
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db.NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     json v = json::parse(it->value().ToString(), nullptr, false);
     if (v.is_discarded()) return internal_error("job store: a subtask of job '" + job_id + "' is damaged");
@@ -226,9 +231,13 @@ Status JobStore::assign(const std::string& job_id, uint32_t index, const NodeId&
   return impl_->write(sub_key(job_id, index), to_json(*r));
 }
 
+const std::shared_ptr<NodeDb>& JobStore::database() const { return impl_->db.node_db(); }
+
 Status JobStore::accept(const std::string& job_id, uint32_t index, const NodeId& provider, const std::string& commitment,
-                        uint64_t price, const std::string& agreement_hash, const std::string& provider_key) {
+                        uint64_t price, const std::string& agreement_hash, const std::string& provider_key,
+                        Transition* transition) {
   std::lock_guard lock(impl_->mutex);
+  if (transition && transition->node_db() != impl_->db.node_db()) return internal_error("job store: a transition of another database");
   auto r = impl_->subtask(job_id, index);
   if (!r.is_ok()) return r.status();
   std::string which = "subtask " + std::to_string(index) + " of job '" + job_id + "'";
@@ -242,6 +251,10 @@ Status JobStore::accept(const std::string& job_id, uint32_t index, const NodeId&
   r->price = price;
   r->agreement_hash = agreement_hash;
   r->provider_key = provider_key;
+  if (transition) {
+    transition->batch().Put(impl_->db.family(), sub_key(job_id, index), to_json(*r).dump());
+    return Status::ok();
+  }
   return impl_->write(sub_key(job_id, index), to_json(*r));
 }
 
@@ -312,32 +325,37 @@ Status JobStore::add_twins(const std::string& job_id, const std::vector<render::
     }
     SubtaskRecord r;
     r.subtask = twins[i];
-    batch.Put(sub_key(job_id, twins[i].index), to_json(r).dump());
+    batch.Put(impl_->db.family(), sub_key(job_id, twins[i].index), to_json(r).dump());
     j->twin_of[twins[i].index] = originals[i];
   }
-  batch.Put(job_key(job_id), to_json(*j).dump());
+  batch.Put(impl_->db.family(), job_key(job_id), to_json(*j).dump());
   rocksdb::WriteOptions options;
   options.sync = true;
-  return check(impl_->db->Write(options, &batch), "writing twins of job '" + job_id + "'");
+  return check(impl_->db.Write(options, &batch), "writing twins of job '" + job_id + "'");
 }
 
-Status JobStore::resolve(const std::string& job_id, uint32_t original, const std::string& commitment) {
+Status JobStore::resolve(const std::string& job_id, uint32_t original, const std::string& commitment, uint32_t rejected,
+                         Transition* transition) {
   std::lock_guard lock(impl_->mutex);
+  if (transition && transition->node_db() != impl_->db.node_db()) return internal_error("job store: a transition of another database");
   auto j = job(job_id);
   if (!j.is_ok()) return j.status();
-  rocksdb::WriteBatch batch;
+  rocksdb::WriteBatch own;
+  rocksdb::WriteBatch& batch = transition ? transition->batch() : own;
   if (!commitment.empty()) {
     auto r = impl_->subtask(job_id, original);
     if (!r.is_ok()) return r.status();
     if (r->state != SubtaskState::kAccepted) return invalid_argument("only an accepted result can be replaced by its twins'");
     r->commitment = commitment;
-    batch.Put(sub_key(job_id, original), to_json(*r).dump());
+    batch.Put(impl_->db.family(), sub_key(job_id, original), to_json(*r).dump());
   }
   j->resolved.insert(original);
-  batch.Put(job_key(job_id), to_json(*j).dump());
+  j->rejected += rejected;
+  batch.Put(impl_->db.family(), job_key(job_id), to_json(*j).dump());
+  if (transition) return Status::ok();
   rocksdb::WriteOptions options;
   options.sync = true;
-  return check(impl_->db->Write(options, &batch), "resolving subtask " + std::to_string(original) + " of job '" + job_id + "'");
+  return check(impl_->db.Write(options, &batch), "resolving subtask " + std::to_string(original) + " of job '" + job_id + "'");
 }
 
 }  // namespace strata::network

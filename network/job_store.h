@@ -19,6 +19,10 @@
 
 namespace strata::network {
 
+class NodeDb;
+class Transition;
+
+
 enum class SubtaskState { kPending, kAssigned, kAccepted };
 enum class JobState { kRunning, kDone, kCancelled, kFailed };
 const char* to_string(SubtaskState state);
@@ -61,7 +65,11 @@ struct JobRecord {
 
 class JobStore {
  public:
+  // Its own database at `dir`, or its column family in the node's database.
   static Result<std::unique_ptr<JobStore>> open(const std::string& dir);
+  static Result<std::unique_ptr<JobStore>> open(std::shared_ptr<class NodeDb> db);
+  // The database it writes to: a Transition on it can take this store's writes and others'.
+  const std::shared_ptr<NodeDb>& database() const;
   ~JobStore();
 
   // A new job and its plan, every subtask pending.
@@ -71,9 +79,11 @@ class JobStore {
   Result<std::vector<SubtaskRecord>> subtasks(const std::string& job_id);
 
   Status assign(const std::string& job_id, uint32_t index, const NodeId& provider, uint64_t deadline);
-  // Only the provider it is assigned to may deliver it, once.
+  // Only the provider it is assigned to may deliver it, once. With a transition the write is
+  // staged in it (the caller keeps others from touching the subtask until it commits).
   Status accept(const std::string& job_id, uint32_t index, const NodeId& provider, const std::string& commitment,
-                uint64_t price = 0, const std::string& agreement_hash = "", const std::string& provider_key = "");
+                uint64_t price = 0, const std::string& agreement_hash = "", const std::string& provider_key = "",
+                Transition* transition = nullptr);
   // Back to pending: the provider failed or the result was rejected.
   Status release(const std::string& job_id, uint32_t index);
   // Releases every assignment whose deadline is before `now_ms`; returns their indices.
@@ -87,7 +97,8 @@ class JobStore {
                    const std::vector<uint32_t>& originals);
   // Redundancy: marks an original's group of twins settled; when its own result lost to its
   // twins', `commitment` replaces it (a result of the same tile and samples).
-  Status resolve(const std::string& job_id, uint32_t original, const std::string& commitment = "");
+  Status resolve(const std::string& job_id, uint32_t original, const std::string& commitment = "",
+                 uint32_t rejected = 0, Transition* transition = nullptr);
 
   struct Impl;
 

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 
+#include "network/node_db.h"
 #include "network/rocks.h"
 
 namespace strata::network {
@@ -29,7 +30,7 @@ Result<PaymentReceipt> read_receipt(const rocksdb::Slice& value) {
 }  // namespace
 
 struct ReceiptStore::Impl {
-  std::unique_ptr<rocksdb::DB> db;
+  StoreColumn db;
   std::mutex mutex;
 };
 
@@ -37,10 +38,14 @@ ReceiptStore::ReceiptStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) 
 ReceiptStore::~ReceiptStore() = default;
 
 Result<std::unique_ptr<ReceiptStore>> ReceiptStore::open(const std::string& dir) {
-  auto db = open_rocks(dir, "receipt store");
+  auto db = NodeDb::open(dir);
   if (!db.is_ok()) return db.status();
+  return open(std::move(*db));
+}
+
+Result<std::unique_ptr<ReceiptStore>> ReceiptStore::open(std::shared_ptr<NodeDb> db) {
   auto impl = std::make_unique<Impl>();
-  impl->db = std::move(*db);
+  impl->db = StoreColumn(std::move(db), NodeDb::kReceipts);
   return std::unique_ptr<ReceiptStore>(new ReceiptStore(std::move(impl)));
 }
 
@@ -48,7 +53,7 @@ Status ReceiptStore::keep(const PaymentReceipt& receipt) {
   std::lock_guard lock(impl_->mutex);
   std::string key = key_of(receipt.requestor, receipt.sequence);
   std::string existing;
-  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), key, &existing);
+  rocksdb::Status s = impl_->db.Get(rocksdb::ReadOptions(), key, &existing);
   if (s.ok()) {
     auto kept = read_receipt(existing);
     if (!kept.is_ok()) return kept.status();
@@ -60,14 +65,14 @@ Status ReceiptStore::keep(const PaymentReceipt& receipt) {
   std::vector<uint8_t> bytes = encode(receipt);
   rocksdb::WriteOptions options;
   options.sync = true;
-  return check(impl_->db->Put(options, key, rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size())),
+  return check(impl_->db.Put(options, key, rocksdb::Slice(reinterpret_cast<const char*>(bytes.data()), bytes.size())),
                "writing");
 }
 
 Result<std::vector<PaymentReceipt>> ReceiptStore::from(const PublicKey& requestor) {
   std::string prefix(requestor.begin(), requestor.end());
   std::vector<PaymentReceipt> out;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db.NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {
     auto r = read_receipt(it->value());
     if (!r.is_ok()) return r.status();
@@ -79,7 +84,7 @@ Result<std::vector<PaymentReceipt>> ReceiptStore::from(const PublicKey& requesto
 
 Result<std::vector<ReceiptStore::Owed>> ReceiptStore::owed() {
   std::map<PublicKey, Owed> by_requestor;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions()));
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db.NewIterator(rocksdb::ReadOptions()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     auto r = read_receipt(it->value());
     if (!r.is_ok()) return r.status();

@@ -14,7 +14,9 @@ namespace strata::network {
 
 class ReceiptStore {
  public:
+  // Its own database at `dir`, or its column family in the node's database.
   static Result<std::unique_ptr<ReceiptStore>> open(const std::string& dir);
+  static Result<std::unique_ptr<ReceiptStore>> open(std::shared_ptr<class NodeDb> db);
   ~ReceiptStore();
 
   // Keeps a checked receipt (decode_payment_receipt). The same receipt again is a no-op; another

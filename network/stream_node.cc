@@ -299,8 +299,8 @@ StreamNode::~StreamNode() {
 
 Result<std::unique_ptr<StreamNode>> StreamNode::start(const Identity& identity, Options options) {
   auto impl = std::make_unique<Impl>(identity, options);
-  if (!options.storage_dir.empty()) {
-    auto store = StreamStore::open(options.storage_dir);
+  if (!options.storage_dir.empty() || options.storage_db) {
+    auto store = options.storage_db ? StreamStore::open(options.storage_db) : StreamStore::open(options.storage_dir);
     if (!store.is_ok()) return store.status();
     impl->store = std::move(store.value());
     auto known = impl->store->all_metadata();

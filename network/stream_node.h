@@ -30,6 +30,8 @@ class StreamNode {
   struct Options {
     TransportNode::Options transport;
     std::string storage_dir;  // empty: no storage
+    // With storage: the node's database to keep messages in (its own at storage_dir otherwise).
+    std::shared_ptr<class NodeDb> storage_db;
     // For the transport benchmark only: publish unsigned and accept without checking signatures.
     bool signatures = true;
     // Told of every refusal ("<node>: <reason>"), on the thread that refused.

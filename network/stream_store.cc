@@ -5,6 +5,7 @@
 
 #include <algorithm>
 
+#include "network/node_db.h"
 #include "network/rocks.h"
 
 namespace strata::network {
@@ -44,19 +45,15 @@ Status check(const rocksdb::Status& s, const std::string& what) { return rocks_s
 }  // namespace
 
 struct StreamStore::Impl {
-  std::unique_ptr<rocksdb::DB> db;
-  std::vector<rocksdb::ColumnFamilyHandle*> families;  // default (messages), then metadata
-
-  ~Impl() {
-    for (auto* family : families) (void)db->DestroyColumnFamilyHandle(family);
-  }
+  StoreColumn db;        // messages
+  StoreColumn metadata;  // stream metadata
 
   // Reads the messages whose keys lie in [begin, end), oldest first, at most `limit` from the end
   // when `from_end`.
   Result<std::vector<StreamMessage>> scan(const std::string& begin, const std::string& end, size_t limit,
                                           bool from_end) {
     std::vector<StreamMessage> out;
-    std::unique_ptr<rocksdb::Iterator> it(db->NewIterator(rocksdb::ReadOptions()));
+    std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
     auto take = [&]() -> Status {
       // FlatBuffers reads need an aligned buffer; RocksDB's value slices have no alignment.
       const uint8_t* data = reinterpret_cast<const uint8_t*>(it->value().data());
@@ -86,16 +83,15 @@ StreamStore::StreamStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 StreamStore::~StreamStore() = default;
 
 Result<std::unique_ptr<StreamStore>> StreamStore::open(const std::string& dir) {
-  rocksdb::DBOptions options;
-  options.create_if_missing = true;
-  options.create_missing_column_families = true;
-  std::vector<rocksdb::ColumnFamilyDescriptor> families = {
-      {rocksdb::kDefaultColumnFamilyName, rocksdb::ColumnFamilyOptions()},
-      {"stream_metadata", rocksdb::ColumnFamilyOptions()}};
+  auto db = NodeDb::open(dir);
+  if (!db.is_ok()) return db.status();
+  return open(std::move(*db));
+}
+
+Result<std::unique_ptr<StreamStore>> StreamStore::open(std::shared_ptr<NodeDb> db) {
   auto impl = std::make_unique<Impl>();
-  rocksdb::DB* db = nullptr;
-  STRATA_RETURN_IF_ERROR(check(rocksdb::DB::Open(options, dir, families, &impl->families, &db), "opening '" + dir + "'"));
-  impl->db.reset(db);
+  impl->db = StoreColumn(db, NodeDb::kStreams);
+  impl->metadata = StoreColumn(std::move(db), NodeDb::kStreamMetadata);
   return std::unique_ptr<StreamStore>(new StreamStore(std::move(impl)));
 }
 
@@ -106,7 +102,7 @@ Status StreamStore::put(const StreamMessage& m) {
   std::vector<uint8_t> value = encode(m);
   rocksdb::WriteOptions options;
   options.sync = true;  // acknowledged means on disk
-  return check(impl_->db->Put(options, key, rocksdb::Slice(reinterpret_cast<const char*>(value.data()), value.size())),
+  return check(impl_->db.Put(options, key, rocksdb::Slice(reinterpret_cast<const char*>(value.data()), value.size())),
                "writing");
 }
 
@@ -114,14 +110,14 @@ Status StreamStore::put_metadata(const StreamMetadata& metadata) {
   std::vector<uint8_t> value = encode(metadata);
   rocksdb::WriteOptions options;
   options.sync = true;
-  return check(impl_->db->Put(options, impl_->families[1], metadata.id,
+  return check(impl_->metadata.Put(options, metadata.id,
                               rocksdb::Slice(reinterpret_cast<const char*>(value.data()), value.size())),
                "writing stream metadata");
 }
 
 Result<std::vector<StreamMetadata>> StreamStore::all_metadata() {
   std::vector<StreamMetadata> out;
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->families[1]));
+  std::unique_ptr<rocksdb::Iterator> it(impl_->metadata.NewIterator(rocksdb::ReadOptions()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     const uint8_t* data = reinterpret_cast<const uint8_t*>(it->value().data());
     std::vector<uint8_t> value(data, data + it->value().size());  // aligned for FlatBuffers

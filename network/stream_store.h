@@ -16,7 +16,9 @@ namespace strata::network {
 
 class StreamStore {
  public:
+  // Its own database at `dir`, or its column families in the node's database.
   static Result<std::unique_ptr<StreamStore>> open(const std::string& dir);
+  static Result<std::unique_ptr<StreamStore>> open(std::shared_ptr<class NodeDb> db);
   ~StreamStore();
 
   Status put(const StreamMessage& message);

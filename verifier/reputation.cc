@@ -7,6 +7,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "network/node_db.h"
 #include "network/rocks.h"
 
 namespace strata::verifier {
@@ -40,7 +41,7 @@ ProviderRecord from_json(const json& v) {
 
 // Every record is also kept in memory: matching reads it on every scheduling round.
 struct ReputationStore::Impl {
-  std::unique_ptr<rocksdb::DB> db;
+  network::StoreColumn db;
   mutable std::mutex mutex;
   std::map<network::NodeId, ProviderRecord> records;
 };
@@ -49,11 +50,16 @@ ReputationStore::ReputationStore(std::unique_ptr<Impl> impl) : impl_(std::move(i
 ReputationStore::~ReputationStore() = default;
 
 Result<std::unique_ptr<ReputationStore>> ReputationStore::open(const std::string& dir) {
-  auto db = network::open_rocks(dir, "reputation store");
+  auto db = network::NodeDb::open(dir);
   if (!db.is_ok()) return db.status();
+  return open(std::move(*db));
+}
+
+Result<std::unique_ptr<ReputationStore>> ReputationStore::open(std::shared_ptr<network::NodeDb> db) {
+  const std::string dir = db->dir();
   auto impl = std::make_unique<Impl>();
-  impl->db = std::move(*db);
-  std::unique_ptr<rocksdb::Iterator> it(impl->db->NewIterator(rocksdb::ReadOptions()));
+  impl->db = network::StoreColumn(std::move(db), network::NodeDb::kReputation);
+  std::unique_ptr<rocksdb::Iterator> it(impl->db.NewIterator(rocksdb::ReadOptions()));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     std::string key = it->key().ToString();
     json v = json::parse(it->value().ToString(), nullptr, false);
@@ -67,9 +73,13 @@ Result<std::unique_ptr<ReputationStore>> ReputationStore::open(const std::string
 }
 
 Result<ProviderRecord> ReputationStore::record(const network::NodeId& provider, Outcome outcome, const std::string& reason,
-                                               uint64_t amount) {
+                                               uint64_t amount, network::Transition* transition) {
   std::lock_guard lock(impl_->mutex);
-  ProviderRecord r = impl_->records[provider];
+  if (transition && transition->node_db() != impl_->db.node_db()) {
+    return internal_error("reputation store: a transition of another database");
+  }
+  ProviderRecord before = impl_->records[provider];
+  ProviderRecord r = before;
   switch (outcome) {
     case Outcome::kAccepted:
       ++r.accepted;
@@ -84,10 +94,18 @@ Result<ProviderRecord> ReputationStore::record(const network::NodeId& provider, 
     case Outcome::kTimeout: ++r.timeouts; break;
     case Outcome::kFailure: ++r.failures; break;
   }
-  rocksdb::WriteOptions options;
-  options.sync = true;
-  STRATA_RETURN_IF_ERROR(network::rocks_status(impl_->db->Put(options, key_of(provider), to_json(r).dump()),
-                                               "reputation store", "writing"));
+  if (transition) {
+    transition->batch().Put(impl_->db.family(), key_of(provider), to_json(r).dump());
+    transition->on_undo([impl = impl_.get(), provider, before] {
+      std::lock_guard lock(impl->mutex);
+      impl->records[provider] = before;
+    });
+  } else {
+    rocksdb::WriteOptions options;
+    options.sync = true;
+    STRATA_RETURN_IF_ERROR(network::rocks_status(impl_->db.Put(options, key_of(provider), to_json(r).dump()),
+                                                 "reputation store", "writing"));
+  }
   impl_->records[provider] = r;
   return r;
 }

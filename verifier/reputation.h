@@ -12,6 +12,11 @@
 #include "host/status.h"
 #include "network/identity.h"
 
+namespace strata::network {
+class NodeDb;
+class Transition;
+}  // namespace strata::network
+
 namespace strata::verifier {
 
 struct ProviderRecord {
@@ -27,15 +32,19 @@ struct ProviderRecord {
 
 class ReputationStore {
  public:
+  // Its own database at `dir`, or its column family in the node's database.
   static Result<std::unique_ptr<ReputationStore>> open(const std::string& dir);
+  static Result<std::unique_ptr<ReputationStore>> open(std::shared_ptr<network::NodeDb> db);
   ~ReputationStore();
 
   enum class Outcome { kAccepted, kRejected, kTimeout, kFailure };
   // Counts one outcome and returns the provider's record as it now is. A rejection also excludes
   // the provider, with `reason`; an acceptance adds `amount` to what it is owed and counts a
   // receipt for it.
+  // With a transition, the write is staged in it (the record in memory changes at once and is
+  // restored if the transition fails), so it commits atomically with the others there.
   Result<ProviderRecord> record(const network::NodeId& provider, Outcome outcome, const std::string& reason = "",
-                                uint64_t amount = 0);
+                                uint64_t amount = 0, network::Transition* transition = nullptr);
   ProviderRecord get(const network::NodeId& provider) const;  // zeros for a provider never seen
   std::vector<std::pair<network::NodeId, ProviderRecord>> all() const;
 

@@ -412,7 +412,7 @@ TEST(ComputeCluster, RequestorRestartedMidJobResumesWithoutRedoingAcceptedSubtas
   // What the store holds as accepted when the requestor went down.
   std::map<uint32_t, std::string> accepted;
   {
-    auto store = network::JobStore::open(dir + "/jobs");
+    auto store = network::JobStore::open(dir + "/db");  // the node's one database
     ASSERT_TRUE(store.is_ok());
     auto subtasks = (*store)->subtasks(job->id);
     ASSERT_TRUE(subtasks.is_ok());
@@ -427,7 +427,7 @@ TEST(ComputeCluster, RequestorRestartedMidJobResumesWithoutRedoingAcceptedSubtas
   JobStatus st = wait_done(*r, job->id);
   expect_matches_local(st, settings);
   r.reset();
-  auto store = network::JobStore::open(dir + "/jobs");
+  auto store = network::JobStore::open(dir + "/db");
   ASSERT_TRUE(store.is_ok());
   auto subtasks = (*store)->subtasks(job->id);
   ASSERT_TRUE(subtasks.is_ok());

@@ -270,7 +270,7 @@ TEST(Verification, RedundantTwinsGoToDifferentProvidersAndAgree) {
                   r->reputation().get(b->stream_node().identity().node_id()).paid;
   EXPECT_EQ(paid, 2 * 100 * uint64_t(64) * 64 * 8);
   r.reset();
-  auto store = network::JobStore::open(dir + "/jobs");
+  auto store = network::JobStore::open(dir + "/db");  // the node's one database
   ASSERT_TRUE(store.is_ok());
   auto subtasks = (*store)->subtasks(st.job.id);
   ASSERT_TRUE(subtasks.is_ok());
@@ -351,7 +351,9 @@ TEST(Verification, TwinsAcceptedBeforeARestartAreSettledAfterIt) {
   network::NodeId p1 = tests::test_identity(201).node_id(), p2 = tests::test_identity(202).node_id();
   uint32_t originals = 0;
   {
-    // The state a requestor leaves when it stops between accepting the last twin and comparing.
+    // The state a requestor leaves when it stops between accepting the last twin and comparing,
+    // written in the layout before the node database (a directory per store), which the node
+    // imports when it starts: this also tests that import.
     std::filesystem::create_directories(dir);
     auto blobs = network::BlobStore::open(dir + "/blobs");
     auto jobs = network::JobStore::open(dir + "/jobs");

@@ -7,6 +7,7 @@
 #include <random>
 
 #include "network/blob_store.h"
+#include "network/node_db.h"
 #include "tests/test_support.h"
 
 namespace {
@@ -68,11 +69,10 @@ TEST(BlobStore, DamageIsAnErrorNotWrongBytes) {
   }
   {
     // Flip the stored chunk behind the store's back.
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::Options(), dir, &raw).ok());
+    auto db = NodeDb::open(dir);
+    ASSERT_TRUE(db.is_ok());
     std::string key = "c" + std::string(id.begin(), id.end()) + std::string(8, '\0');
-    ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), key, std::string(1000, 8)).ok());
-    delete raw;
+    ASSERT_TRUE((*db)->db().Put(rocksdb::WriteOptions(), (*db)->family(NodeDb::kBlobs), key, std::string(1000, 8)).ok());
   }
   auto store = BlobStore::open(dir);
   ASSERT_TRUE(store.is_ok());

@@ -3,7 +3,13 @@
 // pending, and an accepted result is never accepted again or reassigned.
 #include <gtest/gtest.h>
 
+#include "network/clock.h"
 #include "network/job_store.h"
+#include "network/node_db.h"
+#include "verifier/reputation.h"
+
+#include <filesystem>
+#include <fstream>
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
 
@@ -144,6 +150,86 @@ TEST(JobStore, TwinsAndTheirSettlementSurviveRestart) {
   EXPECT_EQ((*subtasks)[1].price, 77u);
   EXPECT_EQ((*subtasks)[1].agreement_hash, std::string(64, 'e'));
   EXPECT_EQ((*subtasks)[plan.size()].subtask.tile, plan[1].tile);
+}
+
+}  // namespace
+
+namespace {
+
+// Accepting a result and paying for it are one transition: both are in the store after a
+// commit, and neither (nor the record kept in memory) when the transition is dropped unfinished,
+// as when the node stops between them.
+TEST(JobStore, AcceptAndPayAreOneTransition) {
+  using namespace strata::network;
+  std::string dir = strata::tests::scratch_dir() + "/one-transition";
+  NodeId provider = strata::tests::test_identity(61).node_id();
+  JobRecord job = demo_job("job-t");
+  {
+    auto db = NodeDb::open(dir);
+    ASSERT_TRUE(db.is_ok()) << db.status().to_string();
+    auto jobs = JobStore::open(*db);
+    auto reputation = strata::verifier::ReputationStore::open(*db);
+    ASSERT_TRUE(jobs.is_ok() && reputation.is_ok());
+    ASSERT_TRUE((*jobs)->create(job, demo_plan(job)).is_ok());
+    ASSERT_TRUE((*jobs)->assign(job.id, 0, provider, now_ms() + 60000).is_ok());
+    ASSERT_TRUE((*jobs)->assign(job.id, 1, provider, now_ms() + 60000).is_ok());
+    {
+      Transition unfinished((*jobs)->database());
+      ASSERT_TRUE((*jobs)->accept(job.id, 0, provider, "c0", 1, "", "", &unfinished).is_ok());
+      auto paid = (*reputation)->record(provider, strata::verifier::ReputationStore::Outcome::kAccepted, "", 500, &unfinished);
+      ASSERT_TRUE(paid.is_ok());
+      EXPECT_EQ(paid->paid, 500u);
+    }  // dropped: neither write happened, and the record in memory is as it was
+    EXPECT_EQ((*reputation)->get(provider).paid, 0u);
+    EXPECT_EQ((*(*jobs)->subtasks(job.id))[0].state, SubtaskState::kAssigned);
+    Transition t((*jobs)->database());
+    ASSERT_TRUE((*jobs)->accept(job.id, 1, provider, "c1", 1, "", "", &t).is_ok());
+    ASSERT_TRUE((*reputation)->record(provider, strata::verifier::ReputationStore::Outcome::kAccepted, "", 700, &t).is_ok());
+    ASSERT_TRUE(t.commit("accepting").is_ok());
+    // A store of another database cannot join the transition.
+    auto other = strata::verifier::ReputationStore::open(dir + "-other");
+    ASSERT_TRUE(other.is_ok());
+    Transition foreign((*jobs)->database());
+    EXPECT_FALSE((*other)->record(provider, strata::verifier::ReputationStore::Outcome::kAccepted, "", 1, &foreign).is_ok());
+  }
+  auto db = NodeDb::open(dir);
+  ASSERT_TRUE(db.is_ok());
+  auto jobs = JobStore::open(*db);
+  auto reputation = strata::verifier::ReputationStore::open(*db);
+  ASSERT_TRUE(jobs.is_ok() && reputation.is_ok());
+  auto subtasks = (*jobs)->subtasks(job.id);
+  ASSERT_TRUE(subtasks.is_ok());
+  EXPECT_EQ((*subtasks)[0].state, SubtaskState::kAssigned);
+  EXPECT_EQ((*subtasks)[1].state, SubtaskState::kAccepted);
+  EXPECT_EQ((*reputation)->get(provider).paid, 700u);
+  EXPECT_EQ((*reputation)->get(provider).receipts, 1u);
+}
+
+// Damage found when the database opens is named, never passed over.
+TEST(NodeDb, DamageAtOpenIsNamed) {
+  using namespace strata::network;
+  std::string dir = strata::tests::scratch_dir() + "/damaged-db";
+  {
+    auto db = NodeDb::open(dir);
+    ASSERT_TRUE(db.is_ok());
+    auto jobs = JobStore::open(*db);
+    ASSERT_TRUE(jobs.is_ok());
+    JobRecord job = demo_job("job-d");
+    ASSERT_TRUE((*jobs)->create(job, demo_plan(job)).is_ok());
+  }
+  // Flip bytes in the middle of the write-ahead log (not a torn tail, which a crash leaves).
+  bool damaged = false;
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    if (entry.path().extension() != ".log" || entry.file_size() < 200) continue;
+    std::fstream f(entry.path(), std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(static_cast<std::streamoff>(entry.file_size() / 3));
+    f.write("\x13\x37\x13\x37\x13\x37\x13\x37", 8);
+    damaged = true;
+  }
+  ASSERT_TRUE(damaged) << "no write-ahead log to damage";
+  auto db = NodeDb::open(dir);
+  ASSERT_FALSE(db.is_ok()) << "damage passed over in silence";
+  EXPECT_NE(db.status().message().find(dir), std::string::npos) << db.status().message();
 }
 
 }  // namespace

@@ -1,4 +1,5 @@
 #include "network/stream_registry.h"
+#include "network/utf8.h"
 
 #include "network/canonical.h"
 #include "network/verified.h"
@@ -35,6 +36,7 @@ std::vector<uint8_t> flatten(const std::set<NodeId>& ids) {
 
 Status check_shape(const StreamMetadata& m) {
   if (m.id.empty() || m.id.size() > kMaxStreamIdBytes) return invalid_argument("stream id must be 1 to 256 bytes");
+  if (!is_valid_utf8(m.id)) return invalid_argument("stream id must be valid UTF-8");
   if (m.partitions == 0 || m.partitions > kMaxPartitions) {
     return invalid_argument("stream '" + m.id + "': partitions must be between 1 and 4096");
   }

@@ -5,7 +5,11 @@
 #include <nlohmann/json.hpp>
 
 #include <boost/asio.hpp>
+#include <sys/resource.h>
 #include <sys/stat.h>
+
+#include <mutex>
+#include <thread>
 
 #include <filesystem>
 
@@ -205,6 +209,60 @@ TEST(ApiAuth, UploadsInFlightAreBounded) {
   EXPECT_EQ(raw(s.port, get(s.port, host(s.port) + bearer(s.token))).first, 200);
   stalled.clear();
   EXPECT_TRUE(tests::eventually([&] { return raw(s.port, header + std::string(1000, 'x')).first == 201; }));
+}
+
+}  // namespace
+
+namespace {
+
+// Out of file descriptors, the API backs off (it used to spin at 100% CPU), says so once, and
+// serves again when descriptors are free.
+TEST(ApiAuth, TheApiAcceptLoopBacksOffWhenOutOfDescriptors) {
+  auto node = StreamNode::start(tests::test_identity(95), StreamNode::Options{});
+  ASSERT_TRUE(node.is_ok());
+  std::mutex mutex;
+  std::vector<std::string> logged;
+  ApiServer::Options o;
+  o.token = std::string(64, 'e');
+  o.log = [&](const std::string& line) {
+    std::lock_guard lock(mutex);
+    logged.push_back(line);
+  };
+  auto api = ApiServer::start(**node, o);
+  ASSERT_TRUE(api.is_ok());
+  uint16_t port = (*api)->port();
+  asio::io_context io;
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> waiting;
+  for (int i = 0; i < 3; ++i) {
+    waiting.push_back(std::make_unique<asio::ip::tcp::socket>(io));
+    waiting.back()->open(asio::ip::tcp::v4());
+  }
+  size_t open = 0;
+  for (const auto& e : std::filesystem::directory_iterator("/proc/self/fd")) open += e.path().empty() ? 0 : 1;
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
+  rlimit none = before;
+  none.rlim_cur = open;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &none), 0);
+  auto cpu_us = [] {
+    rusage u{};
+    getrusage(RUSAGE_SELF, &u);
+    return (u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1000000L + u.ru_utime.tv_usec + u.ru_stime.tv_usec;
+  };
+  for (auto& s : waiting) s->connect({asio::ip::make_address("127.0.0.1"), port});
+  long cpu_before = cpu_us();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  long cpu_spent = cpu_us() - cpu_before;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &before), 0);
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_FALSE(logged.empty()) << "the accept failures were not reported";
+    EXPECT_NE(logged.front().find("accepting connections failed"), std::string::npos) << logged.front();
+    EXPECT_LE(logged.size(), 2u) << "one line a burst";
+  }
+  EXPECT_LT(cpu_spent, 150000) << "the accept loop spun: " << cpu_spent << " us of CPU in 500 ms";
+  waiting.clear();
+  EXPECT_EQ(raw(port, get(port, host(port) + bearer(o.token))).first, 200);
 }
 
 }  // namespace

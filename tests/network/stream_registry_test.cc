@@ -125,3 +125,24 @@ TEST(StreamRegistry, MetadataWireFormat) {
 }
 
 }  // namespace
+
+namespace {
+
+// One peer's stream metadata with an id that is not UTF-8 used to be stored and passed on, and
+// then broke JSON listing on every node that had it. It is refused on decode and on apply.
+TEST(StreamRegistry, MetadataThatIsNotUtf8IsRefused) {
+  StreamMetadata meta;
+  meta.id = "sensors/\xff\xfe";
+  meta.partitions = 1;
+  meta.version = 1;
+  meta.sign(key(5));
+  auto decoded = decode_stream_metadata(encode(meta));
+  ASSERT_FALSE(decoded.is_ok());
+  EXPECT_NE(decoded.status().message().find("UTF-8"), std::string::npos) << decoded.status().message();
+  StreamRegistry reg;
+  expect_refused(reg.apply(meta).status(), "UTF-8");
+  expect_refused(reg.create(meta), "UTF-8");
+  EXPECT_TRUE(reg.all().empty());
+}
+
+}  // namespace

@@ -5,7 +5,11 @@
 
 #include <boost/asio.hpp>
 
+#include <sys/resource.h>
+
 #include <atomic>
+#include <filesystem>
+#include <mutex>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -322,6 +326,65 @@ TEST(Transport, MemoryIsNotSpentBeforeThePeerIsKnown) {
   auto a = start(8);
   ASSERT_TRUE(a);
   EXPECT_TRUE(eventually([&] { return a->connect("127.0.0.1", b->port()).is_ok(); }, 5000));
+}
+
+}  // namespace
+
+namespace {
+
+size_t open_descriptors() {
+  size_t n = 0;
+  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
+    (void)entry;
+    ++n;
+  }
+  return n;
+}
+
+// Running out of file descriptors (EMFILE) stops neither the peer port nor its accept loop: it
+// backs off, says so once, and accepts again when descriptors are free.
+TEST(Transport, TheAcceptLoopSurvivesRunningOutOfDescriptors) {
+  std::mutex mutex;
+  std::vector<std::string> logged;
+  TransportNode::Options o;
+  o.log = [&](const std::string& line) {
+    std::lock_guard lock(mutex);
+    logged.push_back(line);
+  };
+  auto b = TransportNode::start(identity(9), o);
+  ASSERT_TRUE(b.is_ok());
+  asio::io_context io;
+  std::vector<std::unique_ptr<tcp::socket>> waiting;
+  for (int i = 0; i < 5; ++i) {
+    waiting.push_back(std::make_unique<tcp::socket>(io));
+    waiting.back()->open(tcp::v4());
+  }
+  rlimit before{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
+  rlimit none = before;
+  none.rlim_cur = open_descriptors();  // not one more descriptor to accept into
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &none), 0);
+  for (auto& s : waiting) s->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), (*b)->port()));
+  bool reported = eventually([&] {
+    std::lock_guard lock(mutex);
+    return !logged.empty();
+  }, 3000);
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &before), 0);
+  ASSERT_TRUE(reported) << "the accept failures were not reported";
+  {
+    std::lock_guard lock(mutex);
+    EXPECT_NE(logged.front().find("accepting connections failed"), std::string::npos) << logged.front();
+  }
+  // Descriptors free again: the waiting connections are taken, and an honest node connects.
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return logged.size() >= 2 && logged.back().find("accepting connections again") != std::string::npos;
+  }, 5000));
+  waiting.clear();
+  auto a = start(10);
+  ASSERT_TRUE(a);
+  auto peer = a->connect("127.0.0.1", (*b)->port());
+  EXPECT_TRUE(peer.is_ok()) << peer.status().to_string();
 }
 
 }  // namespace

@@ -329,13 +329,25 @@ Result<StreamMessage> parse_publish(const json& body) {
 // ---- a WebSocket subscriber's queue, filled on the node's threads and drained on the API's ----
 
 struct Feed {
-  explicit Feed(asio::io_context& io) : timer(io) { timer.expires_at(asio::steady_timer::time_point::max()); }
+  explicit Feed(asio::io_context& io) : timer(io), cut_timer(io) { timer.expires_at(asio::steady_timer::time_point::max()); }
   std::mutex mutex;
   std::deque<std::pair<std::string, std::string>> queue;  // (message key, JSON text)
   size_t queued_bytes = 0;
   bool overflow = false;
   bool closed = false;  // the client went away (API thread only)
   asio::steady_timer timer;  // cancelled to wake the writer (API thread only)
+  // Cuts the connection (API thread only): a subscriber over its bound may not be reading at
+  // all, so the writer waiting on it must not wait for ever. It gets 2 s to take the closing
+  // frame that says why.
+  std::function<void()> cut;
+  asio::steady_timer cut_timer;
+  static void cut_soon(const std::shared_ptr<Feed>& feed) {
+    feed->timer.cancel();
+    feed->cut_timer.expires_after(std::chrono::seconds(2));
+    feed->cut_timer.async_wait([feed](boost::system::error_code ec) {
+      if (!ec && feed->cut) feed->cut();
+    });
+  }
 };
 
 // Identifies a message within its partition: publisher, chain and position.
@@ -731,13 +743,21 @@ struct ApiServer::Impl {
     if (ec) co_return;
 
     auto feed = std::make_shared<Feed>(io);
+    feed->cut = [weak = std::weak_ptr(ws)] {
+      if (auto w = weak.lock()) {
+        boost::system::error_code ignored;
+        beast::get_lowest_layer(*w).socket().close(ignored);
+      }
+    };
     size_t max_queued = options.max_queued_bytes_per_subscriber;
     auto handle = node.subscribe(stream, query->partition, [gate = gate, feed, max_queued](const StreamMessage& m) {
       std::string text = dump_json(message_json(m));
       {
         std::lock_guard lock(feed->mutex);
-        if (feed->overflow || feed->queued_bytes + text.size() > max_queued) {
+        if (feed->overflow) return;
+        if (feed->queued_bytes + text.size() > max_queued) {
           feed->overflow = true;
+          gate->post([feed] { Feed::cut_soon(feed); });
         } else {
           feed->queued_bytes += text.size();
           feed->queue.emplace_back(message_key(m), std::move(text));

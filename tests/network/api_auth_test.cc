@@ -266,3 +266,70 @@ TEST(ApiAuth, TheApiAcceptLoopBacksOffWhenOutOfDescriptors) {
 }
 
 }  // namespace
+
+namespace {
+
+// A WebSocket subscriber that upgrades and then never reads: its queue is bounded in bytes, not
+// messages, and past the bound it is cut off, so it holds neither memory nor the writer.
+TEST(ApiAuth, ASubscriberThatNeverReadsIsCutOff) {
+  auto node = StreamNode::start(tests::test_identity(96), StreamNode::Options{});
+  ASSERT_TRUE(node.is_ok());
+  ApiServer::Options o;
+  o.token = std::string(64, 'f');
+  o.max_queued_bytes_per_subscriber = 1u << 20;
+  auto api = ApiServer::start(**node, o);
+  ASSERT_TRUE(api.is_ok());
+  uint16_t port = (*api)->port();
+  StreamMetadata m;
+  m.id = "flood";
+  ASSERT_TRUE((*node)->create_stream(m).is_ok());
+  asio::io_context io;
+  asio::ip::tcp::socket stalled(io);
+  stalled.connect({asio::ip::make_address("127.0.0.1"), port});
+  std::string upgrade = "GET /api/v1/streams/flood/subscribe HTTP/1.1\r\n" + host(port) + bearer(o.token) +
+                        "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                        "Sec-WebSocket-Version: 13\r\n\r\n";
+  asio::write(stalled, asio::buffer(upgrade));
+  char head[512];
+  size_t n = stalled.read_some(asio::buffer(head));
+  ASSERT_NE(std::string(head, n).find("101"), std::string::npos) << std::string(head, n);
+  // 48 MiB of messages at a subscriber that reads nothing.
+  std::vector<uint8_t> payload(512 * 1024, 'x');
+  for (int i = 0; i < 96; ++i) ASSERT_TRUE((*node)->publish("flood", 0, "text/plain", payload).is_ok());
+  // Cut off: reading what reached it ends in EOF or a reset, not a wait for ever.
+  stalled.non_blocking(false);
+  boost::system::error_code ec;
+  size_t received = 0;
+  std::vector<char> sink(1 << 20);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!ec && std::chrono::steady_clock::now() < deadline) received += stalled.read_some(asio::buffer(sink), ec);
+  EXPECT_TRUE(ec == asio::error::eof || ec == asio::error::connection_reset) << ec.message();
+  EXPECT_LT(received, size_t(40) << 20) << "the bound did not hold";
+  // And the API serves on.
+  EXPECT_EQ(raw(port, get(port, host(port) + bearer(o.token))).first, 200);
+}
+
+// Handlers run on worker threads: one that takes its time (a scene loaded at submit) holds up
+// neither other requests nor the connections.
+TEST(ApiAuth, ASlowHandlerHoldsUpNoOneElse) {
+  auto node = StreamNode::start(tests::test_identity(97), StreamNode::Options{});
+  ASSERT_TRUE(node.is_ok());
+  ApiServer::Options o;
+  o.token = std::string(64, '9');
+  o.routes = [](const ApiRequest& r) -> std::optional<ApiReply> {
+    if (r.path.empty() || r.path[0] != "slow") return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::seconds(3));
+    return ApiReply{200, "application/json", "{}"};
+  };
+  auto api = ApiServer::start(**node, o);
+  ASSERT_TRUE(api.is_ok());
+  uint16_t port = (*api)->port();
+  std::thread slow([&] { raw(port, get(port, host(port) + bearer(o.token), "/api/v1/slow")); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto start = std::chrono::steady_clock::now();
+  EXPECT_EQ(raw(port, get(port, host(port) + bearer(o.token))).first, 200);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
+  slow.join();
+}
+
+}  // namespace

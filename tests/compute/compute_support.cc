@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "host/render/renderer.h"
+#include "network/task_messages.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
 
@@ -72,6 +73,29 @@ double max_relative_difference(const render::Image& a, const render::Image& b) {
     worst = std::max(worst, std::abs(x - y) / scale);
   }
   return worst;
+}
+
+std::vector<uint8_t> encode_test_proposal(const TestProposal& p, const network::Identity& signer) {
+  network::Agreement a;
+  a.job_id = p.job_id;
+  a.provider = p.provider;
+  a.subtasks = {p.subtask};
+  a.price_per_gigasample = p.price;
+  a.deadline = p.deadline;
+  network::RenderTask task;
+  task.job_id = p.job_id;
+  task.subtask = p.subtask;
+  task.scene_hash = p.scene;
+  task.width = task.height = 16;
+  task.tile = {0, 0, 16, 16};
+  task.sample_count = 1;
+  network::Demand d;
+  d.job_id = p.job_id;
+  d.kernel = p.kernel;
+  d.min_memory_bytes = p.memory;
+  d.max_price_per_gigasample = 1000;
+  d.sign(signer);
+  return network::encode(network::make_proposal(a, task, d, signer));
 }
 
 }  // namespace strata::tests

@@ -30,6 +30,20 @@ struct ComputeNodeSpec {
 };
 std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& spec);
 
+// A proposal of one 16x16, one-sample render subtask as a requestor that is only a test transport
+// sends it: the agreement, the task and the demand, signed by `signer`.
+struct TestProposal {
+  network::PublicKey provider{};
+  uint64_t price = 100;
+  uint64_t deadline = 0;
+  uint64_t memory = 1 << 20;
+  std::string kernel = compute::kRenderKernel;
+  std::string job_id = "job-x";
+  uint32_t subtask = 0;
+  network::BlobId scene{};
+};
+std::vector<uint8_t> encode_test_proposal(const TestProposal& p, const network::Identity& signer);
+
 // The scene rendered here in one piece on the cpu backend, resolved.
 render::Image local_render(const std::string& scene, const render::RenderSettings& settings);
 

@@ -63,28 +63,11 @@ struct HostileRequestor {
                const render::SceneFiles& files) {
     auto manifest = store_scene(*store, files);
     ASSERT_TRUE(manifest.is_ok());
-    network::Agreement a;
-    a.job_id = "hostile";
-    a.provider = provider_key;
-    a.subtasks = {index};
-    a.price_per_gigasample = 1000;
-    a.deadline = network::now_ms() + 60000;
-    network::RenderTask task;
-    task.job_id = "hostile";
-    task.subtask = index;
-    task.scene_hash = *manifest;
-    task.width = task.height = 16;
-    task.tile = {0, 0, 16, 16};
-    task.sample_count = 1;
-    network::Demand d;
-    d.job_id = "hostile";
-    d.kernel = kRenderKernel;
-    d.min_memory_bytes = 1 << 20;
-    d.max_price_per_gigasample = 1000;
-    d.sign(me);
-    ASSERT_TRUE(transport->send(provider_id, network::FrameType::kTaskProposal,
-                                network::encode(network::make_proposal(a, task, d, me)))
-                    .is_ok());
+    std::vector<uint8_t> proposal = tests::encode_test_proposal(
+        {.provider = provider_key, .price = 1000, .deadline = network::now_ms() + 60000, .job_id = "hostile",
+         .subtask = index, .scene = *manifest},
+        me);
+    ASSERT_TRUE(transport->send(provider_id, network::FrameType::kTaskProposal, std::move(proposal)).is_ok());
   }
 
   // The provider's answer that is not its acceptance: why the subtask failed.

@@ -220,24 +220,9 @@ TEST(JobsApi, ProviderRefusesWhatItMustAndDropsForgers) {
   ASSERT_TRUE(peer.is_ok());
   auto propose = [&](uint64_t price, uint64_t deadline, const network::PublicKey& provider_key,
                      const network::Identity& signer, uint64_t memory = 1 << 20, std::string kernel = kRenderKernel) {
-    network::Agreement a;
-    a.job_id = "job-x";
-    a.provider = provider_key;
-    a.subtasks = {0};
-    a.price_per_gigasample = price;
-    a.deadline = deadline;
-    network::RenderTask task;
-    task.job_id = "job-x";
-    task.width = task.height = 16;
-    task.tile = {0, 0, 16, 16};
-    task.sample_count = 1;
-    network::Demand d;
-    d.job_id = "job-x";
-    d.kernel = kernel;
-    d.min_memory_bytes = memory;
-    d.max_price_per_gigasample = 1000;
-    d.sign(signer);
-    return network::encode(network::make_proposal(a, task, d, signer));
+    return tests::encode_test_proposal({.provider = provider_key, .price = price, .deadline = deadline, .memory = memory,
+                                        .kernel = kernel},
+                                       signer);
   };
   network::PublicKey key = provider->stream_node().identity().public_key();
   uint64_t later = network::now_ms() + 60000;

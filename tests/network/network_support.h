@@ -4,7 +4,10 @@
 #include <array>
 #include <chrono>
 #include <cstdint>
+#include <filesystem>
 #include <thread>
+
+#include <sys/resource.h>
 
 #include "network/identity.h"
 
@@ -26,5 +29,25 @@ bool eventually(Pred pred, int timeout_ms = 2000) {
   }
   return pred();
 }
+
+// While it lives, this process may open no more file descriptors than it has open now (its
+// soft limit lowered to that count), as when a node has run out of them.
+class NoFreeDescriptors {
+ public:
+  NoFreeDescriptors() {
+    getrlimit(RLIMIT_NOFILE, &before_);
+    size_t open = 0;
+    for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) open += entry.path().empty() ? 0 : 1;
+    rlimit none = before_;
+    none.rlim_cur = open;
+    ok_ = setrlimit(RLIMIT_NOFILE, &none) == 0;
+  }
+  ~NoFreeDescriptors() { setrlimit(RLIMIT_NOFILE, &before_); }
+  bool ok() const { return ok_; }
+
+ private:
+  rlimit before_{};
+  bool ok_ = false;
+};
 
 }  // namespace strata::tests

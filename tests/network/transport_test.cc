@@ -332,15 +332,6 @@ TEST(Transport, MemoryIsNotSpentBeforeThePeerIsKnown) {
 
 namespace {
 
-size_t open_descriptors() {
-  size_t n = 0;
-  for (const auto& entry : std::filesystem::directory_iterator("/proc/self/fd")) {
-    (void)entry;
-    ++n;
-  }
-  return n;
-}
-
 // Running out of file descriptors (EMFILE) stops neither the peer port nor its accept loop: it
 // backs off, says so once, and accepts again when descriptors are free.
 TEST(Transport, TheAcceptLoopSurvivesRunningOutOfDescriptors) {
@@ -359,17 +350,16 @@ TEST(Transport, TheAcceptLoopSurvivesRunningOutOfDescriptors) {
     waiting.push_back(std::make_unique<tcp::socket>(io));
     waiting.back()->open(tcp::v4());
   }
-  rlimit before{};
-  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &before), 0);
-  rlimit none = before;
-  none.rlim_cur = open_descriptors();  // not one more descriptor to accept into
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &none), 0);
-  for (auto& s : waiting) s->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), (*b)->port()));
-  bool reported = eventually([&] {
-    std::lock_guard lock(mutex);
-    return !logged.empty();
-  }, 3000);
-  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &before), 0);
+  bool reported = false;
+  {
+    tests::NoFreeDescriptors exhausted;  // not one more descriptor to accept into
+    ASSERT_TRUE(exhausted.ok());
+    for (auto& s : waiting) s->connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), (*b)->port()));
+    reported = eventually([&] {
+      std::lock_guard lock(mutex);
+      return !logged.empty();
+    }, 3000);
+  }
   ASSERT_TRUE(reported) << "the accept failures were not reported";
   {
     std::lock_guard lock(mutex);

@@ -1,8 +1,14 @@
 #include "host/render/scene_files.h"
 
+#include <fcntl.h>
+#include <linux/openat2.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
 #include <sstream>
 
@@ -169,6 +175,62 @@ bool is_within(const fs::path& root, const fs::path& inner) {
   return true;
 }
 
+
+// Opens `relative` under the folder `root_fd` so that no path, however its components are
+// swapped for symlinks meanwhile, can resolve outside it: openat2 with RESOLVE_BENEATH, in one
+// step. Where the kernel lacks openat2 (or a sandbox refuses it), the resolved path is checked
+// first instead, which a local user racing the check could defeat.
+int open_beneath(int root_fd, const fs::path& root, const std::string& relative, bool& outside) {
+  outside = false;
+  open_how how{};
+  how.flags = O_RDONLY | O_CLOEXEC;
+  how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+  int fd = static_cast<int>(::syscall(SYS_openat2, root_fd, relative.c_str(), &how, sizeof how));
+  if (fd >= 0) return fd;
+  if (errno == EXDEV) {
+    outside = true;
+    return -1;
+  }
+  if (errno != ENOSYS && errno != EPERM) return -1;
+  std::error_code ec;
+  fs::path local = fs::canonical(root / relative, ec);
+  if (ec) {
+    errno = ENOENT;
+    return -1;
+  }
+  if (!is_within(root, local)) {
+    outside = true;
+    return -1;
+  }
+  return ::open(local.c_str(), O_RDONLY | O_CLOEXEC);
+}
+
+struct FdCloser {
+  int fd;
+  ~FdCloser() { ::close(fd); }
+};
+
+// The whole of a regular file, at most `budget` bytes, from its descriptor (which it closes).
+Result<std::vector<uint8_t>> read_regular(int fd, uint64_t budget, const std::string& what) {
+  FdCloser closer{fd};
+  struct stat st {};
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) return invalid_argument(what + " is not a regular file");
+  if (uint64_t(st.st_size) > budget) {
+    return invalid_argument(what + " takes the scene's files over " + std::to_string(kMaxSceneFileBytes >> 20) + " MiB");
+  }
+  std::vector<uint8_t> bytes(static_cast<size_t>(st.st_size));
+  size_t got = 0;
+  while (got < bytes.size()) {
+    ssize_t n = ::read(fd, bytes.data() + got, bytes.size() - got);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += size_t(n);
+  }
+  uint8_t more = 0;
+  if (got != bytes.size() || ::read(fd, &more, 1) != 0) return io_error(what + " cannot be read whole (it changed meanwhile?)");
+  return bytes;
+}
+
 }  // namespace
 
 Status check_scene_path(const std::string& path) {
@@ -330,6 +392,9 @@ Result<SceneFiles> SceneFiles::read_folder(const std::string& scene_path) {
   if (!fs::is_regular_file(main, ec)) return not_found("scene '" + scene_path + "': no such file");
   fs::path root = fs::canonical(fs::absolute(main, ec).parent_path(), ec);
   if (ec) return io_error("scene '" + scene_path + "': its folder cannot be resolved: " + ec.message());
+  int root_fd = ::open(root.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (root_fd < 0) return io_error("scene '" + scene_path + "': its folder cannot be opened: " + std::strerror(errno));
+  FdCloser closer{root_fd};
   std::vector<File> files;
   uint64_t total = 0;
   std::set<std::string> seen;
@@ -339,33 +404,24 @@ Result<SceneFiles> SceneFiles::read_folder(const std::string& scene_path) {
     if (!seen.insert(relative).second) continue;
     const std::string what = referrer.empty() ? "scene '" + scene_path + "'"
                                               : "'" + relative + "' (referenced by " + referrer + ")";
-    // The file itself, symlinks resolved, must lie in the scene's folder and be a regular file.
-    fs::path local = fs::canonical(root / relative, ec);
-    if (ec) return invalid_argument(what + " cannot be read: " + ec.message());
-    if (!referrer.empty() && !is_within(root, local)) {
-      return invalid_argument(what + " resolves to a file outside the scene's folder (through a symlink)");
-    }
-    if (!fs::is_regular_file(local, ec)) return invalid_argument(what + " is not a regular file");
-    uint64_t size = fs::file_size(local, ec);
-    if (ec) return io_error(what + " cannot be read: " + ec.message());
-    if (total + size > kMaxSceneFileBytes) {
-      return invalid_argument("the scene's files take over " + std::to_string(kMaxSceneFileBytes >> 20) + " MiB (at " +
-                              relative + ")");
-    }
-    std::vector<uint8_t> bytes(size);
-    std::ifstream in(local, std::ios::binary);
-    if (!in.read(reinterpret_cast<char*>(bytes.data()), static_cast<std::streamsize>(size)) || in.peek() != EOF) {
-      return io_error(what + " cannot be read whole");
-    }
-    total += size;
-    auto refs = scene_file_references(relative, bytes);
+    // The scene file itself may be anywhere (the user named it); what it references must lie in
+    // its folder, symlinks resolved.
+    bool outside = false;
+    int fd = referrer.empty() ? ::open((root / relative).c_str(), O_RDONLY | O_CLOEXEC)
+                              : open_beneath(root_fd, root, relative, outside);
+    if (outside) return invalid_argument(what + " resolves to a file outside the scene's folder (through a symlink)");
+    if (fd < 0) return invalid_argument(what + " cannot be read: " + std::strerror(errno));
+    auto bytes = read_regular(fd, kMaxSceneFileBytes - total, what);
+    if (!bytes.is_ok()) return bytes.status();
+    total += bytes->size();
+    auto refs = scene_file_references(relative, *bytes);
     if (!refs.is_ok()) return refs.status();
     for (const std::string& r : *refs) {
       auto resolved = resolve_scene_reference(relative, r);
       if (!resolved.is_ok()) return resolved.status();
       queue.emplace_back(std::move(*resolved), relative);
     }
-    files.push_back({relative, std::move(bytes)});
+    files.push_back({relative, std::move(*bytes)});
     if (files.size() > kMaxSceneFiles) {
       return invalid_argument("the scene references more than " + std::to_string(kMaxSceneFiles) + " files");
     }

@@ -1,4 +1,5 @@
 #include "compute/jobs_api.h"
+#include "network/json_text.h"
 
 #include <fstream>
 
@@ -14,7 +15,7 @@ using json = nlohmann::json;
 using network::ApiReply;
 using network::ApiRequest;
 
-ApiReply json_reply(int status, const json& body) { return {status, "application/json", body.dump() + "\n"}; }
+ApiReply json_reply(int status, const json& body) { return {status, "application/json", network::dump_json(body) + "\n"}; }
 ApiReply error_reply(int status, const std::string& message) { return json_reply(status, {{"error", message}}); }
 ApiReply status_reply(const Status& s) {
   switch (s.code()) {

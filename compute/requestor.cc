@@ -17,6 +17,7 @@
 #include "compute/scene_package.h"
 #include "host/render/image_io.h"
 #include "network/clock.h"
+#include "network/json_text.h"
 #include "network/node_db.h"
 #include "network/task_messages.h"
 #include "verifier/family.h"
@@ -149,7 +150,7 @@ struct Requestor::Impl {
 
   void publish_events(const std::vector<Event>& events) {
     for (const auto& [job, event] : events) {
-      std::string text = event.dump();
+      std::string text = network::dump_json(event);
       (void)node.publish(network::job_progress_stream(job), 0, "application/json",
                          std::vector<uint8_t>(text.begin(), text.end()));
     }
@@ -982,7 +983,10 @@ struct Requestor::Impl {
     std::unique_lock lock(fetch_mutex);
     while (!stopping) {
       lock.unlock();
-      tick();
+      report_failed(status_of([&] {
+        tick();
+        return Status::ok();
+      }, "a scheduling round"));
       lock.lock();
       stop_signal.wait_for(lock, options.tick, [&] { return stopping; });
     }
@@ -998,8 +1002,16 @@ struct Requestor::Impl {
         f = std::move(fetches.front());
         fetches.pop_front();
       }
-      take(f);
+      report_failed(status_of([&] {
+        take(f);
+        return Status::ok();
+      }, "taking a result of job " + f.job_id));
     }
+  }
+
+  // What no thread may let out (a broken invariant, memory) is logged; the thread goes on.
+  void report_failed(const Status& s) {
+    if (!s.is_ok()) log(s.message());
   }
 };
 

@@ -75,15 +75,15 @@ class [[nodiscard]] Result {
 // Runs `body` (which returns a Status) and turns any exception it lets out into a Status that
 // names `what`: for thread bodies, coroutines and handlers, which no exception may leave.
 template <typename Body>
-Status status_of(Body&& body, const char* what) noexcept {
+Status status_of(Body&& body, const std::string& what) noexcept {
   try {
     return body();
   } catch (const std::bad_alloc&) {
-    return Status(StatusCode::kOutOfMemory, std::string(what) + ": out of memory");
+    return Status(StatusCode::kOutOfMemory, what + ": out of memory");
   } catch (const std::exception& e) {
-    return Status(StatusCode::kInternal, std::string(what) + " failed: " + e.what());
+    return Status(StatusCode::kInternal, what + " failed: " + e.what());
   } catch (...) {
-    return Status(StatusCode::kInternal, std::string(what) + " failed with an unknown exception");
+    return Status(StatusCode::kInternal, what + " failed with an unknown exception");
   }
 }
 

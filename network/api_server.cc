@@ -16,6 +16,7 @@
 #include <set>
 #include <thread>
 
+#include "network/json_text.h"
 #include "network/listen.h"
 #include "network/utf8.h"
 
@@ -28,10 +29,6 @@ namespace http = beast::http;
 namespace websocket = beast::websocket;
 using asio::ip::tcp;
 using json = nlohmann::json;
-
-// JSON text that never throws: a string that is not valid UTF-8 (which decoders refuse, so none
-// should get this far) comes out with U+FFFD in place of the bad bytes.
-std::string dump_json(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
 
 // ---- JSON <-> the stream types ----
 

@@ -203,7 +203,8 @@ struct TransportNode::Impl {
       if (frame.type == FrameType::kPing) return verify_frame_payload(frame);
       // The handler checks the payloads it takes (the stream node decodes them fully anyway);
       // without one, the transport does. Either way a bad payload drops the peer.
-      if (on_frame) return on_frame(s->peer, frame);
+      // A handler that throws drops the peer with the reason rather than ending the network thread.
+      if (on_frame) return status_of([&] { return on_frame(s->peer, frame); }, "handling a frame");
       return verify_frame_payload(frame);
     }
     if (!s->have_hello) {

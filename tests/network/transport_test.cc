@@ -378,3 +378,31 @@ TEST(Transport, TheAcceptLoopSurvivesRunningOutOfDescriptors) {
 }
 
 }  // namespace
+
+namespace {
+
+// A frame handler that throws (a bug a peer found) drops that peer with the reason; the network
+// thread, and every other peer, go on.
+TEST(Transport, AHandlerThatThrowsDropsThePeerNotTheNode) {
+  auto b = start(11, [](const PeerInfo&, const FrameView& f) -> Status {
+    if (f.type == FrameType::kRenderTask) throw std::length_error("vector::reserve");
+    return Status::ok();
+  });
+  ASSERT_TRUE(b);
+  auto a = start(12);
+  ASSERT_TRUE(a);
+  auto peer = a->connect("127.0.0.1", b->port());
+  ASSERT_TRUE(peer.is_ok());
+  network::RenderTask task;
+  task.job_id = "j";
+  task.width = task.height = 1;
+  task.tile = {0, 0, 1, 1};
+  task.sample_count = 1;
+  ASSERT_TRUE(a->send(peer->id, FrameType::kRenderTask, encode(task)).is_ok());
+  EXPECT_TRUE(eventually([&] { return rejected_with(*b, "vector::reserve"); }));
+  auto c = start(13);
+  ASSERT_TRUE(c);
+  EXPECT_TRUE(c->connect("127.0.0.1", b->port()).is_ok());
+}
+
+}  // namespace

@@ -236,8 +236,14 @@ const std::shared_ptr<NodeDb>& JobStore::database() const { return impl_->db.nod
 Status JobStore::accept(const std::string& job_id, uint32_t index, const NodeId& provider, const std::string& commitment,
                         uint64_t price, const std::string& agreement_hash, const std::string& provider_key,
                         Transition* transition) {
-  std::lock_guard lock(impl_->mutex);
   if (transition && transition->node_db() != impl_->db.node_db()) return internal_error("job store: a transition of another database");
+  // Staged in a transition, the lock is held until it commits: no other write comes between.
+  std::unique_lock<std::mutex> lock(impl_->mutex, std::defer_lock);
+  if (transition) {
+    transition->hold(impl_->mutex);
+  } else {
+    lock.lock();
+  }
   auto r = impl_->subtask(job_id, index);
   if (!r.is_ok()) return r.status();
   std::string which = "subtask " + std::to_string(index) + " of job '" + job_id + "'";
@@ -336,8 +342,14 @@ Status JobStore::add_twins(const std::string& job_id, const std::vector<render::
 
 Status JobStore::resolve(const std::string& job_id, uint32_t original, const std::string& commitment, uint32_t rejected,
                          Transition* transition) {
-  std::lock_guard lock(impl_->mutex);
   if (transition && transition->node_db() != impl_->db.node_db()) return internal_error("job store: a transition of another database");
+  // Staged in a transition, the lock is held until it commits: no other write comes between.
+  std::unique_lock<std::mutex> lock(impl_->mutex, std::defer_lock);
+  if (transition) {
+    transition->hold(impl_->mutex);
+  } else {
+    lock.lock();
+  }
   auto j = job(job_id);
   if (!j.is_ok()) return j.status();
   rocksdb::WriteBatch own;

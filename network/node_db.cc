@@ -107,6 +107,7 @@ Status Transition::commit(const std::string& what) {
     for (auto it = undo_.rbegin(); it != undo_.rend(); ++it) (*it)();
   }
   done_ = true;
+  locks_.clear();
   return s;
 }
 

@@ -8,8 +8,10 @@
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
 
+#include <algorithm>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <vector>
 
@@ -72,7 +74,9 @@ class StoreColumn {
 
 // Writes to several stores that stand or fall together: each store stages its part in `batch`
 // (and says how to undo what it changed in memory meanwhile); commit() writes them in one
-// synced WriteBatch, or undoes the in-memory changes when that fails.
+// synced WriteBatch, or undoes the in-memory changes when that fails. A store whose staged part
+// was read from the database holds its lock in the transition until it ends, so no other write
+// of that store comes between its read and the commit.
 class Transition {
  public:
   explicit Transition(std::shared_ptr<NodeDb> db) : db_(std::move(db)) {}
@@ -81,12 +85,17 @@ class Transition {
   rocksdb::WriteBatch& batch() { return batch_; }
   const std::shared_ptr<NodeDb>& node_db() const { return db_; }
   void on_undo(std::function<void()> undo) { undo_.push_back(std::move(undo)); }
+  // Locks `m` until the transition ends (once, however often asked).
+  void hold(std::mutex& m) {
+    if (std::none_of(locks_.begin(), locks_.end(), [&](const auto& l) { return l.mutex() == &m; })) locks_.emplace_back(m);
+  }
   Status commit(const std::string& what);
 
  private:
   std::shared_ptr<NodeDb> db_;
   rocksdb::WriteBatch batch_;
   std::vector<std::function<void()>> undo_;
+  std::vector<std::unique_lock<std::mutex>> locks_;  // released once written or undone
   bool done_ = false;
 };
 

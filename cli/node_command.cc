@@ -16,6 +16,7 @@
 #include "network/address.h"
 #include "network/api_server.h"
 #include "network/api_token.h"
+#include "network/private_file.h"
 #include "network/rate_limited_log.h"
 #include "network/identity.h"
 
@@ -64,6 +65,7 @@ int run_node(const NodeOptions& o) {
       return fail("--roles: unknown role '" + role + "' (known: relay, storage)");
     }
   }
+  if (Status s = network::make_private_directory(o.data_dir); !s.is_ok()) return fail(s.message());
   auto identity = network::Identity::load_or_create(o.data_dir);
   if (!identity.is_ok()) return fail(identity.status().message());
 

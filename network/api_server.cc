@@ -384,6 +384,8 @@ struct ApiServer::Impl {
   asio::thread_pool workers{2};  // where handlers run, so a slow one never stalls the connections
   std::set<std::string> hosts;    // lower-case HOST:PORT values a Host header may have
   size_t uploads_in_flight = 0;   // API thread only
+  size_t connections = 0;         // open ones (API thread only)
+  uint64_t refused_connections = 0;  // in the current burst over max_connections
 
   // The Host values that name this API: its listen address, the loopback names when it listens
   // on loopback or on every address, and the names it was given.
@@ -646,7 +648,7 @@ struct ApiServer::Impl {
         // is applied here (and to chunked bodies by the parser).
         parser.body_limit(std::max(options.max_body, options.max_upload));
         parser.header_limit(16 * 1024);
-        stream.expires_after(std::chrono::seconds(60));
+        stream.expires_after(options.header_timeout);
         boost::system::error_code ec;
         co_await http::async_read_header(stream, buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
         if (ec == http::error::end_of_stream || ec == asio::error::eof) co_return;
@@ -667,6 +669,7 @@ struct ApiServer::Impl {
         }
         if (upload) ++uploads_in_flight;  // until its body is in
         if (!ec) {
+          stream.expires_after(std::chrono::seconds(60));
           size_t limit = upload ? options.max_upload : options.max_body;
           parser.body_limit(limit);
           if (parser.content_length() && *parser.content_length() > limit) ec = http::error::body_limit;
@@ -844,7 +847,20 @@ struct ApiServer::Impl {
 
   asio::awaitable<void> accept_loop() {
     co_await accept_connections(
-        acceptor, [this](tcp::socket socket) { asio::co_spawn(io, serve_http(std::move(socket)), asio::detached); },
+        acceptor,
+        [this](tcp::socket socket) {
+          if (connections >= options.max_connections) {
+            if (refused_connections++ == 0 && options.log) {
+              options.log("refusing connections: " + std::to_string(connections) + " are open, the most it takes");
+            }
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            return;
+          }
+          refused_connections = 0;
+          ++connections;
+          asio::co_spawn(io, serve_http(std::move(socket)), [this](std::exception_ptr) { --connections; });
+        },
         options.log);
   }
 };

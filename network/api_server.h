@@ -26,6 +26,7 @@
 // layer's blobs and jobs, compute/jobs_api.h) through Options::routes.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -67,6 +68,10 @@ class ApiServer {
     std::vector<std::string> upload_paths;
     size_t max_upload = size_t(256) << 20;
     size_t max_uploads_in_flight = 4;  // more at once are answered 503
+    // Open connections at once (idle ones included); more are closed as they come, so that no
+    // one, token or not, can take every file descriptor of the node.
+    size_t max_connections = 256;
+    std::chrono::seconds header_timeout{10};  // for a request's header (or the next one's, kept alive)
     // A WebSocket subscriber with more than this many bytes of messages waiting is closed.
     size_t max_queued_bytes_per_subscriber = size_t(16) << 20;
     // Required: start() refuses to serve without a token.

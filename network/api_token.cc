@@ -29,7 +29,10 @@ Result<std::string> load_or_create_api_token(const std::string& data_dir) {
   std::filesystem::create_directories(data_dir, ec);
   if (ec) return io_error("cannot create data directory '" + data_dir + "': " + ec.message());
   const std::string path = (std::filesystem::path(data_dir) / kApiTokenFile).string();
-  if (std::filesystem::exists(path, ec)) return read_api_token(path);
+  if (std::filesystem::exists(path, ec)) {
+    STRATA_RETURN_IF_ERROR(check_private_file(path));
+    return read_api_token(path);
+  }
   unsigned char random[32];
   randombytes_buf(random, sizeof random);
   char hex[65];

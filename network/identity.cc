@@ -61,6 +61,7 @@ Result<Identity> Identity::load_or_create(const std::string& data_dir) {
     return s;
   };
   if (std::filesystem::exists(path, ec)) {
+    STRATA_RETURN_IF_ERROR(check_private_file(path));
     std::ifstream in(path, std::ios::binary);
     in.read(reinterpret_cast<char*>(stored.data()), stored.size());
     std::streamsize got = in.gcount();

@@ -50,6 +50,9 @@ struct Session : std::enable_shared_from_this<Session> {
   uint32_t max_payload;
   std::array<uint8_t, 32> nonce{};
   bool have_hello = false, authenticated = false, timed_out = false, closed = false;
+  bool inbound = false;         // it dialled this node
+  bool counted_inbound = false;  // one of the authenticated inbound peers
+  std::string remote_ip;
   PeerInfo peer;
   using Bytes = std::shared_ptr<const std::vector<uint8_t>>;  // one encoding, shared by every peer it goes to
   std::deque<Bytes> outbox;                 // encoded frames (network thread only)
@@ -81,8 +84,20 @@ struct TransportNode::Impl {
   std::thread thread;
   uint16_t port = 0;
   std::set<std::shared_ptr<Session>> sessions;  // network thread only
-  size_t unauthenticated = 0;                    // sessions still in the handshake (network thread)
-  uint64_t refused_unauthenticated = 0;          // connections closed for the cap on those
+  // Network thread only:
+  size_t unauthenticated = 0;                    // inbound sessions still in their handshake
+  std::map<std::string, size_t> handshaking_from;  // the same, by remote address
+  uint64_t refused_unauthenticated = 0;          // connections closed for the caps on those
+  size_t inbound_peers = 0;                      // authenticated sessions that dialled this node
+  size_t exchange_dials = 0;                     // dials started by peer exchange, not yet done
+
+  // The handshake slot of an inbound session, given back when it authenticates or goes.
+  void release_handshake_slot(const std::shared_ptr<Session>& s) {
+    if (!s->inbound) return;
+    --unauthenticated;
+    auto it = handshaking_from.find(s->remote_ip);
+    if (it != handshaking_from.end() && --it->second == 0) handshaking_from.erase(it);
+  }
   mutable std::mutex mutex;                      // guards peers and rejections
   std::map<NodeId, std::shared_ptr<Session>> peers;
   std::vector<std::string> rejections;
@@ -163,7 +178,10 @@ struct TransportNode::Impl {
     s->keepalive.cancel();
     s->coalesce.cancel();
     s->socket.close(ignored);
-    if (sessions.erase(s) && !s->authenticated) --unauthenticated;
+    if (sessions.erase(s)) {
+      if (!s->authenticated) release_handshake_slot(s);
+      if (s->counted_inbound) --inbound_peers;
+    }
     bool was_peer = false;
     {
       std::lock_guard lock(mutex);
@@ -247,8 +265,18 @@ struct TransportNode::Impl {
       if (peers.count(s->peer.id)) return invalid_argument("already connected to node " + to_hex(s->peer.id).substr(0, 16));
       peers[s->peer.id] = s;
     }
+    if (s->inbound && inbound_peers >= options.max_inbound_peers) {
+      std::lock_guard lock(mutex);
+      peers.erase(s->peer.id);
+      return unavailable("this node takes at most " + std::to_string(options.max_inbound_peers) +
+                         " peers that dial it, and has them");
+    }
     s->authenticated = true;
-    --unauthenticated;
+    release_handshake_slot(s);
+    if (s->inbound) {
+      s->counted_inbound = true;
+      ++inbound_peers;
+    }
     s->decoder.set_max_payload(s->max_payload);
     s->timer.cancel();
     arm_keepalive(s);
@@ -303,19 +331,29 @@ struct TransportNode::Impl {
     const wire::Peers* list = verified_root<wire::Peers>(frame.payload, 8, 64);
     if (!list) return invalid_argument("malformed peers message");
     if (!options.peer_exchange || !list->entries()) return Status::ok();
+    size_t started = 0;
     for (const wire::PeerEntry* e : *list->entries()) {
       if (!e->public_key() || e->public_key()->size() != 32 || !e->host() || e->host()->size() == 0 ||
           e->host()->size() > 255 || e->port() == 0) {
         return invalid_argument("malformed peer entry");
       }
+      // A host is an address or a name: letters, digits and . - : _ only.
+      std::string_view host = e->host()->string_view();
+      if (host.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-:_") != std::string_view::npos) {
+        return invalid_argument("malformed peer entry: the host is not an address or a name");
+      }
+      // One peer's list starts a few dials at most, and dials in progress count against max_peers.
+      if (started >= options.max_dials_per_exchange) break;
       PublicKey key{};
       std::copy(e->public_key()->begin(), e->public_key()->end(), key.begin());
       NodeId id = node_id_of(key);
       {
         std::lock_guard lock(mutex);
-        if (id == identity.node_id() || peers.count(id) || peers.size() >= options.max_peers) continue;
+        if (id == identity.node_id() || peers.count(id) || peers.size() + exchange_dials >= options.max_peers) continue;
       }
-      start_connect(e->host()->str(), e->port(), [](Result<PeerInfo>) {});
+      ++started;
+      ++exchange_dials;
+      start_connect(std::string(host), e->port(), [this](Result<PeerInfo>) { --exchange_dials; });
     }
     return Status::ok();
   }
@@ -358,7 +396,10 @@ struct TransportNode::Impl {
 
   asio::awaitable<void> run(std::shared_ptr<Session> s) {
     sessions.insert(s);
-    ++unauthenticated;
+    if (s->inbound) {
+      ++unauthenticated;
+      ++handshaking_from[s->remote_ip];
+    }
     boost::system::error_code ec;
     s->socket.set_option(tcp::no_delay(true), ec);  // frames are batched by write_next already
     auto remote = s->socket.remote_endpoint(ec);
@@ -403,12 +444,18 @@ struct TransportNode::Impl {
     co_await accept_connections(
         acceptor,
         [this](tcp::socket socket) {
-          if (unauthenticated >= options.max_unauthenticated) {
+          boost::system::error_code ec;
+          auto remote = socket.remote_endpoint(ec);
+          std::string ip = ec ? std::string() : remote.address().to_string();
+          auto from = handshaking_from.find(ip);
+          if (unauthenticated >= options.max_unauthenticated ||
+              (from != handshaking_from.end() && from->second >= options.max_unauthenticated_per_address)) {
             // Connections that have proven nothing yet are capped; the first refusal of a burst
             // is reported, as each would be one more line.
             if (refused_unauthenticated++ == 0 && options.log) {
-              options.log("refusing connections: " + std::to_string(options.max_unauthenticated) +
-                              " are still in their handshake");
+              options.log("refusing connections: " + std::to_string(unauthenticated) +
+                          " are still in their handshake (at most " + std::to_string(options.max_unauthenticated) +
+                          ", " + std::to_string(options.max_unauthenticated_per_address) + " from one address)");
             }
             boost::system::error_code ignored;
             socket.close(ignored);
@@ -416,6 +463,8 @@ struct TransportNode::Impl {
           }
           refused_unauthenticated = 0;
           auto s = std::make_shared<Session>(std::move(socket), options.max_payload);
+          s->inbound = true;
+          s->remote_ip = ip;
           asio::co_spawn(io, run(s), asio::detached);
         },
         options.log);

@@ -37,6 +37,11 @@ class TransportNode {
     // Hello or an Auth is small), and at most this many connections may be in that state; more
     // are closed as they arrive.
     size_t max_unauthenticated = 64;
+    size_t max_unauthenticated_per_address = 8;  // so one address cannot take all of them
+    // Peers that dialled this node, authenticated; more are dropped after their handshake.
+    size_t max_inbound_peers = 64;
+    // Peer exchange dials at most this many of the peers one Peers frame names.
+    size_t max_dials_per_exchange = 4;
     bool peer_exchange = true;  // tell new peers about known ones, and connect to those learned
     size_t max_peers = 16;      // no new connections from peer exchange beyond this
     // A keep-alive goes out every interval (0: never); a peer silent for idle_timeout is dropped.

@@ -107,10 +107,18 @@ TEST(ApiAuth, TheTokenIsMadeOncePrivateAndKept) {
   EXPECT_EQ(*again, *first);
   EXPECT_NE(*load_or_create_api_token(dir + "-other"), *first);
   // A damaged token file is named, not replaced.
-  tests::write_file("token-damaged/api.token", "not a token");
+  std::string damaged_file = tests::write_file("token-damaged/api.token", "not a token");
+  std::filesystem::permissions(damaged_file, std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   auto damaged = load_or_create_api_token(tests::scratch_dir() + "/token-damaged");
   ASSERT_FALSE(damaged.is_ok());
   EXPECT_NE(damaged.status().message().find("damaged"), std::string::npos);
+  // A token file others may read (or a folder left open) is refused with the fix.
+  std::string open_dir = tests::scratch_dir() + "/token-open";
+  ASSERT_TRUE(load_or_create_api_token(open_dir).is_ok());
+  std::filesystem::permissions(open_dir + "/api.token", std::filesystem::perms::others_read, std::filesystem::perm_options::add);
+  auto open = load_or_create_api_token(open_dir);
+  ASSERT_FALSE(open.is_ok());
+  EXPECT_NE(open.status().message().find("chmod 600"), std::string::npos) << open.status().message();
   // And no server starts without one.
   auto node = StreamNode::start(tests::test_identity(90), StreamNode::Options{});
   ASSERT_TRUE(node.is_ok());
@@ -327,6 +335,41 @@ TEST(ApiAuth, ASlowHandlerHoldsUpNoOneElse) {
   EXPECT_EQ(raw(port, get(port, host(port) + bearer(o.token))).first, 200);
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(2));
   slow.join();
+}
+
+}  // namespace
+
+namespace {
+
+// Idle connections cannot take every descriptor: past max_connections new ones are closed at
+// once; a header that does not come in header_timeout ends its connection.
+TEST(ApiAuth, ConnectionsAreCappedAndIdleOnesTimeOut) {
+  auto node = StreamNode::start(tests::test_identity(98), StreamNode::Options{});
+  ASSERT_TRUE(node.is_ok());
+  ApiServer::Options o;
+  o.token = std::string(64, 'c');
+  o.max_connections = 8;
+  o.header_timeout = std::chrono::seconds(1);
+  auto api = ApiServer::start(**node, o);
+  ASSERT_TRUE(api.is_ok());
+  uint16_t port = (*api)->port();
+  asio::io_context io;
+  std::vector<std::unique_ptr<asio::ip::tcp::socket>> idle;
+  for (int i = 0; i < 8; ++i) {
+    idle.push_back(std::make_unique<asio::ip::tcp::socket>(io));
+    idle.back()->connect({asio::ip::make_address("127.0.0.1"), port});
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  auto [refused, text] = raw(port, get(port, host(port) + bearer(o.token)));
+  EXPECT_EQ(refused, 0) << "a ninth connection was served: " << text;
+  // The idle ones are closed for their silence, and then the API serves again.
+  char c;
+  boost::system::error_code ec;
+  auto start = std::chrono::steady_clock::now();
+  idle.front()->read_some(asio::buffer(&c, 1), ec);
+  EXPECT_TRUE(ec) << "an idle connection stayed open";
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+  EXPECT_TRUE(tests::eventually([&] { return raw(port, get(port, host(port) + bearer(o.token))).first == 200; }, 5000));
 }
 
 }  // namespace

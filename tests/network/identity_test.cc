@@ -75,6 +75,7 @@ TEST(Identity, DamagedKeyFileIsAnErrorNotReplaced) {
   std::string dir = tests::scratch_dir() + "/node-damaged";
   std::filesystem::create_directories(dir);
   std::ofstream(dir + "/identity.key", std::ios::binary) << "short";
+  std::filesystem::permissions(dir + "/identity.key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   auto r = Identity::load_or_create(dir);
   ASSERT_FALSE(r.is_ok());
   EXPECT_EQ(r.status().code(), StatusCode::kInvalidArgument);
@@ -106,12 +107,24 @@ TEST(Identity, AFlippedBitIsDamageNotANewIdentity) {
   EXPECT_EQ(restored->node_id(), first->node_id());
 }
 
+// A key file others may read is someone else's key too: the node refuses it and says how to fix it.
+TEST(Identity, AKeyFileOthersMayReadIsRefused) {
+  std::string dir = tests::scratch_dir() + "/node-open-key";
+  ASSERT_TRUE(Identity::load_or_create(dir).is_ok());
+  std::filesystem::permissions(dir + "/identity.key", std::filesystem::perms::group_read | std::filesystem::perms::others_read,
+                               std::filesystem::perm_options::add);
+  auto r = Identity::load_or_create(dir);
+  ASSERT_FALSE(r.is_ok());
+  EXPECT_NE(r.status().message().find("chmod 600"), std::string::npos) << r.status().message();
+}
+
 TEST(Identity, FirstFormatKeysAreReadAndUpgraded) {
   std::string dir = tests::scratch_dir() + "/node-legacy";
   std::filesystem::create_directories(dir);
   std::array<uint8_t, 32> seed{};
   for (size_t i = 0; i < seed.size(); ++i) seed[i] = uint8_t(i * 7 + 1);
   { std::ofstream(dir + "/identity.key", std::ios::binary).write(reinterpret_cast<const char*>(seed.data()), 32); }
+  std::filesystem::permissions(dir + "/identity.key", std::filesystem::perms::owner_read | std::filesystem::perms::owner_write);
   auto r = Identity::load_or_create(dir);
   ASSERT_TRUE(r.is_ok()) << r.status().to_string();
   EXPECT_EQ(r->node_id(), Identity::from_seed(seed).node_id());

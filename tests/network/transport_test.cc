@@ -313,14 +313,23 @@ TEST(Transport, MemoryIsNotSpentBeforeThePeerIsKnown) {
     EXPECT_TRUE(big.closed_by_peer());
   }
   EXPECT_TRUE(eventually([&] { return rejected_with(*b, "over the"); }));
-  // Connections that prove nothing are capped: the 65th of those held open is closed at once.
+  // Connections that prove nothing are capped, per address too: the ninth held open from one
+  // address is closed at once, while another address is still taken.
   std::vector<std::unique_ptr<RawClient>> idle;
-  for (int i = 0; i < 64; ++i) idle.push_back(std::make_unique<RawClient>(b->port()));
+  for (int i = 0; i < 8; ++i) idle.push_back(std::make_unique<RawClient>(b->port()));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));  // accepted by now
   auto before = std::chrono::steady_clock::now();
   RawClient one_more(b->port());
   EXPECT_TRUE(one_more.closed_by_peer());
   EXPECT_LT(std::chrono::steady_clock::now() - before, std::chrono::seconds(2));  // not the 3 s handshake timeout
+  asio::io_context io;
+  tcp::socket other(io);
+  other.open(tcp::v4());
+  other.bind(tcp::endpoint(asio::ip::make_address("127.0.0.2"), 0));
+  other.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), b->port()));
+  std::array<uint8_t, 64> hello{};
+  boost::system::error_code ec;
+  EXPECT_GT(other.read_some(asio::buffer(hello), ec), 0u) << "another address was refused too: " << ec.message();
   idle.clear();
   // Once they are gone, an honest node connects.
   auto a = start(8);
@@ -403,6 +412,84 @@ TEST(Transport, AHandlerThatThrowsDropsThePeerNotTheNode) {
   auto c = start(13);
   ASSERT_TRUE(c);
   EXPECT_TRUE(c->connect("127.0.0.1", b->port()).is_ok());
+}
+
+}  // namespace
+
+namespace {
+
+// One peer cannot make this node dial without end: the peers a Peers frame names start a few
+// dials at most, and dials in progress count against max_peers (10 frames of 60 entries used to
+// open 600 connections to a listener of the attacker's).
+TEST(Transport, PeerExchangeCannotBeTurnedIntoADialFlood) {
+  asio::io_context sink_io;
+  tcp::acceptor sink(sink_io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+  std::atomic<int> dialled{0};
+  std::atomic<bool> done{false};
+  std::vector<std::unique_ptr<tcp::socket>> held;
+  std::thread sink_thread([&] {
+    sink.non_blocking(true);
+    while (!done) {
+      boost::system::error_code ec;
+      auto s = std::make_unique<tcp::socket>(sink_io);
+      sink.accept(*s, ec);
+      if (!ec) {
+        ++dialled;
+        held.push_back(std::move(s));  // silent: never completes a handshake
+      } else {
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+      }
+    }
+  });
+  auto victim = start(14);
+  auto attacker = start(15);
+  ASSERT_TRUE(victim && attacker);
+  auto peer = attacker->connect("127.0.0.1", victim->port());
+  ASSERT_TRUE(peer.is_ok());
+  uint16_t sink_port = sink.local_endpoint().port();
+  for (int frame = 0; frame < 10; ++frame) {
+    flatbuffers::FlatBufferBuilder b;
+    std::vector<flatbuffers::Offset<wire::PeerEntry>> entries;
+    for (int i = 0; i < 60; ++i) {
+      PublicKey key = identity(uint8_t(100 + (frame * 60 + i) % 150)).public_key();
+      key[31] ^= uint8_t(frame);
+      entries.push_back(wire::CreatePeerEntry(b, b.CreateVector(key.data(), key.size()), b.CreateString("127.0.0.1"), sink_port));
+    }
+    b.Finish(wire::CreatePeers(b, b.CreateVector(entries)));
+    ASSERT_TRUE(attacker->send(peer->id, FrameType::kPeers, std::vector<uint8_t>(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize())).is_ok());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_LE(dialled.load(), 16) << "the node dialled every peer it was told of";
+  EXPECT_GT(dialled.load(), 0) << "peer exchange dialled nobody";
+  // A host that is neither an address nor a name is a malformed entry: the sender is dropped.
+  flatbuffers::FlatBufferBuilder bad;
+  PublicKey key = identity(99).public_key();
+  auto entry = wire::CreatePeerEntry(bad, bad.CreateVector(key.data(), key.size()), bad.CreateString("host\xff/../x"), 7);
+  bad.Finish(wire::CreatePeers(bad, bad.CreateVector(std::vector{entry})));
+  ASSERT_TRUE(attacker->send(peer->id, FrameType::kPeers, std::vector<uint8_t>(bad.GetBufferPointer(), bad.GetBufferPointer() + bad.GetSize())).is_ok());
+  EXPECT_TRUE(eventually([&] { return rejected_with(*victim, "not an address or a name"); }));
+  done = true;
+  sink_thread.join();
+}
+
+// Peers that dial in are capped once authenticated; the node keeps the ones it has.
+TEST(Transport, InboundPeersAreCapped) {
+  TransportNode::Options o;
+  o.max_inbound_peers = 2;
+  auto b = TransportNode::start(identity(16), o);
+  ASSERT_TRUE(b.is_ok());
+  auto x = start(17), y = start(18), z = start(19);
+  ASSERT_TRUE(x->connect("127.0.0.1", (*b)->port()).is_ok());
+  ASSERT_TRUE(y->connect("127.0.0.1", (*b)->port()).is_ok());
+  (void)z->connect("127.0.0.1", (*b)->port());  // z may see its side complete before b drops it
+  EXPECT_TRUE(eventually([&] { return rejected_with(**b, "at most 2 peers that dial it"); }));
+  EXPECT_TRUE(eventually([&] {
+    auto zp = z->peers();
+    return std::none_of(zp.begin(), zp.end(), [&](const PeerInfo& p) { return p.id == (*b)->node_id(); });
+  }));
+  auto kept = (*b)->peers();
+  EXPECT_EQ(kept.size(), 2u);
+  EXPECT_TRUE(std::none_of(kept.begin(), kept.end(), [&](const PeerInfo& p) { return p.id == z->node_id(); }));
 }
 
 }  // namespace

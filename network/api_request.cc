@@ -2,6 +2,7 @@
 
 #include <sodium.h>
 
+#include <algorithm>
 #include <charconv>
 
 #include "network/stream_registry.h"
@@ -53,6 +54,34 @@ Result<std::vector<uint8_t>> base64_decode(const std::string& text) {
 }  // namespace
 
 std::string dump_json(const json& value) { return value.dump(-1, ' ', false, json::error_handler_t::replace); }
+
+int json_depth(std::string_view text) {
+  int depth = 0, deepest = 0;
+  bool in_string = false, escaped = false;
+  for (char c : text) {
+    if (in_string) {
+      if (escaped) escaped = false;
+      else if (c == '\\') escaped = true;
+      else if (c == '"') in_string = false;
+    } else if (c == '"') {
+      in_string = true;
+    } else if (c == '[' || c == '{') {
+      deepest = std::max(deepest, ++depth);
+    } else if (c == ']' || c == '}') {
+      --depth;
+    }
+  }
+  return deepest;
+}
+
+Result<json> parse_body(std::string_view body) {
+  if (json_depth(body) > kMaxApiJsonDepth) {
+    return invalid_argument("the request body nests deeper than " + std::to_string(kMaxApiJsonDepth) + " levels");
+  }
+  json parsed = json::parse(body, nullptr, false);
+  if (parsed.is_discarded()) return invalid_argument("the request body is not valid JSON");
+  return parsed;
+}
 
 Result<Target> parse_target(std::string_view target) {
   Target t;

@@ -22,6 +22,16 @@ namespace strata::network {
 // should get this far) comes out with U+FFFD in place of the bad bytes.
 std::string dump_json(const nlohmann::json& value);
 
+// JSON the API reads (request bodies, and stream payloads it shows as JSON) nests arrays and
+// objects at most this deep: nlohmann::json writes a document out recursively, so a deeper one
+// would overflow the stack of the thread that answers with it (or names a bad value in it).
+inline constexpr int kMaxApiJsonDepth = 512;
+// How deep `text` nests arrays and objects, counted without recursion (strings skipped).
+int json_depth(std::string_view text);
+// A request body as JSON: one that is not valid JSON, or nests deeper than kMaxApiJsonDepth, is
+// an error.
+Result<nlohmann::json> parse_body(std::string_view body);
+
 // A request target split into path segments (decoded) and query parameters.
 struct Target {
   std::vector<std::string> segments;

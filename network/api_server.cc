@@ -92,7 +92,7 @@ json message_json(const StreamMessage& m) {
               {"content_type", m.content_type},
               {"signature", to_hex(m.signature)}};
   std::string_view text(reinterpret_cast<const char*>(m.payload.data()), m.payload.size());
-  if (m.content_type == "application/json") {
+  if (m.content_type == "application/json" && json_depth(text) <= kMaxApiJsonDepth) {  // else as base64
     json content = json::parse(text, nullptr, false);
     if (!content.is_discarded()) {
       out["content"] = std::move(content);
@@ -389,11 +389,7 @@ struct ApiServer::Impl {
     const auto& s = t.segments;
     bool get = req.method() == http::verb::get, post = req.method() == http::verb::post,
          put = req.method() == http::verb::put;
-    auto body = [&]() -> Result<json> {
-      json parsed = json::parse(req.body(), nullptr, false);
-      if (parsed.is_discarded()) return invalid_argument("the request body is not valid JSON");
-      return parsed;
-    };
+    auto body = [&]() -> Result<json> { return parse_body(req.body()); };
     auto wrong_method = [&] {
       return error_reply(http::status::method_not_allowed,
                          std::string(req.method_string()) + " is not allowed on " + std::string(req.target()));

@@ -24,7 +24,11 @@ Result<SceneManifest> decode_manifest(std::span<const uint8_t> bytes) {
   if (bytes.size() > kMaxManifestBytes) return invalid_argument("scene manifest: over 4 MiB");
   json doc = json::parse(bytes.begin(), bytes.end(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object()) return invalid_argument("scene manifest: not a JSON object");
-  if (doc.value("format", "") != kManifestFormat) return invalid_argument("scene manifest: the format is not strata-scene/1");
+  // Not value("format", ""): it throws when the field is there but not a string.
+  auto format = doc.find("format");
+  if (format == doc.end() || !format->is_string() || format->get_ref<const std::string&>() != kManifestFormat) {
+    return invalid_argument("scene manifest: the format is not strata-scene/1");
+  }
   if (!doc.contains("main") || !doc["main"].is_string()) return invalid_argument("scene manifest: no main file");
   if (!doc.contains("files") || !doc["files"].is_array()) return invalid_argument("scene manifest: no file list");
   if (doc["files"].size() > render::kMaxSceneFiles) return invalid_argument("scene manifest: more than 4096 files");

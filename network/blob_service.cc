@@ -53,7 +53,14 @@ Result<BlobChunk> decode_blob_chunk(std::span<const uint8_t> bytes) {
     if (w->data()->size() > kBlobChunkBytes) return invalid_argument("blob chunk: over 1 MiB of data");
     c.data.assign(w->data()->begin(), w->data()->end());
   }
-  if (w->error()) c.error = w->error()->str().substr(0, 1024);
+  if (w->error()) {
+    // At most 1024 bytes, cut where a character starts; an error that is not UTF-8 is refused.
+    std::string_view error = w->error()->string_view();
+    size_t cut = std::min<size_t>(error.size(), 1024);
+    while (cut > 0 && cut < error.size() && (static_cast<uint8_t>(error[cut]) & 0xc0) == 0x80) --cut;
+    if (!is_valid_utf8(error.substr(0, cut))) return invalid_argument("blob chunk: the error is not valid UTF-8");
+    c.error = std::string(error.substr(0, cut));
+  }
   return c;
 }
 

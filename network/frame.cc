@@ -108,6 +108,7 @@ void FrameDecoder::feed(std::span<const uint8_t> bytes) {
 }
 
 std::span<uint8_t> FrameDecoder::prepare(size_t max) {
+  aligned_.clear();  // the views handed out are invalid from here
   compact();
   if (buffer_.size() < filled_ + max) buffer_.resize(filled_ + max);
   return {buffer_.data() + filled_, max};
@@ -133,7 +134,13 @@ Result<std::optional<FrameView>> FrameDecoder::next_view() {
   }
   if (available < kFrameHeaderBytes + length) return std::optional<FrameView>();
   consumed_ += kFrameHeaderBytes + length;
-  return std::optional<FrameView>(FrameView{static_cast<FrameType>(type), {h + kFrameHeaderBytes, length}});
+  const uint8_t* payload = h + kFrameHeaderBytes;
+  if (length > 0 && reinterpret_cast<uintptr_t>(payload) % alignof(uint64_t) != 0) {
+    aligned_.emplace_back(new uint64_t[(length + 7) / 8]);
+    std::memcpy(aligned_.back().get(), payload, length);
+    payload = reinterpret_cast<const uint8_t*>(aligned_.back().get());
+  }
+  return std::optional<FrameView>(FrameView{static_cast<FrameType>(type), {payload, length}});
 }
 
 Result<std::optional<Frame>> FrameDecoder::next() {

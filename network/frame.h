@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <span>
 #include <vector>
@@ -74,7 +75,9 @@ class FrameDecoder {
   void commit(size_t n);
   // The next complete frame, nullopt until one has arrived, or the reason the stream is malformed.
   Result<std::optional<Frame>> next();
-  // The same without copying the payload out: the view is valid until the next feed().
+  // The same without copying the payload out: the view is valid until the next feed(). Its
+  // payload is 8-byte aligned, as FlatBuffers reads its scalars in place (one that lies
+  // unaligned in the stream, behind a payload of another length, is copied to where it is).
   Result<std::optional<FrameView>> next_view();
 
  private:
@@ -82,6 +85,7 @@ class FrameDecoder {
   std::vector<uint8_t> buffer_;
   size_t consumed_ = 0;  // bytes of buffer_ already handed out
   size_t filled_ = 0;    // bytes of buffer_ holding data (the rest is room prepared for a read)
+  std::vector<std::unique_ptr<uint64_t[]>> aligned_;  // copies of unaligned payloads handed out
   void compact();
 };
 

@@ -7,6 +7,7 @@
 #include <set>
 #include <span>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <vector>
 
@@ -92,7 +93,17 @@ class ChainTracker {
     std::set<MessageRef> filled;                          // delivered inside a gap
   };
   using ChainKey = std::tuple<std::string, uint32_t, PublicKey, std::string>;
-  std::map<ChainKey, Chain, std::less<>> chains_;  // looked up by views, without copying the key
+  // Orders keys and their views alike, both compared as views (clang cannot compare tuples of
+  // different element types through std::less<>).
+  struct ChainLess {
+    using is_transparent = void;
+    using View = std::tuple<std::string_view, uint32_t, const PublicKey&, std::string_view>;
+    static View view(const ChainKey& k) { return {std::get<0>(k), std::get<1>(k), std::get<2>(k), std::get<3>(k)}; }
+    static const View& view(const View& v) { return v; }
+    template <typename A, typename B>
+    bool operator()(const A& a, const B& b) const { return view(a) < view(b); }
+  };
+  std::map<ChainKey, Chain, ChainLess> chains_;  // looked up by views, without copying the key
 };
 
 }  // namespace strata::network

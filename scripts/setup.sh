@@ -6,6 +6,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config
+  clang libclang-rt-14-dev
   opencl-headers ocl-icd-opencl-dev pocl-opencl-icd clinfo
   libboost-dev libboost-system-dev
   libflatbuffers-dev flatbuffers-compiler

@@ -1,5 +1,7 @@
 #include "host/render/scene_files.h"
 
+#include "host/json_depth.h"
+
 #include <fcntl.h>
 #include <linux/openat2.h>
 #include <sys/stat.h>
@@ -75,26 +77,6 @@ Result<GlbChunks> glb_chunks(std::span<const uint8_t> bytes, const std::string& 
     out.binary_bytes = binary_length;
   }
   return out;
-}
-
-// How deep arrays and objects nest, counted without recursion (strings skipped).
-int json_depth(std::string_view text) {
-  int depth = 0, deepest = 0;
-  bool in_string = false, escaped = false;
-  for (char c : text) {
-    if (in_string) {
-      if (escaped) escaped = false;
-      else if (c == '\\') escaped = true;
-      else if (c == '"') in_string = false;
-    } else if (c == '"') {
-      in_string = true;
-    } else if (c == '[' || c == '{') {
-      deepest = std::max(deepest, ++depth);
-    } else if (c == ']' || c == '}') {
-      --depth;
-    }
-  }
-  return deepest;
 }
 
 // The JSON of a .gltf, or the JSON chunk of a .glb, nested at most kMaxJsonDepth deep.

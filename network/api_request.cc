@@ -44,6 +44,7 @@ std::string percent_decode(std::string_view s, bool& ok) {
 }
 
 Result<std::vector<uint8_t>> base64_decode(const std::string& text) {
+  if (text.empty()) return std::vector<uint8_t>{};  // (libsodium may not be given a null buffer)
   std::vector<uint8_t> out(text.size());
   size_t length = 0;
   if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, nullptr,

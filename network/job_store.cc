@@ -130,6 +130,17 @@ struct JobStore::Impl {
     options.sync = true;
     return check(db.Put(options, key, value.dump()), "writing");
   }
+  // The store's lock for one read-modify-write: taken into `lock`, or held by `transition` until
+  // it commits, so that no other write comes between what it read and what it writes.
+  Status lock_for(Transition* transition, std::unique_lock<std::mutex>& lock) {
+    if (!transition) {
+      lock = std::unique_lock<std::mutex>(mutex);
+      return Status::ok();
+    }
+    if (transition->node_db() != db.node_db()) return internal_error("job store: a transition of another database");
+    transition->hold(mutex);
+    return Status::ok();
+  }
   Result<SubtaskRecord> subtask(const std::string& job_id, uint32_t index) {
     auto v = read(sub_key(job_id, index), "subtask " + std::to_string(index) + " of job '" + job_id + "'");
     if (!v.is_ok()) return v.status();
@@ -236,14 +247,8 @@ const std::shared_ptr<NodeDb>& JobStore::database() const { return impl_->db.nod
 Status JobStore::accept(const std::string& job_id, uint32_t index, const NodeId& provider, const std::string& commitment,
                         uint64_t price, const std::string& agreement_hash, const std::string& provider_key,
                         Transition* transition) {
-  if (transition && transition->node_db() != impl_->db.node_db()) return internal_error("job store: a transition of another database");
-  // Staged in a transition, the lock is held until it commits: no other write comes between.
-  std::unique_lock<std::mutex> lock(impl_->mutex, std::defer_lock);
-  if (transition) {
-    transition->hold(impl_->mutex);
-  } else {
-    lock.lock();
-  }
+  std::unique_lock<std::mutex> lock;
+  STRATA_RETURN_IF_ERROR(impl_->lock_for(transition, lock));
   auto r = impl_->subtask(job_id, index);
   if (!r.is_ok()) return r.status();
   std::string which = "subtask " + std::to_string(index) + " of job '" + job_id + "'";
@@ -342,14 +347,8 @@ Status JobStore::add_twins(const std::string& job_id, const std::vector<render::
 
 Status JobStore::resolve(const std::string& job_id, uint32_t original, const std::string& commitment, uint32_t rejected,
                          Transition* transition) {
-  if (transition && transition->node_db() != impl_->db.node_db()) return internal_error("job store: a transition of another database");
-  // Staged in a transition, the lock is held until it commits: no other write comes between.
-  std::unique_lock<std::mutex> lock(impl_->mutex, std::defer_lock);
-  if (transition) {
-    transition->hold(impl_->mutex);
-  } else {
-    lock.lock();
-  }
+  std::unique_lock<std::mutex> lock;
+  STRATA_RETURN_IF_ERROR(impl_->lock_for(transition, lock));
   auto j = job(job_id);
   if (!j.is_ok()) return j.status();
   rocksdb::WriteBatch own;

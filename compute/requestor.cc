@@ -411,6 +411,10 @@ struct Requestor::Impl {
           for (uint32_t m : run.group(r.subtask.index)) {
             if (m != r.subtask.index && run.subtasks[m].state != SubtaskState::kPending) in_group.insert(run.subtasks[m].provider);
           }
+          // Nor does its input go back to a provider it already failed on: the next one decides.
+          if (auto bad = run.bad_input_on.find(run.original_of(r.subtask.index)); bad != run.bad_input_on.end()) {
+            in_group.insert(bad->second.begin(), bad->second.end());
+          }
           const network::Offer* chosen = nullptr;
           for (const network::Offer& o : ranked) {
             if (in_group.count(network::node_id_of(o.provider))) continue;

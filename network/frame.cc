@@ -143,6 +143,12 @@ Result<std::optional<FrameView>> FrameDecoder::next_view() {
   return std::optional<FrameView>(FrameView{static_cast<FrameType>(type), {payload, length}});
 }
 
+std::vector<uint8_t> FrameDecoder::take_unread() {
+  std::vector<uint8_t> rest(buffer_.begin() + consumed_, buffer_.begin() + filled_);
+  consumed_ = filled_ = 0;
+  return rest;
+}
+
 Result<std::optional<Frame>> FrameDecoder::next() {
   auto view = next_view();
   if (!view.is_ok()) return view.status();

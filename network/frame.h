@@ -79,6 +79,9 @@ class FrameDecoder {
   // payload is 8-byte aligned, as FlatBuffers reads its scalars in place (one that lies
   // unaligned in the stream, behind a payload of another length, is copied to where it is).
   Result<std::optional<FrameView>> next_view();
+  // The bytes that arrived after the last frame handed out, taken out of the decoder (the
+  // transport's handshake ends with them: they are the first records of the session).
+  std::vector<uint8_t> take_unread();
 
  private:
   uint32_t max_payload_;

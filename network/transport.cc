@@ -9,12 +9,14 @@
 #include <future>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <set>
 #include <sodium.h>
 #include <thread>
 #include <utility>
 
 #include "network/listen.h"
+#include "network/peer_session.h"
 #include "network/verified.h"
 #include "schema/handshake_generated.h"
 
@@ -24,14 +26,10 @@ namespace {
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
-constexpr char kHandshakeTag[] = "strata-handshake-v1";
+constexpr size_t kReadBytes = 64 * 1024;
 
-// What a handshake signature covers: the domain tag, the verifier's nonce, the signer's key.
-std::vector<uint8_t> handshake_message(const std::array<uint8_t, 32>& nonce, const PublicKey& signer) {
-  std::vector<uint8_t> m(kHandshakeTag, kHandshakeTag + sizeof kHandshakeTag - 1);
-  m.insert(m.end(), nonce.begin(), nonce.end());
-  m.insert(m.end(), signer.begin(), signer.end());
-  return m;
+HandshakeRole peer_role(HandshakeRole self) {
+  return self == HandshakeRole::kDialer ? HandshakeRole::kAcceptor : HandshakeRole::kDialer;
 }
 
 }  // namespace
@@ -48,16 +46,25 @@ struct Session : std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point last_received = std::chrono::steady_clock::now();
   FrameDecoder decoder;  // bounded to a handshake's frames until the peer is authenticated
   uint32_t max_payload;
-  std::array<uint8_t, 32> nonce{};
+  // The handshake (network/peer_session.h): this side's Hello as sent and its ephemeral key, until
+  // the peer's Hello gives the transcript and the session's keys.
+  EphemeralKey ephemeral = EphemeralKey::generate();
+  std::vector<uint8_t> sent_hello;
+  Transcript transcript{};
+  std::optional<RecordSealer> sealer;
+  std::optional<RecordOpener> opener;
+  bool reading_records = false;  // the peer's Auth has been read: the rest are records
   bool have_hello = false, authenticated = false, timed_out = false, closed = false;
   bool inbound = false;         // it dialled this node
+  HandshakeRole role() const { return inbound ? HandshakeRole::kAcceptor : HandshakeRole::kDialer; }
   bool counted_inbound = false;  // one of the authenticated inbound peers
   std::string remote_ip;
   PeerInfo peer;
   using Bytes = std::shared_ptr<const std::vector<uint8_t>>;  // one encoding, shared by every peer it goes to
   std::deque<Bytes> outbox;                 // encoded frames (network thread only)
-  size_t in_flight = 0;                     // 1 while outbox's front frame is written in place
-  std::vector<uint8_t> write_buffer;        // small frames, copied together for one write
+  size_t plain_frames = 0;                  // the first of them, the handshake's, go in the clear
+  size_t front_written = 0;                 // bytes of outbox's front frame already in a record
+  std::vector<uint8_t> write_buffer;        // what one write sends: a record, or handshake frames
   bool writing = false;
   // Frames queued by other threads, moved to the outbox by one posted flush per batch.
   std::mutex inbox_mutex;
@@ -102,45 +109,64 @@ struct TransportNode::Impl {
   std::map<NodeId, std::shared_ptr<Session>> peers;
   std::vector<std::string> rejections;
 
+  // Frames queued before the peer is authenticated are the handshake's, and go in the clear.
   void queue(const std::shared_ptr<Session>& s, FrameType type, std::span<const uint8_t> payload) {
     s->outbox.push_back(std::make_shared<const std::vector<uint8_t>>(encode_frame(type, payload)));
     s->queued_bytes += s->outbox.back()->size();
+    if (!s->authenticated) ++s->plain_frames;
     if (!s->writing) write_next(s);
   }
 
-  // Writes the queued frames with one system call: small frames are copied into one buffer (up
-  // to 256 KiB; copying is cheap next to a send per frame, and the receiver gets fewer, larger
-  // reads), a large frame goes out from where it is.
+  // Writes what is queued with one system call. After the handshake that is one record: up to
+  // kMaxRecordPlaintext bytes of frames (small ones together, a large one in slices) copied into
+  // the write buffer and sealed there. Copying is cheap next to a send and a seal per frame, and
+  // the receiver gets fewer, larger reads.
   void write_next(const std::shared_ptr<Session>& s) {
     if (s->outbox.empty() || s->closed) {
       s->writing = false;
       return;
     }
     s->writing = true;
-    constexpr size_t kBatchBytes = 256 * 1024;
-    auto done = [this, s](boost::system::error_code ec, size_t written) {
-      s->queued_bytes -= written;
+    s->write_buffer.clear();
+    size_t taken = 0;  // bytes of queued frames this write carries
+    if (s->plain_frames > 0) {
+      for (; s->plain_frames > 0 && !s->outbox.empty(); --s->plain_frames) {
+        const auto& frame = *s->outbox.front();
+        s->write_buffer.insert(s->write_buffer.end(), frame.begin(), frame.end());
+        taken += frame.size();
+        s->outbox.pop_front();
+      }
+    } else if (!s->sealer) {
+      drop(s, "a frame was queued before the session's keys");  // unreachable: frames wait for the handshake
+      return;
+    } else {
+      size_t record = s->sealer->begin(s->write_buffer);
+      while (!s->outbox.empty() && taken < kMaxRecordPlaintext) {
+        const auto& frame = *s->outbox.front();
+        size_t n = std::min(frame.size() - s->front_written, kMaxRecordPlaintext - taken);
+        const uint8_t* from = frame.data() + s->front_written;
+        s->write_buffer.insert(s->write_buffer.end(), from, from + n);
+        taken += n;
+        s->front_written += n;
+        if (s->front_written == frame.size()) {
+          s->outbox.pop_front();
+          s->front_written = 0;
+        }
+      }
+      Status sealed = s->sealer->end(s->write_buffer, record);
+      if (!sealed.is_ok()) {
+        drop(s, sealed.message());
+        return;
+      }
+    }
+    asio::async_write(s->socket, asio::buffer(s->write_buffer), [this, s, taken](boost::system::error_code ec, size_t) {
+      s->queued_bytes -= taken;
       if (ec) {
         drop(s, "write failed: " + ec.message());
         return;
       }
-      if (s->in_flight) s->outbox.pop_front();  // the large frame written in place
-      s->in_flight = 0;
       write_next(s);
-    };
-    if (s->outbox.front()->size() >= kBatchBytes) {
-      s->in_flight = 1;
-      asio::async_write(s->socket, asio::buffer(*s->outbox.front()), done);
-      return;
-    }
-    s->write_buffer.clear();
-    while (!s->outbox.empty() && s->write_buffer.size() + s->outbox.front()->size() <= kBatchBytes) {
-      const auto& frame = *s->outbox.front();
-      s->write_buffer.insert(s->write_buffer.end(), frame.begin(), frame.end());
-      s->outbox.pop_front();
-    }
-    s->in_flight = 0;
-    asio::async_write(s->socket, asio::buffer(s->write_buffer), done);
+    });
   }
 
   Status enqueue(const std::shared_ptr<Session>& s, Session::Bytes frame);
@@ -203,12 +229,42 @@ struct TransportNode::Impl {
   }
 
   void send_hello(const std::shared_ptr<Session>& s) {
-    randombytes_buf(s->nonce.data(), s->nonce.size());
-    flatbuffers::FlatBufferBuilder b(128);
+    std::array<uint8_t, 32> nonce_bytes{};
+    randombytes_buf(nonce_bytes.data(), nonce_bytes.size());
+    flatbuffers::FlatBufferBuilder b(192);
     auto key = b.CreateVector(identity.public_key().data(), identity.public_key().size());
-    auto nonce = b.CreateVector(s->nonce.data(), s->nonce.size());
-    b.Finish(wire::CreateHello(b, key, nonce, port));
-    queue(s, FrameType::kHello, std::span(b.GetBufferPointer(), b.GetSize()));
+    auto nonce = b.CreateVector(nonce_bytes.data(), nonce_bytes.size());
+    auto session_key = b.CreateVector(s->ephemeral.public_key.data(), s->ephemeral.public_key.size());
+    b.Finish(wire::CreateHello(b, key, nonce, port, session_key));
+    s->sent_hello.assign(b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize());
+    queue(s, FrameType::kHello, s->sent_hello);
+  }
+
+  // The peer's Hello gives the transcript and the session's keys; this side's Auth signs them.
+  Status answer_hello(const std::shared_ptr<Session>& s, const FrameView& frame) {
+    const wire::Hello* hello = verified_root<wire::Hello>(frame.payload, 8, 64);
+    if (!hello || !hello->public_key() || hello->public_key()->size() != 32 || !hello->nonce() ||
+        hello->nonce()->size() != 32 || !hello->session_key() || hello->session_key()->size() != 32) {
+      return invalid_argument(
+          "malformed hello (a 32-byte key, a 32-byte nonce and a 32-byte session key are required)");
+    }
+    std::copy(hello->public_key()->begin(), hello->public_key()->end(), s->peer.key.begin());
+    s->peer.listen_port = hello->listen_port();
+    s->have_hello = true;
+    s->transcript = s->inbound ? handshake_transcript(frame.payload, s->sent_hello)
+                               : handshake_transcript(s->sent_hello, frame.payload);
+    auto keys = derive_session_keys(s->role(), s->ephemeral,
+                                    std::span<const uint8_t, 32>(hello->session_key()->data(), 32), s->transcript);
+    if (!keys.is_ok()) return keys.status();
+    s->ephemeral = EphemeralKey();  // its secret is not needed again
+    s->sealer.emplace(keys->send);
+    s->opener.emplace(keys->receive);
+    Signature sig = identity.sign(auth_message(s->role(), s->transcript));
+    flatbuffers::FlatBufferBuilder b(128);
+    auto sv = b.CreateVector(sig.data(), sig.size());
+    b.Finish(wire::CreateAuth(b, sv));
+    queue(s, FrameType::kAuth, std::span(b.GetBufferPointer(), b.GetSize()));
+    return Status::ok();
   }
 
   // Advances the handshake or hands a verified frame on; an error drops the peer.
@@ -229,22 +285,7 @@ struct TransportNode::Impl {
       if (frame.type != FrameType::kHello) {
         return invalid_argument(std::string("a ") + frame_type_name(frame.type) + " frame before the handshake");
       }
-      const wire::Hello* hello = verified_root<wire::Hello>(frame.payload, 8, 64);
-      if (!hello || !hello->public_key() || hello->public_key()->size() != 32 || !hello->nonce() ||
-          hello->nonce()->size() != 32) {
-        return invalid_argument("malformed hello (a 32-byte key and a 32-byte nonce are required)");
-      }
-      std::copy(hello->public_key()->begin(), hello->public_key()->end(), s->peer.key.begin());
-      s->peer.listen_port = hello->listen_port();
-      std::array<uint8_t, 32> peer_nonce{};
-      std::copy(hello->nonce()->begin(), hello->nonce()->end(), peer_nonce.begin());
-      s->have_hello = true;
-      Signature sig = identity.sign(handshake_message(peer_nonce, identity.public_key()));
-      flatbuffers::FlatBufferBuilder b(128);
-      auto sv = b.CreateVector(sig.data(), sig.size());
-      b.Finish(wire::CreateAuth(b, sv));
-      queue(s, FrameType::kAuth, std::span(b.GetBufferPointer(), b.GetSize()));
-      return Status::ok();
+      return answer_hello(s, frame);
     }
     if (frame.type != FrameType::kAuth) {
       return invalid_argument(std::string("a ") + frame_type_name(frame.type) + " frame before the handshake");
@@ -255,7 +296,7 @@ struct TransportNode::Impl {
     }
     Signature sig{};
     std::copy(auth->signature()->begin(), auth->signature()->end(), sig.begin());
-    if (!verify_signature(s->peer.key, handshake_message(s->nonce, s->peer.key), sig)) {
+    if (!verify_signature(s->peer.key, auth_message(peer_role(s->role()), s->transcript), sig)) {
       return invalid_argument("the handshake signature does not match the claimed key");
     }
     s->peer.id = node_id_of(s->peer.key);
@@ -414,7 +455,8 @@ struct TransportNode::Impl {
     send_hello(s);
     for (;;) {
       size_t n = 0;
-      std::span<uint8_t> space = s->decoder.prepare(64 * 1024);  // read straight into the decoder
+      // Handshake frames are read straight into the decoder, records into their opener.
+      std::span<uint8_t> space = s->reading_records ? s->opener->prepare(kReadBytes) : s->decoder.prepare(kReadBytes);
       try {
         n = co_await s->socket.async_read_some(asio::buffer(space.data(), space.size()), asio::use_awaitable);
       } catch (const boost::system::system_error& e) {
@@ -423,19 +465,33 @@ struct TransportNode::Impl {
       }
       if (s->closed) co_return;
       s->last_received = std::chrono::steady_clock::now();
-      s->decoder.commit(n);
-      for (;;) {
-        auto frame = s->decoder.next_view();
-        if (!frame.is_ok()) {
-          drop(s, frame.status().message());
-          co_return;
-        }
-        if (!frame->has_value()) break;
-        Status st = handle(s, **frame);
-        if (!st.is_ok()) {
-          drop(s, st.message());
-          co_return;
-        }
+      Status st = Status::ok();
+      if (s->reading_records) {
+        s->opener->commit(n);
+        st = s->opener->open_into(s->decoder);
+      } else {
+        s->decoder.commit(n);
+      }
+      if (st.is_ok()) st = handle_frames(s);
+      if (!st.is_ok()) {
+        drop(s, st.message());
+        co_return;
+      }
+    }
+  }
+
+  // Handles every complete frame in the decoder. Once the peer's Auth is accepted, the bytes
+  // behind it are records: they go to the opener, and their frames are handled in turn.
+  Status handle_frames(const std::shared_ptr<Session>& s) {
+    for (;;) {
+      auto frame = s->decoder.next_view();
+      if (!frame.is_ok()) return frame.status();
+      if (!frame->has_value()) return Status::ok();
+      STRATA_RETURN_IF_ERROR(handle(s, **frame));
+      if (s->authenticated && !s->reading_records) {
+        s->reading_records = true;
+        s->opener->feed(s->decoder.take_unread());
+        STRATA_RETURN_IF_ERROR(s->opener->open_into(s->decoder));
       }
     }
   }

@@ -15,6 +15,7 @@
 #include <thread>
 
 #include "network/render_messages.h"
+#include "tests/network/hand_peer.h"
 #include "tests/network/network_support.h"
 #include "network/transport.h"
 #include "schema/handshake_generated.h"
@@ -61,13 +62,9 @@ struct RawClient {
   }
 };
 
+// A well-formed Hello claiming `key`, with a fresh session key.
 std::vector<uint8_t> hello_frame(const PublicKey& key) {
-  flatbuffers::FlatBufferBuilder b;
-  std::array<uint8_t, 32> nonce{};
-  auto k = b.CreateVector(key.data(), key.size());
-  auto n = b.CreateVector(nonce.data(), nonce.size());
-  b.Finish(wire::CreateHello(b, k, n));
-  return encode_frame(FrameType::kHello, std::span(b.GetBufferPointer(), b.GetSize()));
+  return encode_frame(FrameType::kHello, tests::hello_payload(key, EphemeralKey::generate().public_key));
 }
 
 TEST(Transport, HandshakeAuthenticatesBothSides) {
@@ -256,31 +253,11 @@ TEST(Transport, APeerThatDoesNotReadIsDroppedAtTheQueueBound) {
   o.max_queued_bytes = 1u << 20;
   auto a = TransportNode::start(identity(31), o);
   ASSERT_TRUE(a.is_ok());
-  RawClient lazy((*a)->port());
-  // The handshake, by hand: read A's hello, answer with ours and our signature over its nonce.
-  FrameDecoder decoder;
-  std::optional<Frame> hello;
-  while (!hello) {
-    std::array<uint8_t, 4096> buf;
-    size_t n = lazy.socket.read_some(asio::buffer(buf));
-    decoder.feed(std::span<const uint8_t>(buf.data(), n));
-    auto next = decoder.next();
-    ASSERT_TRUE(next.is_ok());
-    hello = *next;
-  }
-  ASSERT_EQ(hello->type, FrameType::kHello);
-  const auto* theirs = flatbuffers::GetRoot<wire::Hello>(hello->payload.data());
+  // The handshake by hand, then nothing read.
+  tests::HandPeer lazy((*a)->port());
   Identity me = identity(32);
-  lazy.send(hello_frame(me.public_key()));
-  const char tag[] = "strata-handshake-v1";
-  std::vector<uint8_t> signed_part(tag, tag + sizeof tag - 1);
-  signed_part.insert(signed_part.end(), theirs->nonce()->begin(), theirs->nonce()->end());
-  signed_part.insert(signed_part.end(), me.public_key().begin(), me.public_key().end());
-  Signature sig = me.sign(signed_part);
-  flatbuffers::FlatBufferBuilder fb;
-  auto sv = fb.CreateVector(sig.data(), sig.size());
-  fb.Finish(wire::CreateAuth(fb, sv));
-  lazy.send(encode_frame(FrameType::kAuth, std::span(fb.GetBufferPointer(), fb.GetSize())));
+  Status handshake = lazy.handshake(me);
+  ASSERT_TRUE(handshake.is_ok()) << handshake.to_string();
   ASSERT_TRUE(eventually([&] { return (*a)->peers().size() == 1; }));
 
   // Far more than the socket buffers and the bound together; the client reads none of it.

@@ -134,6 +134,7 @@ Result<std::optional<FrameView>> FrameDecoder::next_view() {
   }
   if (available < kFrameHeaderBytes + length) return std::optional<FrameView>();
   consumed_ += kFrameHeaderBytes + length;
+  ++frames_decoded_;
   const uint8_t* payload = h + kFrameHeaderBytes;
   if (length > 0 && reinterpret_cast<uintptr_t>(payload) % alignof(uint64_t) != 0) {
     aligned_.emplace_back(new uint64_t[(length + 7) / 8]);
@@ -141,6 +142,13 @@ Result<std::optional<FrameView>> FrameDecoder::next_view() {
     payload = reinterpret_cast<const uint8_t*>(aligned_.back().get());
   }
   return std::optional<FrameView>(FrameView{static_cast<FrameType>(type), {payload, length}});
+}
+
+size_t FrameDecoder::pending_frame_bytes() const {
+  size_t available = filled_ - consumed_;
+  if (available < kFrameHeaderBytes) return 0;
+  size_t frame = kFrameHeaderBytes + get_u32(buffer_.data() + consumed_ + 8);
+  return available < frame ? frame : 0;
 }
 
 std::vector<uint8_t> FrameDecoder::take_unread() {

@@ -19,6 +19,7 @@ inline constexpr uint16_t kWireVersion = 1;
 inline constexpr size_t kFrameHeaderBytes = 12;
 inline constexpr uint32_t kMaxFramePayload = 64u << 20;
 inline constexpr uint32_t kMaxHandshakePayload = 1024;  // before the handshake: a Hello or an Auth
+inline constexpr size_t kLargeFrameBytes = 2u << 20;  // over this, a frame counts against the large-frame budget
 
 enum class FrameType : uint16_t {
   kRenderTask = 1,
@@ -82,12 +83,17 @@ class FrameDecoder {
   // The bytes that arrived after the last frame handed out, taken out of the decoder (the
   // transport's handshake ends with them: they are the first records of the session).
   std::vector<uint8_t> take_unread();
+  // The size (header included) of a frame whose header has arrived and its payload not all of it,
+  // or 0; and how many frames have been handed out, which tells one such frame from the next.
+  size_t pending_frame_bytes() const;
+  uint64_t frames_decoded() const { return frames_decoded_; }
 
  private:
   uint32_t max_payload_;
   std::vector<uint8_t> buffer_;
   size_t consumed_ = 0;  // bytes of buffer_ already handed out
   size_t filled_ = 0;    // bytes of buffer_ holding data (the rest is room prepared for a read)
+  uint64_t frames_decoded_ = 0;
   std::vector<std::unique_ptr<uint64_t[]>> aligned_;  // copies of unaligned payloads handed out
   void compact();
 };

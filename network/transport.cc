@@ -54,6 +54,11 @@ struct Session : std::enable_shared_from_this<Session> {
   std::optional<RecordSealer> sealer;
   std::optional<RecordOpener> opener;
   bool reading_records = false;  // the peer's Auth has been read: the rest are records
+  // A large frame still arriving: what it holds of the node's budget for those, which frame it
+  // is (the decoder's count of frames before it) and since when.
+  size_t large_frame_held = 0;
+  uint64_t large_frame_index = 0;
+  std::chrono::steady_clock::time_point large_frame_since{};
   bool have_hello = false, authenticated = false, timed_out = false, closed = false;
   bool inbound = false;         // it dialled this node
   HandshakeRole role() const { return inbound ? HandshakeRole::kAcceptor : HandshakeRole::kDialer; }
@@ -97,6 +102,35 @@ struct TransportNode::Impl {
   uint64_t refused_unauthenticated = 0;          // connections closed for the caps on those
   size_t inbound_peers = 0;                      // authenticated sessions that dialled this node
   size_t exchange_dials = 0;                     // dials started by peer exchange, not yet done
+  size_t large_frames_held = 0;                  // of options.max_large_frames_total
+
+  // A frame over kLargeFrameBytes that is still arriving holds its declared size of the budget
+  // for such frames (all peers together) until it is complete: a few peers that each start a
+  // 64 MiB frame and trickle it cannot make the node hold gigabytes. A frame that would go over
+  // the budget drops its peer, as does one still arriving after options.large_frame_timeout.
+  Status track_large_frame(const std::shared_ptr<Session>& s) {
+    size_t pending = s->decoder.pending_frame_bytes();
+    if (pending <= kLargeFrameBytes) {
+      release_large_frame(s);
+      return Status::ok();
+    }
+    if (s->large_frame_held > 0 && s->large_frame_index == s->decoder.frames_decoded()) return Status::ok();
+    release_large_frame(s);
+    if (large_frames_held + pending > options.max_large_frames_total) {
+      return unavailable("a frame of " + std::to_string(pending >> 20) + " MiB would take the node over the " +
+                         std::to_string(options.max_large_frames_total >> 20) +
+                         " MiB it holds for large frames still arriving (all peers together)");
+    }
+    large_frames_held += pending;
+    s->large_frame_held = pending;
+    s->large_frame_index = s->decoder.frames_decoded();
+    s->large_frame_since = std::chrono::steady_clock::now();
+    return Status::ok();
+  }
+  void release_large_frame(const std::shared_ptr<Session>& s) {
+    large_frames_held -= s->large_frame_held;
+    s->large_frame_held = 0;
+  }
 
   // The handshake slot of an inbound session, given back when it authenticates or goes.
   void release_handshake_slot(const std::shared_ptr<Session>& s) {
@@ -111,8 +145,9 @@ struct TransportNode::Impl {
 
   // Frames queued before the peer is authenticated are the handshake's, and go in the clear.
   void queue(const std::shared_ptr<Session>& s, FrameType type, std::span<const uint8_t> payload) {
+    if (s->closed) return;
     s->outbox.push_back(std::make_shared<const std::vector<uint8_t>>(encode_frame(type, payload)));
-    s->queued_bytes += s->outbox.back()->size();
+    add_queued(s, s->outbox.back()->size());
     if (!s->authenticated) ++s->plain_frames;
     if (!s->writing) write_next(s);
   }
@@ -160,7 +195,8 @@ struct TransportNode::Impl {
       }
     }
     asio::async_write(s->socket, asio::buffer(s->write_buffer), [this, s, taken](boost::system::error_code ec, size_t) {
-      s->queued_bytes -= taken;
+      if (s->closed) return;  // what it had queued was given back when it was dropped
+      remove_queued(s, taken);
       if (ec) {
         drop(s, "write failed: " + ec.message());
         return;
@@ -169,7 +205,18 @@ struct TransportNode::Impl {
     });
   }
 
-  Status enqueue(const std::shared_ptr<Session>& s, Session::Bytes frame);
+  Status enqueue(const std::shared_ptr<Session>& s, Session::Bytes frame, size_t peer_count);
+
+  // What waits to be written, per peer and for all of them (any thread).
+  std::atomic<size_t> queued_total{0};
+  void add_queued(const std::shared_ptr<Session>& s, size_t n) {
+    s->queued_bytes += n;
+    queued_total += n;
+  }
+  void remove_queued(const std::shared_ptr<Session>& s, size_t n) {
+    s->queued_bytes -= n;
+    queued_total -= n;
+  }
 
   // Moves frames queued by other threads to the outbox (network thread). Under load, flushes
   // come at most once per flush_interval: frames sent meanwhile wait in the inbox without
@@ -204,6 +251,14 @@ struct TransportNode::Impl {
     s->keepalive.cancel();
     s->coalesce.cancel();
     s->socket.close(ignored);
+    {
+      std::lock_guard lock(s->inbox_mutex);  // nothing more is queued for it
+      s->overflowed = true;
+      remove_queued(s, s->queued_bytes);
+      s->inbox.clear();
+    }
+    s->outbox.clear();
+    release_large_frame(s);
     if (sessions.erase(s)) {
       if (!s->authenticated) release_handshake_slot(s);
       if (s->counted_inbound) --inbound_peers;
@@ -337,10 +392,16 @@ struct TransportNode::Impl {
     s->keepalive.expires_after(std::min(tick, options.idle_timeout));
     s->keepalive.async_wait([this, s](boost::system::error_code ec) {
       if (ec || s->closed) return;
-      auto silent = std::chrono::steady_clock::now() - s->last_received;
+      auto now = std::chrono::steady_clock::now();
+      auto silent = now - s->last_received;
       if (silent >= options.idle_timeout) {
         drop(s, "no traffic for " + std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(silent).count()) +
                     " ms");
+        return;
+      }
+      if (s->large_frame_held > 0 && now - s->large_frame_since > options.large_frame_timeout) {
+        drop(s, "a frame of " + std::to_string(s->large_frame_held >> 20) + " MiB has been arriving for over " +
+                    std::to_string(options.large_frame_timeout.count()) + " s");
         return;
       }
       if (options.keepalive_interval.count() > 0) queue(s, FrameType::kPing, {});
@@ -473,6 +534,7 @@ struct TransportNode::Impl {
         s->decoder.commit(n);
       }
       if (st.is_ok()) st = handle_frames(s);
+      if (st.is_ok() && !s->closed) st = track_large_frame(s);
       if (!st.is_ok()) {
         drop(s, st.message());
         co_return;
@@ -575,25 +637,34 @@ Result<PeerInfo> TransportNode::connect(const std::string& host, uint16_t port) 
 // Queues an encoded frame for a session from any thread; one posted flush carries a batch.
 // A peer that does not read what it is sent is dropped once options.max_queued_bytes wait for
 // it, rather than letting its queue take the node's memory.
-Status TransportNode::Impl::enqueue(const std::shared_ptr<Session>& s, Session::Bytes frame) {
-  bool post = false, overflow = false;
+// All peers together may have options.max_queued_bytes_total waiting: past it, a peer holding
+// more than its share is dropped the same way, and a send to another is refused for now.
+Status TransportNode::Impl::enqueue(const std::shared_ptr<Session>& s, Session::Bytes frame, size_t peer_count) {
+  bool post = false;
+  std::string overflow;
   size_t size = frame->size();
   {
     std::lock_guard lock(s->inbox_mutex);
-    if (s->overflowed) return unavailable("peer " + to_hex(s->peer.id).substr(0, 16) + " is being dropped: it reads too slowly");
+    if (s->overflowed) return unavailable("peer " + to_hex(s->peer.id).substr(0, 16) + " is being dropped");
+    size_t share = options.max_queued_bytes_total / std::max<size_t>(1, peer_count);
     if (s->queued_bytes + size > options.max_queued_bytes) {
-      overflow = s->overflowed = true;
+      overflow = "the peer reads too slowly: over " + std::to_string(options.max_queued_bytes >> 20) + " MiB queued for it";
+    } else if (queued_total + size > options.max_queued_bytes_total && s->queued_bytes + size > share) {
+      overflow = "the peer reads too slowly: over its share (" + std::to_string(share >> 20) + " MiB) of the " +
+                 std::to_string(options.max_queued_bytes_total >> 20) + " MiB all peers may have queued";
+    } else if (queued_total + size > options.max_queued_bytes_total) {
+      return unavailable("the node's send queues are full (" + std::to_string(options.max_queued_bytes_total >> 20) +
+                         " MiB for all peers); try again");
     } else {
-      s->queued_bytes += size;
+      add_queued(s, size);
       s->inbox.push_back(std::move(frame));
       post = !std::exchange(s->flush_posted, true);
     }
+    if (!overflow.empty()) s->overflowed = true;
   }
-  if (overflow) {
-    std::string reason = "the peer reads too slowly: over " + std::to_string(options.max_queued_bytes >> 20) +
-                         " MiB queued for it";
-    asio::post(io, [this, s, reason] { drop(s, reason); });
-    return unavailable("peer " + to_hex(s->peer.id).substr(0, 16) + ": " + reason);
+  if (!overflow.empty()) {
+    asio::post(io, [this, s, overflow] { drop(s, overflow); });
+    return unavailable("peer " + to_hex(s->peer.id).substr(0, 16) + ": " + overflow);
   }
   if (post) asio::post(io, [this, s] { flush_inbox(s); });
   return Status::ok();
@@ -607,8 +678,10 @@ Status TransportNode::send_many(const std::vector<NodeId>& peers, FrameType type
   if (payload.size() > impl_->options.max_payload) return invalid_argument("frame payload over the bound");
   boost::container::small_vector<std::shared_ptr<Session>, 8> sessions;  // no allocation per message
   Status missing;
+  size_t peer_count = 0;
   {
     std::lock_guard lock(impl_->mutex);
+    peer_count = impl_->peers.size();
     for (const NodeId& peer : peers) {
       auto it = impl_->peers.find(peer);
       if (it == impl_->peers.end()) {
@@ -621,7 +694,7 @@ Status TransportNode::send_many(const std::vector<NodeId>& peers, FrameType type
   if (!sessions.empty()) {
     auto frame = std::make_shared<const std::vector<uint8_t>>(encode_frame(type, payload));
     for (const auto& s : sessions) {
-      Status queued = impl_->enqueue(s, frame);
+      Status queued = impl_->enqueue(s, frame, peer_count);
       if (!queued.is_ok()) missing = queued;
     }
   }

@@ -49,8 +49,14 @@ class TransportNode {
     std::chrono::milliseconds idle_timeout{20000};
     // Under load, frames to a peer go out at most this often, batched (0: each at once).
     std::chrono::microseconds flush_interval{250};
-    // A peer with more than this waiting to be written to it is dropped as too slow.
+    // A peer with more than this waiting to be written to it is dropped as too slow; so is one
+    // holding more than its share (this total over the peers) when all together have the total.
     size_t max_queued_bytes = size_t(256) << 20;
+    size_t max_queued_bytes_total = size_t(1) << 30;
+    // Frames over kLargeFrameBytes still arriving, all peers together, may hold at most this
+    // much (their declared sizes), and each may take at most large_frame_timeout to arrive.
+    size_t max_large_frames_total = size_t(512) << 20;
+    std::chrono::seconds large_frame_timeout{120};
     // Told of every dropped peer ("<address>: <reason>"), on the network thread.
     std::function<void(const std::string&)> on_drop;
     // Told of the listener's troubles (accept failures, connections refused for the cap).

@@ -121,9 +121,16 @@ class HandPeer {
 
   // A frame after the handshake, sealed in a record of its own.
   void send_sealed(network::FrameType type, std::span<const uint8_t> payload) {
-    std::vector<uint8_t> record;
-    if (!sealer_->seal(network::encode_frame(type, payload), record).is_ok()) return;
-    send_raw(record);
+    send_sealed_bytes(network::encode_frame(type, payload));
+  }
+  // Any bytes (part of a frame, say), sealed in records.
+  void send_sealed_bytes(std::span<const uint8_t> plain) {
+    std::vector<uint8_t> records;
+    for (size_t at = 0; at < plain.size(); at += network::kMaxRecordPlaintext) {
+      auto part = plain.subspan(at, std::min(network::kMaxRecordPlaintext, plain.size() - at));
+      if (!sealer_->seal(part, records).is_ok()) return;
+    }
+    send_raw(records);
   }
 
   const std::vector<uint8_t>& sent_hello() const { return sent_hello_; }

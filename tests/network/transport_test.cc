@@ -470,3 +470,87 @@ TEST(Transport, InboundPeersAreCapped) {
 }
 
 }  // namespace
+
+namespace {
+
+// Peers that never read cannot make the node queue without end, even many of them each under
+// its own bound: all together may have max_queued_bytes_total waiting, a peer over its share of
+// that is dropped, and a peer that reads keeps getting its frames.
+TEST(Transport, PeersThatDoNotReadShareOneSendBudget) {
+  TransportNode::Options o;
+  o.max_queued_bytes = size_t(64) << 20;
+  o.max_queued_bytes_total = size_t(4) << 20;
+  o.peer_exchange = false;
+  auto a = TransportNode::start(identity(51), o);
+  ASSERT_TRUE(a.is_ok());
+  std::atomic<int> tasks{0};
+  auto honest = start(53, [&](const PeerInfo&, const FrameView& f) {
+    if (f.type == FrameType::kRenderTask) ++tasks;
+    return verify_frame_payload(f);
+  });
+  ASSERT_TRUE(honest);
+  auto to_honest = (*a)->connect("127.0.0.1", honest->port());
+  ASSERT_TRUE(to_honest.is_ok()) << to_honest.status().to_string();
+  tests::HandPeer lazy((*a)->port());
+  Identity me = identity(52);
+  ASSERT_TRUE(lazy.handshake(me).is_ok());
+  ASSERT_TRUE(eventually([&] { return (*a)->peers().size() == 2; }));
+
+  std::vector<uint8_t> chunk(1u << 20, 0);
+  bool refused = false;
+  for (int i = 0; i < 400 && !refused; ++i) {
+    refused = !(*a)->send(me.node_id(), FrameType::kPing, chunk).is_ok();
+    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  EXPECT_TRUE(refused);
+  EXPECT_TRUE(eventually([&] { return rejected_with(**a, "over its share (2 MiB) of the 4 MiB all peers may have queued"); }));
+  RenderTask t;
+  t.job_id = "still-served";
+  t.width = t.height = 8;
+  t.tile = {0, 0, 8, 8};
+  t.sample_count = 1;
+  ASSERT_TRUE((*a)->send(honest->node_id(), FrameType::kRenderTask, encode(t)).is_ok());
+  EXPECT_TRUE(eventually([&] { return tasks == 1; }));
+}
+
+// Large frames still arriving hold a budget for all peers together: peers that each start a big
+// frame and trickle it are refused past the budget, a frame that takes too long drops its peer,
+// and once they are gone an honest peer's large frame goes through.
+TEST(Transport, LargeFramesStillArrivingShareOneBudgetAndADeadline) {
+  TransportNode::Options o;
+  o.max_large_frames_total = size_t(8) << 20;
+  o.large_frame_timeout = std::chrono::seconds(1);
+  o.keepalive_interval = std::chrono::milliseconds(100);
+  o.peer_exchange = false;
+  std::atomic<int> large{0};
+  auto b = TransportNode::start(identity(54), o, [&](const PeerInfo&, const FrameView& f) {
+    if (f.payload.size() == (6u << 20)) ++large;
+    return Status::ok();
+  });
+  ASSERT_TRUE(b.is_ok());
+  // The header of a 6 MiB frame and its first 64 KiB, and no more.
+  std::vector<uint8_t> start_of_big = encode_frame(FrameType::kRenderResult, {});
+  uint32_t declared = 6u << 20;
+  std::memcpy(start_of_big.data() + 8, &declared, 4);
+  start_of_big.resize(start_of_big.size() + 65536, 'x');
+
+  tests::HandPeer first((*b)->port()), second((*b)->port());
+  ASSERT_TRUE(first.handshake(identity(55)).is_ok());
+  ASSERT_TRUE(second.handshake(identity(56)).is_ok());
+  ASSERT_TRUE(eventually([&] { return (*b)->peers().size() == 2; }));
+  first.send_sealed_bytes(start_of_big);
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  second.send_sealed_bytes(start_of_big);  // 12 MiB together: over the 8 MiB
+  EXPECT_TRUE(eventually([&] { return rejected_with(**b, "over the 8 MiB it holds for large frames"); }));
+  EXPECT_TRUE(eventually([&] { return rejected_with(**b, "a frame of 6 MiB has been arriving for over 1 s"); }, 4000));
+  EXPECT_TRUE(eventually([&] { return (*b)->peers().empty(); }));
+
+  auto honest = start(57);
+  ASSERT_TRUE(honest);
+  auto peer = honest->connect("127.0.0.1", (*b)->port());
+  ASSERT_TRUE(peer.is_ok()) << peer.status().to_string();
+  ASSERT_TRUE(honest->send(peer->id, FrameType::kRenderResult, std::vector<uint8_t>(6u << 20, 'y')).is_ok());
+  EXPECT_TRUE(eventually([&] { return large == 1; }));
+}
+
+}  // namespace

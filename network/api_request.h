@@ -37,7 +37,9 @@ Result<Target> parse_target(std::string_view target);
 // The query parameter `key` as a number from 0 to `max`, or `fallback` when it is absent.
 Result<uint64_t> query_number(const Target& t, const std::string& key, uint64_t fallback, uint64_t max);
 
+// What one resend through the API may return: messages, and their payloads together.
 inline constexpr size_t kMaxResend = 100000;
+inline constexpr size_t kMaxResendPayloadBytes = size_t(64) << 20;
 
 // What a resend query asks for, from the query parameters.
 struct ResendQuery {

@@ -151,11 +151,15 @@ Result<std::vector<StreamMessage>> run_resend(StreamNode& node, const std::strin
   StreamStore* store = node.store();
   if (!store) return unavailable("this node does not store messages; ask a storage node");
   STRATA_RETURN_IF_ERROR(node.registry().check_subscribe(stream, r.partition, node.identity().node_id()));
+  // Read no further than the bound, so a query for a whole stream costs no more than that.
+  ReadBound bound{kMaxResend, kMaxResendPayloadBytes};
+  bool cut_short = false;
   Result<std::vector<StreamMessage>> messages =
-      r.kind == ResendQuery::kLast ? store->last(stream, r.partition, r.last)
-                                   : store->range(stream, r.partition, r.from, r.to);
-  if (messages.is_ok() && messages->size() > kMaxResend) {
-    return invalid_argument("the range holds over " + std::to_string(kMaxResend) + " messages; ask for a narrower one");
+      r.kind == ResendQuery::kLast ? store->last(stream, r.partition, r.last, bound, &cut_short)
+                                   : store->range(stream, r.partition, r.from, r.to, bound, &cut_short);
+  if (messages.is_ok() && cut_short) {
+    return invalid_argument("the range holds over " + std::to_string(kMaxResend) + " messages or " +
+                            std::to_string(kMaxResendPayloadBytes >> 20) + " MiB of payloads; ask for a narrower one");
   }
   return messages;
 }
@@ -628,18 +632,33 @@ struct ApiServer::Impl {
         asio::detached);
 
     // Stored messages first; live messages already queued that the resend covered are skipped.
+    // They are read and turned into JSON on a worker: a large resend holds up no other client.
     std::set<std::string> resent;
     if (query->kind != ResendQuery::kNone) {
-      auto messages = run_resend(node, stream, *query);
-      if (!messages.is_ok()) {
+      struct Texts {
+        Status status;
+        std::vector<std::pair<std::string, std::string>> messages;  // (message key, JSON text)
+      };
+      Texts texts = co_await asio::co_spawn(
+          workers,
+          [&]() -> asio::awaitable<Texts> {
+            Texts out;
+            auto messages = run_resend(node, stream, *query);
+            out.status = messages.status();
+            if (!messages.is_ok()) co_return out;
+            out.messages.reserve(messages->size());
+            for (const StreamMessage& m : *messages) out.messages.emplace_back(message_key(m), dump_json(message_json(m)));
+            co_return out;
+          },
+          asio::use_awaitable);
+      if (!texts.status.is_ok()) {
         finish();
-        co_await ws->async_close(websocket::close_reason(websocket::close_code::try_again_later, messages.status().message()),
+        co_await ws->async_close(websocket::close_reason(websocket::close_code::try_again_later, texts.status.message()),
                                  asio::redirect_error(asio::use_awaitable, ec));
         co_return;
       }
-      for (const StreamMessage& m : *messages) {
-        std::string text = dump_json(message_json(m));
-        resent.insert(message_key(m));
+      for (const auto& [key, text] : texts.messages) {
+        resent.insert(key);
         co_await ws->async_write(asio::buffer(text), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
       }

@@ -203,7 +203,9 @@ struct StreamNode::Impl {
           return Status::ok();
         }
         if (!store) return Status::ok();  // only storage nodes answer
-        auto messages = store->range(sub.stream_id, sub.partition, request->from, request->to);
+        // A gap is filled from its start, at most kMaxPeerResend at a time: a peer asking for a
+        // whole stream costs one bounded read; what is still missing shows as a gap again.
+        auto messages = store->range(sub.stream_id, sub.partition, request->from, request->to, kMaxPeerResend);
         if (!messages.is_ok()) {
           refuse(&from.id, messages.status().message());
           return Status::ok();

@@ -23,6 +23,10 @@
 
 namespace strata::network {
 
+// What a storage node sends for one peer's Resend (a gap to fill): at most this many messages
+// and payload bytes, from the gap's start.
+inline constexpr ReadBound kMaxPeerResend{4096, size_t(8) << 20};
+
 class StreamNode {
  public:
   using Listener = std::function<void(const StreamMessage& message)>;

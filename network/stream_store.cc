@@ -50,31 +50,44 @@ struct StreamStore::Impl {
 
   // Reads the messages whose keys lie in [begin, end), oldest first, at most `limit` from the end
   // when `from_end`.
-  Result<std::vector<StreamMessage>> scan(const std::string& begin, const std::string& end, size_t limit,
-                                          bool from_end) {
+  // The messages with keys in [begin, end), from the start or from the end, until `bound`.
+  Result<std::vector<StreamMessage>> scan(const std::string& begin, const std::string& end, ReadBound bound,
+                                          bool from_end, bool* cut_short) {
     std::vector<StreamMessage> out;
+    size_t payload_bytes = 0;
+    bool stopped = false;
     std::unique_ptr<rocksdb::Iterator> it(db.NewIterator(rocksdb::ReadOptions()));
     auto take = [&]() -> Status {
+      if (out.size() == bound.messages) {
+        stopped = true;
+        return Status::ok();
+      }
       // FlatBuffers reads need an aligned buffer; RocksDB's value slices have no alignment.
       const uint8_t* data = reinterpret_cast<const uint8_t*>(it->value().data());
       std::vector<uint8_t> value(data, data + it->value().size());
       auto m = decode_stream_message(value, SignatureCheck::kSkip);  // verified before it was stored
       if (!m.is_ok()) return internal_error("stream store: a stored message is damaged: " + m.status().message());
+      if (payload_bytes + m->payload.size() > bound.payload_bytes) {
+        stopped = true;
+        return Status::ok();
+      }
+      payload_bytes += m->payload.size();
       out.push_back(std::move(m.value()));
       return Status::ok();
     };
     if (from_end) {
-      for (it->SeekForPrev(end); it->Valid() && it->key().compare(begin) >= 0 && out.size() < limit; it->Prev()) {
+      for (it->SeekForPrev(end); !stopped && it->Valid() && it->key().compare(begin) >= 0; it->Prev()) {
         if (it->key().compare(end) >= 0) continue;
         STRATA_RETURN_IF_ERROR(take());
       }
       std::reverse(out.begin(), out.end());
     } else {
-      for (it->Seek(begin); it->Valid() && it->key().compare(end) < 0 && out.size() < limit; it->Next()) {
+      for (it->Seek(begin); !stopped && it->Valid() && it->key().compare(end) < 0; it->Next()) {
         STRATA_RETURN_IF_ERROR(take());
       }
     }
     STRATA_RETURN_IF_ERROR(check(it->status(), "reading"));
+    if (cut_short) *cut_short = stopped;
     return out;
   }
 };
@@ -129,21 +142,29 @@ Result<std::vector<StreamMetadata>> StreamStore::all_metadata() {
   return out;
 }
 
-Result<std::vector<StreamMessage>> StreamStore::last(const std::string& stream, uint32_t partition, size_t count) {
-  return impl_->scan(partition_prefix(stream, partition), partition_end(stream, partition), count, true);
+Result<std::vector<StreamMessage>> StreamStore::last(const std::string& stream, uint32_t partition, size_t count,
+                                                     ReadBound bound, bool* cut_short) {
+  // The newest `count` are wanted: stopping once there is not cutting short.
+  bool stopped = false;
+  ReadBound b{std::min(count, bound.messages), bound.payload_bytes};
+  auto out = impl_->scan(partition_prefix(stream, partition), partition_end(stream, partition), b, true, &stopped);
+  if (cut_short) *cut_short = stopped && out.is_ok() && out->size() < count;
+  return out;
 }
 
-Result<std::vector<StreamMessage>> StreamStore::from(const std::string& stream, uint32_t partition, MessageRef first) {
-  return impl_->scan(position_key(stream, partition, first), partition_end(stream, partition), SIZE_MAX, false);
+Result<std::vector<StreamMessage>> StreamStore::from(const std::string& stream, uint32_t partition, MessageRef first,
+                                                     ReadBound bound, bool* cut_short) {
+  return impl_->scan(position_key(stream, partition, first), partition_end(stream, partition), bound, false, cut_short);
 }
 
 Result<std::vector<StreamMessage>> StreamStore::range(const std::string& stream, uint32_t partition, MessageRef first,
-                                                      MessageRef last) {
+                                                      MessageRef last, ReadBound bound, bool* cut_short) {
   if (last < first) return invalid_argument("stream store: the range ends before it starts");
   // Just past `last`: the next sequence number (or the next timestamp).
-  if (last == MessageRef{UINT64_MAX, UINT32_MAX}) return from(stream, partition, first);  // nothing lies after it
+  if (last == MessageRef{UINT64_MAX, UINT32_MAX}) return from(stream, partition, first, bound, cut_short);  // nothing lies after it
   MessageRef after = last.sequence == UINT32_MAX ? MessageRef{last.timestamp + 1, 0} : MessageRef{last.timestamp, last.sequence + 1};
-  return impl_->scan(position_key(stream, partition, first), position_key(stream, partition, after), SIZE_MAX, false);
+  return impl_->scan(position_key(stream, partition, first), position_key(stream, partition, after), bound, false,
+                     cut_short);
 }
 
 }  // namespace strata::network

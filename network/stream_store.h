@@ -14,6 +14,12 @@
 
 namespace strata::network {
 
+// How much one read of the store may return.
+struct ReadBound {
+  size_t messages = SIZE_MAX;
+  size_t payload_bytes = SIZE_MAX;  // the messages' payloads together
+};
+
 class StreamStore {
  public:
   // Its own database at `dir`, or its column families in the node's database.
@@ -26,12 +32,16 @@ class StreamStore {
   Status put_metadata(const StreamMetadata& metadata);
   Result<std::vector<StreamMetadata>> all_metadata();
 
-  // Messages of one partition, oldest first.
-  Result<std::vector<StreamMessage>> last(const std::string& stream, uint32_t partition, size_t count);
-  Result<std::vector<StreamMessage>> from(const std::string& stream, uint32_t partition, MessageRef first);
+  // A read stops at its bound (so a query for a whole partition costs no more than that), and
+  // says so in `cut_short` when given.
+  // Messages of one partition, oldest first: the newest `count`, or those from `first` on.
+  Result<std::vector<StreamMessage>> last(const std::string& stream, uint32_t partition, size_t count,
+                                          ReadBound bound = {}, bool* cut_short = nullptr);
+  Result<std::vector<StreamMessage>> from(const std::string& stream, uint32_t partition, MessageRef first,
+                                          ReadBound bound = {}, bool* cut_short = nullptr);
   // From `first` up to and including `last`.
   Result<std::vector<StreamMessage>> range(const std::string& stream, uint32_t partition, MessageRef first,
-                                           MessageRef last);
+                                           MessageRef last, ReadBound bound = {}, bool* cut_short = nullptr);
 
   struct Impl;
 

@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "network/api_client.h"
+#include "network/api_request.h"
 #include "network/api_server.h"
 #include "network/stream_node.h"
 #include "tests/network/network_support.h"
@@ -188,6 +189,36 @@ TEST(ApiServer, WebSocketSubscribeWithResendFirst) {
   }
   reader.join();
   EXPECT_EQ(got, (std::vector<int>{1, 2, 3, 4}));
+}
+
+}  // namespace
+
+namespace {
+
+// A resend is read no further than its bound, in messages and in payload bytes: asking for more
+// than 64 MiB of payloads is a 400 that says so (the store stops reading there), over HTTP and
+// over the WebSocket, and a narrower query is answered.
+TEST(ApiServer, AResendOverItsBoundIsRefusedByName) {
+  ApiNode n = start_api_node(45, true);
+  ASSERT_EQ(call(n, "POST", "/api/v1/streams", R"({"id": "sensor/7", "public": true})").first, 201);
+  const size_t count = kMaxResendPayloadBytes / kMaxStreamPayload + 1;
+  for (size_t i = 0; i < count; ++i) {
+    StreamMessage m;
+    m.stream_id = "sensor/7";
+    m.chain_id = "big";
+    m.ref = {1000 + i, 0};
+    m.has_prev = i > 0;
+    m.prev = {999 + i, 0};
+    m.payload.assign(kMaxStreamPayload, uint8_t(i));
+    ASSERT_TRUE(n.node->publish(m).is_ok());
+  }
+  expect_error(call(n, "GET", kPath + "/resend?from=0"), 400, "64 MiB of payloads; ask for a narrower one");
+  auto narrow = call(n, "GET", kPath + "/resend?last=2");
+  ASSERT_EQ(narrow.first, 200) << narrow.second.dump().substr(0, 200);
+  Status s = websocket_read(
+      n.address, kPath + "/subscribe?from=0", [&](const std::string&) { return true; }, std::chrono::seconds(10));
+  ASSERT_FALSE(s.is_ok());
+  EXPECT_NE(s.message().find("ask for a narrower one"), std::string::npos) << s.to_string();
 }
 
 }  // namespace

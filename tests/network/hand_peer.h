@@ -6,6 +6,7 @@
 #include <boost/asio.hpp>
 
 #include <array>
+#include <chrono>
 #include <optional>
 #include <sodium.h>
 #include <string>

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "network/stream_node.h"
+#include "tests/network/hand_peer.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
 
@@ -344,6 +345,52 @@ TEST(StreamNode, PublishSignedChecksLikeAPeerMessage) {
             std::string::npos);
   ASSERT_EQ(got.size(), 1u);
   EXPECT_EQ(got[0].publisher_id(), writer.node_id());
+}
+
+}  // namespace
+
+namespace {
+
+// A peer that asks a storage node to resend a whole stream gets one bounded read's worth
+// (kMaxPeerResend, oldest first), not the whole partition loaded at once; the node keeps serving.
+TEST(StreamNode, APeersResendIsBounded) {
+  auto s = start(key(21), tests::scratch_dir() + "/bounded-resend");
+  ASSERT_TRUE(s);
+  create_stream(*s);
+  // Payloads of 1 MiB, the most a message may carry: the bound's bytes hold eight of them.
+  const size_t fit = kMaxPeerResend.payload_bytes / kMaxStreamPayload;
+  const int stored = int(fit) + 3;
+  for (int i = 0; i < stored; ++i) {
+    StreamMessage m = chain_message(i);
+    m.payload.assign(kMaxStreamPayload, uint8_t(i));
+    ASSERT_TRUE(s->publish(m).is_ok());
+  }
+
+  tests::HandPeer peer(s->transport().port());
+  ASSERT_TRUE(peer.handshake(key(22)).is_ok());
+  ResendRequest everything{{kStream, 0}, {0, 0}, {UINT64_MAX, UINT32_MAX}};
+  peer.send_sealed(FrameType::kResend, encode(everything));
+  // Then the last message alone: its arrival marks the end of the first answer (the node
+  // answers a peer's frames in order).
+  const uint64_t last = 1000 + stored - 1;
+  ResendRequest marker{{kStream, 0}, {last, 0}, {UINT64_MAX, UINT32_MAX}};
+  peer.send_sealed(FrameType::kResend, encode(marker));
+  std::vector<uint64_t> resent;
+  for (;;) {
+    auto frame = peer.read_frame();
+    ASSERT_TRUE(frame.is_ok()) << frame.status().to_string();
+    if (frame->type != FrameType::kPublish) continue;
+    auto m = decode_stream_message(frame->payload, SignatureCheck::kVerify);
+    ASSERT_TRUE(m.is_ok()) << m.status().to_string();
+    if (m->ref.timestamp == last) break;
+    resent.push_back(m->ref.timestamp);
+  }
+  ASSERT_EQ(resent.size(), fit);
+  for (size_t i = 0; i < fit; ++i) EXPECT_EQ(resent[i], 1000 + i);  // from the gap's start
+  // Still serving: a local read of the whole stream still works.
+  auto all = s->store()->last(kStream, 0, stored);
+  ASSERT_TRUE(all.is_ok());
+  EXPECT_EQ(all->size(), size_t(stored));
 }
 
 }  // namespace

@@ -76,6 +76,35 @@ TEST(StreamStore, ResendQueriesAndPersistence) {
   EXPECT_EQ((*store)->range("s", 0, {30, 0}, {20, 0}).status().code(), StatusCode::kInvalidArgument);
 }
 
+// A read stops at its bound, on messages or on payload bytes, and says it was cut short; one that
+// got all it asked for was not.
+TEST(StreamStore, ReadsStopAtTheirBound) {
+  auto store = StreamStore::open(tests::scratch_dir() + "/store-bound");
+  ASSERT_TRUE(store.is_ok());
+  for (uint64_t ts = 10; ts < 20; ++ts) ASSERT_TRUE((*store)->put(message("s", 0, ts, 0)).is_ok());  // 12-byte payloads
+  bool cut = false;
+  auto three = (*store)->from("s", 0, {0, 0}, ReadBound{3, SIZE_MAX}, &cut);
+  ASSERT_TRUE(three.is_ok());
+  EXPECT_EQ(refs(*three), (std::vector<MessageRef>{{10, 0}, {11, 0}, {12, 0}}));
+  EXPECT_TRUE(cut);
+  auto by_bytes = (*store)->range("s", 0, {0, 0}, {UINT64_MAX - 1, 0}, ReadBound{SIZE_MAX, 30}, &cut);
+  ASSERT_TRUE(by_bytes.is_ok());
+  EXPECT_EQ(by_bytes->size(), 2u);  // 24 of 30 bytes; a third would be 36
+  EXPECT_TRUE(cut);
+  auto newest = (*store)->last("s", 0, 4, ReadBound{4, SIZE_MAX}, &cut);
+  ASSERT_TRUE(newest.is_ok());
+  EXPECT_EQ(refs(*newest), (std::vector<MessageRef>{{16, 0}, {17, 0}, {18, 0}, {19, 0}}));
+  EXPECT_FALSE(cut);  // four asked, four given
+  auto newest_bounded = (*store)->last("s", 0, 8, ReadBound{5, SIZE_MAX}, &cut);
+  ASSERT_TRUE(newest_bounded.is_ok());
+  EXPECT_EQ(newest_bounded->size(), 5u);
+  EXPECT_TRUE(cut);
+  auto all = (*store)->from("s", 0, {0, 0}, ReadBound{10, 120}, &cut);
+  ASSERT_TRUE(all.is_ok());
+  EXPECT_EQ(all->size(), 10u);
+  EXPECT_FALSE(cut);  // exactly at both bounds, with nothing more
+}
+
 // The writer of AcknowledgedMessagesSurviveKill9, run as a separate process (this test binary
 // started again with STRATA_STORE_WRITER set), so the killed process is a fresh one.
 TEST(StreamStore, WriterProcess) {

@@ -130,6 +130,7 @@ size_t RecordSealer::begin(std::vector<uint8_t>& out) const {
 
 Status RecordSealer::end(std::vector<uint8_t>& out, size_t record_start) {
   size_t plain = out.size() - record_start - kRecordHeaderBytes;
+  if (plain > kMaxRecordPlaintext) return internal_error("a record of " + std::to_string(plain) + " bytes is over the bound");
   put_u32(out.data() + record_start, static_cast<uint32_t>(plain + kRecordTagBytes));
   out.resize(out.size() + kRecordTagBytes);
   uint8_t* header = out.data() + record_start;

@@ -46,10 +46,12 @@ struct Session : std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point last_received = std::chrono::steady_clock::now();
   FrameDecoder decoder;  // bounded to a handshake's frames until the peer is authenticated
   uint32_t max_payload;
-  // The handshake (network/peer_session.h): this side's Hello as sent and its ephemeral key, until
-  // the peer's Hello gives the transcript and the session's keys.
-  EphemeralKey ephemeral = EphemeralKey::generate();
+  // The handshake (network/peer_session.h): this side's Hello as sent and its ephemeral key, the
+  // peer's session key and the transcript, until the peer's Auth is verified and the session's
+  // keys are derived (a peer that proves nothing costs no Diffie-Hellman).
+  EphemeralKey ephemeral;
   std::vector<uint8_t> sent_hello;
+  std::array<uint8_t, 32> peer_session_key{};
   Transcript transcript{};
   std::optional<RecordSealer> sealer;
   std::optional<RecordOpener> opener;
@@ -284,6 +286,7 @@ struct TransportNode::Impl {
   }
 
   void send_hello(const std::shared_ptr<Session>& s) {
+    s->ephemeral = EphemeralKey::generate();
     std::array<uint8_t, 32> nonce_bytes{};
     randombytes_buf(nonce_bytes.data(), nonce_bytes.size());
     flatbuffers::FlatBufferBuilder b(192);
@@ -295,7 +298,9 @@ struct TransportNode::Impl {
     queue(s, FrameType::kHello, s->sent_hello);
   }
 
-  // The peer's Hello gives the transcript and the session's keys; this side's Auth signs them.
+  // The peer's Hello gives the transcript, which this side's Auth signs. The acceptor sends its
+  // own Hello only now, so a connection that sends nothing costs it no key: the dialer waits no
+  // longer for that, as the acceptor's Auth goes out with it.
   Status answer_hello(const std::shared_ptr<Session>& s, const FrameView& frame) {
     const wire::Hello* hello = verified_root<wire::Hello>(frame.payload, 8, 64);
     if (!hello || !hello->public_key() || hello->public_key()->size() != 32 || !hello->nonce() ||
@@ -304,16 +309,12 @@ struct TransportNode::Impl {
           "malformed hello (a 32-byte key, a 32-byte nonce and a 32-byte session key are required)");
     }
     std::copy(hello->public_key()->begin(), hello->public_key()->end(), s->peer.key.begin());
+    std::copy(hello->session_key()->begin(), hello->session_key()->end(), s->peer_session_key.begin());
     s->peer.listen_port = hello->listen_port();
     s->have_hello = true;
+    if (s->inbound) send_hello(s);
     s->transcript = s->inbound ? handshake_transcript(frame.payload, s->sent_hello)
                                : handshake_transcript(s->sent_hello, frame.payload);
-    auto keys = derive_session_keys(s->role(), s->ephemeral,
-                                    std::span<const uint8_t, 32>(hello->session_key()->data(), 32), s->transcript);
-    if (!keys.is_ok()) return keys.status();
-    s->ephemeral = EphemeralKey();  // its secret is not needed again
-    s->sealer.emplace(keys->send);
-    s->opener.emplace(keys->receive);
     Signature sig = identity.sign(auth_message(s->role(), s->transcript));
     flatbuffers::FlatBufferBuilder b(128);
     auto sv = b.CreateVector(sig.data(), sig.size());
@@ -354,6 +355,11 @@ struct TransportNode::Impl {
     if (!verify_signature(s->peer.key, auth_message(peer_role(s->role()), s->transcript), sig)) {
       return invalid_argument("the handshake signature does not match the claimed key");
     }
+    auto keys = derive_session_keys(s->role(), s->ephemeral, s->peer_session_key, s->transcript);
+    if (!keys.is_ok()) return keys.status();
+    s->ephemeral = EphemeralKey();  // its secret is not needed again
+    s->sealer.emplace(keys->send);
+    s->opener.emplace(keys->receive);
     s->peer.id = node_id_of(s->peer.key);
     if (s->peer.id == identity.node_id()) return invalid_argument("the peer is this node itself");
     {
@@ -513,7 +519,7 @@ struct TransportNode::Impl {
         drop(s, "the handshake timed out");
       }
     });
-    send_hello(s);
+    if (!s->inbound) send_hello(s);  // the acceptor answers the dialer's Hello with its own
     for (;;) {
       size_t n = 0;
       // Handshake frames are read straight into the decoder, records into their opener.
@@ -550,6 +556,7 @@ struct TransportNode::Impl {
       if (!frame.is_ok()) return frame.status();
       if (!frame->has_value()) return Status::ok();
       STRATA_RETURN_IF_ERROR(handle(s, **frame));
+      if (s->closed) return Status::ok();  // a handler dropped it: nothing more is read
       if (s->authenticated && !s->reading_records) {
         s->reading_records = true;
         s->opener->feed(s->decoder.take_unread());

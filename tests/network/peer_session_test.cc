@@ -205,3 +205,126 @@ TEST(PeerSession, BothSidesDeriveEachOthersKeysAndTheTranscriptBindsThem) {
 }
 
 }  // namespace
+
+// ---- review tests ----
+namespace {
+using namespace strata;
+using namespace strata::network;
+
+TEST(PeerSession, AnEmptyRecordIsARealAeadRecord) {
+  ASSERT_GE(sodium_init(), 0);
+  SessionKey key{};
+  key.fill(9);
+  RecordSealer sealer(key);
+  std::vector<uint8_t> wire;
+  ASSERT_TRUE(sealer.seal({}, wire).is_ok());
+  ASSERT_EQ(wire.size(), 4u + 16u);
+  uint8_t nonce[12] = {};
+  unsigned long long out_len = 0;
+  uint8_t dummy[1];
+  ASSERT_EQ(crypto_aead_chacha20poly1305_ietf_decrypt(dummy, &out_len, nullptr, wire.data() + 4, 16, wire.data(), 4,
+                                                      nonce, key.data()),
+            0);
+  {
+    RecordOpener opener(key);
+    FrameDecoder d;  // empty decoder: out pointer may be null
+    opener.feed(wire);
+    EXPECT_TRUE(opener.open_into(d).is_ok());
+  }
+  for (size_t flip = 0; flip < wire.size(); ++flip) {
+    auto bad = wire;
+    bad[flip] ^= 0x20;
+    RecordOpener opener(key);
+    FrameDecoder d;
+    opener.feed(bad);
+    if (flip < 4) bad.resize(bad.size() + 64);
+    EXPECT_FALSE(opener.open_into(d).is_ok() && flip >= 4) << flip;
+  }
+  // a forged empty record with an all-zero tag
+  std::vector<uint8_t> forged(20, 0);
+  forged[0] = 16;
+  RecordOpener opener(key);
+  FrameDecoder d;
+  opener.feed(forged);
+  EXPECT_FALSE(opener.open_into(d).is_ok());
+}
+
+TEST(PeerSession, ThousandsOfRecordsOnOneContextMatchLibsodiumBothWays) {
+  ASSERT_GE(sodium_init(), 0);
+  SessionKey key{};
+  randombytes_buf(key.data(), key.size());
+  RecordSealer sealer(key);
+  std::vector<uint8_t> wire;
+  std::vector<std::vector<uint8_t>> plains;
+  for (int i = 0; i < 3000; ++i) {
+    std::vector<uint8_t> p(randombytes_uniform(i % 100 == 0 ? 300000 : 2000) % (kMaxRecordPlaintext + 1));
+    randombytes_buf(p.data(), p.size());
+    plains.push_back(p);
+    ASSERT_TRUE(sealer.seal(p, wire).is_ok());
+  }
+  size_t at = 0;
+  for (uint64_t n = 0; n < plains.size(); ++n) {
+    uint32_t length = 0;
+    std::memcpy(&length, wire.data() + at, 4);
+    uint8_t nonce[12] = {};
+    for (int i = 0; i < 8; ++i) nonce[4 + i] = uint8_t(n >> (8 * i));
+    std::vector<uint8_t> out(length - 16 + 1);
+    unsigned long long out_len = 0;
+    ASSERT_EQ(crypto_aead_chacha20poly1305_ietf_decrypt(out.data(), &out_len, nullptr, wire.data() + at + 4, length,
+                                                        wire.data() + at, 4, nonce, key.data()),
+              0)
+        << n;
+    out.resize(out_len);
+    ASSERT_EQ(out, plains[n]) << n;
+    at += 4 + length;
+  }
+  // libsodium-sealed frames, many records, opened by one opener (decrypt context reused)
+  std::vector<uint8_t> sodium_wire;
+  size_t frames = 0;
+  for (uint64_t n = 0; n < 2000; ++n) {
+    auto f = encode_frame(FrameType::kPing, {});
+    std::vector<uint8_t> rec(4 + f.size() + 16);
+    uint32_t length = uint32_t(f.size() + 16);
+    std::memcpy(rec.data(), &length, 4);
+    uint8_t nonce[12] = {};
+    for (int i = 0; i < 8; ++i) nonce[4 + i] = uint8_t(n >> (8 * i));
+    crypto_aead_chacha20poly1305_ietf_encrypt(rec.data() + 4, nullptr, f.data(), f.size(), rec.data(), 4, nullptr,
+                                              nonce, key.data());
+    sodium_wire.insert(sodium_wire.end(), rec.begin(), rec.end());
+  }
+  RecordOpener opener(key);
+  FrameDecoder d;
+  for (size_t i = 0; i < sodium_wire.size(); i += 777) {
+    opener.feed(std::span(sodium_wire).subspan(i, std::min<size_t>(777, sodium_wire.size() - i)));
+    ASSERT_TRUE(opener.open_into(d).is_ok());
+    for (;;) {
+      auto next = d.next();
+      ASSERT_TRUE(next.is_ok());
+      if (!next->has_value()) break;
+      ++frames;
+    }
+  }
+  EXPECT_EQ(frames, 2000u);
+}
+
+TEST(PeerSession, LowOrderSessionKeysAreRefused) {
+  ASSERT_GE(sodium_init(), 0);
+  EphemeralKey mine = EphemeralKey::generate();
+  Transcript t{};
+  // The known small-order points of Curve25519 (u-coordinates), incl. non-canonical encodings.
+  const char* hex[] = {
+      "0000000000000000000000000000000000000000000000000000000000000000",
+      "0100000000000000000000000000000000000000000000000000000000000000",
+      "e0eb7a7c3b41b8ae1656e3faf19fc46ada098deb9c32b1fd866205165f49b800",
+      "5f9c95bca3508c24b1d0b1559c83ef5b04445cc4581c8e86d8224eddd09f1157",
+      "ecffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      "edffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+      "eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f",
+  };
+  for (const char* h : hex) {
+    std::array<uint8_t, 32> k{};
+    sodium_hex2bin(k.data(), 32, h, 64, nullptr, nullptr, nullptr);
+    EXPECT_FALSE(derive_session_keys(HandshakeRole::kAcceptor, mine, k, t).is_ok()) << h;
+  }
+}
+}  // namespace

@@ -209,3 +209,219 @@ TEST(SessionRelay, AByteForByteRelaySeesOnlyCiphertextAndCannotAlterIt) {
 }
 
 }  // namespace
+
+// ---- review tests ----
+namespace {
+
+// A dialer speaking the handshake by hand, with access to its keys.
+struct RawDialer {
+  asio::io_context io;
+  tcp::socket socket{io};
+  EphemeralKey eph = EphemeralKey::generate();
+  std::vector<uint8_t> sent_hello, their_hello;
+  Transcript transcript{};
+  std::optional<RecordSealer> sealer;
+  std::optional<RecordOpener> opener;
+  FrameDecoder frames{kMaxFramePayload};
+  explicit RawDialer(uint16_t port) { socket.connect({kLoopback, port}); }
+  void send(const std::vector<uint8_t>& b) { asio::write(socket, asio::buffer(b)); }
+  Frame read_plain() { return read_plain_frame(socket, frames); }
+  // Hello both ways; derive keys.
+  void hello(const Identity& me, std::array<uint8_t, 32>* session_key = nullptr) {
+    sent_hello = tests::hello_payload(me.public_key(), session_key ? *session_key : eph.public_key);
+    send(encode_frame(FrameType::kHello, sent_hello));
+    Frame h = read_plain();
+    their_hello = h.payload;
+    const auto* parsed = flatbuffers::GetRoot<wire::Hello>(their_hello.data());
+    transcript = handshake_transcript(sent_hello, their_hello);
+    auto keys = derive_session_keys(HandshakeRole::kDialer, eph,
+                                    std::span<const uint8_t, 32>(parsed->session_key()->data(), 32), transcript);
+    if (keys.is_ok()) {
+      sealer.emplace(keys->send);
+      opener.emplace(keys->receive);
+    }
+  }
+  std::vector<uint8_t> auth_frame(const Identity& me) {
+    return encode_frame(FrameType::kAuth,
+                        tests::auth_payload(me.sign(auth_message(HandshakeRole::kDialer, transcript))));
+  }
+};
+
+std::string last_rejection(const TransportNode& node) {
+  auto r = node.rejections();
+  return r.empty() ? "" : r.back();
+}
+
+TEST(SessionRelay, RecordsInTheSameSegmentAsTheAuthAreHandled) {
+  std::mutex mutex;
+  std::vector<std::string> received;
+  auto b = start(52, [&](const PeerInfo&, const FrameView& f) {
+    STRATA_RETURN_IF_ERROR(verify_frame_payload(f));
+    if (f.type == FrameType::kRenderTask) {
+      std::lock_guard lock(mutex);
+      received.push_back(decode_render_task(f.payload)->job_id);
+    }
+    return Status::ok();
+  });
+  ASSERT_TRUE(b);
+  Identity me = tests::test_identity(53);
+  RawDialer d(b->port());
+  d.hello(me);
+  std::vector<uint8_t> segment = d.auth_frame(me);
+  RenderTask task;
+  task.width = task.height = 8;
+  task.tile = {0, 0, 8, 8};
+  task.sample_count = 1;
+  for (int i = 0; i < 3; ++i) {
+    task.job_id = "job" + std::to_string(i);
+    auto f = encode_frame(FrameType::kRenderTask, encode(task));
+    // a frame split across two records, then an empty record
+    ASSERT_TRUE(d.sealer->seal(std::span(f).first(5), segment).is_ok());
+    ASSERT_TRUE(d.sealer->seal(std::span(f).subspan(5), segment).is_ok());
+    ASSERT_TRUE(d.sealer->seal({}, segment).is_ok());
+  }
+  d.send(segment);  // Auth and records in one write
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return received.size() == 3;
+  })) << last_rejection(*b);
+  EXPECT_TRUE(has_peer(*b, me.node_id()));
+}
+
+TEST(SessionRelay, PlaintextAfterTheAuthIsRefused) {
+  auto b = start(54);
+  ASSERT_TRUE(b);
+  Identity me = tests::test_identity(55);
+  RawDialer d(b->port());
+  d.hello(me);
+  std::vector<uint8_t> segment = d.auth_frame(me);
+  auto ping = encode_frame(FrameType::kPing, {});
+  segment.insert(segment.end(), ping.begin(), ping.end());  // a plaintext frame right after the Auth
+  d.send(segment);
+  EXPECT_TRUE(eventually([&] { return rejected_with(*b, "record: a length"); })) << last_rejection(*b);
+  EXPECT_TRUE(eventually([&] { return !has_peer(*b, me.node_id()); }));
+}
+
+TEST(SessionRelay, AuthBeforeHelloTwoHellosAndLowOrderKeysAreRefused) {
+  auto b = start(56);
+  ASSERT_TRUE(b);
+  Identity me = tests::test_identity(57);
+  {
+    RawDialer d(b->port());
+    d.send(encode_frame(FrameType::kAuth, tests::auth_payload(Signature{})));
+    EXPECT_TRUE(eventually([&] { return rejected_with(*b, "auth frame before the handshake"); })) << last_rejection(*b);
+  }
+  {
+    RawDialer d(b->port());
+    auto h = encode_frame(FrameType::kHello, tests::hello_payload(me.public_key(), d.eph.public_key));
+    h.insert(h.end(), h.begin(), h.end());
+    d.send(h);
+    EXPECT_TRUE(eventually([&] { return rejected_with(*b, "hello frame before the handshake"); })) << last_rejection(*b);
+  }
+  {
+    // A low-order session key is found when the keys are derived, once the Auth has verified.
+    RawDialer d(b->port());
+    std::array<uint8_t, 32> zero{};
+    d.hello(me, &zero);
+    d.send(d.auth_frame(me));
+    EXPECT_TRUE(eventually([&] { return rejected_with(*b, "not a usable X25519 key"); })) << last_rejection(*b);
+  }
+}
+
+// A man in the middle that sends a node's own Hello and Auth back to it.
+TEST(SessionRelay, AReflectedHandshakeIsRefused) {
+  auto a = start(58);
+  ASSERT_TRUE(a);
+  asio::io_context io;
+  tcp::acceptor m_listen(io, tcp::endpoint(kLoopback, 0));
+  auto dialled = std::async(std::launch::async, [&] { return a->connect("127.0.0.1", m_listen.local_endpoint().port()); });
+  tcp::socket from_a = m_listen.accept();
+  FrameDecoder frames;
+  Frame hello = read_plain_frame(from_a, frames);
+  asio::write(from_a, asio::buffer(encode_frame(FrameType::kHello, hello.payload)));
+  Frame auth = read_plain_frame(from_a, frames);
+  ASSERT_EQ(auth.type, FrameType::kAuth);
+  asio::write(from_a, asio::buffer(encode_frame(FrameType::kAuth, auth.payload)));
+  auto r = dialled.get();
+  EXPECT_FALSE(r.is_ok());
+  EXPECT_TRUE(rejected_with(*a, "the handshake signature does not match")) << last_rejection(*a);
+}
+
+// A node dialling itself (through a relay or directly): both sessions' signatures are valid, the
+// id check must stop it.
+TEST(SessionRelay, ANodeDiallingItselfIsRefused) {
+  auto a = start(59);
+  ASSERT_TRUE(a);
+  auto r = a->connect("127.0.0.1", a->port());
+  EXPECT_FALSE(r.is_ok());
+  EXPECT_TRUE(eventually([&] { return rejected_with(*a, "the peer is this node itself"); })) << last_rejection(*a);
+  EXPECT_TRUE(a->peers().empty());
+}
+
+// Sends from another thread racing the end of the handshake, big and small frames: none in the
+// clear, all arrive, in order.
+TEST(SessionRelay, FramesSentAsTheHandshakeEndsAreAllSealedAndInOrder) {
+  const std::string marker = "MARKER-in-clear-";
+  std::mutex mutex;
+  std::vector<std::string> received;
+  size_t big = 0;
+  auto b = start(60, [&](const PeerInfo&, const FrameView& f) {
+    if (f.type == FrameType::kRenderResult && f.payload.size() == (3u << 20)) {
+      std::lock_guard lock(mutex);
+      ++big;
+      return Status::ok();
+    }
+    STRATA_RETURN_IF_ERROR(verify_frame_payload(f));
+    if (f.type == FrameType::kRenderTask) {
+      std::lock_guard lock(mutex);
+      auto t = decode_render_task(f.payload);
+      if (t->job_id.size() > 1000) ++big;
+      else received.push_back(t->job_id);
+    }
+    return Status::ok();
+  });
+  std::atomic<bool> go{false};
+  TransportNode* a_ptr = nullptr;
+  std::unique_ptr<TransportNode> a;
+  {
+    TransportNode::Options o;
+    o.peer_exchange = true;
+    o.keepalive_interval = std::chrono::milliseconds(1);
+    auto node = TransportNode::start(tests::test_identity(61), o, {}, [&](const PeerInfo&) { go = true; });
+    ASSERT_TRUE(node.is_ok());
+    a = std::move(node.value());
+    a_ptr = a.get();
+  }
+  ASSERT_TRUE(b);
+  Relay relay(b->port());
+  NodeId bid = b->node_id();
+  std::thread sender([&] {
+    while (!go) std::this_thread::yield();
+    RenderTask task;
+    task.width = task.height = 8;
+    task.tile = {0, 0, 8, 8};
+    task.sample_count = 1;
+    for (int i = 0; i < 300; ++i) {
+      if (i % 100 == 50) {
+        Status s = a_ptr->send(bid, FrameType::kRenderResult, std::vector<uint8_t>(3u << 20, 'Z'));
+        if (!s.is_ok()) ADD_FAILURE() << s.to_string();
+      }
+      task.job_id = marker + std::to_string(i);
+      Status s = a_ptr->send(bid, FrameType::kRenderTask, encode(task));
+      if (!s.is_ok()) ADD_FAILURE() << s.to_string();
+    }
+  });
+  auto peer = a->connect("127.0.0.1", relay.port());
+  ASSERT_TRUE(peer.is_ok()) << peer.status().to_string();
+  sender.join();
+  EXPECT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return received.size() == 300 && big == 3;
+  }, 10000)) << last_rejection(*b);
+  std::lock_guard lock(mutex);
+  for (size_t i = 0; i < received.size(); ++i) EXPECT_EQ(received[i], marker + std::to_string(i));
+  EXPECT_FALSE(contains(relay.seen(), marker));
+  EXPECT_FALSE(contains(relay.seen(), "ZZZZZZZZ"));
+}
+
+}  // namespace

@@ -304,7 +304,8 @@ TEST(Transport, MemoryIsNotSpentBeforeThePeerIsKnown) {
   other.open(tcp::v4());
   other.bind(tcp::endpoint(asio::ip::make_address("127.0.0.2"), 0));
   other.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), b->port()));
-  std::array<uint8_t, 64> hello{};
+  asio::write(other, asio::buffer(hello_frame(identity(19).public_key())));
+  std::array<uint8_t, 64> hello{};  // the node answers with its own Hello
   boost::system::error_code ec;
   EXPECT_GT(other.read_some(asio::buffer(hello), ec), 0u) << "another address was refused too: " << ec.message();
   idle.clear();

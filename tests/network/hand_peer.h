@@ -70,11 +70,14 @@ class HandPeer {
     }
   }
 
-  // Sends this side's Hello (claiming `claimed_key`, offering this connection's own session key).
-  void send_hello(const network::PublicKey& claimed_key) {
-    sent_hello_ = hello_payload(claimed_key, ephemeral_.public_key);
+  // Sends this side's Hello, claiming `claimed_key` and offering this connection's own session key
+  // (or `session_key` instead).
+  void send_hello(const network::PublicKey& claimed_key,
+                  std::optional<std::array<uint8_t, 32>> session_key = std::nullopt) {
+    sent_hello_ = hello_payload(claimed_key, session_key.value_or(ephemeral_.public_key));
     send_frame(network::FrameType::kHello, sent_hello_);
   }
+  const std::array<uint8_t, 32>& session_key() const { return ephemeral_.public_key; }
   // Reads the node's Hello and derives the session's keys from both.
   Result<std::vector<uint8_t>> read_hello() {
     auto hello = read_frame();
@@ -87,14 +90,16 @@ class HandPeer {
     auto keys = network::derive_session_keys(network::HandshakeRole::kDialer, ephemeral_,
                                              std::span<const uint8_t, 32>(parsed->session_key()->data(), 32), transcript_);
     if (!keys.is_ok()) return keys.status();
-    send_key_ = keys->send;
+    sealer_.emplace(keys->send);
     receive_key_ = keys->receive;
     return received_hello_;
   }
-  void send_auth(const network::Identity& me) {
-    send_frame(network::FrameType::kAuth,
-               auth_payload(me.sign(network::auth_message(network::HandshakeRole::kDialer, transcript_))));
+  // This side's Auth as `me`, framed: sent alone, or with records behind it in one write.
+  std::vector<uint8_t> auth_frame(const network::Identity& me) const {
+    return network::encode_frame(network::FrameType::kAuth,
+                                 auth_payload(me.sign(network::auth_message(network::HandshakeRole::kDialer, transcript_))));
   }
+  void send_auth(const network::Identity& me) { send_raw(auth_frame(me)); }
   // Reads the node's Auth and checks it; from here on both directions are records.
   Status read_auth() {
     auto auth = read_frame();
@@ -106,7 +111,6 @@ class HandPeer {
     if (!network::verify_signature(their_key_, network::auth_message(network::HandshakeRole::kAcceptor, transcript_), sig)) {
       return invalid_argument("the node's signature does not verify");
     }
-    sealer_.emplace(send_key_);
     opener_.emplace(receive_key_);
     opener_->feed(frames_.take_unread());
     return opener_->open_into(frames_);
@@ -129,10 +133,12 @@ class HandPeer {
     std::vector<uint8_t> records;
     for (size_t at = 0; at < plain.size(); at += network::kMaxRecordPlaintext) {
       auto part = plain.subspan(at, std::min(network::kMaxRecordPlaintext, plain.size() - at));
-      if (!sealer_->seal(part, records).is_ok()) return;
+      if (!seal(part, records).is_ok()) return;
     }
     send_raw(records);
   }
+  // One record holding `plain`, appended to `out` (from the node's Hello on).
+  Status seal(std::span<const uint8_t> plain, std::vector<uint8_t>& out) { return sealer_->seal(plain, out); }
 
   const std::vector<uint8_t>& sent_hello() const { return sent_hello_; }
 
@@ -143,7 +149,7 @@ class HandPeer {
   std::vector<uint8_t> sent_hello_, received_hello_;
   network::PublicKey their_key_{};
   network::Transcript transcript_{};
-  network::SessionKey send_key_{}, receive_key_{};
+  network::SessionKey receive_key_{};
   network::FrameDecoder frames_{network::kMaxFramePayload};
   std::optional<network::RecordSealer> sealer_;
   std::optional<network::RecordOpener> opener_;

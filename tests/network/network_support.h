@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cstdint>
 #include <filesystem>
+#include <string>
 #include <thread>
 
 #include <sys/resource.h>
 
 #include "network/identity.h"
+#include "network/render_messages.h"
 
 namespace strata::tests {
 
@@ -18,6 +20,16 @@ inline network::Identity test_identity(uint8_t n) {
   std::array<uint8_t, 32> seed{};
   seed.fill(n);
   return network::Identity::from_seed(seed);
+}
+
+// A valid render task of one 8x8 tile and one sample: a frame a peer may send.
+inline network::RenderTask small_render_task(const std::string& job_id) {
+  network::RenderTask t;
+  t.job_id = job_id;
+  t.width = t.height = 8;
+  t.tile = {0, 0, 8, 8};
+  t.sample_count = 1;
+  return t;
 }
 
 // Whether `pred` holds within `timeout_ms`, checking every 10 ms (network effects are async).

@@ -185,11 +185,7 @@ TEST(SessionRelay, AByteForByteRelaySeesOnlyCiphertextAndCannotAlterIt) {
   ASSERT_TRUE(peer.is_ok()) << peer.status().to_string();
   EXPECT_EQ(peer->id, b->node_id());  // the relay only carries the bytes: A has reached B itself
 
-  RenderTask task;
-  task.job_id = secret;
-  task.width = task.height = 8;
-  task.tile = {0, 0, 8, 8};
-  task.sample_count = 1;
+  RenderTask task = tests::small_render_task(secret);
   ASSERT_TRUE(a->send(peer->id, FrameType::kRenderTask, encode(task)).is_ok());
   ASSERT_TRUE(eventually([&] {
     std::lock_guard lock(mutex);
@@ -210,42 +206,8 @@ TEST(SessionRelay, AByteForByteRelaySeesOnlyCiphertextAndCannotAlterIt) {
 
 }  // namespace
 
-// ---- review tests ----
+// The handshake attacked frame by frame: what arrives with the Auth, around it and instead of it.
 namespace {
-
-// A dialer speaking the handshake by hand, with access to its keys.
-struct RawDialer {
-  asio::io_context io;
-  tcp::socket socket{io};
-  EphemeralKey eph = EphemeralKey::generate();
-  std::vector<uint8_t> sent_hello, their_hello;
-  Transcript transcript{};
-  std::optional<RecordSealer> sealer;
-  std::optional<RecordOpener> opener;
-  FrameDecoder frames{kMaxFramePayload};
-  explicit RawDialer(uint16_t port) { socket.connect({kLoopback, port}); }
-  void send(const std::vector<uint8_t>& b) { asio::write(socket, asio::buffer(b)); }
-  Frame read_plain() { return read_plain_frame(socket, frames); }
-  // Hello both ways; derive keys.
-  void hello(const Identity& me, std::array<uint8_t, 32>* session_key = nullptr) {
-    sent_hello = tests::hello_payload(me.public_key(), session_key ? *session_key : eph.public_key);
-    send(encode_frame(FrameType::kHello, sent_hello));
-    Frame h = read_plain();
-    their_hello = h.payload;
-    const auto* parsed = flatbuffers::GetRoot<wire::Hello>(their_hello.data());
-    transcript = handshake_transcript(sent_hello, their_hello);
-    auto keys = derive_session_keys(HandshakeRole::kDialer, eph,
-                                    std::span<const uint8_t, 32>(parsed->session_key()->data(), 32), transcript);
-    if (keys.is_ok()) {
-      sealer.emplace(keys->send);
-      opener.emplace(keys->receive);
-    }
-  }
-  std::vector<uint8_t> auth_frame(const Identity& me) {
-    return encode_frame(FrameType::kAuth,
-                        tests::auth_payload(me.sign(auth_message(HandshakeRole::kDialer, transcript))));
-  }
-};
 
 std::string last_rejection(const TransportNode& node) {
   auto r = node.rejections();
@@ -265,22 +227,20 @@ TEST(SessionRelay, RecordsInTheSameSegmentAsTheAuthAreHandled) {
   });
   ASSERT_TRUE(b);
   Identity me = tests::test_identity(53);
-  RawDialer d(b->port());
-  d.hello(me);
+  tests::HandPeer d(b->port());
+  d.send_hello(me.public_key());
+  ASSERT_TRUE(d.read_hello().is_ok());
   std::vector<uint8_t> segment = d.auth_frame(me);
-  RenderTask task;
-  task.width = task.height = 8;
-  task.tile = {0, 0, 8, 8};
-  task.sample_count = 1;
+  RenderTask task = tests::small_render_task("");
   for (int i = 0; i < 3; ++i) {
     task.job_id = "job" + std::to_string(i);
     auto f = encode_frame(FrameType::kRenderTask, encode(task));
     // a frame split across two records, then an empty record
-    ASSERT_TRUE(d.sealer->seal(std::span(f).first(5), segment).is_ok());
-    ASSERT_TRUE(d.sealer->seal(std::span(f).subspan(5), segment).is_ok());
-    ASSERT_TRUE(d.sealer->seal({}, segment).is_ok());
+    ASSERT_TRUE(d.seal(std::span(f).first(5), segment).is_ok());
+    ASSERT_TRUE(d.seal(std::span(f).subspan(5), segment).is_ok());
+    ASSERT_TRUE(d.seal({}, segment).is_ok());
   }
-  d.send(segment);  // Auth and records in one write
+  d.send_raw(segment);  // Auth and records in one write
   EXPECT_TRUE(eventually([&] {
     std::lock_guard lock(mutex);
     return received.size() == 3;
@@ -292,12 +252,13 @@ TEST(SessionRelay, PlaintextAfterTheAuthIsRefused) {
   auto b = start(54);
   ASSERT_TRUE(b);
   Identity me = tests::test_identity(55);
-  RawDialer d(b->port());
-  d.hello(me);
+  tests::HandPeer d(b->port());
+  d.send_hello(me.public_key());
+  ASSERT_TRUE(d.read_hello().is_ok());
   std::vector<uint8_t> segment = d.auth_frame(me);
   auto ping = encode_frame(FrameType::kPing, {});
   segment.insert(segment.end(), ping.begin(), ping.end());  // a plaintext frame right after the Auth
-  d.send(segment);
+  d.send_raw(segment);
   EXPECT_TRUE(eventually([&] { return rejected_with(*b, "record: a length"); })) << last_rejection(*b);
   EXPECT_TRUE(eventually([&] { return !has_peer(*b, me.node_id()); }));
 }
@@ -307,23 +268,23 @@ TEST(SessionRelay, AuthBeforeHelloTwoHellosAndLowOrderKeysAreRefused) {
   ASSERT_TRUE(b);
   Identity me = tests::test_identity(57);
   {
-    RawDialer d(b->port());
-    d.send(encode_frame(FrameType::kAuth, tests::auth_payload(Signature{})));
+    tests::HandPeer d(b->port());
+    d.send_frame(FrameType::kAuth, tests::auth_payload(Signature{}));
     EXPECT_TRUE(eventually([&] { return rejected_with(*b, "auth frame before the handshake"); })) << last_rejection(*b);
   }
   {
-    RawDialer d(b->port());
-    auto h = encode_frame(FrameType::kHello, tests::hello_payload(me.public_key(), d.eph.public_key));
+    tests::HandPeer d(b->port());
+    auto h = encode_frame(FrameType::kHello, tests::hello_payload(me.public_key(), d.session_key()));
     h.insert(h.end(), h.begin(), h.end());
-    d.send(h);
+    d.send_raw(h);
     EXPECT_TRUE(eventually([&] { return rejected_with(*b, "hello frame before the handshake"); })) << last_rejection(*b);
   }
   {
     // A low-order session key is found when the keys are derived, once the Auth has verified.
-    RawDialer d(b->port());
-    std::array<uint8_t, 32> zero{};
-    d.hello(me, &zero);
-    d.send(d.auth_frame(me));
+    tests::HandPeer d(b->port());
+    d.send_hello(me.public_key(), std::array<uint8_t, 32>{});
+    ASSERT_TRUE(d.read_hello().is_ok());
+    d.send_auth(me);
     EXPECT_TRUE(eventually([&] { return rejected_with(*b, "not a usable X25519 key"); })) << last_rejection(*b);
   }
 }
@@ -397,10 +358,7 @@ TEST(SessionRelay, FramesSentAsTheHandshakeEndsAreAllSealedAndInOrder) {
   NodeId bid = b->node_id();
   std::thread sender([&] {
     while (!go) std::this_thread::yield();
-    RenderTask task;
-    task.width = task.height = 8;
-    task.tile = {0, 0, 8, 8};
-    task.sample_count = 1;
+    RenderTask task = tests::small_render_task("");
     for (int i = 0; i < 300; ++i) {
       if (i % 100 == 50) {
         Status s = a_ptr->send(bid, FrameType::kRenderResult, std::vector<uint8_t>(3u << 20, 'Z'));

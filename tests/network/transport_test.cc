@@ -62,6 +62,17 @@ struct RawClient {
   }
 };
 
+// Sends 1 MiB frames to a peer that does not read them, up to `tries` times; whether a send was
+// refused by then.
+bool sends_until_refused(TransportNode& node, const NodeId& peer, int tries) {
+  std::vector<uint8_t> chunk(1u << 20, 0);
+  for (int i = 0; i < tries; ++i) {
+    if (!node.send(peer, FrameType::kPing, chunk).is_ok()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(2));
+  }
+  return false;
+}
+
 // A well-formed Hello claiming `key`, with a fresh session key.
 std::vector<uint8_t> hello_frame(const PublicKey& key) {
   return encode_frame(FrameType::kHello, tests::hello_payload(key, EphemeralKey::generate().public_key));
@@ -92,11 +103,7 @@ TEST(Transport, VerifiedFramesReachTheHandlerAndBadOnesDropThePeer) {
   ASSERT_TRUE(a && b);
   auto peer = a->connect("127.0.0.1", b->port());
   ASSERT_TRUE(peer.is_ok()) << peer.status().to_string();
-  RenderTask t;
-  t.job_id = "j";
-  t.width = t.height = 8;
-  t.tile = {0, 0, 8, 8};
-  t.sample_count = 1;
+  RenderTask t = tests::small_render_task("j");
   ASSERT_TRUE(a->send(peer->id, FrameType::kRenderTask, encode(t)).is_ok());
   EXPECT_TRUE(eventually([&] { return tasks == 1; }));
   // A payload that fails verification drops the sender.
@@ -261,13 +268,7 @@ TEST(Transport, APeerThatDoesNotReadIsDroppedAtTheQueueBound) {
   ASSERT_TRUE(eventually([&] { return (*a)->peers().size() == 1; }));
 
   // Far more than the socket buffers and the bound together; the client reads none of it.
-  std::vector<uint8_t> chunk(1u << 20, 0);
-  bool refused = false;
-  for (int i = 0; i < 200 && !refused; ++i) {
-    refused = !(*a)->send(me.node_id(), FrameType::kPing, chunk).is_ok();
-    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  EXPECT_TRUE(refused);
+  EXPECT_TRUE(sends_until_refused(**a, me.node_id(), 200));
   EXPECT_TRUE(eventually([&] { return rejected_with(**a, "reads too slowly"); }));
   EXPECT_TRUE(eventually([&] { return (*a)->peers().empty(); }));
 }
@@ -497,19 +498,9 @@ TEST(Transport, PeersThatDoNotReadShareOneSendBudget) {
   ASSERT_TRUE(lazy.handshake(me).is_ok());
   ASSERT_TRUE(eventually([&] { return (*a)->peers().size() == 2; }));
 
-  std::vector<uint8_t> chunk(1u << 20, 0);
-  bool refused = false;
-  for (int i = 0; i < 400 && !refused; ++i) {
-    refused = !(*a)->send(me.node_id(), FrameType::kPing, chunk).is_ok();
-    if (!refused) std::this_thread::sleep_for(std::chrono::milliseconds(2));
-  }
-  EXPECT_TRUE(refused);
+  EXPECT_TRUE(sends_until_refused(**a, me.node_id(), 400));
   EXPECT_TRUE(eventually([&] { return rejected_with(**a, "over its share (2 MiB) of the 4 MiB all peers may have queued"); }));
-  RenderTask t;
-  t.job_id = "still-served";
-  t.width = t.height = 8;
-  t.tile = {0, 0, 8, 8};
-  t.sample_count = 1;
+  RenderTask t = tests::small_render_task("still-served");
   ASSERT_TRUE((*a)->send(honest->node_id(), FrameType::kRenderTask, encode(t)).is_ok());
   EXPECT_TRUE(eventually([&] { return tasks == 1; }));
 }

@@ -29,6 +29,12 @@ Result<std::string> read_text(const flatbuffers::String* s, const char* what, si
   return s->str();
 }
 
+// Error texts may quote a library's bytes; they go out as the decoder will take them.
+flatbuffers::Offset<flatbuffers::String> error_text(flatbuffers::FlatBufferBuilder& b, const std::string& error) {
+  if (error.empty()) return {};
+  return b.CreateString(to_wire_text(error, kMaxErrorBytes));
+}
+
 }  // namespace
 
 std::string job_results_stream(const std::string& job_id) { return "job/" + job_id + "/results"; }
@@ -61,7 +67,7 @@ std::vector<uint8_t> encode(const TaskReply& r) {
   auto job = b.CreateString(r.job_id);
   flatbuffers::Offset<flatbuffers::Vector<uint8_t>> a;
   if (r.agreement) a = b.CreateVector(encode(*r.agreement));
-  auto error = r.error.empty() ? flatbuffers::Offset<flatbuffers::String>() : b.CreateString(r.error);
+  auto error = error_text(b, r.error);
   b.Finish(wire::CreateTaskReply(b, job, r.subtask, a, error, r.bad_input));
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
@@ -190,7 +196,7 @@ std::vector<uint8_t> encode(const ChunkReply& r) {
   std::vector<uint8_t> flat;
   for (const auto& h : r.proof) flat.insert(flat.end(), h.begin(), h.end());
   auto proof = b.CreateVector(flat);
-  auto error = r.error.empty() ? flatbuffers::Offset<flatbuffers::String>() : b.CreateString(r.error);
+  auto error = error_text(b, r.error);
   b.Finish(wire::CreateChunkReply(b, id, r.index, r.chunks, data, proof, error));
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }

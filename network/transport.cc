@@ -11,10 +11,12 @@
 #include <mutex>
 #include <optional>
 #include <set>
+#include <sstream>
 #include <sodium.h>
 #include <thread>
 #include <utility>
 
+#include "network/address_rate.h"
 #include "network/listen.h"
 #include "network/peer_session.h"
 #include "network/verified.h"
@@ -30,6 +32,12 @@ constexpr size_t kReadBytes = 64 * 1024;
 
 HandshakeRole peer_role(HandshakeRole self) {
   return self == HandshakeRole::kDialer ? HandshakeRole::kAcceptor : HandshakeRole::kDialer;
+}
+
+std::string decimal(double x) {
+  std::ostringstream out;
+  out << x;
+  return out.str();
 }
 
 }  // namespace
@@ -102,6 +110,8 @@ struct TransportNode::Impl {
   size_t unauthenticated = 0;                    // inbound sessions still in their handshake
   std::map<std::string, size_t> handshaking_from;  // the same, by remote address
   uint64_t refused_unauthenticated = 0;          // connections closed for the caps on those
+  AddressRate handshake_rate{options.handshakes_per_second_per_address, options.handshake_burst_per_address};
+  uint64_t refused_for_rate = 0;                 // connections closed for handshake_rate
   size_t inbound_peers = 0;                      // authenticated sessions that dialled this node
   size_t exchange_dials = 0;                     // dials started by peer exchange, not yet done
   size_t large_frames_held = 0;                  // of options.max_large_frames_total
@@ -572,6 +582,17 @@ struct TransportNode::Impl {
           boost::system::error_code ec;
           auto remote = socket.remote_endpoint(ec);
           std::string ip = ec ? std::string() : remote.address().to_string();
+          if (!ec && !handshake_rate.admit(AddressRate::key_of(remote.address()))) {
+            // Before any crypto is spent; the first refusal of a burst is reported.
+            if (refused_for_rate++ == 0 && options.log) {
+              options.log("refusing connections from " + ip + ": more than " +
+                          decimal(options.handshakes_per_second_per_address) + " handshakes per second");
+            }
+            boost::system::error_code ignored;
+            socket.close(ignored);
+            return;
+          }
+          refused_for_rate = 0;
           auto from = handshaking_from.find(ip);
           if (unauthenticated >= options.max_unauthenticated ||
               (from != handshaking_from.end() && from->second >= options.max_unauthenticated_per_address)) {

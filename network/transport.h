@@ -38,6 +38,10 @@ class TransportNode {
     // are closed as they arrive.
     size_t max_unauthenticated = 64;
     size_t max_unauthenticated_per_address = 8;  // so one address cannot take all of them
+    // Handshakes each address (an IPv6 host by its /64) may start, per second after a burst:
+    // each costs a key exchange and a signature check before anyone is known. 0: no limit.
+    double handshakes_per_second_per_address = 20;
+    double handshake_burst_per_address = 40;
     // Peers that dialled this node, authenticated; more are dropped after their handshake.
     size_t max_inbound_peers = 64;
     // Peer exchange dials at most this many of the peers one Peers frame names.

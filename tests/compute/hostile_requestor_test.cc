@@ -113,6 +113,19 @@ TEST(HostileRequestor, ProviderReadsNoFileOfItsOwnAndDoesNotCrash) {
                                    provider_dir + "/identity.key", "identity.key", "%2e%2e/identity.key"};
   std::vector<render::SceneFiles> attacks;
   for (const std::string& uri : uris) attacks.push_back(scene_of("scene.gltf", one_triangle(uri).dump()));
+  // Errors that quote the scene: a material library named in ill-formed UTF-8, and a uri long
+  // enough that naming it runs past what a reply may carry. The replies must still come.
+  {
+    std::string obj = "mtllib m.mtl\nusemtl red\nv 0 0 0\nv 1 0 0\nv 0 1 0\nf 1 2 3\n";
+    std::string mtl = "newmtl red\nmap_Kd \xff\xfe.png\n";
+    auto files = render::SceneFiles::from_files("bytes.obj", {{"bytes.obj", std::vector<uint8_t>(obj.begin(), obj.end())},
+                                                              {"m.mtl", std::vector<uint8_t>(mtl.begin(), mtl.end())}});
+    ASSERT_TRUE(files.is_ok()) << files.status().to_string();
+    attacks.push_back(std::move(*files));
+  }
+  const uint32_t ill_formed = static_cast<uint32_t>(attacks.size() - 1);
+  attacks.push_back(scene_of("long.gltf", one_triangle(std::string(6000, 'u') + ".bin").dump()));
+  const uint32_t long_uri = static_cast<uint32_t>(attacks.size() - 1);
   attacks.push_back(scene_of("wrap.gltf", one_triangle("data:application/octet-stream;base64," + std::string(86, 'A') + "==",
                                                        (uint64_t(1) << 60) + 1)
                                               .dump()));
@@ -128,6 +141,9 @@ TEST(HostileRequestor, ProviderReadsNoFileOfItsOwnAndDoesNotCrash) {
     EXPECT_EQ(r.error.find(std::filesystem::current_path().string() + "/"), std::string::npos) << r.error;
   }
   EXPECT_NE(attacker.failure_of(wrap)->error.find("wrap.gltf"), std::string::npos);
+  EXPECT_NE(attacker.failure_of(ill_formed)->error.find("bytes.obj"), std::string::npos) << attacker.failure_of(ill_formed)->error;
+  EXPECT_NE(attacker.failure_of(long_uri)->error.find("uuuu"), std::string::npos) << attacker.failure_of(long_uri)->error;
+  EXPECT_LE(attacker.failure_of(long_uri)->error.size(), 4096u);
   EXPECT_EQ(provider->provider()->counts().completed, 0u) << "an attack rendered";
 
   // Still the same node, and still serving: an honest requestor's job renders as before.

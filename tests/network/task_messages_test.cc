@@ -6,6 +6,7 @@
 #include "network/blob_store.h"
 #include "network/frame.h"
 #include "network/task_messages.h"
+#include "schema/compute_generated.h"
 #include "tests/network/network_support.h"
 
 namespace {
@@ -121,7 +122,32 @@ TEST(TaskMessages, ReplyCarriesASignedAgreementOrAReason) {
   ASSERT_FALSE(other.is_ok());
   EXPECT_NE(other.status().message().find("another subtask"), std::string::npos);
   EXPECT_FALSE(decode_task_reply(encode(TaskReply{"", 3, std::nullopt, "x"})).is_ok());
-  EXPECT_FALSE(decode_task_reply(encode(TaskReply{"job", 3, std::nullopt, std::string(5000, 'e')})).is_ok());
+}
+
+// A provider's error may quote a library (a decoder's message with the file's own bytes, a long
+// list): the reply still reaches the requestor, as valid text under the bound, where the
+// decoder would refuse the whole reply for one bad byte.
+TEST(TaskMessages, ARepliedErrorIsMadeFitForTheWire) {
+  auto bad_bytes = decode_task_reply(encode(TaskReply{"job", 3, std::nullopt, std::string("texture \xff\xfe: not a PNG")}));
+  ASSERT_TRUE(bad_bytes.is_ok()) << bad_bytes.status().to_string();
+  EXPECT_EQ(bad_bytes->error, "texture \xef\xbf\xbd\xef\xbf\xbd: not a PNG");
+  auto long_text = decode_task_reply(encode(TaskReply{"job", 3, std::nullopt, std::string(5000, 'e')}));
+  ASSERT_TRUE(long_text.is_ok()) << long_text.status().to_string();
+  EXPECT_EQ(long_text->error, std::string(4093, 'e') + "...");
+  auto chunk = decode_chunk_reply(encode(ChunkReply{blob_id_of(std::vector<uint8_t>{1}), 0, 0, {}, {}, std::string(9000, '\x80')}));
+  ASSERT_TRUE(chunk.is_ok()) << chunk.status().to_string();
+  EXPECT_LE(chunk->error.size(), 4096u);
+
+  // Another implementation's reply, built by hand, is still held to the bound and to UTF-8.
+  for (std::string error : {std::string(5000, 'e'), std::string("a\xff" "b")}) {
+    flatbuffers::FlatBufferBuilder b;
+    auto job = b.CreateString("job");
+    auto text = b.CreateString(error);
+    b.Finish(wire::CreateTaskReply(b, job, 3, {}, text, false));
+    auto raw = decode_task_reply(std::span<const uint8_t>(b.GetBufferPointer(), b.GetSize()));
+    ASSERT_FALSE(raw.is_ok());
+    EXPECT_NE(raw.status().message().find("the error"), std::string::npos) << raw.status().message();
+  }
 }
 
 TEST(TaskMessages, ResultAnnouncementRoundTrips) {

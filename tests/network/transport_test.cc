@@ -316,6 +316,51 @@ TEST(Transport, MemoryIsNotSpentBeforeThePeerIsKnown) {
   EXPECT_TRUE(eventually([&] { return a->connect("127.0.0.1", b->port()).is_ok(); }, 5000));
 }
 
+// Each handshake costs the acceptor a key exchange before anyone is known, so an address may
+// start only so many a second: past its burst, its connections are closed unanswered, while
+// another address is still answered, and its own bucket fills again with time.
+TEST(Transport, HandshakesAreRateLimitedPerAddress) {
+  std::mutex mutex;
+  std::vector<std::string> logged;
+  TransportNode::Options o;
+  o.handshakes_per_second_per_address = 2;
+  o.handshake_burst_per_address = 5;
+  o.log = [&](const std::string& line) {
+    std::lock_guard lock(mutex);
+    logged.push_back(line);
+  };
+  auto b = TransportNode::start(identity(24), o);
+  ASSERT_TRUE(b.is_ok());
+  // Whether the node answers a Hello from `from` with its own.
+  auto answered = [&](const char* from) {
+    asio::io_context io;
+    tcp::socket s(io);
+    s.open(tcp::v4());
+    s.bind(tcp::endpoint(asio::ip::make_address(from), 0));
+    s.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), (*b)->port()));
+    boost::system::error_code ec;
+    asio::write(s, asio::buffer(hello_frame(identity(25).public_key())), ec);
+    std::array<uint8_t, 64> hello{};
+    return !ec && s.read_some(asio::buffer(hello), ec) > 0 && !ec;
+  };
+  auto began = std::chrono::steady_clock::now();
+  int answers = 0;
+  for (int i = 0; i < 30; ++i) answers += answered("127.0.0.1");
+  double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - began).count();
+  EXPECT_GE(answers, 5);
+  EXPECT_LE(answers, 5 + int(2 * elapsed) + 1) << "over " << elapsed << " s";
+  EXPECT_TRUE(answered("127.0.0.2")) << "another address was refused too";
+  {
+    std::lock_guard lock(mutex);
+    ASSERT_FALSE(logged.empty());
+    EXPECT_NE(logged.front().find("more than 2 handshakes per second"), std::string::npos) << logged.front();
+    // One line per burst of refusals: a new burst only after a connection was let through.
+    EXPECT_LE(logged.size(), size_t(answers - 5 + 1));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  EXPECT_TRUE(answered("127.0.0.1")) << "the bucket did not fill again";
+}
+
 }  // namespace
 
 namespace {

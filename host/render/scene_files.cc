@@ -11,10 +11,12 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 
 #include <nlohmann/json.hpp>
+#include <tiny_obj_loader.h>
 
 namespace strata::render {
 namespace {
@@ -29,13 +31,17 @@ int hex_value(char c) {
   return -1;
 }
 
-// glTF URIs are percent-encoded relative references; '+' is a space, as tinygltf reads it.
-std::string uri_decode(const std::string& uri) {
+// glTF URIs are percent-encoded relative references; '+' is a space, as tinygltf reads it. A '%'
+// without two hex digits is refused: tinygltf would read it as another name than this.
+Result<std::string> uri_decode(const std::string& uri) {
   std::string out;
   for (size_t i = 0; i < uri.size(); ++i) {
     if (uri[i] == '+') {
       out.push_back(' ');
-    } else if (uri[i] == '%' && i + 2 < uri.size() && hex_value(uri[i + 1]) >= 0 && hex_value(uri[i + 2]) >= 0) {
+    } else if (uri[i] == '%') {
+      if (i + 2 >= uri.size() || hex_value(uri[i + 1]) < 0 || hex_value(uri[i + 2]) < 0) {
+        return invalid_argument("the uri '" + uri + "' has a '%' that is not followed by two hex digits");
+      }
       out.push_back(static_cast<char>(hex_value(uri[i + 1]) * 16 + hex_value(uri[i + 2])));
       i += 2;
     } else {
@@ -105,22 +111,25 @@ Result<uint64_t> gltf_size(const json& object, const char* field, uint64_t fallb
   return v.get<uint64_t>();
 }
 
-std::vector<std::string> gltf_references(const json& doc) {
+Result<std::vector<std::string>> gltf_references(const json& doc, const std::string& name) {
   std::vector<std::string> out;
   for (const char* list : {"buffers", "images"}) {
     if (!doc.contains(list) || !doc[list].is_array()) continue;
     for (const json& item : doc[list]) {
       if (item.is_object() && item.contains("uri") && item["uri"].is_string()) {
         std::string uri = item["uri"].get<std::string>();
-        if (!is_external_uri(uri)) out.push_back(uri_decode(uri));
+        if (is_external_uri(uri)) continue;
+        auto decoded = uri_decode(uri);
+        if (!decoded.is_ok()) return invalid_argument(name + ": " + decoded.status().message());
+        out.push_back(std::move(*decoded));
       }
     }
   }
   return out;
 }
 
-// OBJ: "mtllib a.mtl b.mtl"; MTL: texture maps, whose file is the last word (options come first).
-std::vector<std::string> text_references(std::span<const uint8_t> bytes, bool mtl) {
+// OBJ: "mtllib a.mtl b.mtl", names split at spaces as tinyobjloader splits them.
+std::vector<std::string> obj_material_libraries(std::span<const uint8_t> bytes) {
   std::vector<std::string> out;
   std::istringstream in(std::string(bytes.begin(), bytes.end()));
   std::string line;
@@ -129,14 +138,31 @@ std::vector<std::string> text_references(std::span<const uint8_t> bytes, bool mt
     std::istringstream words(line);
     std::string keyword;
     words >> keyword;
-    std::vector<std::string> rest;
-    for (std::string w; words >> w;) rest.push_back(w);
-    if (rest.empty()) continue;
-    if (!mtl && keyword == "mtllib") {
-      out.insert(out.end(), rest.begin(), rest.end());
-    } else if (mtl && (keyword.rfind("map_", 0) == 0 || keyword == "bump" || keyword == "disp" || keyword == "decal" ||
-                       keyword == "norm" || keyword == "refl")) {
-      out.push_back(rest.back());
+    if (keyword != "mtllib") continue;
+    for (std::string w; words >> w;) out.push_back(w);
+  }
+  return out;
+}
+
+// MTL: every texture map, read by tinyobjloader itself, so that a name is what the importer will
+// ask for (the rest of the line after the options: names may hold spaces).
+Result<std::vector<std::string>> mtl_textures(std::span<const uint8_t> bytes, const std::string& name) {
+  std::vector<tinyobj::material_t> materials;
+  std::map<std::string, int> names;
+  std::string warn, err;
+  std::istringstream in(std::string(bytes.begin(), bytes.end()));
+  try {
+    tinyobj::LoadMtl(&names, &materials, &in, &warn, &err);
+  } catch (const std::exception& e) {
+    return invalid_argument(name + ": the material library could not be read: " + e.what());
+  }
+  std::vector<std::string> out;
+  for (const tinyobj::material_t& m : materials) {
+    for (const std::string* texture :
+         {&m.ambient_texname, &m.diffuse_texname, &m.specular_texname, &m.specular_highlight_texname, &m.bump_texname,
+          &m.displacement_texname, &m.alpha_texname, &m.reflection_texname, &m.roughness_texname, &m.metallic_texname,
+          &m.sheen_texname, &m.emissive_texname, &m.normal_texname}) {
+      if (!texture->empty()) out.push_back(*texture);
     }
   }
   return out;
@@ -340,9 +366,10 @@ Result<std::vector<std::string>> scene_file_references(const std::string& path, 
   if (ext == ".gltf" || ext == ".glb") {
     auto doc = gltf_json(bytes, ext == ".glb", path);
     if (!doc.is_ok()) return doc.status();
-    return gltf_references(*doc);
+    return gltf_references(*doc, path);
   }
-  if (ext == ".obj" || ext == ".mtl") return text_references(bytes, ext == ".mtl");
+  if (ext == ".obj") return obj_material_libraries(bytes);
+  if (ext == ".mtl") return mtl_textures(bytes, path);
   return std::vector<std::string>{};
 }
 

@@ -268,4 +268,37 @@ TEST(HostileScene, InstancesCannotMultiplyReadsOrTextureCopies) {
   expect_refused(load_listed("copies.gltf", {{"copies.gltf", bytes_of(t.dump())}, {"t.png", png}}), "texture pixels");
 }
 
+// The files a scene takes with it are named as its importers will ask for them: a '%' that is no
+// escape is refused (tinygltf reads "%2g" as a space, a plain decoder as itself), and an MTL
+// texture name is the rest of its line after the options, spaces included, as tinyobjloader
+// reads it (the last word, "texture.png", is another file).
+TEST(HostileScene, FilesAreNamedAsTheImportersReadThem) {
+  for (const char* uri : {"tri%2g.bin", "tri.bin%4", "%%41.bin"}) {
+    expect_refused(load_scene(tests::write_file("percent/scene.gltf", gltf_with_buffer(uri).dump())),
+                   "not followed by two hex digits");
+  }
+  std::vector<float> tri = {0, 0, 0, 1, 0, 0, 0, 1, 0};
+  tests::write_file("percent-ok/tri A.bin", std::string(reinterpret_cast<const char*>(tri.data()), 36));
+  auto escaped = load_scene(tests::write_file("percent-ok/scene.gltf", gltf_with_buffer("tri%20%41.bin").dump()));
+  EXPECT_TRUE(escaped.is_ok()) << escaped.status().to_string();
+
+  std::vector<uint8_t> pixels(4 * 4 * 3, 200), png;
+  stbi_write_png_to_func([](void* out, void* data, int size) {
+    auto* v = static_cast<std::vector<uint8_t>*>(out);
+    v->insert(v->end(), static_cast<uint8_t*>(data), static_cast<uint8_t*>(data) + size);
+  }, &png, 4, 4, 3, pixels.data(), 4 * 3);
+  tests::write_file("spaced/my texture.png", std::string(png.begin(), png.end()));
+  tests::write_file("spaced/texture.png", "not the texture");
+  tests::write_file("spaced/m.mtl", "newmtl m\nKd 1 1 1\nmap_Kd -s 1 1 1 my texture.png\n");
+  std::string obj = tests::write_file("spaced/a.obj", "mtllib m.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nvt 0 0\nusemtl m\nf 1/1 2/1 3/1\n");
+  auto files = SceneFiles::read_folder(obj);
+  ASSERT_TRUE(files.is_ok()) << files.status().to_string();
+  std::vector<std::string> paths;
+  for (const auto& f : files->files()) paths.push_back(f.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"a.obj", "m.mtl", "my texture.png"}));
+  auto scene = load_scene(*files);
+  ASSERT_TRUE(scene.is_ok()) << scene.status().to_string();
+  EXPECT_EQ(scene->textures.size(), 1u);
+}
+
 }  // namespace

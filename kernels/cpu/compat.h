@@ -17,6 +17,8 @@ inline thread_local WorkItem g_work_item;
 // Alignment of a shared struct whose size is a multiple of 16 (lets GPUs load it 16 bytes at a time).
 #define ALIGN16 alignas(16)
 #define GLOBAL
+// A table at file scope, read-only.
+#define CONSTANT static const
 #define GLOBAL_ID_X() (strata::cpu_kernels::g_work_item.gx)
 #define GLOBAL_ID_Y() (strata::cpu_kernels::g_work_item.gy)
 

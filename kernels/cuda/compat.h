@@ -7,6 +7,8 @@
 // Alignment of a shared struct whose size is a multiple of 16 (lets GPUs load it 16 bytes at a time).
 #define ALIGN16 __align__(16)
 #define GLOBAL
+// A table at file scope, read-only.
+#define CONSTANT static __constant__ const
 #define GLOBAL_ID_X() ((u32)(blockIdx.x * blockDim.x + threadIdx.x))
 #define GLOBAL_ID_Y() ((u32)(blockIdx.y * blockDim.y + threadIdx.y))
 

@@ -3,6 +3,8 @@
 #include "common/math.h"
 #include "common/rng.h"
 #include "common/selftest.h"
+#include "common/hashes.h"
+#include "proof/hash.h"
 #include "render/types.h"
 #include "render/texture.h"
 #include "render/intersect.h"
@@ -23,6 +25,9 @@ extern "C" const void* strata_cuda_kernel(const char* name, int* arg_count) {
       {"render_tile", (const void*)render_tile, 11},
       {"render_pixels", (const void*)render_pixels, 13},
       {"accum_add", (const void*)accum_add, 5},
+      {"proof_hash", (const void*)proof_hash, 5},
+      {"proof_merkle_level", (const void*)proof_merkle_level, 4},
+      {"proof_merkle_verify", (const void*)proof_merkle_verify, 7},
   };
   for (const Entry& e : kEntries) {
     const char* a = e.name;

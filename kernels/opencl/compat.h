@@ -7,6 +7,8 @@
 // Alignment of a shared struct whose size is a multiple of 16 (lets GPUs load it 16 bytes at a time).
 #define ALIGN16 __attribute__((aligned(16)))
 #define GLOBAL __global
+// A table at file scope, read-only.
+#define CONSTANT __constant
 #define GLOBAL_ID_X() ((u32)get_global_id(0))
 #define GLOBAL_ID_Y() ((u32)get_global_id(1))
 

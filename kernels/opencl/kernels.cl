@@ -4,6 +4,8 @@
 #include "common/math.h"
 #include "common/rng.h"
 #include "common/selftest.h"
+#include "common/hashes.h"
+#include "proof/hash.h"
 #include "render/types.h"
 #include "render/texture.h"
 #include "render/intersect.h"

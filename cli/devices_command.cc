@@ -2,6 +2,7 @@
 
 #include "cli/commands.h"
 #include "host/device.h"
+#include "host/proof/batch_hash.h"
 #include "host/render/renderer.h"
 
 namespace strata::cli {
@@ -9,7 +10,7 @@ namespace strata::cli {
 Runner add_devices_command(CLI::App& app) {
   auto* cmd = app.add_subcommand("devices", "List every compute device and why any backend is unavailable");
   auto test = std::make_shared<bool>(false);
-  cmd->add_flag("--self-test", *test, "Also run each device's known-answer self-tests (math, RNG, rendering)");
+  cmd->add_flag("--self-test", *test, "Also run each device's known-answer self-tests (math, RNG, rendering, hashing)");
   return [test] {
     for (const BackendReport& report : enumerate_devices()) {
       if (!report.available()) {
@@ -23,6 +24,7 @@ Runner add_devices_command(CLI::App& app) {
           auto dev = open_device(d.id());
           Status s = dev.is_ok() ? self_test(**dev) : dev.status();
           if (s.is_ok()) s = render::render_self_test(**dev);
+          if (s.is_ok()) s = proof::proof_self_test(**dev);
           std::printf("          self-test: %s\n", s.is_ok() ? "passed" : s.to_string().c_str());
         }
       }

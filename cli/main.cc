@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   add(strata::cli::add_jobs_command);
   add(strata::cli::add_cancel_command);
   add(strata::cli::add_receipts_command);
+  add(strata::cli::add_proof_command);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

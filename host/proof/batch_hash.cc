@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "host/proof/items_file.h"
 #include "kernels/proof/modes.h"
 
 namespace strata::proof {
@@ -224,6 +225,55 @@ Result<std::vector<bool>> verify_inclusion(Device& device, HashAlgo algo, const 
                             });
   if (!s.is_ok()) return s;
   return verdicts;
+}
+
+Status proof_self_test(Device& device) {
+  struct Known {
+    HashAlgo algo;
+    std::string_view message, digest;
+  };
+  static constexpr Known kKnown[] = {
+      {HashAlgo::kSha256, "", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+      {HashAlgo::kSha256, "abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+       "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+      {HashAlgo::kKeccak256, "", "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"},
+      {HashAlgo::kKeccak256, "abc", "4e03657aea45a94fc7d47ba826c8d667c0d1e6e33a64a036ec44f58fa12d6c45"},
+      {HashAlgo::kBlake2b256, "abc", "bddd813c634239723171ef3fee98579b94964e3bb1cb3e427262c8c068d52319"},
+  };
+  const std::string id = device.info().id();
+  for (const Known& k : kKnown) {
+    Item item(reinterpret_cast<const uint8_t*>(k.message.data()), k.message.size());
+    auto digest = hash_items(device, k.algo, std::span<const Item>(&item, 1));
+    if (!digest.is_ok()) return digest.status();
+    if (to_hex((*digest)[0].data(), 32) != k.digest) {
+      return internal_error(id + ": proof self-test: " + std::string(algo_name(k.algo)) + " of a " +
+                            std::to_string(k.message.size()) + "-byte message is wrong");
+    }
+  }
+  if (device.info().backend == Backend::kCpu) return Status::ok();
+  auto cpu = open_device("cpu");
+  if (!cpu.is_ok()) return cpu.status();
+  std::vector<std::vector<uint8_t>> messages(301);
+  for (size_t n = 0; n < messages.size(); ++n) {
+    messages[n].resize(n);
+    for (size_t i = 0; i < n; ++i) messages[n][i] = static_cast<uint8_t>(n * 131 + i * 7);
+  }
+  std::vector<Item> items(messages.begin(), messages.end());
+  for (HashAlgo algo : {HashAlgo::kSha256, HashAlgo::kKeccak256, HashAlgo::kBlake2b256}) {
+    for (bool leaves : {false, true}) {
+      auto here = hash_items(device, algo, items, leaves);
+      if (!here.is_ok()) return here.status();
+      auto there = hash_items(**cpu, algo, items, leaves);
+      if (!there.is_ok()) return there.status();
+      for (size_t n = 0; n < items.size(); ++n) {
+        if ((*here)[n] != (*there)[n]) {
+          return internal_error(id + ": proof self-test: " + std::string(algo_name(algo)) + " of a " + std::to_string(n) +
+                                "-byte message differs from the cpu backend's");
+        }
+      }
+    }
+  }
+  return Status::ok();
 }
 
 }  // namespace strata::proof

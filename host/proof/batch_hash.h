@@ -56,4 +56,9 @@ struct InclusionClaim {
 Result<std::vector<bool>> verify_inclusion(Device& device, HashAlgo algo, const Digest& root,
                                            std::span<const InclusionClaim> claims);
 
+// Known answers (FIPS 180-4's and Ethereum's vectors, BLAKE2b's) and, off the cpu backend, the
+// cpu backend's digests of a batch of every length to 300 bytes, bit for bit. Run before a
+// device takes proof work.
+Status proof_self_test(Device& device);
+
 }  // namespace strata::proof

@@ -613,6 +613,22 @@ void api_request(Corpus& c) {
   c["publish-brackets-in-strings"] = request("/api/v1/streams/s/publish", "{\"text\":\"" + std::string(600, '[') + "\\\"{\"}");
 }
 
+// ---- the proof family's JSON lines ----
+
+void proof_items(Corpus& c) {
+  c["records"] = bytes_of("{\"data_hex\": \"616263\", \"key\": \"00ff\"}\n{\"data_base64\": \"YWJj\", \"key\": \"\"}\n");
+  c["bad-lines"] = bytes_of("not json\n{\"data_hex\": \"6\"}\n{\"data_hex\": \"zz\", \"key\": \"00\"}\n[1]\n\r\n");
+  c["missing-key"] = bytes_of("{\"data_hex\": \"00\"}\n");
+  c["field-over-bound"] = bytes_of("{\"data_hex\": \"" + std::string(514, 'a') + "\", \"key\": \"00\"}\n");
+  c["line-over-bound"] = bytes_of("{\"data_hex\": \"" + std::string(4000, 'a') + "\"}\n{\"data_hex\": \"\", \"key\": \"\"}");
+  c["deep"] = bytes_of(std::string(100, '[') + std::string(100, ']') + "\n");
+  c["bad-base64"] = bytes_of("{\"data_base64\": \"YWJ\", \"key\": \"00\"}\n{\"data_base64\": \"!!!!\", \"key\": \"00\"}\n");
+  c["not-strings"] = bytes_of("{\"data_hex\": 7, \"key\": null}\n");
+  std::string many;
+  for (int i = 0; i < 70; ++i) many += "{\"data_hex\": \"\", \"key\": \"\"}\n";
+  c["over-record-bound"] = bytes_of(many);
+}
+
 }  // namespace
 
 Seeds make_seeds() {
@@ -627,6 +643,7 @@ Seeds make_seeds() {
   scene_manifest(seeds["scene_manifest"]);
   scenes(seeds["scene"]);
   api_request(seeds["api_request"]);
+  proof_items(seeds["proof_items"]);
   return seeds;
 }
 

@@ -14,6 +14,7 @@
 #include <sstream>
 
 #include "host/proof/batch_hash.h"
+#include "host/proof/items_file.h"
 #include "tests/test_support.h"
 #include "verifier/merkle.h"
 
@@ -230,6 +231,39 @@ TEST(ProofHashBatches, BadRequestsAreNamed) {
   auto refused = verify_inclusion(*device, HashAlgo::kSha256, Digest{}, huge);
   ASSERT_FALSE(refused.is_ok());
   EXPECT_NE(refused.status().message().find("claim 0"), std::string::npos);
+}
+
+// The JSON-lines reader as a hostile file would try it: each bad line is named by its number and
+// skipped, bounds hold before memory is spent, and the good lines are all read.
+TEST(ProofItems, BadLinesAreNamedAndBoundsHold) {
+  std::string text = "{\"data_hex\": \"00ff\", \"public_key\": \"01\"}\n"        // 1: good
+                     "{\"data_hex\": \"00ff\"}\n"                                // 2: no key
+                     "{\"data_base64\": \"AP8=\", \"public_key\": \"zz\"}\n"     // 3: bad hex
+                     "{\"data_hex\": \"" + std::string(4000, 'a') + "\", \"public_key\": \"\"}\n"  // 4: over the line bound
+                     "{\"data_hex\": \"" + std::string(1026, 'a') + "\", \"public_key\": \"\"}\n"  // 5: over the field bound
+                     + std::string(50, '[') + std::string(50, ']') + "\n"         // 6: nested too deep
+                     "{\"data_base64\": \"AP8=\", \"public_key\": \"02\"}\r\n";  // 7: good
+  std::istringstream in(text);
+  auto read = read_json_lines(in, {"data", "public_key"}, 100, 512);
+  ASSERT_TRUE(read.is_ok()) << read.status().to_string();
+  EXPECT_EQ(read->lines, (std::vector<uint64_t>{1, 7}));
+  EXPECT_EQ(read->values, (std::vector<std::vector<uint8_t>>{{0, 255}, {1}, {0, 255}, {2}}));
+  EXPECT_EQ(read->error_lines, (std::vector<uint64_t>{2, 3, 4, 5, 6}));
+  ASSERT_EQ(read->errors.size(), 5u);
+  EXPECT_EQ(read->errors[0], "line 2: no \"public_key\" string");
+  EXPECT_NE(read->errors[1].find("\"public_key\": not hex"), std::string::npos) << read->errors[1];
+  EXPECT_NE(read->errors[2].find("line 4: over"), std::string::npos) << read->errors[2];
+  EXPECT_NE(read->errors[3].find("over the bound of 512"), std::string::npos) << read->errors[3];
+  EXPECT_EQ(read->errors[4], "line 6: nested too deep");
+  std::string many;
+  for (int i = 0; i < 11; ++i) many += "{\"data_hex\": \"\"}\n";
+  std::istringstream too_many(many);
+  auto refused = read_json_lines(too_many, {"data"}, 10);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().message(), "over 10 records");
+  EXPECT_FALSE(from_base64("AP8").is_ok());  // unpadded
+  EXPECT_EQ(*from_base64(""), std::vector<uint8_t>{});
+  EXPECT_EQ(from_hex("abc").status().message(), "an odd number of hex digits");
 }
 
 }  // namespace

@@ -5,6 +5,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/bench_devices.h"
 #include "cli/commands.h"
 #include "host/device.h"
 #include "host/render/procedural.h"
@@ -69,23 +70,7 @@ int run_bench(const BenchOptions& o) {
     }
     return 0;
   }
-  std::vector<std::string> ids = o.devices;
-  if (ids.empty()) {
-    for (const BackendReport& r : enumerate_devices()) {
-      if (!r.available()) std::printf("# %s unavailable: %s\n", backend_name(r.backend), r.unavailable_reason.c_str());
-      for (const DeviceInfo& d : r.devices) ids.push_back(d.id());
-    }
-  }
-  std::vector<std::unique_ptr<Device>> devices;
-  for (const std::string& id : ids) {
-    auto d = open_device(id);
-    if (!d.is_ok()) {
-      std::printf("# %s: %s\n", id.c_str(), d.status().to_string().c_str());
-      continue;
-    }
-    std::printf("# %s: %s\n", id.c_str(), (*d)->info().name.c_str());
-    devices.push_back(std::move(d.value()));
-  }
+  std::vector<std::unique_ptr<Device>> devices = open_bench_devices(o.devices);
   std::printf("# %ux%u, %u spp, path length %u\n", settings.width, settings.height, settings.spp, settings.max_depth);
   std::printf("%-10s %10s %9s %10s %12s %12s\n", "device", "triangles", "build_s", "render_s", "samples/s", "rays/s");
   for (uint32_t n : o.triangles) {
@@ -127,6 +112,27 @@ int run_bench(const BenchOptions& o) {
 
 }  // namespace
 
+std::vector<std::unique_ptr<Device>> open_bench_devices(const std::vector<std::string>& wanted) {
+  std::vector<std::string> ids = wanted;
+  if (ids.empty()) {
+    for (const BackendReport& r : enumerate_devices()) {
+      if (!r.available()) std::printf("# %s unavailable: %s\n", backend_name(r.backend), r.unavailable_reason.c_str());
+      for (const DeviceInfo& d : r.devices) ids.push_back(d.id());
+    }
+  }
+  std::vector<std::unique_ptr<Device>> devices;
+  for (const std::string& id : ids) {
+    auto d = open_device(id);
+    if (!d.is_ok()) {
+      std::printf("# %s: %s\n", id.c_str(), d.status().to_string().c_str());
+      continue;
+    }
+    std::printf("# %s: %s\n", id.c_str(), (*d)->info().name.c_str());
+    devices.push_back(std::move(d.value()));
+  }
+  return devices;
+}
+
 Runner add_bench_command(CLI::App& app) {
   auto* bench = app.add_subcommand("bench", "Benchmarks");
   auto* cmd = bench->add_subcommand("render", "Samples/s and rays/s per device on scenes of growing triangle count");
@@ -138,8 +144,9 @@ Runner add_bench_command(CLI::App& app) {
   cmd->add_option("--spp", o->spp, "Samples per pixel");
   cmd->add_option("--depth", o->depth, "Maximum path length in segments");
   cmd->add_option("--export", o->export_dir, "Write the scenes as OBJ, with the camera and sky as strata and Embree pathtracer arguments, and exit");
-  return [o, cmd] {
-    if (!cmd->parsed()) return 1;
+  Runner proof = add_bench_proof_command(*bench);
+  return [o, cmd, proof] {
+    if (!cmd->parsed()) return proof();
     return run_bench(*o);
   };
 }

@@ -133,7 +133,10 @@ class ClDevice final : public Device {
     STRATA_RETURN_IF_ERROR(cl_check(err, "clCreateProgramWithSource"));
     // Correctly rounded division and sqrt, no mad or fast-math: results must match the other
     // backends bit for bit.
-    err = clBuildProgram(program_, 1, &device_, "-cl-std=CL1.2 -cl-fp32-correctly-rounded-divide-sqrt", nullptr, nullptr);
+    // On a CPU device the proof kernels hash several messages per work item in vector lanes.
+    std::string options = "-cl-std=CL1.2 -cl-fp32-correctly-rounded-divide-sqrt";
+    if (!info_.is_gpu) options += " -DSTRATA_OPENCL_CPU";
+    err = clBuildProgram(program_, 1, &device_, options.c_str(), nullptr, nullptr);
     if (err != CL_SUCCESS) {
       size_t n = 0;
       clGetProgramBuildInfo(program_, device_, CL_PROGRAM_BUILD_LOG, 0, nullptr, &n);

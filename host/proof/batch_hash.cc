@@ -2,18 +2,20 @@
 
 #include <algorithm>
 #include <bit>
+#include <chrono>
 #include <cstring>
 #include <functional>
 #include <memory>
 #include <string>
 
 #include "host/proof/items_file.h"
+#include "host/thread_pool.h"
 #include "kernels/proof/modes.h"
 
 namespace strata::proof {
 namespace {
 
-static_assert(std::endian::native == std::endian::little, "digests travel as little-endian words");
+static_assert(std::endian::native == std::endian::little, "words travel in the host's byte order");
 static_assert(uint32_t(HashAlgo::kSha256) == PROOF_SHA256 && uint32_t(HashAlgo::kKeccak256) == PROOF_KECCAK256 &&
               uint32_t(HashAlgo::kBlake2b256) == PROOF_BLAKE2B256);
 
@@ -24,11 +26,90 @@ size_t launch_bytes(const Device& device) {
   return static_cast<size_t>(std::clamp<uint64_t>(share, uint64_t(1) << 20, uint64_t(256) << 20));
 }
 
+// How an algorithm's messages are laid out for the kernel (kernels/proof/hash.h).
+struct Shape {
+  size_t block_bytes;  // of a block
+  size_t word_bytes;   // 4: big-endian 32-bit words (SHA-256); 8: little-endian 64-bit words
+  size_t rate_bytes;   // what a block absorbs of the message (Keccak's rate, 136 of its 200)
+};
+Shape shape_of(HashAlgo algo) {
+  switch (algo) {
+    case HashAlgo::kSha256: return {64, 4, 64};
+    case HashAlgo::kKeccak256: return {136, 8, 136};
+    case HashAlgo::kBlake2b256: return {128, 8, 128};
+  }
+  return {64, 4, 64};
+}
+
+// Blocks of a message of `bytes` bytes, padding included.
+uint64_t blocks_of(HashAlgo algo, uint64_t bytes) {
+  switch (algo) {
+    case HashAlgo::kSha256: return (bytes + 8) / 64 + 1;  // a 0x80 byte and the 64-bit length
+    case HashAlgo::kKeccak256: return bytes / 136 + 1;    // at least one byte of padding
+    case HashAlgo::kBlake2b256: return bytes == 0 ? 1 : (bytes + 127) / 128;
+  }
+  return 1;
+}
+
+// Messages side by side in a group (the kernel's `width`) and how many a work item takes.
+struct Lanes {
+  uint32_t width;
+  uint32_t per_item;
+};
+Lanes lanes_of(const DeviceInfo& info, HashAlgo algo) {
+  bool wide = shape_of(algo).word_bytes == 8;
+  if (info.is_gpu || info.backend == Backend::kCuda) return {PROOF_GPU_GROUP, PROOF_GPU_LANES};
+  uint32_t lanes = info.backend == Backend::kCpu ? (wide ? PROOF_CPU_LANES64 : PROOF_CPU_LANES32)
+                                                 : (wide ? PROOF_OPENCL_CPU_LANES64 : PROOF_OPENCL_CPU_LANES32);
+  return {lanes, lanes};
+}
+
+// Byte i of the padded message: the prefix byte (if any), the item, then the algorithm's padding
+// over `padded` bytes in all.
+uint8_t padded_byte(HashAlgo algo, int prefix, Item item, uint64_t i, uint64_t padded) {
+  const uint64_t p = prefix >= 0 ? 1 : 0, length = item.size() + p;
+  if (i < p) return static_cast<uint8_t>(prefix);
+  if (i < length) return item[i - p];
+  uint8_t b = 0;
+  if (algo == HashAlgo::kSha256) {
+    if (i == length) b = 0x80;
+    if (i + 8 >= padded) b = static_cast<uint8_t>((length * 8) >> (8 * (padded - 1 - i)));  // the bit length, big-endian
+  } else if (algo == HashAlgo::kKeccak256) {
+    if (i == length) b |= 0x01;  // Keccak's padding (SHA3-256 would put 0x06)
+    if (i + 1 == padded) b |= 0x80;
+  }
+  return b;
+}
+
+// Writes the padded message's words at dst[0], dst[stride], ... (zero already): SHA-256's as
+// big-endian 32-bit words, the others' as little-endian 64-bit ones. Words wholly inside the item are copied as
+// they are; only the few at its ends are put together a byte at a time.
+template <typename Word>
+void write_padded(HashAlgo algo, int prefix, Item item, Word* dst, size_t stride) {
+  const uint64_t p = prefix >= 0 ? 1 : 0, length = item.size() + p;
+  const uint64_t padded = blocks_of(algo, length) * shape_of(algo).block_bytes;
+  // Past the pad byte and before the trailer (SHA-256's length, Keccak's last bit) all is zero.
+  const uint64_t trailer = algo == HashAlgo::kSha256 ? 8 : algo == HashAlgo::kKeccak256 ? 1 : 0;
+  for (uint64_t k = 0; k < padded / sizeof(Word); ++k) {
+    uint64_t first = k * sizeof(Word);
+    Word w = 0;
+    if (first >= p && first - p + sizeof(Word) <= item.size()) {
+      std::memcpy(&w, item.data() + (first - p), sizeof(Word));
+    } else if (first > length && first + sizeof(Word) <= padded - trailer) {
+      continue;  // the destination is zero already
+    } else {
+      for (size_t b = 0; b < sizeof(Word); ++b) w |= Word(padded_byte(algo, prefix, item, first + b, padded)) << (8 * b);
+    }
+    if constexpr (sizeof(Word) == 4) w = __builtin_bswap32(w);
+    dst[k * stride] = w;
+  }
+}
+
 // Splits [0, count) into consecutive pieces whose weights add up to at most `budget` (a piece
 // holds at least one element, however heavy) and runs `run` on each.
 Status for_each_piece(size_t count, size_t budget, const std::function<size_t(size_t)>& weight,
                       const std::function<Status(size_t, size_t)>& run) {
-  constexpr size_t kMaxPerLaunch = size_t(1) << 24;  // work items
+  constexpr size_t kMaxPerLaunch = size_t(1) << 24;  // messages
   size_t begin = 0;
   while (begin < count) {
     size_t end = begin, taken = 0;
@@ -44,98 +125,128 @@ Status for_each_piece(size_t count, size_t budget, const std::function<size_t(si
   return Status::ok();
 }
 
-size_t words_of(size_t bytes) { return (bytes + 3) / 4; }
-
-std::vector<uint32_t> words_of_digests(std::span<const Digest> digests) {
-  std::vector<uint32_t> words(digests.size() * 8);
-  if (!digests.empty()) std::memcpy(words.data(), digests.data(), digests.size() * sizeof(Digest));
-  return words;
+// The bytes of a vector of words, for upload.
+template <typename Word>
+Result<std::unique_ptr<DeviceBuffer>> upload(Device& device, const std::vector<Word>& words) {
+  return device.upload_new(std::span<const Word>(words));
 }
 
-Result<std::unique_ptr<DeviceBuffer>> upload_words(Device& device, std::span<const uint32_t> words) {
-  return device.upload_new(words);
-}
-
-// Hashes items [0, items.size()) in one launch into out[0..).
-Status hash_piece(Device& device, HashAlgo algo, std::span<const Item> items, bool as_leaves, Digest* out) {
-  size_t total = 0;
-  for (const Item& item : items) total += words_of(item.size());
-  if (total >= (size_t(1) << 32)) return internal_error("proof: a launch of over 2^32 words");
-  std::vector<uint32_t> words(total), table(items.size() * 2);
-  size_t at = 0;
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (!items[i].empty()) std::memcpy(words.data() + at, items[i].data(), items[i].size());
-    table[2 * i] = static_cast<uint32_t>(at);
-    table[2 * i + 1] = static_cast<uint32_t>(items[i].size());
-    at += words_of(items[i].size());
+// Hashes `order`'s items (indices into `items`, sorted by block count) in one launch, each
+// digest into out[its index].
+template <typename Word>
+Status hash_piece(Device& device, HashAlgo algo, std::span<const Item> items, std::span<const size_t> order, int prefix,
+                  Digest* out) {
+  const Shape shape = shape_of(algo);
+  const Lanes lanes = lanes_of(device.info(), algo);
+  const size_t words_per_block = shape.block_bytes / shape.word_bytes;
+  const size_t width = lanes.width, group_count = (order.size() + width - 1) / width;
+  const uint64_t prefix_bytes = prefix >= 0 ? 1 : 0;
+  std::vector<uint32_t> groups(2 * group_count);
+  size_t total_words = 0;
+  for (size_t g = 0; g < group_count; ++g) {
+    size_t longest = order[std::min(order.size(), (g + 1) * width) - 1];  // sorted: the group's last
+    uint64_t blocks = blocks_of(algo, items[longest].size() + prefix_bytes);
+    groups[2 * g] = static_cast<uint32_t>(total_words);
+    groups[2 * g + 1] = static_cast<uint32_t>(blocks);
+    total_words += blocks * words_per_block * width;
   }
-  auto data = upload_words(device, words);
-  if (!data.is_ok()) return data.status();
-  auto offsets = upload_words(device, table);
-  if (!offsets.is_ok()) return offsets.status();
-  auto digests = device.allocate(items.size() * sizeof(Digest));
+  if (total_words >= (size_t(1) << 32)) return internal_error("proof: a launch of over 2^32 words");
+  const bool blake = algo == HashAlgo::kBlake2b256;
+  std::vector<Word> words(total_words, 0), info((blake ? 2 : 1) * group_count * width, ~Word(0));
+  // Groups are packed in parallel: the host's copy is what the kernels wait for.
+  parallel_for(group_count, [&](size_t g) {
+    for (size_t m = 0; m < width && g * width + m < order.size(); ++m) {
+      const Item item = items[order[g * width + m]];
+      write_padded<Word>(algo, prefix, item, words.data() + groups[2 * g] + m, width);
+      Word* group_info = info.data() + (blake ? 2 : 1) * g * width;
+      group_info[m] = static_cast<Word>(blocks_of(algo, item.size() + prefix_bytes) - 1);  // its last block
+      if (blake) group_info[width + m] = static_cast<Word>(item.size() + prefix_bytes);
+    }
+  });
+  auto word_buffer = upload(device, words);
+  if (!word_buffer.is_ok()) return word_buffer.status();
+  auto group_buffer = upload(device, groups);
+  if (!group_buffer.is_ok()) return group_buffer.status();
+  auto info_buffer = upload(device, info);
+  if (!info_buffer.is_ok()) return info_buffer.status();
+  auto digests = device.allocate(group_count * width * sizeof(Digest));
   if (!digests.is_ok()) return digests.status();
-  uint32_t mode = static_cast<uint32_t>(algo) | (as_leaves ? PROOF_LEAF_PREFIX : 0u);
-  KernelArg args[] = {KernelArg::of(**data), KernelArg::of(**offsets), KernelArg::of(**digests),
-                      KernelArg::u32(static_cast<uint32_t>(items.size())), KernelArg::u32(mode)};
-  STRATA_RETURN_IF_ERROR(device.launch("proof_hash", {static_cast<uint32_t>(items.size()), 1}, args));
+  KernelArg args[] = {KernelArg::of(**word_buffer), KernelArg::of(**group_buffer), KernelArg::of(**info_buffer),
+                      KernelArg::of(**digests),    KernelArg::u32(static_cast<uint32_t>(group_count)),
+                      KernelArg::u32(static_cast<uint32_t>(algo)), KernelArg::u32(lanes.width)};
+  uint32_t work_items = static_cast<uint32_t>(group_count * (width / lanes.per_item));
+  STRATA_RETURN_IF_ERROR(device.launch("proof_hash_groups", {work_items, 1}, args));
   STRATA_RETURN_IF_ERROR(device.synchronize());
-  return device.download(**digests, out, items.size() * sizeof(Digest));
+  std::vector<Word> digest_words(group_count * width * sizeof(Digest) / sizeof(Word));
+  STRATA_RETURN_IF_ERROR(device.download(**digests, digest_words.data(), digest_words.size() * sizeof(Word)));
+  // Per group, word j of message m at j * width + m: SHA-256's big-endian, the others' little.
+  const size_t digest_words_each = sizeof(Digest) / sizeof(Word);
+  for (size_t s = 0; s < order.size(); ++s) {
+    size_t g = s / width, m = s % width;
+    Digest& d = out[order[s]];
+    for (size_t j = 0; j < digest_words_each; ++j) {
+      Word v = digest_words[g * width * digest_words_each + j * width + m];
+      for (size_t b = 0; b < sizeof(Word); ++b) {
+        size_t byte = sizeof(Word) == 4 ? 3 - b : b;
+        d[j * sizeof(Word) + byte] = static_cast<uint8_t>(v >> (8 * b));
+      }
+    }
+  }
+  return Status::ok();
 }
 
-// One level of the tree above `below`, in pieces.
-Result<std::vector<Digest>> level_above(Device& device, HashAlgo algo, const std::vector<Digest>& below) {
-  std::vector<Digest> above((below.size() + 1) / 2);
-  size_t budget = launch_bytes(device) / (2 * sizeof(Digest));  // pairs of children
-  Status s = for_each_piece(above.size(), std::max<size_t>(budget, 1), [](size_t) { return size_t(1); },
-                            [&](size_t begin, size_t end) -> Status {
-                              size_t first = 2 * begin, count = std::min(below.size(), 2 * end) - first;
-                              auto in = upload_words(device, words_of_digests({below.data() + first, count}));
-                              if (!in.is_ok()) return in.status();
-                              auto out = device.allocate((end - begin) * sizeof(Digest));
-                              if (!out.is_ok()) return out.status();
-                              KernelArg args[] = {KernelArg::of(**in), KernelArg::of(**out),
-                                                  KernelArg::u32(static_cast<uint32_t>(count)),
-                                                  KernelArg::u32(static_cast<uint32_t>(algo))};
-                              STRATA_RETURN_IF_ERROR(
-                                  device.launch("proof_merkle_level", {static_cast<uint32_t>(end - begin), 1}, args));
-                              STRATA_RETURN_IF_ERROR(device.synchronize());
-                              return device.download(**out, above.data() + begin, (end - begin) * sizeof(Digest));
+// Hashes every item; `prefix` (0 to 255, or -1 for none) is a byte hashed before each.
+Result<std::vector<Digest>> hash_with_prefix(Device& device, HashAlgo algo, std::span<const Item> items, int prefix) {
+  STRATA_RETURN_IF_ERROR(parse_hash_algo(algo_name(algo)).status());
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (items[i].size() > kMaxItemBytes) {
+      return invalid_argument("item " + std::to_string(i) + " holds " + std::to_string(items[i].size()) +
+                              " bytes, over the bound of 2^31");
+    }
+  }
+  const Shape shape = shape_of(algo);
+  auto padded_bytes = [&](size_t i) { return blocks_of(algo, items[i].size() + (prefix >= 0)) * shape.block_bytes; };
+  // Sorted by length, a group's messages need about as many blocks each: little is padded.
+  std::vector<size_t> order(items.size());
+  for (size_t i = 0; i < order.size(); ++i) order[i] = i;
+  std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return items[a].size() < items[b].size(); });
+  std::vector<Digest> out(items.size());
+  Status s = for_each_piece(order.size(), launch_bytes(device), [&](size_t k) { return padded_bytes(order[k]) + 48; },
+                            [&](size_t begin, size_t end) {
+                              std::span<const size_t> piece(order.data() + begin, end - begin);
+                              return shape.word_bytes == 4
+                                         ? hash_piece<uint32_t>(device, algo, items, piece, prefix, out.data())
+                                         : hash_piece<uint64_t>(device, algo, items, piece, prefix, out.data());
                             });
   if (!s.is_ok()) return s;
-  return above;
+  return out;
 }
 
-Status verify_piece(Device& device, HashAlgo algo, const Digest& root, std::span<const InclusionClaim> claims,
-                    std::vector<bool>& verdicts, size_t first_verdict) {
-  std::vector<Digest> leaves, path;
-  std::vector<uint32_t> meta;
-  for (const InclusionClaim& c : claims) {
-    leaves.push_back(c.leaf_hash);
-    meta.insert(meta.end(), {static_cast<uint32_t>(c.index), static_cast<uint32_t>(c.tree_size),
-                             static_cast<uint32_t>(path.size()), static_cast<uint32_t>(c.path.size())});
-    path.insert(path.end(), c.path.begin(), c.path.end());
+// RFC 6962's inner node messages, 0x01 || left || right, for hashing as a batch.
+struct NodeMessages {
+  std::vector<uint8_t> bytes;
+  std::vector<Item> items;
+  void add(const Digest& left, const Digest& right) {
+    size_t at = bytes.size();
+    bytes.resize(at + 64);
+    std::memcpy(bytes.data() + at, left.data(), 32);
+    std::memcpy(bytes.data() + at + 32, right.data(), 32);
   }
-  if (path.empty()) path.emplace_back();  // a buffer to bind
-  auto leaf_buffer = upload_words(device, words_of_digests(leaves));
-  if (!leaf_buffer.is_ok()) return leaf_buffer.status();
-  auto path_buffer = upload_words(device, words_of_digests(path));
-  if (!path_buffer.is_ok()) return path_buffer.status();
-  auto meta_buffer = upload_words(device, meta);
-  if (!meta_buffer.is_ok()) return meta_buffer.status();
-  auto root_buffer = upload_words(device, words_of_digests({&root, 1}));
-  if (!root_buffer.is_ok()) return root_buffer.status();
-  auto out = device.allocate(claims.size() * sizeof(uint32_t));
-  if (!out.is_ok()) return out.status();
-  KernelArg args[] = {KernelArg::of(**leaf_buffer), KernelArg::of(**path_buffer), KernelArg::of(**meta_buffer),
-                      KernelArg::of(**root_buffer), KernelArg::of(**out),
-                      KernelArg::u32(static_cast<uint32_t>(claims.size())), KernelArg::u32(static_cast<uint32_t>(algo))};
-  STRATA_RETURN_IF_ERROR(device.launch("proof_merkle_verify", {static_cast<uint32_t>(claims.size()), 1}, args));
-  STRATA_RETURN_IF_ERROR(device.synchronize());
-  std::vector<uint32_t> words(claims.size());
-  STRATA_RETURN_IF_ERROR(device.download(**out, words.data(), words.size() * sizeof(uint32_t)));
-  for (size_t i = 0; i < words.size(); ++i) verdicts[first_verdict + i] = words[i] == 1;
-  return Status::ok();
+  std::span<const Item> views() {
+    items.clear();
+    for (size_t at = 0; at < bytes.size(); at += 64) items.emplace_back(bytes.data() + at, 64);
+    return items;
+  }
+};
+
+// One level of the tree above `below`: pairs hashed as nodes, an odd last one carried up.
+Result<std::vector<Digest>> level_above(Device& device, HashAlgo algo, const std::vector<Digest>& below) {
+  NodeMessages nodes;
+  for (size_t i = 0; i + 1 < below.size(); i += 2) nodes.add(below[i], below[i + 1]);
+  auto hashed = hash_with_prefix(device, algo, nodes.views(), 0x01);
+  if (!hashed.is_ok()) return hashed.status();
+  if (below.size() % 2) hashed->push_back(below.back());
+  return hashed;
 }
 
 }  // namespace
@@ -157,20 +268,7 @@ Result<HashAlgo> parse_hash_algo(std::string_view name) {
 }
 
 Result<std::vector<Digest>> hash_items(Device& device, HashAlgo algo, std::span<const Item> items, bool as_leaves) {
-  STRATA_RETURN_IF_ERROR(parse_hash_algo(algo_name(algo)).status());
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (items[i].size() > kMaxItemBytes) {
-      return invalid_argument("item " + std::to_string(i) + " holds " + std::to_string(items[i].size()) +
-                              " bytes, over the bound of 2^31");
-    }
-  }
-  std::vector<Digest> out(items.size());
-  Status s = for_each_piece(items.size(), launch_bytes(device), [&](size_t i) { return words_of(items[i].size()) * 4 + 40; },
-                            [&](size_t begin, size_t end) {
-                              return hash_piece(device, algo, items.subspan(begin, end - begin), as_leaves, out.data() + begin);
-                            });
-  if (!s.is_ok()) return s;
-  return out;
+  return hash_with_prefix(device, algo, items, as_leaves ? 0x00 : -1);
 }
 
 std::vector<Digest> MerkleTree::inclusion_proof(size_t index) const {
@@ -208,23 +306,94 @@ Result<MerkleTree> merkle_tree(Device& device, HashAlgo algo, std::span<const It
   return merkle_tree_of_leaves(device, algo, std::move(*leaves));
 }
 
+// RFC 9162's verification (2.1.3.2), all claims a step at a time, each step's node hashes one batch.
 Result<std::vector<bool>> verify_inclusion(Device& device, HashAlgo algo, const Digest& root,
                                            std::span<const InclusionClaim> claims) {
   STRATA_RETURN_IF_ERROR(parse_hash_algo(algo_name(algo)).status());
+  struct Walk {
+    uint64_t fn, sn;
+    Digest r;
+    bool ok;
+  };
+  std::vector<Walk> walks(claims.size());
+  size_t longest = 0;
   for (size_t i = 0; i < claims.size(); ++i) {
-    if (claims[i].tree_size > UINT32_MAX || claims[i].path.size() > 64) {
-      return invalid_argument("claim " + std::to_string(i) + ": trees of over 2^32 - 1 leaves or paths of over 64 "
-                              "hashes are not supported");
+    const InclusionClaim& c = claims[i];
+    walks[i] = {c.index, c.tree_size - 1, c.leaf_hash, c.index < c.tree_size};
+    longest = std::max(longest, c.path.size());
+  }
+  for (size_t step = 0; step < longest; ++step) {
+    NodeMessages nodes;
+    std::vector<size_t> hashed;  // the claims whose node this step hashes, in order
+    for (size_t i = 0; i < claims.size(); ++i) {
+      Walk& w = walks[i];
+      if (!w.ok || step >= claims[i].path.size()) continue;
+      if (w.sn == 0) {
+        w.ok = false;  // a longer path than the tree has levels
+        continue;
+      }
+      const Digest& p = claims[i].path[step];
+      bool sibling_left = (w.fn & 1) || w.fn == w.sn;
+      sibling_left ? nodes.add(p, w.r) : nodes.add(w.r, p);
+      hashed.push_back(i);
+    }
+    auto digests = hash_with_prefix(device, algo, nodes.views(), 0x01);
+    if (!digests.is_ok()) return digests.status();
+    for (size_t k = 0; k < hashed.size(); ++k) {
+      Walk& w = walks[hashed[k]];
+      bool sibling_left = (w.fn & 1) || w.fn == w.sn;
+      w.r = (*digests)[k];
+      if (sibling_left) {
+        while (!(w.fn & 1) && w.fn != 0) w.fn >>= 1, w.sn >>= 1;  // past the levels where r was carried up
+      }
+      w.fn >>= 1, w.sn >>= 1;
     }
   }
-  std::vector<bool> verdicts(claims.size(), false);
-  Status s = for_each_piece(claims.size(), launch_bytes(device),
-                            [&](size_t i) { return (claims[i].path.size() + 1) * sizeof(Digest) + 20; },
-                            [&](size_t begin, size_t end) {
-                              return verify_piece(device, algo, root, claims.subspan(begin, end - begin), verdicts, begin);
-                            });
-  if (!s.is_ok()) return s;
+  std::vector<bool> verdicts(claims.size());
+  for (size_t i = 0; i < claims.size(); ++i) verdicts[i] = walks[i].ok && walks[i].sn == 0 && walks[i].r == root;
   return verdicts;
+}
+
+Result<double> kernel_compressions_per_second(Device& device, HashAlgo algo, double seconds) {
+  STRATA_RETURN_IF_ERROR(parse_hash_algo(algo_name(algo)).status());
+  const Shape shape = shape_of(algo);
+  const Lanes lanes = lanes_of(device.info(), algo);
+  // Enough groups to fill a GPU; 64 blocks each. The words' values do not change the work.
+  const uint32_t blocks = 64, group_count = device.info().is_gpu ? 65536 / lanes.width * 16 : 256;
+  const size_t words = size_t(group_count) * blocks * (shape.block_bytes / shape.word_bytes) * lanes.width;
+  std::vector<uint32_t> groups(2 * group_count);
+  for (uint32_t g = 0; g < group_count; ++g) {
+    groups[2 * g] = static_cast<uint32_t>(g * (words / group_count));
+    groups[2 * g + 1] = blocks;
+  }
+  std::vector<uint8_t> data(words * shape.word_bytes, 0x5a);
+  std::vector<uint64_t> info(2 * size_t(group_count) * lanes.width, blocks - 1);  // wide enough for either word
+  auto word_buffer = upload(device, data);
+  if (!word_buffer.is_ok()) return word_buffer.status();
+  auto group_buffer = upload(device, groups);
+  if (!group_buffer.is_ok()) return group_buffer.status();
+  auto info_buffer = upload(device, info);
+  if (!info_buffer.is_ok()) return info_buffer.status();
+  auto digests = device.allocate(size_t(group_count) * lanes.width * sizeof(Digest));
+  if (!digests.is_ok()) return digests.status();
+  KernelArg args[] = {KernelArg::of(**word_buffer), KernelArg::of(**group_buffer), KernelArg::of(**info_buffer),
+                      KernelArg::of(**digests),    KernelArg::u32(group_count),
+                      KernelArg::u32(static_cast<uint32_t>(algo)), KernelArg::u32(lanes.width)};
+  const uint32_t work_items = group_count * (lanes.width / lanes.per_item);
+  auto launch = [&]() -> Status {
+    STRATA_RETURN_IF_ERROR(device.launch("proof_hash_groups", {work_items, 1}, args));
+    return device.synchronize();
+  };
+  STRATA_RETURN_IF_ERROR(launch());  // compiled and warm
+  uint64_t launches = 0;
+  auto t0 = std::chrono::steady_clock::now();
+  double elapsed = 0;
+  while (elapsed < seconds || launches == 0) {
+    STRATA_RETURN_IF_ERROR(launch());
+    ++launches;
+    elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  }
+  return double(launches) * group_count * lanes.width * blocks / elapsed;
 }
 
 Status proof_self_test(Device& device) {

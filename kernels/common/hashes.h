@@ -1,16 +1,14 @@
 // The hash functions' compression steps, shared by every backend: SHA-256 (FIPS 180-4),
 // Keccak-f[1600] (FIPS 202's permutation, for Ethereum's Keccak-256) and BLAKE2b (RFC 7693).
-// Integer arithmetic only, so every backend computes the same bits. Messages, padding and
-// output order are the callers' (kernels/proof/hash.h).
+// Each works on SIMD lanes (u32x, u64x: several messages at once, compat.h), with integer
+// arithmetic only, so every backend computes the same bits. Messages, padding and output order
+// are the callers' (kernels/proof/hash.h, host/proof/batch_hash.cc).
 #ifndef STRATA_KERNELS_COMMON_HASHES_H
 #define STRATA_KERNELS_COMMON_HASHES_H
 
-DEVICE_FN u32 rotr32(u32 x, u32 n) { return (x >> n) | (x << (32u - n)); }
-DEVICE_FN u64 rotr64(u64 x, u32 n) { return (x >> n) | (x << (64u - n)); }
-DEVICE_FN u64 rotl64(u64 x, u32 n) { return (x << n) | (x >> (64u - n)); }
-DEVICE_FN u32 bswap32(u32 x) {
-  return (x >> 24) | ((x >> 8) & 0xff00u) | ((x << 8) & 0xff0000u) | (x << 24);
-}
+DEVICE_FN u32x rotr32x(u32x x, u32 n) { return (x >> n) | (x << (32u - n)); }
+DEVICE_FN u64x rotr64x(u64x x, u32 n) { return (x >> n) | (x << (64u - n)); }
+DEVICE_FN u64x rotl64x(u64x x, u32 n) { return (x << n) | (x >> (64u - n)); }
 
 // ---- SHA-256 ----
 
@@ -24,30 +22,50 @@ CONSTANT u32 kSha256K[64] = {
     0x19a4c116u, 0x1e376c08u, 0x2748774cu, 0x34b0bcb5u, 0x391c0cb3u, 0x4ed8aa4au, 0x5b9cca4fu, 0x682e6ff3u,
     0x748f82eeu, 0x78a5636fu, 0x84c87814u, 0x8cc70208u, 0x90befffau, 0xa4506cebu, 0xbef9a3f7u, 0xc67178f2u};
 
-DEVICE_FN void sha256_init(u32* h) {
-  h[0] = 0x6a09e667u, h[1] = 0xbb67ae85u, h[2] = 0x3c6ef372u, h[3] = 0xa54ff53au;
-  h[4] = 0x510e527fu, h[5] = 0x9b05688cu, h[6] = 0x1f83d9abu, h[7] = 0x5be0cd19u;
+DEVICE_FN void sha256_init(u32x* h) {
+  h[0] = SPLAT32(0x6a09e667u), h[1] = SPLAT32(0xbb67ae85u), h[2] = SPLAT32(0x3c6ef372u), h[3] = SPLAT32(0xa54ff53au);
+  h[4] = SPLAT32(0x510e527fu), h[5] = SPLAT32(0x9b05688cu), h[6] = SPLAT32(0x1f83d9abu), h[7] = SPLAT32(0x5be0cd19u);
 }
 
-// One 64-byte block, as 16 big-endian words; w is overwritten (the message schedule in place).
-DEVICE_FN void sha256_compress(u32* h, u32* w) {
-  u32 a = h[0], b = h[1], c = h[2], d = h[3], e = h[4], f = h[5], g = h[6], k = h[7];
-  for (u32 i = 0; i < 64u; ++i) {
-    u32 wi;
-    if (i < 16u) {
-      wi = w[i];
-    } else {
-      u32 w15 = w[(i - 15u) & 15u], w2 = w[(i - 2u) & 15u];
-      u32 s0 = rotr32(w15, 7) ^ rotr32(w15, 18) ^ (w15 >> 3);
-      u32 s1 = rotr32(w2, 17) ^ rotr32(w2, 19) ^ (w2 >> 10);
-      wi = w[i & 15u] + s0 + w[(i - 7u) & 15u] + s1;
-      w[i & 15u] = wi;
-    }
-    u32 t1 = k + (rotr32(e, 6) ^ rotr32(e, 11) ^ rotr32(e, 25)) + ((e & f) ^ (~e & g)) + kSha256K[i] + wi;
-    u32 t2 = (rotr32(a, 2) ^ rotr32(a, 13) ^ rotr32(a, 22)) + ((a & b) ^ (a & c) ^ (b & c));
-    k = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+// One round: the eight state words are renamed rather than moved (the caller rotates them).
+#define STRATA_SHA256_ROUND(a, b, c, d, e, f, g, h, k, w)                                              \
+  {                                                                                                \
+    u32x t1 = h + (rotr32x(e, 6) ^ rotr32x(e, 11) ^ rotr32x(e, 25)) + (g ^ (e & (f ^ g))) + (k) + (w); \
+    u32x t2 = (rotr32x(a, 2) ^ rotr32x(a, 13) ^ rotr32x(a, 22)) + ((a & b) | (c & (a | b)));        \
+    d += t1;                                                                                       \
+    h = t1 + t2;                                                                                   \
   }
-  h[0] += a, h[1] += b, h[2] += c, h[3] += d, h[4] += e, h[5] += f, h[6] += g, h[7] += k;
+// The message schedule's next word, in place of the one sixteen back.
+#define STRATA_SHA256_NEXT(w, i)                                                                   \
+  (w[(i)&15] += (rotr32x(w[((i) + 14) & 15], 17) ^ rotr32x(w[((i) + 14) & 15], 19) ^               \
+                 (w[((i) + 14) & 15] >> 10)) +                                                     \
+                w[((i) + 9) & 15] +                                                                \
+                (rotr32x(w[((i) + 1) & 15], 7) ^ rotr32x(w[((i) + 1) & 15], 18) ^ (w[((i) + 1) & 15] >> 3)))
+#define STRATA_SHA256_EIGHT(i, W)                                     \
+  STRATA_SHA256_ROUND(a, b, c, d, e, f, g, h, kSha256K[(i) + 0], W((i) + 0)) \
+  STRATA_SHA256_ROUND(h, a, b, c, d, e, f, g, kSha256K[(i) + 1], W((i) + 1)) \
+  STRATA_SHA256_ROUND(g, h, a, b, c, d, e, f, kSha256K[(i) + 2], W((i) + 2)) \
+  STRATA_SHA256_ROUND(f, g, h, a, b, c, d, e, kSha256K[(i) + 3], W((i) + 3)) \
+  STRATA_SHA256_ROUND(e, f, g, h, a, b, c, d, kSha256K[(i) + 4], W((i) + 4)) \
+  STRATA_SHA256_ROUND(d, e, f, g, h, a, b, c, kSha256K[(i) + 5], W((i) + 5)) \
+  STRATA_SHA256_ROUND(c, d, e, f, g, h, a, b, kSha256K[(i) + 6], W((i) + 6)) \
+  STRATA_SHA256_ROUND(b, c, d, e, f, g, h, a, kSha256K[(i) + 7], W((i) + 7))
+#define STRATA_SHA256_W(i) w[(i)&15]
+#define STRATA_SHA256_WNEXT(i) STRATA_SHA256_NEXT(w, i)
+
+// One 64-byte block, as 16 big-endian words per lane; w is overwritten (the message schedule in
+// place). Written out in full: straight-line code the compilers keep in registers.
+DEVICE_FN void sha256_compress(u32x* state, u32x* w) {
+  u32x a = state[0], b = state[1], c = state[2], d = state[3], e = state[4], f = state[5], g = state[6], h = state[7];
+  STRATA_SHA256_EIGHT(0, STRATA_SHA256_W)
+  STRATA_SHA256_EIGHT(8, STRATA_SHA256_W)
+  STRATA_SHA256_EIGHT(16, STRATA_SHA256_WNEXT)
+  STRATA_SHA256_EIGHT(24, STRATA_SHA256_WNEXT)
+  STRATA_SHA256_EIGHT(32, STRATA_SHA256_WNEXT)
+  STRATA_SHA256_EIGHT(40, STRATA_SHA256_WNEXT)
+  STRATA_SHA256_EIGHT(48, STRATA_SHA256_WNEXT)
+  STRATA_SHA256_EIGHT(56, STRATA_SHA256_WNEXT)
+  state[0] += a, state[1] += b, state[2] += c, state[3] += d, state[4] += e, state[5] += f, state[6] += g, state[7] += h;
 }
 
 // ---- Keccak-f[1600] ----
@@ -59,33 +77,71 @@ CONSTANT u64 kKeccakRound[24] = {
     0x000000008000808bUL, 0x800000000000008bUL, 0x8000000000008089UL, 0x8000000000008003UL,
     0x8000000000008002UL, 0x8000000000000080UL, 0x000000000000800aUL, 0x800000008000000aUL,
     0x8000000080008081UL, 0x8000000000008080UL, 0x0000000080000001UL, 0x8000000080008008UL};
-// rho's rotations and pi's lane order, along pi's cycle from lane 1.
-CONSTANT u32 kKeccakRho[24] = {1, 3, 6, 10, 15, 21, 28, 36, 45, 55, 2, 14, 27, 41, 56, 8, 25, 43, 62, 18, 39, 61, 20, 44};
-CONSTANT u32 kKeccakPi[24] = {10, 7, 11, 17, 18, 3, 5, 16, 8, 21, 24, 4, 15, 23, 19, 13, 12, 2, 20, 14, 22, 9, 6, 1};
-
-// The permutation on 25 lanes, lane (x, y) at a[x + 5y].
-DEVICE_FN void keccak_f1600(u64* a) {
+// The permutation on 25 lanes (Keccak's, not SIMD's), lane (x, y) at a[x + 5y]; the rounds are
+// written out lane by lane (theta, rho and pi, chi, iota), so that the state stays in registers.
+DEVICE_FN void keccak_f1600(u64x* a) {
+  u64x a00 = a[0], a01 = a[1], a02 = a[2], a03 = a[3], a04 = a[4];
+  u64x a05 = a[5], a06 = a[6], a07 = a[7], a08 = a[8], a09 = a[9];
+  u64x a10 = a[10], a11 = a[11], a12 = a[12], a13 = a[13], a14 = a[14];
+  u64x a15 = a[15], a16 = a[16], a17 = a[17], a18 = a[18], a19 = a[19];
+  u64x a20 = a[20], a21 = a[21], a22 = a[22], a23 = a[23], a24 = a[24];
   for (u32 round = 0; round < 24u; ++round) {
-    u64 c[5];
-    for (u32 x = 0; x < 5u; ++x) c[x] = a[x] ^ a[x + 5] ^ a[x + 10] ^ a[x + 15] ^ a[x + 20];
-    for (u32 x = 0; x < 5u; ++x) {
-      u64 d = c[(x + 4u) % 5u] ^ rotl64(c[(x + 1u) % 5u], 1);
-      for (u32 y = 0; y < 25u; y += 5u) a[y + x] ^= d;
-    }
-    u64 carried = a[1];
-    for (u32 i = 0; i < 24u; ++i) {
-      u32 j = kKeccakPi[i];
-      u64 next = a[j];
-      a[j] = rotl64(carried, kKeccakRho[i]);
-      carried = next;
-    }
-    for (u32 y = 0; y < 25u; y += 5u) {
-      u64 row[5];
-      for (u32 x = 0; x < 5u; ++x) row[x] = a[y + x];
-      for (u32 x = 0; x < 5u; ++x) a[y + x] = row[x] ^ (~row[(x + 1u) % 5u] & row[(x + 2u) % 5u]);
-    }
-    a[0] ^= kKeccakRound[round];
+    u64x c0 = a00 ^ a05 ^ a10 ^ a15 ^ a20;
+    u64x c1 = a01 ^ a06 ^ a11 ^ a16 ^ a21;
+    u64x c2 = a02 ^ a07 ^ a12 ^ a17 ^ a22;
+    u64x c3 = a03 ^ a08 ^ a13 ^ a18 ^ a23;
+    u64x c4 = a04 ^ a09 ^ a14 ^ a19 ^ a24;
+    u64x d0 = c4 ^ rotl64x(c1, 1);
+    u64x d1 = c0 ^ rotl64x(c2, 1);
+    u64x d2 = c1 ^ rotl64x(c3, 1);
+    u64x d3 = c2 ^ rotl64x(c4, 1);
+    u64x d4 = c3 ^ rotl64x(c0, 1);
+    a00 ^= d0; a01 ^= d1; a02 ^= d2; a03 ^= d3; a04 ^= d4;
+    a05 ^= d0; a06 ^= d1; a07 ^= d2; a08 ^= d3; a09 ^= d4;
+    a10 ^= d0; a11 ^= d1; a12 ^= d2; a13 ^= d3; a14 ^= d4;
+    a15 ^= d0; a16 ^= d1; a17 ^= d2; a18 ^= d3; a19 ^= d4;
+    a20 ^= d0; a21 ^= d1; a22 ^= d2; a23 ^= d3; a24 ^= d4;
+    u64x b00 = a00; u64x b01 = rotl64x(a06, 44); u64x b02 = rotl64x(a12, 43);
+    u64x b03 = rotl64x(a18, 21); u64x b04 = rotl64x(a24, 14); u64x b05 = rotl64x(a03, 28);
+    u64x b06 = rotl64x(a09, 20); u64x b07 = rotl64x(a10, 3); u64x b08 = rotl64x(a16, 45);
+    u64x b09 = rotl64x(a22, 61); u64x b10 = rotl64x(a01, 1); u64x b11 = rotl64x(a07, 6);
+    u64x b12 = rotl64x(a13, 25); u64x b13 = rotl64x(a19, 8); u64x b14 = rotl64x(a20, 18);
+    u64x b15 = rotl64x(a04, 27); u64x b16 = rotl64x(a05, 36); u64x b17 = rotl64x(a11, 10);
+    u64x b18 = rotl64x(a17, 15); u64x b19 = rotl64x(a23, 56); u64x b20 = rotl64x(a02, 62);
+    u64x b21 = rotl64x(a08, 55); u64x b22 = rotl64x(a14, 39); u64x b23 = rotl64x(a15, 41);
+    u64x b24 = rotl64x(a21, 2);
+    a00 = b00 ^ (~b01 & b02);
+    a01 = b01 ^ (~b02 & b03);
+    a02 = b02 ^ (~b03 & b04);
+    a03 = b03 ^ (~b04 & b00);
+    a04 = b04 ^ (~b00 & b01);
+    a05 = b05 ^ (~b06 & b07);
+    a06 = b06 ^ (~b07 & b08);
+    a07 = b07 ^ (~b08 & b09);
+    a08 = b08 ^ (~b09 & b05);
+    a09 = b09 ^ (~b05 & b06);
+    a10 = b10 ^ (~b11 & b12);
+    a11 = b11 ^ (~b12 & b13);
+    a12 = b12 ^ (~b13 & b14);
+    a13 = b13 ^ (~b14 & b10);
+    a14 = b14 ^ (~b10 & b11);
+    a15 = b15 ^ (~b16 & b17);
+    a16 = b16 ^ (~b17 & b18);
+    a17 = b17 ^ (~b18 & b19);
+    a18 = b18 ^ (~b19 & b15);
+    a19 = b19 ^ (~b15 & b16);
+    a20 = b20 ^ (~b21 & b22);
+    a21 = b21 ^ (~b22 & b23);
+    a22 = b22 ^ (~b23 & b24);
+    a23 = b23 ^ (~b24 & b20);
+    a24 = b24 ^ (~b20 & b21);
+    a00 ^= kKeccakRound[round];
   }
+  a[0] = a00; a[1] = a01; a[2] = a02; a[3] = a03; a[4] = a04;
+  a[5] = a05; a[6] = a06; a[7] = a07; a[8] = a08; a[9] = a09;
+  a[10] = a10; a[11] = a11; a[12] = a12; a[13] = a13; a[14] = a14;
+  a[15] = a15; a[16] = a16; a[17] = a17; a[18] = a18; a[19] = a19;
+  a[20] = a20; a[21] = a21; a[22] = a22; a[23] = a23; a[24] = a24;
 }
 
 // ---- BLAKE2b ----
@@ -97,24 +153,24 @@ CONSTANT u64 kBlake2bSigma[10] = {0xfedcba9876543210UL, 0x357b20c16df984aeUL, 0x
                                   0xd386cb1efa427509UL, 0x91ef57d438b0a6c2UL, 0xb8293670a4def15cUL, 0xa2684f05931ce7bdUL,
                                   0x5a417d2c803b9ef6UL, 0x0dc3e9bf5167482aUL};
 
-DEVICE_FN void blake2b_g(u64* v, u32 a, u32 b, u32 c, u32 d, u64 x, u64 y) {
+DEVICE_FN void blake2b_g(u64x* v, u32 a, u32 b, u32 c, u32 d, u64x x, u64x y) {
   v[a] = v[a] + v[b] + x;
-  v[d] = rotr64(v[d] ^ v[a], 32);
+  v[d] = rotr64x(v[d] ^ v[a], 32);
   v[c] = v[c] + v[d];
-  v[b] = rotr64(v[b] ^ v[c], 24);
+  v[b] = rotr64x(v[b] ^ v[c], 24);
   v[a] = v[a] + v[b] + y;
-  v[d] = rotr64(v[d] ^ v[a], 16);
+  v[d] = rotr64x(v[d] ^ v[a], 16);
   v[c] = v[c] + v[d];
-  v[b] = rotr64(v[b] ^ v[c], 63);
+  v[b] = rotr64x(v[b] ^ v[c], 63);
 }
 
 // One 128-byte block m (16 little-endian words); `bytes` is the count of message bytes so far,
-// this block's included; `last` marks the final block.
-DEVICE_FN void blake2b_compress(u64* h, const u64* m, u64 bytes, int last) {
-  u64 v[16];
-  for (u32 i = 0; i < 8u; ++i) v[i] = h[i], v[i + 8] = kBlake2bIv[i];
+// this block's included, and `last` all ones in the lanes whose final block this is.
+DEVICE_FN void blake2b_compress(u64x* h, const u64x* m, u64x bytes, u64x last) {
+  u64x v[16];
+  for (u32 i = 0; i < 8u; ++i) v[i] = h[i], v[i + 8] = SPLAT64(kBlake2bIv[i]);
   v[12] ^= bytes;  // the high half of the 128-bit counter stays 0: items are far below 2^64 bytes
-  if (last) v[14] = ~v[14];
+  v[14] ^= last;
   for (u32 r = 0; r < 12u; ++r) {
     u64 s = kBlake2bSigma[r % 10u];
 #define STRATA_SIGMA(i) ((u32)(s >> (4u * (i))) & 15u)

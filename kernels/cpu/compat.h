@@ -31,6 +31,31 @@ typedef unsigned long long u64;
 #define FABSF(x) std::fabs((float)(x))
 #define ATOMIC_ADD_U32(p, v) __atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
 
+// SIMD lanes (kernels/proof/modes.h): GCC's vector extensions, which take the operators of
+// their element type and a scalar on either side.
+#include "proof/modes.h"
+#define LANES32 PROOF_CPU_LANES32
+#define LANES64 PROOF_CPU_LANES64
+typedef u32 u32x __attribute__((vector_size(4 * LANES32)));
+typedef u64 u64x __attribute__((vector_size(8 * LANES64)));
+#define LANE(v, i) ((v)[i])
+#define LANE_MASK32(c) ((u32x)(c))
+#define LANE_MASK64(c) ((u64x)(c))
+#define SPLAT32(x) ((u32x){} + (u32)(x))
+#define SPLAT64(x) ((u64x){} + (u64)(x))
+static inline u32x LOAD32X(const u32* p) {
+  u32x v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline u64x LOAD64X(const u64* p) {
+  u64x v;
+  std::memcpy(&v, p, sizeof v);
+  return v;
+}
+static inline void STORE32X(u32* p, u32x v) { std::memcpy(p, &v, sizeof v); }
+static inline void STORE64X(u64* p, u64x v) { std::memcpy(p, &v, sizeof v); }
+
 static inline float FLOAT_FROM_BITS(u32 b) {
   float f;
   std::memcpy(&f, &b, sizeof f);

@@ -51,17 +51,9 @@ void accum_add_entry(const void* const* a) {
 
 void layout_probe_entry(const void* const* a) { layout_probe(arg<u32*>(a, 0)); }
 
-void proof_hash_entry(const void* const* a) {
-  proof_hash(arg<const u32*>(a, 0), arg<const u32*>(a, 1), arg<u32*>(a, 2), arg<u32>(a, 3), arg<u32>(a, 4));
-}
-
-void proof_merkle_level_entry(const void* const* a) {
-  proof_merkle_level(arg<const u32*>(a, 0), arg<u32*>(a, 1), arg<u32>(a, 2), arg<u32>(a, 3));
-}
-
-void proof_merkle_verify_entry(const void* const* a) {
-  proof_merkle_verify(arg<const u32*>(a, 0), arg<const u32*>(a, 1), arg<const u32*>(a, 2), arg<const u32*>(a, 3),
-                      arg<u32*>(a, 4), arg<u32>(a, 5), arg<u32>(a, 6));
+void proof_hash_groups_entry(const void* const* a) {
+  proof_hash_groups(arg<const u32*>(a, 0), arg<const u32*>(a, 1), arg<const u32*>(a, 2), arg<u32*>(a, 3),
+                    arg<u32>(a, 4), arg<u32>(a, 5), arg<u32>(a, 6));
 }
 
 constexpr KernelEntry kKernels[] = {
@@ -70,9 +62,7 @@ constexpr KernelEntry kKernels[] = {
     {"render_tile", render_tile_entry, 11},
     {"render_pixels", render_pixels_entry, 13},
     {"accum_add", accum_add_entry, 5},
-    {"proof_hash", proof_hash_entry, 5},
-    {"proof_merkle_level", proof_merkle_level_entry, 4},
-    {"proof_merkle_verify", proof_merkle_verify_entry, 7},
+    {"proof_hash_groups", proof_hash_groups_entry, 7},
 };
 
 }  // namespace

@@ -22,3 +22,19 @@ typedef unsigned long long u64;
 #define ATOMIC_ADD_U32(p, v) atomicAdd((p), (v))
 #define FLOAT_FROM_BITS(b) __uint_as_float((u32)(b))
 #define BITS_FROM_FLOAT(f) __float_as_uint((float)(f))
+
+// SIMD lanes (kernels/proof/modes.h): one per thread; a warp's threads are the lanes.
+#include "proof/modes.h"
+#define LANES32 PROOF_GPU_LANES
+#define LANES64 PROOF_GPU_LANES
+typedef u32 u32x;
+typedef u64 u64x;
+#define LANE(v, i) (v)
+#define LANE_MASK32(c) ((c) ? 0xffffffffu : 0u)
+#define LANE_MASK64(c) ((c) ? 0xffffffffffffffffULL : 0ULL)
+#define SPLAT32(x) ((u32x)(x))
+#define SPLAT64(x) ((u64x)(x))
+#define LOAD32X(p) (*(p))
+#define LOAD64X(p) (*(p))
+#define STORE32X(p, v) (*(p) = (v))
+#define STORE64X(p, v) (*(p) = (v))

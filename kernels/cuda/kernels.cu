@@ -25,9 +25,7 @@ extern "C" const void* strata_cuda_kernel(const char* name, int* arg_count) {
       {"render_tile", (const void*)render_tile, 11},
       {"render_pixels", (const void*)render_pixels, 13},
       {"accum_add", (const void*)accum_add, 5},
-      {"proof_hash", (const void*)proof_hash, 5},
-      {"proof_merkle_level", (const void*)proof_merkle_level, 4},
-      {"proof_merkle_verify", (const void*)proof_merkle_verify, 7},
+      {"proof_hash_groups", (const void*)proof_hash_groups, 7},
   };
   for (const Entry& e : kEntries) {
     const char* a = e.name;

@@ -22,3 +22,36 @@ typedef unsigned long u64;
 #define ATOMIC_ADD_U32(p, v) atomic_add((p), (v))
 #define FLOAT_FROM_BITS(b) as_float((u32)(b))
 #define BITS_FROM_FLOAT(f) as_uint((float)(f))
+
+// SIMD lanes (kernels/proof/modes.h): OpenCL's vector types on a CPU device, where the host
+// builds with -DSTRATA_OPENCL_CPU, one lane elsewhere.
+#include "proof/modes.h"
+#ifdef STRATA_OPENCL_CPU
+#define LANES32 PROOF_OPENCL_CPU_LANES32
+#define LANES64 PROOF_OPENCL_CPU_LANES64
+typedef uint16 u32x;
+typedef ulong8 u64x;
+#define LANE(v, i) ((v)[i])
+#define LANE_MASK32(c) as_uint16(c)
+#define LANE_MASK64(c) as_ulong8(c)
+#define SPLAT32(x) ((u32x)(x))
+#define SPLAT64(x) ((u64x)(x))
+#define LOAD32X(p) vload16(0, (p))
+#define LOAD64X(p) vload8(0, (p))
+#define STORE32X(p, v) vstore16((v), 0, (p))
+#define STORE64X(p, v) vstore8((v), 0, (p))
+#else
+#define LANES32 PROOF_GPU_LANES
+#define LANES64 PROOF_GPU_LANES
+typedef uint u32x;
+typedef ulong u64x;
+#define LANE(v, i) (v)
+#define LANE_MASK32(c) ((c) ? 0xffffffffu : 0u)
+#define LANE_MASK64(c) ((c) ? 0xffffffffffffffffUL : 0UL)
+#define SPLAT32(x) ((u32x)(x))
+#define SPLAT64(x) ((u64x)(x))
+#define LOAD32X(p) (*(p))
+#define LOAD64X(p) (*(p))
+#define STORE32X(p, v) (*(p) = (v))
+#define STORE64X(p, v) (*(p) = (v))
+#endif

@@ -14,6 +14,7 @@ constexpr size_t kMaxJobIdBytes = 128;
 constexpr size_t kMaxErrorBytes = 4096;
 constexpr size_t kMaxTaskBytes = 4096;
 constexpr size_t kMaxAgreementBytes = 4096;
+constexpr size_t kMaxDeviceBytes = 256;
 
 std::span<const uint8_t> bytes_of(const flatbuffers::Vector<uint8_t>* v) {
   return v ? std::span<const uint8_t>(v->data(), v->size()) : std::span<const uint8_t>();
@@ -76,7 +77,7 @@ std::vector<uint8_t> encode(const TaskResult& r) {
   flatbuffers::FlatBufferBuilder b(256);
   auto job = b.CreateString(r.job_id);
   auto id = b.CreateVector(r.result_id.data(), r.result_id.size());
-  auto device = b.CreateString(r.device);
+  auto device = b.CreateString(to_wire_text(r.device, kMaxDeviceBytes));  // devices that shared it may be many
   auto root = b.CreateVector(r.merkle_root.data(), r.merkle_root.size());
   b.Finish(wire::CreateTaskResult(b, job, r.subtask, id, r.result_bytes, r.kernel_ms, device, root, r.chunks));
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
@@ -171,7 +172,7 @@ Result<TaskResult> decode_task_result(std::span<const uint8_t> bytes) {
   if (r.result_bytes == 0 || r.result_bytes > kMaxBlobBytes) return invalid_argument("task result: the result size is out of range");
   r.kernel_ms = w->kernel_ms();
   if (!std::isfinite(r.kernel_ms) || r.kernel_ms < 0) return invalid_argument("task result: the kernel time is not a finite, non-negative number");
-  auto device = read_text(w->device(), "task result: the device", 256, false);
+  auto device = read_text(w->device(), "task result: the device", kMaxDeviceBytes, false);
   if (!device.is_ok()) return device.status();
   r.device = *device;
   auto root = bytes_of(w->merkle_root());

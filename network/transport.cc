@@ -73,7 +73,7 @@ struct Session : std::enable_shared_from_this<Session> {
   bool inbound = false;         // it dialled this node
   HandshakeRole role() const { return inbound ? HandshakeRole::kAcceptor : HandshakeRole::kDialer; }
   bool counted_inbound = false;  // one of the authenticated inbound peers
-  std::string remote_ip;
+  std::string remote_ip;  // AddressRate::key_of the remote address
   PeerInfo peer;
   using Bytes = std::shared_ptr<const std::vector<uint8_t>>;  // one encoding, shared by every peer it goes to
   std::deque<Bytes> outbox;                 // encoded frames (network thread only)
@@ -108,7 +108,7 @@ struct TransportNode::Impl {
   std::set<std::shared_ptr<Session>> sessions;  // network thread only
   // Network thread only:
   size_t unauthenticated = 0;                    // inbound sessions still in their handshake
-  std::map<std::string, size_t> handshaking_from;  // the same, by remote address
+  std::map<std::string, size_t> handshaking_from;  // the same, by AddressRate::key_of
   uint64_t refused_unauthenticated = 0;          // connections closed for the caps on those
   AddressRate handshake_rate{options.handshakes_per_second_per_address, options.handshake_burst_per_address};
   uint64_t refused_for_rate = 0;                 // connections closed for handshake_rate
@@ -581,8 +581,10 @@ struct TransportNode::Impl {
         [this](tcp::socket socket) {
           boost::system::error_code ec;
           auto remote = socket.remote_endpoint(ec);
-          std::string ip = ec ? std::string() : remote.address().to_string();
-          if (!ec && !handshake_rate.admit(AddressRate::key_of(remote.address()))) {
+          // Counted as the rate counts it: an IPv6 host by its /64 (it holds all of it), an
+          // IPv4-mapped address as the IPv4 address.
+          std::string ip = ec ? std::string() : AddressRate::key_of(remote.address());
+          if (!ec && !handshake_rate.admit(ip)) {
             // Before any crypto is spent; the first refusal of a burst is reported.
             if (refused_for_rate++ == 0 && options.log) {
               options.log("refusing connections from " + ip + ": more than " +

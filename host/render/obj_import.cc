@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstring>
 #include <map>
+#include <set>
 #include <sstream>
 
 #include "host/render/scene.h"
@@ -24,12 +25,18 @@ class SceneMaterialReader : public tinyobj::MaterialReader {
 
   bool operator()(const std::string& name, std::vector<tinyobj::material_t>* materials,
                   std::map<std::string, int>* names, std::string* warn, std::string* err) override {
+    if (!refused.is_ok()) return false;
     auto path = resolve_scene_reference(obj_, name);
     const std::vector<uint8_t>* bytes = path.is_ok() ? files_.find(*path) : nullptr;
     if (!bytes) {
       if (warn) *warn += "material library '" + name + "' is not one of the scene's files\n";
       return false;
     }
+    // tinyobjloader knows a library by the name the OBJ gives it ("m.mtl", "./m.mtl"): one
+    // file is read once, whatever it is called.
+    if (!loaded_.insert(*path).second) return true;
+    refused = check_mtl_structure(*bytes, "material library '" + *path + "'", budget_);
+    if (!refused.is_ok()) return false;
     std::istringstream in(std::string(bytes->begin(), bytes->end()));
     tinyobj::LoadMtl(names, materials, &in, warn, err);
     library_of.resize(materials->size(), *path);
@@ -37,10 +44,13 @@ class SceneMaterialReader : public tinyobj::MaterialReader {
   }
 
   std::vector<std::string> library_of;  // per material: the library that defined it
+  Status refused;                       // a library over the bounds: the scene is refused
 
  private:
   const SceneFiles& files_;
   const std::string& obj_;
+  std::set<std::string> loaded_;
+  MtlBudget budget_;
 };
 
 Result<int> load_texture(Scene& scene, std::map<std::string, int>& cache, const SceneFiles& files,
@@ -89,6 +99,7 @@ Result<Scene> load_obj(const SceneFiles& files) {
   } catch (const std::exception& e) {
     err = e.what();
   }
+  if (!materials.refused.is_ok()) return invalid_argument("scene '" + path + "': " + materials.refused.message());
   if (!parsed) {
     std::string why = err;
     while (!why.empty() && (why.back() == '\n' || why.back() == ' ')) why.pop_back();

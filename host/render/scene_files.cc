@@ -128,25 +128,58 @@ Result<std::vector<std::string>> gltf_references(const json& doc, const std::str
   return out;
 }
 
-// OBJ: "mtllib a.mtl b.mtl", names split at spaces as tinyobjloader splits them.
+// Each line of an OBJ or MTL as tinyobjloader reads it (its safeGetline): ended by "\n",
+// "\r\n" or a lone "\r", and without its leading spaces and tabs.
+template <typename F>
+void for_each_line(std::span<const uint8_t> bytes, F&& f) {
+  std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+  for (size_t start = 0; start < text.size();) {
+    size_t end = text.find_first_of("\r\n", start);
+    if (end == std::string_view::npos) end = text.size();
+    std::string_view line = text.substr(start, end - start);
+    size_t first = line.find_first_not_of(" \t");
+    f(first == std::string_view::npos ? std::string_view() : line.substr(first));
+    start = end + (end + 1 < text.size() && text[end] == '\r' && text[end + 1] == '\n' ? 2 : 1);
+  }
+}
+
+// Whether a line is the keyword and a space or tab (tinyobjloader's test for one).
+bool is_keyword_line(std::string_view line, std::string_view keyword) {
+  return line.size() > keyword.size() && line.substr(0, keyword.size()) == keyword &&
+         (line[keyword.size()] == ' ' || line[keyword.size()] == '\t');
+}
+
+// OBJ: "mtllib a.mtl b\ c.mtl", the rest of the line split at spaces (not tabs), a backslash
+// escaping the next character, as tinyobjloader splits it.
 std::vector<std::string> obj_material_libraries(std::span<const uint8_t> bytes) {
   std::vector<std::string> out;
-  std::istringstream in(std::string(bytes.begin(), bytes.end()));
-  std::string line;
-  while (std::getline(in, line)) {
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    std::istringstream words(line);
-    std::string keyword;
-    words >> keyword;
-    if (keyword != "mtllib") continue;
-    for (std::string w; words >> w;) out.push_back(w);
-  }
+  for_each_line(bytes, [&](std::string_view line) {
+    if (!is_keyword_line(line, "mtllib")) return;
+    std::string name;
+    bool escaping = false;
+    for (char c : line.substr(7)) {
+      if (!escaping && c == '\\') {
+        escaping = true;
+        continue;
+      }
+      if (!escaping && c == ' ') {
+        if (!name.empty()) out.push_back(std::move(name));
+        name.clear();
+        continue;
+      }
+      escaping = false;
+      name.push_back(c);
+    }
+    if (!name.empty()) out.push_back(std::move(name));
+  });
   return out;
 }
 
 // MTL: every texture map, read by tinyobjloader itself, so that a name is what the importer will
 // ask for (the rest of the line after the options: names may hold spaces).
 Result<std::vector<std::string>> mtl_textures(std::span<const uint8_t> bytes, const std::string& name) {
+  MtlBudget budget;
+  STRATA_RETURN_IF_ERROR(check_mtl_structure(bytes, name, budget));
   std::vector<tinyobj::material_t> materials;
   std::map<std::string, int> names;
   std::string warn, err;
@@ -333,31 +366,38 @@ Status check_gltf_structure(std::span<const uint8_t> bytes, bool binary, const s
 }
 
 Status check_obj_structure(std::span<const uint8_t> bytes, const std::string& name) {
-  std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
   size_t line_number = 0;
-  for (size_t start = 0; start < text.size();) {
-    size_t end = text.find('\n', start);
-    if (end == std::string_view::npos) end = text.size();
-    std::string_view line = text.substr(start, end - start);
+  Status status;
+  for_each_line(bytes, [&](std::string_view line) {
     ++line_number;
-    size_t first = line.find_first_not_of(" \t");
-    if (first != std::string_view::npos && line[first] == 'f' && first + 1 < line.size() &&
-        (line[first + 1] == ' ' || line[first + 1] == '\t')) {
-      size_t corners = 0;
-      bool in_word = false;
-      for (size_t i = first + 1; i < line.size(); ++i) {
-        bool space = line[i] == ' ' || line[i] == '\t' || line[i] == '\r';
-        if (!space && !in_word) ++corners;
-        in_word = !space;
-      }
-      if (corners > kMaxObjFaceCorners) {
-        return invalid_argument(name + ": the face on line " + std::to_string(line_number) + " has " +
+    if (!status.is_ok() || !is_keyword_line(line, "f")) return;
+    size_t corners = 0;
+    bool in_word = false;
+    for (size_t i = 1; i < line.size(); ++i) {
+      bool space = line[i] == ' ' || line[i] == '\t';
+      if (!space && !in_word) ++corners;
+      in_word = !space;
+    }
+    if (corners > kMaxObjFaceCorners) {
+      status = invalid_argument(name + ": the face on line " + std::to_string(line_number) + " has " +
                                 std::to_string(corners) + " corners, over the bound of " +
                                 std::to_string(kMaxObjFaceCorners));
-      }
     }
-    start = end + 1;
+  });
+  return status;
+}
+
+Status check_mtl_structure(std::span<const uint8_t> bytes, const std::string& name, MtlBudget& budget) {
+  if (bytes.size() > budget.bytes) {
+    return invalid_argument(name + ": the material libraries take over " + std::to_string(kMaxMtlBytes >> 20) + " MiB");
   }
+  size_t materials = 1;  // the last is kept, named or not
+  for_each_line(bytes, [&](std::string_view line) { materials += is_keyword_line(line, "newmtl"); });
+  if (materials > budget.materials) {
+    return invalid_argument(name + ": over " + std::to_string(kMaxObjMaterials) + " materials in the material libraries");
+  }
+  budget.bytes -= bytes.size();
+  budget.materials -= materials;
   return Status::ok();
 }
 

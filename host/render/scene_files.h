@@ -68,8 +68,21 @@ inline constexpr int kMaxJsonDepth = 64;
 Status check_gltf_structure(std::span<const uint8_t> bytes, bool binary, const std::string& name);
 
 // Faces of an OBJ with more than this many corners are refused (the triangulation is quadratic).
+// Lines end where tinyobjloader ends them: at "\n", "\r\n" or a lone "\r".
 inline constexpr size_t kMaxObjFaceCorners = 256;
 Status check_obj_structure(std::span<const uint8_t> bytes, const std::string& name);
+
+// MTL libraries, checked before tinyobjloader parses one: each material costs it ~2 KB and each
+// line it does not know a map entry, so an OBJ's libraries together hold at most kMaxMtlBytes and
+// kMaxObjMaterials materials (counted as it counts them: one per "newmtl" line, and one more).
+// Each check takes from the budgets left.
+inline constexpr uint64_t kMaxMtlBytes = 4u << 20;
+inline constexpr size_t kMaxObjMaterials = 16384;
+struct MtlBudget {
+  uint64_t bytes = kMaxMtlBytes;
+  size_t materials = kMaxObjMaterials;
+};
+Status check_mtl_structure(std::span<const uint8_t> bytes, const std::string& name, MtlBudget& budget);
 
 // The references a scene file makes, as written (glTF URIs decoded), by the file's extension:
 // .gltf/.glb buffers and images, .obj material libraries, .mtl texture maps.

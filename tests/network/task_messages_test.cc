@@ -170,6 +170,19 @@ TEST(TaskMessages, ResultAnnouncementRoundTrips) {
   EXPECT_FALSE(decode_task_result(encode(negative)).is_ok());
 }
 
+// Found by hostile review: the device a result names is every device that shared its samples,
+// joined by '+' ("opencl:0+opencl:1+..."); past ~30 of them it was over the decoder's 256 bytes,
+// and the requestor refused every result of that provider. It is cut to fit, as errors are.
+TEST(TaskMessages, AResultFromManySharingDevicesStillDecodes) {
+  std::string devices;
+  for (int d = 0; d < 40; ++d) devices += (devices.empty() ? "" : "+") + std::string("opencl:") + std::to_string(d);
+  TaskResult r{"job-7", 3, blob_id_of(std::vector<uint8_t>{9}), 4096, 12.5, devices, blob_id_of(std::vector<uint8_t>{8}), 33};
+  auto back = decode_task_result(encode(r));
+  ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+  EXPECT_LE(back->device.size(), 256u);
+  EXPECT_EQ(back->device.rfind("opencl:0+opencl:1+", 0), 0u) << back->device;
+}
+
 TEST(TaskMessages, ChunkRequestsAndRepliesRoundTrip) {
   ChunkRequest q{blob_id_of(std::vector<uint8_t>{1}), 7};
   auto q2 = decode_chunk_request(encode(q));

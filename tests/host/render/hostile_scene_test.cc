@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <chrono>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 
@@ -299,6 +300,68 @@ TEST(HostileScene, FilesAreNamedAsTheImportersReadThem) {
   auto scene = load_scene(*files);
   ASSERT_TRUE(scene.is_ok()) << scene.status().to_string();
   EXPECT_EQ(scene->textures.size(), 1u);
+}
+
+// Found by hostile review: tinyobjloader ends a line at "\n", "\r\n" or a lone "\r"; a check that
+// reads lines at "\n" only sees one line in a file written with "\r" and never counts its faces.
+// A 20,000-corner face (a convex polygon, ~0.6 MB) keeps a provider's worker triangulating for
+// seconds; ten times that, for minutes.
+TEST(HostileScene, LinesEndWhereTheImporterEndsThem) {
+  std::string obj = "v 0 0 0\rv 1 0 0\rv 0 1 0\rf";
+  for (int i = 0; i < 300; ++i) obj += " " + std::to_string(i % 3 + 1);
+  expect_refused(load_listed("poly.obj", {{"poly.obj", bytes_of(obj + "\r")}}), "300 corners");
+  const int n = 20000;
+  std::string convex;
+  for (int i = 0; i < n; ++i) {
+    convex += "v " + std::to_string(std::cos(6.283185307 * i / n)) + " " + std::to_string(std::sin(6.283185307 * i / n)) + " 0\r";
+  }
+  convex += "f";
+  for (int i = 0; i < n; ++i) convex += " " + std::to_string(i + 1);
+  auto start = std::chrono::steady_clock::now();
+  expect_refused(load_listed("convex.obj", {{"convex.obj", bytes_of(convex + "\r")}}), "20000 corners");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  // The material libraries an OBJ names are those tinyobjloader asks for: after "\r" too, a
+  // name with an escaped space whole, a tab part of the name.
+  tests::write_file("cr-obj/m.mtl", "newmtl m\nKd 1 0 0\n");
+  tests::write_file("cr-obj/my lib.mtl", "newmtl m\nKd 1 0 0\n");
+  std::string cr = tests::write_file("cr-obj/a.obj", "v 0 0 0\rmtllib m.mtl\rmtllib my\\ lib.mtl\r");
+  auto files = SceneFiles::read_folder(cr);
+  ASSERT_TRUE(files.is_ok()) << files.status().to_string();
+  std::vector<std::string> paths;
+  for (const auto& f : files->files()) paths.push_back(f.path);
+  EXPECT_EQ(paths, (std::vector<std::string>{"a.obj", "m.mtl", "my lib.mtl"}));
+}
+
+// Found by hostile review: each material costs tinyobjloader ~1.9 KB (a 9-byte "newmtl a" line is
+// a 210-fold inflation: a 1 GiB library is ~200 GB), and it reads a library again under each name
+// that resolves to it ("m.mtl", "./m.mtl", ...), so a small library multiplies. Materials are
+// counted, as tinyobjloader counts them, before any library is parsed, and each file is read once.
+TEST(HostileScene, MaterialLibrariesCannotInflate) {
+  std::string many;
+  for (int i = 0; i < 100000; ++i) many += "newmtl a\n";
+  std::string obj = "mtllib m.mtl\nv 0 0 0\nv 1 0 0\nv 0 1 0\nusemtl a\nf 1 2 3\n";
+  auto start = std::chrono::steady_clock::now();
+  expect_refused(load_listed("a.obj", {{"a.obj", bytes_of(obj)}, {"m.mtl", bytes_of(many)}}), "materials");
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  // The requestor reads the library too, to name its textures.
+  tests::write_file("many-materials/m.mtl", many);
+  std::string local = tests::write_file("many-materials/a.obj", obj);
+  auto files = SceneFiles::read_folder(local);
+  ASSERT_FALSE(files.is_ok());
+  EXPECT_NE(files.status().message().find("materials"), std::string::npos) << files.status().message();
+  // 2,000 materials under 100 names: 2,000 once.
+  std::string some;
+  for (int i = 0; i < 2000; ++i) some += "newmtl m" + std::to_string(i) + "\n";
+  std::string aliases;
+  std::string prefix;
+  for (int i = 0; i < 100; ++i, prefix += "./") aliases.append("mtllib ").append(prefix).append("m.mtl\n");
+  auto scene = load_listed("b.obj", {{"b.obj", bytes_of(aliases + obj)}, {"m.mtl", bytes_of(some)}});
+  ASSERT_TRUE(scene.is_ok()) << scene.status().to_string();
+  EXPECT_EQ(scene->materials.size(), 2001u);  // the library's, and the default
+  // A library of unknown parameters: a map entry each, inflating ~25-fold.
+  std::string params = "newmtl m\n";
+  while (params.size() < (size_t(8) << 20)) params += std::to_string(params.size()) + " v\n";
+  expect_refused(load_listed("c.obj", {{"c.obj", bytes_of(obj)}, {"m.mtl", bytes_of(params)}}), "MiB");
 }
 
 }  // namespace

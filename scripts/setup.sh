@@ -15,7 +15,7 @@ packages=(
   libtinygltf-dev libtinyobjloader-dev libstb-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev libfmt-dev
   embree-tools assimp-testmodels bc nats-server
-  python3-pycryptodome
+  python3-pycryptodome hashcat
 )
 
 missing=()

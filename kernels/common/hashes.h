@@ -168,7 +168,8 @@ DEVICE_FN void blake2b_g(u64x* v, u32 a, u32 b, u32 c, u32 d, u64x x, u64x y) {
 // this block's included, and `last` all ones in the lanes whose final block this is.
 DEVICE_FN void blake2b_compress(u64x* h, const u64x* m, u64x bytes, u64x last) {
   u64x v[16];
-  for (u32 i = 0; i < 8u; ++i) v[i] = h[i], v[i + 8] = SPLAT64(kBlake2bIv[i]);
+  for (u32 i = 0; i < 8u; ++i) v[i] = h[i];
+  for (u32 i = 0; i < 8u; ++i) v[i + 8] = SPLAT64(kBlake2bIv[i]);
   v[12] ^= bytes;  // the high half of the 128-bit counter stays 0: items are far below 2^64 bytes
   v[14] ^= last;
   for (u32 r = 0; r < 12u; ++r) {

@@ -41,8 +41,8 @@ typedef u64 u64x __attribute__((vector_size(8 * LANES64)));
 #define LANE(v, i) ((v)[i])
 #define LANE_MASK32(c) ((u32x)(c))
 #define LANE_MASK64(c) ((u64x)(c))
-#define SPLAT32(x) ((u32x){} + (u32)(x))
-#define SPLAT64(x) ((u64x){} + (u64)(x))
+#define SPLAT32(x) (u32x{} + (u32)(x))
+#define SPLAT64(x) (u64x{} + (u64)(x))
 static inline u32x LOAD32X(const u32* p) {
   u32x v;
   std::memcpy(&v, p, sizeof v);

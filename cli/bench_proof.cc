@@ -1,12 +1,17 @@
 // strata bench proof: the proof family's rates per device: the kernel's compressions/s with the
 // data on the device (the figure hashcat's benchmark gives, one short password being one
 // compression), then with transfers and the host's packing counted, hashes/s of 64-byte items,
-// compressions/s over long items, and Merkle leaves/s.
+// compressions/s over long items, Merkle leaves/s, and Ed25519 verifications/s beside
+// libsodium's on one core and on all.
 #include <chrono>
 #include <cstdio>
 
 #include "cli/bench_devices.h"
 #include "host/proof/batch_hash.h"
+#include "host/proof/signatures.h"
+#include "host/thread_pool.h"
+
+#include <sodium.h>
 
 namespace strata::cli {
 namespace {
@@ -19,7 +24,41 @@ struct ProofBenchOptions {
   size_t long_kib = 64;
   size_t leaves = size_t(1) << 20;
   int repeats = 3;
+  size_t signatures = 4096;
 };
+
+// Signed 64-byte messages under several keys, for the verification rates.
+struct SignedBatch {
+  std::vector<std::array<uint8_t, 64>> messages;
+  std::vector<proof::SignatureClaim> claims;
+};
+SignedBatch signed_batch(size_t n) {
+  SignedBatch b;
+  b.messages.resize(n);
+  b.claims.resize(n);
+  std::array<uint8_t, 32> key;
+  std::array<uint8_t, 64> secret;
+  for (size_t i = 0; i < n; ++i) {
+    if (i % 64 == 0) crypto_sign_keypair(key.data(), secret.data());
+    for (size_t j = 0; j < 64; ++j) b.messages[i][j] = static_cast<uint8_t>(i * 31 + j);
+    b.claims[i].public_key = key;
+    b.claims[i].message = b.messages[i];
+    crypto_sign_detached(b.claims[i].signature.data(), nullptr, b.messages[i].data(), 64, secret.data());
+  }
+  return b;
+}
+
+// libsodium's crypto_sign_verify_detached over the batch on `threads` threads: verifications/s.
+double libsodium_rate(const SignedBatch& b, unsigned threads) {
+  auto t0 = std::chrono::steady_clock::now();
+  parallel_for(b.claims.size(), [&](size_t i) {
+    const proof::SignatureClaim& c = b.claims[i];
+    if (crypto_sign_verify_detached(c.signature.data(), c.message.data(), c.message.size(), c.public_key.data()) != 0) {
+      std::abort();  // the batch was signed just now
+    }
+  }, threads);
+  return b.claims.size() / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+}
 
 // Compression-function calls for one message of `bytes` bytes (padding included).
 uint64_t compressions(proof::HashAlgo algo, uint64_t bytes) {
@@ -69,6 +108,10 @@ int run_proof_bench(const ProofBenchOptions& o) {
   std::vector<proof::Item> short_items = slices(short_data, 64), long_items = slices(long_data, o.long_kib * 1024);
   std::vector<proof::Item> leaves = slices(short_data, 32);
   leaves.resize(std::min(leaves.size(), o.leaves));
+  if (sodium_init() < 0) return 1;
+  SignedBatch signatures = signed_batch(o.signatures);
+  std::printf("# libsodium crypto_sign_verify_detached, 64-byte messages: %.4g/s on one core, %.4g/s on %u\n",
+              libsodium_rate(signatures, 1), libsodium_rate(signatures, 0), hardware_threads());
   std::printf("# kernel: the data on the device; the others: packing and transfers counted, the best of %d runs\n", o.repeats);
   std::printf("%-10s %-10s %-9s %9s %9s %9s %12s %14s\n", "device", "what", "algo", "items", "bytes", "seconds", "items/s",
               "compressions/s");
@@ -77,6 +120,21 @@ int run_proof_bench(const ProofBenchOptions& o) {
     if (!ready.is_ok()) {
       std::printf("# %s: %s\n", device->info().id().c_str(), ready.to_string().c_str());
       continue;
+    }
+    auto verify = [&]() -> Status {
+      auto verdicts = proof::verify_ed25519(*device, signatures.claims);
+      if (!verdicts.is_ok()) return verdicts.status();
+      for (bool v : *verdicts) {
+        if (!v) return internal_error("a valid signature was refused");
+      }
+      return Status::ok();
+    };
+    auto seconds = best_seconds(o.repeats, verify);
+    if (seconds.is_ok()) {
+      std::printf("%-10s %-10s %-9s %9zu %9d %9.4f %12.4g %14s\n", device->info().id().c_str(), "ed25519", "verify",
+                  signatures.claims.size(), 64, *seconds, signatures.claims.size() / *seconds, "-");
+    } else {
+      std::printf("%-10s %-10s %s\n", device->info().id().c_str(), "ed25519", seconds.status().to_string().c_str());
     }
     for (const std::string& name : o.algos) {
       auto algo = proof::parse_hash_algo(name);
@@ -120,6 +178,7 @@ Runner add_bench_proof_command(CLI::App& bench) {
   cmd->add_option("--long-kib", o->long_kib, "Size of a long item in KiB");
   cmd->add_option("--leaves", o->leaves, "Leaves of the Merkle tree (32 bytes each, at most --items * 2)");
   cmd->add_option("--repeats", o->repeats, "Timed runs per figure (the best is reported)");
+  cmd->add_option("--signatures", o->signatures, "Ed25519 signatures per batch");
   return [o, cmd] {
     if (!cmd->parsed()) return 1;
     return run_proof_bench(*o);

@@ -1,5 +1,5 @@
-// strata proof hash|merkle: the proof family's kernels on this machine's device, over items
-// from a JSON-lines file or a file of fixed-size items; JSON lines out.
+// strata proof hash|merkle|verify: the proof family's kernels on this machine's device, over
+// items from a JSON-lines file or a file of fixed-size items; JSON lines out.
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -8,6 +8,7 @@
 #include "host/device.h"
 #include "host/proof/batch_hash.h"
 #include "host/proof/items_file.h"
+#include "host/proof/signatures.h"
 
 namespace strata::cli {
 namespace {
@@ -38,7 +39,7 @@ struct Prepared {
   std::unique_ptr<Device> device;
 };
 
-Result<Prepared> prepare(const ProofOptions& o) {
+Result<Prepared> prepare(const ProofOptions& o, const std::vector<std::string>& fields = {"data"}) {
   Prepared p;
   auto algo = proof::parse_hash_algo(o.algo);
   if (!algo.is_ok()) return algo.status();
@@ -49,7 +50,7 @@ Result<Prepared> prepare(const ProofOptions& o) {
   } else {
     std::ifstream in(o.file, std::ios::binary);
     if (!in) return not_found("cannot open '" + o.file + "'");
-    read = proof::read_json_lines(in);
+    read = proof::read_json_lines(in, fields);
   }
   if (!read.is_ok()) return read.status();
   p.read = std::move(*read);
@@ -119,6 +120,37 @@ int run_merkle(const ProofOptions& o) {
   return p->read.errors.empty() ? 0 : 1;
 }
 
+// Records of {"public_key", "message", "signature"} in hex; a key must be 32 bytes and a
+// signature 64, or the line is reported.
+int run_verify(const ProofOptions& o) {
+  auto p = prepare(o, {"public_key", "message", "signature"});
+  if (!p.is_ok()) return fail("verify", p.status().to_string());
+  std::vector<proof::SignatureClaim> claims;
+  std::vector<size_t> records;
+  for (size_t r = 0; r < p->read.records(); ++r) {
+    const auto& key = p->read.values[3 * r];
+    const auto& sig = p->read.values[3 * r + 2];
+    if (key.size() != 32 || sig.size() != 64) {
+      std::string why = key.size() != 32 ? "\"public_key\" is " + std::to_string(key.size()) + " bytes, not 32"
+                                         : "\"signature\" is " + std::to_string(sig.size()) + " bytes, not 64";
+      p->read.errors.push_back("line " + std::to_string(p->read.lines[r]) + ": " + why);
+      p->read.error_lines.push_back(p->read.lines[r]);
+      continue;
+    }
+    proof::SignatureClaim c;
+    std::copy(key.begin(), key.end(), c.public_key.begin());
+    std::copy(sig.begin(), sig.end(), c.signature.begin());
+    c.message = p->read.values[3 * r + 1];
+    claims.push_back(c);
+    records.push_back(r);
+  }
+  auto verdicts = proof::verify_ed25519(*p->device, claims);
+  if (!verdicts.is_ok()) return fail("verify", verdicts.status().to_string());
+  report_errors(p->read);
+  for (size_t i = 0; i < claims.size(); ++i) print({{"line", p->read.lines[records[i]]}, {"valid", bool((*verdicts)[i])}});
+  return p->read.errors.empty() ? 0 : 1;
+}
+
 void add_common(CLI::App* cmd, ProofOptions& o) {
   cmd->add_option("--algo", o.algo, "sha256, keccak256 (Ethereum's) or blake2b (BLAKE2b-256)");
   cmd->add_option("FILE", o.file, "JSON lines ({\"data_hex\": ...} or {\"data_base64\": ...}), or with --raw a binary file")
@@ -130,7 +162,7 @@ void add_common(CLI::App* cmd, ProofOptions& o) {
 }  // namespace
 
 Runner add_proof_command(CLI::App& app) {
-  auto* cmd = app.add_subcommand("proof", "Hash items and build Merkle trees on this machine's devices");
+  auto* cmd = app.add_subcommand("proof", "Hash items, build Merkle trees and check Ed25519 signatures on this machine's devices");
   cmd->require_subcommand(1);
   auto o = std::make_shared<ProofOptions>();
   auto* hash = cmd->add_subcommand("hash", "The digest of every item, a JSON line each");
@@ -138,9 +170,13 @@ Runner add_proof_command(CLI::App& app) {
   auto* merkle = cmd->add_subcommand("merkle", "The RFC 6962 tree over the items: its root, and inclusion proofs");
   add_common(merkle, *o);
   merkle->add_option("--prove", o->prove, "Leaves (from 0) to prove, as I,J,...")->delimiter(',');
-  return [o, hash, merkle] {
+  auto* verify = cmd->add_subcommand("verify", "Ed25519 signatures checked, a JSON line each ({\"line\", \"valid\"})");
+  verify->add_option("FILE", o->file, "JSON lines of {\"public_key\", \"message\", \"signature\"} in hex")->required();
+  verify->add_option("--device", o->device, "auto, cpu, opencl[:N] or cuda[:N]");
+  return [o, hash, merkle, verify] {
     if (hash->parsed()) return run_hash(*o);
     if (merkle->parsed()) return run_merkle(*o);
+    if (verify->parsed()) return run_verify(*o);
     return 1;
   };
 }

@@ -17,6 +17,8 @@ inline thread_local WorkItem g_work_item;
 // Alignment of a shared struct whose size is a multiple of 16 (lets GPUs load it 16 bytes at a time).
 #define ALIGN16 alignas(16)
 #define GLOBAL
+// Before a loop of a fixed, small count: unrolled in full.
+#define UNROLL _Pragma("GCC unroll 16")
 // A table at file scope, read-only.
 #define CONSTANT static const
 #define GLOBAL_ID_X() (strata::cpu_kernels::g_work_item.gx)
@@ -25,6 +27,7 @@ inline thread_local WorkItem g_work_item;
 typedef unsigned int u32;
 typedef int i32;
 typedef unsigned long long u64;
+typedef long long i64;
 
 #define SQRTF(x) std::sqrt((float)(x))
 #define FLOORF(x) std::floor((float)(x))
@@ -32,7 +35,9 @@ typedef unsigned long long u64;
 #define ATOMIC_ADD_U32(p, v) __atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
 
 // SIMD lanes (kernels/proof/modes.h): GCC's vector extensions, which take the operators of
-// their element type and a scalar on either side.
+// their element type and a scalar on either side. They pass between inlined functions only, so
+// GCC's note on the vector ABI does not apply.
+#pragma GCC diagnostic ignored "-Wpsabi"
 #include "proof/modes.h"
 #define LANES32 PROOF_CPU_LANES32
 #define LANES64 PROOF_CPU_LANES64

@@ -9,6 +9,7 @@
 #include "common/selftest.h"
 #include "common/hashes.h"
 #include "proof/hash.h"
+#include "proof/ed25519.h"
 #include "render/types.h"
 #include "render/texture.h"
 #include "render/intersect.h"
@@ -58,6 +59,11 @@ __attribute__((target_clones("avx512f", "avx2", "default"), flatten)) void proof
                     arg<u32>(a, 4), arg<u32>(a, 5), arg<u32>(a, 6));
 }
 
+void proof_ed25519_verify_entry(const void* const* a) {
+  proof_ed25519_verify(arg<const u32*>(a, 0), arg<const u32*>(a, 1), arg<const u32*>(a, 2), arg<u32*>(a, 3),
+                       arg<u32>(a, 4));
+}
+
 constexpr KernelEntry kKernels[] = {
     {"layout_probe", layout_probe_entry, 1},
     {"selftest_math", selftest_math_entry, 4},
@@ -65,6 +71,7 @@ constexpr KernelEntry kKernels[] = {
     {"render_pixels", render_pixels_entry, 13},
     {"accum_add", accum_add_entry, 5},
     {"proof_hash_groups", proof_hash_groups_entry, 7},
+    {"proof_ed25519_verify", proof_ed25519_verify_entry, 5},
 };
 
 }  // namespace

@@ -7,6 +7,8 @@
 // Alignment of a shared struct whose size is a multiple of 16 (lets GPUs load it 16 bytes at a time).
 #define ALIGN16 __align__(16)
 #define GLOBAL
+// Before a loop of a fixed, small count: unrolled in full.
+#define UNROLL _Pragma("unroll")
 // A table at file scope, read-only.
 #define CONSTANT static __constant__ const
 #define GLOBAL_ID_X() ((u32)(blockIdx.x * blockDim.x + threadIdx.x))
@@ -15,6 +17,7 @@
 typedef unsigned int u32;
 typedef int i32;
 typedef unsigned long long u64;
+typedef long long i64;
 
 #define SQRTF(x) __fsqrt_rn((float)(x))
 #define FLOORF(x) floorf((float)(x))

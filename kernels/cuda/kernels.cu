@@ -5,6 +5,7 @@
 #include "common/selftest.h"
 #include "common/hashes.h"
 #include "proof/hash.h"
+#include "proof/ed25519.h"
 #include "render/types.h"
 #include "render/texture.h"
 #include "render/intersect.h"
@@ -26,6 +27,7 @@ extern "C" const void* strata_cuda_kernel(const char* name, int* arg_count) {
       {"render_pixels", (const void*)render_pixels, 13},
       {"accum_add", (const void*)accum_add, 5},
       {"proof_hash_groups", (const void*)proof_hash_groups, 7},
+      {"proof_ed25519_verify", (const void*)proof_ed25519_verify, 5},
   };
   for (const Entry& e : kEntries) {
     const char* a = e.name;

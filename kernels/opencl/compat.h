@@ -7,6 +7,8 @@
 // Alignment of a shared struct whose size is a multiple of 16 (lets GPUs load it 16 bytes at a time).
 #define ALIGN16 __attribute__((aligned(16)))
 #define GLOBAL __global
+// Before a loop of a fixed, small count: unrolled in full.
+#define UNROLL _Pragma("unroll")
 // A table at file scope, read-only.
 #define CONSTANT __constant
 #define GLOBAL_ID_X() ((u32)get_global_id(0))
@@ -15,6 +17,7 @@
 typedef unsigned int u32;
 typedef int i32;
 typedef unsigned long u64;
+typedef long i64;
 
 #define SQRTF(x) sqrt((float)(x))
 #define FLOORF(x) floor((float)(x))

@@ -6,6 +6,7 @@
 #include "common/selftest.h"
 #include "common/hashes.h"
 #include "proof/hash.h"
+#include "proof/ed25519.h"
 #include "render/types.h"
 #include "render/texture.h"
 #include "render/intersect.h"

@@ -105,4 +105,25 @@ TEST(ProofCli, MerkleOverRawItemsGivesPathsTheVerifierAccepts) {
   EXPECT_EQ(uneven.code, 1);
 }
 
+// strata proof verify: RFC 8032's first vector is valid, the same signature over another message
+// is not, and a key of the wrong length is reported by its line.
+TEST(ProofCli, VerifyGivesAVerdictPerLine) {
+  const std::string key = "d75a980182b10ab7d54bfed3c964073a0ee172f3daa62325af021a68f707511a";
+  const std::string sig =
+      "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b";
+  std::string file = tests::write_file(
+      "proof-cli/sigs.jsonl",
+      "{\"public_key\": \"" + key + "\", \"message\": \"\", \"signature\": \"" + sig + "\"}\n" +
+          "{\"public_key\": \"" + key + "\", \"message\": \"00\", \"signature\": \"" + sig + "\"}\n" +
+          "{\"public_key\": \"d75a98\", \"message\": \"\", \"signature\": \"" + sig + "\"}\n");
+  Output r = run_strata("proof verify --device cpu " + file);
+  EXPECT_EQ(r.code, 1) << r.text;
+  std::map<uint64_t, json> by_line;
+  for (const json& line : r.lines) by_line[line["line"]] = line;
+  ASSERT_EQ(by_line.size(), 3u) << r.text;
+  EXPECT_EQ(by_line[1]["valid"], true);
+  EXPECT_EQ(by_line[2]["valid"], false);
+  EXPECT_EQ(by_line[3]["error"], "\"public_key\" is 3 bytes, not 32");
+}
+
 }  // namespace

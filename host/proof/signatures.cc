@@ -1,0 +1,58 @@
+#include "host/proof/signatures.h"
+
+#include <sodium.h>
+
+#include <algorithm>
+#include <cstring>
+
+namespace strata::proof {
+namespace {
+
+// Claims per launch: a signature is 160 bytes on the device; a million is 160 MiB.
+constexpr size_t kClaimsPerLaunch = size_t(1) << 20;
+
+Status verify_piece(Device& device, std::span<const SignatureClaim> claims, std::vector<bool>& verdicts, size_t first) {
+  const size_t n = claims.size();
+  std::vector<uint8_t> keys(n * 32), sigs(n * 64), hrams(n * 64);
+  for (size_t i = 0; i < n; ++i) {
+    const SignatureClaim& c = claims[i];
+    std::memcpy(keys.data() + 32 * i, c.public_key.data(), 32);
+    std::memcpy(sigs.data() + 64 * i, c.signature.data(), 64);
+    crypto_hash_sha512_state state;
+    crypto_hash_sha512_init(&state);
+    crypto_hash_sha512_update(&state, c.signature.data(), 32);  // R
+    crypto_hash_sha512_update(&state, c.public_key.data(), 32);
+    crypto_hash_sha512_update(&state, c.message.data(), c.message.size());
+    crypto_hash_sha512_final(&state, hrams.data() + 64 * i);
+  }
+  auto key_buffer = device.upload_new(std::span<const uint8_t>(keys));
+  if (!key_buffer.is_ok()) return key_buffer.status();
+  auto sig_buffer = device.upload_new(std::span<const uint8_t>(sigs));
+  if (!sig_buffer.is_ok()) return sig_buffer.status();
+  auto hram_buffer = device.upload_new(std::span<const uint8_t>(hrams));
+  if (!hram_buffer.is_ok()) return hram_buffer.status();
+  auto out = device.allocate(n * sizeof(uint32_t));
+  if (!out.is_ok()) return out.status();
+  KernelArg args[] = {KernelArg::of(**key_buffer), KernelArg::of(**sig_buffer), KernelArg::of(**hram_buffer),
+                      KernelArg::of(**out), KernelArg::u32(static_cast<uint32_t>(n))};
+  STRATA_RETURN_IF_ERROR(device.launch("proof_ed25519_verify", {static_cast<uint32_t>(n), 1}, args));
+  STRATA_RETURN_IF_ERROR(device.synchronize());
+  std::vector<uint32_t> words(n);
+  STRATA_RETURN_IF_ERROR(device.download(**out, words.data(), n * sizeof(uint32_t)));
+  for (size_t i = 0; i < n; ++i) verdicts[first + i] = words[i] == 1;
+  return Status::ok();
+}
+
+}  // namespace
+
+Result<std::vector<bool>> verify_ed25519(Device& device, std::span<const SignatureClaim> claims) {
+  if (sodium_init() < 0) return internal_error("libsodium failed to initialize");
+  std::vector<bool> verdicts(claims.size(), false);
+  for (size_t first = 0; first < claims.size(); first += kClaimsPerLaunch) {
+    size_t n = std::min(kClaimsPerLaunch, claims.size() - first);
+    STRATA_RETURN_IF_ERROR(verify_piece(device, claims.subspan(first, n), verdicts, first));
+  }
+  return verdicts;
+}
+
+}  // namespace strata::proof

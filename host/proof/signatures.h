@@ -1,0 +1,25 @@
+// Ed25519 signatures checked in batches on a device (kernels/proof/ed25519.h), each verdict
+// libsodium's crypto_sign_verify_detached's for the same input, whatever its encodings. The
+// host hashes R || A || M (SHA-512); the device does the curve's work.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <span>
+#include <vector>
+
+#include "host/device.h"
+#include "host/status.h"
+
+namespace strata::proof {
+
+struct SignatureClaim {
+  std::array<uint8_t, 32> public_key{};
+  std::array<uint8_t, 64> signature{};
+  std::span<const uint8_t> message;
+};
+
+// For each claim, whether its signature is valid for its message under its key.
+Result<std::vector<bool>> verify_ed25519(Device& device, std::span<const SignatureClaim> claims);
+
+}  // namespace strata::proof

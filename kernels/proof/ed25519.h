@@ -4,8 +4,10 @@
 // the cofactor, by encoding [S]B - [h]A and comparing it with R byte for byte, so that every
 // non-canonical R fails as it does there. h = SHA-512(R || A || M) comes from the host, reduced
 // here mod L. Field elements are ten signed limbs of 26 and 25 bits (2^255 - 19 in radix 2^25.5);
-// points are extended coordinates on the twisted Edwards curve, added with one complete formula
-// (doublings included), so no input takes another path. One work item per signature.
+// points are extended coordinates on the twisted Edwards curve, added with a complete formula
+// (valid for every pair of points, equal ones and the identity included) and doubled with the
+// doubling formula; the two scalars go in signed sliding windows over odd multiples. One work
+// item per signature.
 #ifndef STRATA_KERNELS_PROOF_ED25519_H
 #define STRATA_KERNELS_PROOF_ED25519_H
 
@@ -19,21 +21,23 @@ typedef struct {
 
 DEVICE_FN u32 fe_limb_bits(u32 i) { return (i & 1u) ? 25u : 26u; }
 
-// Brings limbs back to their widths (each non-negative and below 2^26 or 2^25, the first
-// perhaps a little over); 2^255 wraps to 19.
+// Brings limbs back to their widths (each non-negative and below 2^26 or 2^25, the second
+// perhaps a little over): one pass up the limbs, 2^255 wrapping to 19, then the first limb's
+// excess into the second.
 DEVICE_FN void fe_carry(Fe* h) {
-  UNROLL for (u32 pass = 0; pass < 2u; ++pass) {
-    UNROLL for (u32 i = 0; i < 10u; ++i) {
-      u32 bits = fe_limb_bits(i);
-      i64 c = h->v[i] >> bits;  // floor: arithmetic shift of a signed value
-      h->v[i] -= c * ((i64)1 << bits);
-      if (i < 9u) {
-        h->v[i + 1u] += c;
-      } else {
-        h->v[0] += 19 * c;
-      }
+  UNROLL for (u32 i = 0; i < 10u; ++i) {
+    u32 bits = fe_limb_bits(i);
+    i64 c = h->v[i] >> bits;  // floor: arithmetic shift of a signed value
+    h->v[i] -= c * ((i64)1 << bits);
+    if (i < 9u) {
+      h->v[i + 1u] += c;
+    } else {
+      h->v[0] += 19 * c;
     }
   }
+  i64 c = h->v[0] >> 26;
+  h->v[0] -= c * ((i64)1 << 26);
+  h->v[1] += c;
 }
 
 DEVICE_FN void fe_set(Fe* h, i64 a0, i64 a1, i64 a2, i64 a3, i64 a4, i64 a5, i64 a6, i64 a7, i64 a8, i64 a9) {
@@ -73,12 +77,33 @@ DEVICE_FN void fe_mul(Fe* h, const Fe* f, const Fe* g) {
   fe_carry(h);
 }
 
+// f^2: each product of two limbs once, doubled (55 products where fe_mul takes 100).
+DEVICE_FN void fe_sq(Fe* h, const Fe* f) {
+  i64 t[10];
+  UNROLL for (u32 k = 0; k < 10u; ++k) t[k] = 0;
+  UNROLL for (u32 i = 0; i < 10u; ++i) {
+    UNROLL for (u32 j = i; j < 10u; ++j) {
+      i64 p = f->v[i] * f->v[j];
+      if (i != j) p *= 2;
+      if (i & j & 1u) p *= 2;
+      u32 k = i + j;
+      if (k >= 10u) {
+        p *= 19;
+        k -= 10u;
+      }
+      t[k] += p;
+    }
+  }
+  UNROLL for (u32 k = 0; k < 10u; ++k) h->v[k] = t[k];
+  fe_carry(h);
+}
+
 // z^e for an exponent given by its bits from the top: all ones from bit `top` down, except the
 // bits set in `clear` (the low 8 bits only).
 DEVICE_FN void fe_pow_ones(Fe* out, const Fe* z, u32 top, u32 clear) {
   Fe r = *z;  // bit `top` is set
   for (int i = (int)top - 1; i >= 0; --i) {
-    fe_mul(&r, &r, &r);
+    fe_sq(&r, &r);
     if (!(i < 8 && ((clear >> i) & 1u))) fe_mul(&r, &r, z);
   }
   *out = r;
@@ -92,13 +117,14 @@ DEVICE_FN void fe_pow22523(Fe* out, const Fe* z) { fe_pow_ones(out, z, 251u, 0x0
 DEVICE_FN void fe_tobytes(u32* out8, const Fe* f) {
   Fe h = *f;
   fe_carry(&h);
-  // One more pass takes the first limb's excess through: then 0 <= h < 2^255, and h >= p exactly
-  // when h + 19 carries out of bit 255, h - p being that sum without the carry.
-  for (u32 i = 0; i < 10u; ++i) {
-    i64 c = h.v[i] >> fe_limb_bits(i);
-    h.v[i] -= c * ((i64)1 << fe_limb_bits(i));
-    if (i < 9u) {
-      h.v[i + 1u] += c;
+  // Two more passes take the second limb's excess through: then 0 <= h < 2^255, and h >= p
+  // exactly when h + 19 carries out of bit 255, h - p being that sum without the carry.
+  for (u32 i = 0; i < 20u; ++i) {
+    u32 limb = i % 10u;
+    i64 c = h.v[limb] >> fe_limb_bits(limb);
+    h.v[limb] -= c * ((i64)1 << fe_limb_bits(limb));
+    if (limb < 9u) {
+      h.v[limb + 1u] += c;
     } else {
       h.v[0] += 19 * c;
     }
@@ -190,6 +216,37 @@ DEVICE_FN void point_add(Point* r, const Point* p, const Point* q) {
   fe_mul(&r->y, &g, &h);
   fe_mul(&r->t, &e, &h);
   fe_mul(&r->z, &f, &g);
+}
+
+// 2p (dbl-2008-hwcd for a = -1): four squarings and four products.
+DEVICE_FN void point_double(Point* r, const Point* p) {
+  Fe a, b, c, e, f, g, h, t;
+  fe_sq(&a, &p->x);
+  fe_sq(&b, &p->y);
+  fe_sq(&c, &p->z);
+  fe_add(&c, &c, &c);
+  fe_add(&t, &p->x, &p->y);
+  fe_sq(&e, &t);
+  fe_sub(&e, &e, &a);
+  fe_sub(&e, &e, &b);  // 2xy
+  fe_sub(&g, &b, &a);  // -a + b (a = -1 for the curve's a)
+  fe_sub(&f, &g, &c);
+  fe_small(&t, 0);
+  fe_sub(&h, &t, &a);
+  fe_sub(&h, &h, &b);  // -a - b
+  fe_mul(&r->x, &e, &f);
+  fe_mul(&r->y, &g, &h);
+  fe_mul(&r->t, &e, &h);
+  fe_mul(&r->z, &f, &g);
+}
+
+DEVICE_FN void point_negate(Point* r, const Point* p) {
+  Fe zero;
+  fe_small(&zero, 0);
+  r->y = p->y;
+  r->z = p->z;
+  fe_sub(&r->x, &zero, &p->x);
+  fe_sub(&r->t, &zero, &p->t);
 }
 
 // The point of a 32-byte encoding, negated (-A, as the equation needs it); 0 where there is none.
@@ -306,6 +363,53 @@ DEVICE_FN int point_is_canonical(const u32* s8) {
   return s8[0] < 0xffffffedu;
 }
 
+// A scalar's signed digits, at most one nonzero (odd, -15 to 15) in five consecutive positions:
+// bits first, then each digit absorbs the next ones while it stays within the window.
+DEVICE_FN void scalar_slide(i32* digits, const u32* s8) {
+  for (u32 i = 0; i < 256u; ++i) digits[i] = (i32)((s8[i >> 5] >> (i & 31u)) & 1u);
+  for (u32 i = 0; i < 256u; ++i) {
+    if (!digits[i]) continue;
+    for (u32 b = 1; b <= 4u && i + b < 256u; ++b) {
+      if (!digits[i + b]) continue;
+      i32 shifted = digits[i + b] << b;
+      if (digits[i] + shifted <= 15) {
+        digits[i] += shifted;
+        digits[i + b] = 0;
+      } else if (digits[i] - shifted >= -15) {
+        digits[i] -= shifted;
+        for (u32 k = i + b; k < 256u; ++k) {  // carry the borrowed one upwards
+          if (!digits[k]) {
+            digits[k] = 1;
+            break;
+          }
+          digits[k] = 0;
+        }
+      } else {
+        break;
+      }
+    }
+  }
+}
+
+// p, 3p, 5p, ..., 15p.
+DEVICE_FN void point_odd_multiples(Point* table, const Point* p) {
+  Point twice;
+  point_double(&twice, p);
+  table[0] = *p;
+  for (u32 i = 1; i < 8u; ++i) point_add(&table[i], &table[i - 1u], &twice);
+}
+
+// acc + digit * table's point (digit odd, or 0 for nothing).
+DEVICE_FN void point_add_digit(Point* acc, const Point* table, i32 digit) {
+  if (digit > 0) {
+    point_add(acc, acc, &table[digit / 2]);
+  } else if (digit < 0) {
+    Point negated;
+    point_negate(&negated, &table[(-digit) / 2]);
+    point_add(acc, acc, &negated);
+  }
+}
+
 DEVICE_FN int ed25519_verify(const u32* key8, const u32* sig16, const u32* hram16) {
   const u32* r8 = sig16;
   const u32* s8 = sig16 + 8;
@@ -315,12 +419,21 @@ DEVICE_FN int ed25519_verify(const u32* key8, const u32* sig16, const u32* hram1
   if (!point_decode_negated(&minus_a, key8)) return 0;
   u32 h8[8];
   scalar_reduce(h8, hram16);
+  // [S]B + [h](-A) in one pass of doublings, each scalar in signed sliding windows.
+  Point a_table[8], b_table[8];
   point_base(&base);
+  point_odd_multiples(a_table, &minus_a);
+  point_odd_multiples(b_table, &base);
+  i32 h_digits[256], s_digits[256];
+  scalar_slide(h_digits, h8);
+  scalar_slide(s_digits, s8);
+  int top = 255;
+  while (top >= 0 && !h_digits[top] && !s_digits[top]) --top;
   point_identity(&acc);
-  for (int bit = 255; bit >= 0; --bit) {  // [S]B + [h](-A), double and add
-    point_add(&acc, &acc, &acc);
-    if ((h8[bit >> 5] >> (bit & 31)) & 1u) point_add(&acc, &acc, &minus_a);
-    if ((s8[bit >> 5] >> (bit & 31)) & 1u) point_add(&acc, &acc, &base);
+  for (int bit = top; bit >= 0; --bit) {
+    point_double(&acc, &acc);
+    point_add_digit(&acc, a_table, h_digits[bit]);
+    point_add_digit(&acc, b_table, s_digits[bit]);
   }
   u32 check[8];
   point_encode(check, &acc);

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "host/proof/items_file.h"
+#include "host/proof/lanes.h"
 #include "host/thread_pool.h"
 #include "kernels/proof/modes.h"
 
@@ -51,18 +52,7 @@ uint64_t blocks_of(HashAlgo algo, uint64_t bytes) {
   return 1;
 }
 
-// Messages side by side in a group (the kernel's `width`) and how many a work item takes.
-struct Lanes {
-  uint32_t width;
-  uint32_t per_item;
-};
-Lanes lanes_of(const DeviceInfo& info, HashAlgo algo) {
-  bool wide = shape_of(algo).word_bytes == 8;
-  if (info.is_gpu || info.backend == Backend::kCuda) return {PROOF_GPU_GROUP, PROOF_GPU_LANES};
-  uint32_t lanes = info.backend == Backend::kCpu ? (wide ? PROOF_CPU_LANES64 : PROOF_CPU_LANES32)
-                                                 : (wide ? PROOF_OPENCL_CPU_LANES64 : PROOF_OPENCL_CPU_LANES32);
-  return {lanes, lanes};
-}
+Lanes lanes_for(const DeviceInfo& info, HashAlgo algo) { return lanes_of(info, shape_of(algo).word_bytes == 8); }
 
 // Byte i of the padded message: the prefix byte (if any), the item, then the algorithm's padding
 // over `padded` bytes in all.
@@ -137,7 +127,7 @@ template <typename Word>
 Status hash_piece(Device& device, HashAlgo algo, std::span<const Item> items, std::span<const size_t> order, int prefix,
                   Digest* out) {
   const Shape shape = shape_of(algo);
-  const Lanes lanes = lanes_of(device.info(), algo);
+  const Lanes lanes = lanes_for(device.info(), algo);
   const size_t words_per_block = shape.block_bytes / shape.word_bytes;
   const size_t width = lanes.width, group_count = (order.size() + width - 1) / width;
   const uint64_t prefix_bytes = prefix >= 0 ? 1 : 0;
@@ -357,7 +347,7 @@ Result<std::vector<bool>> verify_inclusion(Device& device, HashAlgo algo, const 
 Result<double> kernel_compressions_per_second(Device& device, HashAlgo algo, double seconds) {
   STRATA_RETURN_IF_ERROR(parse_hash_algo(algo_name(algo)).status());
   const Shape shape = shape_of(algo);
-  const Lanes lanes = lanes_of(device.info(), algo);
+  const Lanes lanes = lanes_for(device.info(), algo);
   // Enough groups to fill a GPU; 64 blocks each. The words' values do not change the work.
   const uint32_t blocks = 64, group_count = device.info().is_gpu ? 65536 / lanes.width * 16 : 256;
   const size_t words = size_t(group_count) * blocks * (shape.block_bytes / shape.word_bytes) * lanes.width;

@@ -1,4 +1,5 @@
 #include "host/proof/signatures.h"
+#include "host/proof/lanes.h"
 
 #include <sodium.h>
 
@@ -35,7 +36,9 @@ Status verify_piece(Device& device, std::span<const SignatureClaim> claims, std:
   if (!out.is_ok()) return out.status();
   KernelArg args[] = {KernelArg::of(**key_buffer), KernelArg::of(**sig_buffer), KernelArg::of(**hram_buffer),
                       KernelArg::of(**out), KernelArg::u32(static_cast<uint32_t>(n))};
-  STRATA_RETURN_IF_ERROR(device.launch("proof_ed25519_verify", {static_cast<uint32_t>(n), 1}, args));
+  const uint32_t lanes = lanes_of(device.info(), true).per_item;  // signatures per work item
+  const uint32_t work_items = static_cast<uint32_t>((n + lanes - 1) / lanes);
+  STRATA_RETURN_IF_ERROR(device.launch("proof_ed25519_verify", {work_items, 1}, args));
   STRATA_RETURN_IF_ERROR(device.synchronize());
   std::vector<uint32_t> words(n);
   STRATA_RETURN_IF_ERROR(device.download(**out, words.data(), n * sizeof(uint32_t)));

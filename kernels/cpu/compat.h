@@ -14,6 +14,10 @@ inline thread_local WorkItem g_work_item;
 
 #define KERNEL static inline
 #define DEVICE_FN static inline
+// A small function on a hot path, inlined wherever it is called.
+#define INLINE_FN static inline __attribute__((always_inline))
+// A large function called from several places: the compiler decides.
+#define SHARED_FN static inline
 // Alignment of a shared struct whose size is a multiple of 16 (lets GPUs load it 16 bytes at a time).
 #define ALIGN16 alignas(16)
 #define GLOBAL
@@ -43,11 +47,14 @@ typedef long long i64;
 #define LANES64 PROOF_CPU_LANES64
 typedef u32 u32x __attribute__((vector_size(4 * LANES32)));
 typedef u64 u64x __attribute__((vector_size(8 * LANES64)));
+typedef i64 i64x __attribute__((vector_size(8 * LANES64)));
 #define LANE(v, i) ((v)[i])
 #define LANE_MASK32(c) ((u32x)(c))
 #define LANE_MASK64(c) ((u64x)(c))
 #define SPLAT32(x) (u32x{} + (u32)(x))
 #define SPLAT64(x) (u64x{} + (u64)(x))
+#define SPLATI64(x) (i64x{} + (i64)(x))
+#define LANE_MASKI64(c) ((i64x)(c))
 static inline u32x LOAD32X(const u32* p) {
   u32x v;
   std::memcpy(&v, p, sizeof v);

@@ -52,14 +52,15 @@ void accum_add_entry(const void* const* a) {
 
 void layout_probe_entry(const void* const* a) { layout_probe(arg<u32*>(a, 0)); }
 
-// Built for AVX2 and AVX-512 too, chosen at load time by what the CPU has: the lanes' vectors are
-// the hot loop of proof hashing on the cpu backend, and every call in it is inlined into each build.
-__attribute__((target_clones("avx512f", "avx2", "default"), flatten)) void proof_hash_groups_entry(const void* const* a) {
+// The proof kernels are built for AVX2 and AVX-512 too, chosen at load time by what the CPU has:
+// their lanes' vectors are the hot loops of the proof family on the cpu backend, and every call
+// in them is inlined into each build.
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"), flatten)) void proof_hash_groups_entry(const void* const* a) {
   proof_hash_groups(arg<const u32*>(a, 0), arg<const u32*>(a, 1), arg<const u32*>(a, 2), arg<u32*>(a, 3),
                     arg<u32>(a, 4), arg<u32>(a, 5), arg<u32>(a, 6));
 }
 
-void proof_ed25519_verify_entry(const void* const* a) {
+__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"), flatten)) void proof_ed25519_verify_entry(const void* const* a) {
   proof_ed25519_verify(arg<const u32*>(a, 0), arg<const u32*>(a, 1), arg<const u32*>(a, 2), arg<u32*>(a, 3),
                        arg<u32>(a, 4));
 }

@@ -4,6 +4,11 @@
 
 #define KERNEL extern "C" __global__
 #define DEVICE_FN static __device__ __forceinline__
+// A small function on a hot path, inlined wherever it is called.
+#define INLINE_FN static __device__ __forceinline__
+// A large function called from several places, compiled once (inlining all of Ed25519's point
+// arithmetic makes nvcc's optimizer run out of stack).
+#define SHARED_FN static __device__ __noinline__
 // Alignment of a shared struct whose size is a multiple of 16 (lets GPUs load it 16 bytes at a time).
 #define ALIGN16 __align__(16)
 #define GLOBAL
@@ -32,11 +37,14 @@ typedef long long i64;
 #define LANES64 PROOF_GPU_LANES
 typedef u32 u32x;
 typedef u64 u64x;
+typedef i64 i64x;
 #define LANE(v, i) (v)
 #define LANE_MASK32(c) ((c) ? 0xffffffffu : 0u)
 #define LANE_MASK64(c) ((c) ? 0xffffffffffffffffULL : 0ULL)
 #define SPLAT32(x) ((u32x)(x))
 #define SPLAT64(x) ((u64x)(x))
+#define SPLATI64(x) ((i64x)(x))
+#define LANE_MASKI64(c) ((c) ? (i64)-1 : (i64)0)
 #define LOAD32X(p) (*(p))
 #define LOAD64X(p) (*(p))
 #define STORE32X(p, v) (*(p) = (v))

@@ -4,6 +4,11 @@
 
 #define KERNEL __kernel
 #define DEVICE_FN static inline
+// A small function on a hot path, inlined wherever it is called (so that its callers' loops stay
+// whole for the compiler's vectorizer).
+#define INLINE_FN static inline __attribute__((always_inline))
+// A large function called from several places: the compiler decides.
+#define SHARED_FN static inline
 // Alignment of a shared struct whose size is a multiple of 16 (lets GPUs load it 16 bytes at a time).
 #define ALIGN16 __attribute__((aligned(16)))
 #define GLOBAL __global
@@ -34,11 +39,14 @@ typedef long i64;
 #define LANES64 PROOF_OPENCL_CPU_LANES64
 typedef uint16 u32x;
 typedef ulong8 u64x;
+typedef long8 i64x;
 #define LANE(v, i) ((v)[i])
 #define LANE_MASK32(c) as_uint16(c)
 #define LANE_MASK64(c) as_ulong8(c)
 #define SPLAT32(x) ((u32x)(x))
 #define SPLAT64(x) ((u64x)(x))
+#define SPLATI64(x) ((i64x)(x))
+#define LANE_MASKI64(c) (c)
 #define LOAD32X(p) vload16(0, (p))
 #define LOAD64X(p) vload8(0, (p))
 #define STORE32X(p, v) vstore16((v), 0, (p))
@@ -48,11 +56,14 @@ typedef ulong8 u64x;
 #define LANES64 PROOF_GPU_LANES
 typedef uint u32x;
 typedef ulong u64x;
+typedef long i64x;
 #define LANE(v, i) (v)
 #define LANE_MASK32(c) ((c) ? 0xffffffffu : 0u)
 #define LANE_MASK64(c) ((c) ? 0xffffffffffffffffUL : 0UL)
 #define SPLAT32(x) ((u32x)(x))
 #define SPLAT64(x) ((u64x)(x))
+#define SPLATI64(x) ((i64x)(x))
+#define LANE_MASKI64(c) ((c) ? (i64)-1 : (i64)0)
 #define LOAD32X(p) (*(p))
 #define LOAD64X(p) (*(p))
 #define STORE32X(p, v) (*(p) = (v))

@@ -12,7 +12,7 @@
 #define STRATA_KERNELS_PROOF_ED25519_H
 
 typedef struct {
-  i64 v[10];
+  i64x v[10];  // LANES64 field elements side by side
 } Fe;
 
 typedef struct {
@@ -24,50 +24,59 @@ DEVICE_FN u32 fe_limb_bits(u32 i) { return (i & 1u) ? 25u : 26u; }
 // Brings limbs back to their widths (each non-negative and below 2^26 or 2^25, the second
 // perhaps a little over): one pass up the limbs, 2^255 wrapping to 19, then the first limb's
 // excess into the second.
-DEVICE_FN void fe_carry(Fe* h) {
+INLINE_FN void fe_carry(Fe* h) {
   UNROLL for (u32 i = 0; i < 10u; ++i) {
     u32 bits = fe_limb_bits(i);
-    i64 c = h->v[i] >> bits;  // floor: arithmetic shift of a signed value
+    i64x c = h->v[i] >> bits;  // floor: arithmetic shift of a signed value
     h->v[i] -= c * ((i64)1 << bits);
     if (i < 9u) {
       h->v[i + 1u] += c;
     } else {
-      h->v[0] += 19 * c;
+      h->v[0] += c * 19;
     }
   }
-  i64 c = h->v[0] >> 26;
+  i64x c = h->v[0] >> 26;
   h->v[0] -= c * ((i64)1 << 26);
   h->v[1] += c;
 }
 
 DEVICE_FN void fe_set(Fe* h, i64 a0, i64 a1, i64 a2, i64 a3, i64 a4, i64 a5, i64 a6, i64 a7, i64 a8, i64 a9) {
-  h->v[0] = a0, h->v[1] = a1, h->v[2] = a2, h->v[3] = a3, h->v[4] = a4;
-  h->v[5] = a5, h->v[6] = a6, h->v[7] = a7, h->v[8] = a8, h->v[9] = a9;
+  h->v[0] = SPLATI64(a0), h->v[1] = SPLATI64(a1), h->v[2] = SPLATI64(a2), h->v[3] = SPLATI64(a3);
+  h->v[4] = SPLATI64(a4), h->v[5] = SPLATI64(a5), h->v[6] = SPLATI64(a6), h->v[7] = SPLATI64(a7);
+  h->v[8] = SPLATI64(a8), h->v[9] = SPLATI64(a9);
 }
 DEVICE_FN void fe_small(Fe* h, i64 value) { fe_set(h, value, 0, 0, 0, 0, 0, 0, 0, 0, 0); }
 
-DEVICE_FN void fe_add(Fe* h, const Fe* f, const Fe* g) {
+INLINE_FN void fe_add(Fe* h, const Fe* f, const Fe* g) {
   UNROLL for (u32 i = 0; i < 10u; ++i) h->v[i] = f->v[i] + g->v[i];
   fe_carry(h);
 }
-DEVICE_FN void fe_sub(Fe* h, const Fe* f, const Fe* g) {
+INLINE_FN void fe_sub(Fe* h, const Fe* f, const Fe* g) {
   UNROLL for (u32 i = 0; i < 10u; ++i) h->v[i] = f->v[i] - g->v[i];
   fe_carry(h);
+}
+INLINE_FN void fe_neg(Fe* h, const Fe* f) {
+  UNROLL for (u32 i = 0; i < 10u; ++i) h->v[i] = -f->v[i];
+  fe_carry(h);
+}
+// f where `mask` is all ones, g where it is zero, lane by lane.
+INLINE_FN void fe_select(Fe* h, const Fe* f, const Fe* g, i64x mask) {
+  UNROLL for (u32 i = 0; i < 10u; ++i) h->v[i] = (f->v[i] & mask) | (g->v[i] & ~mask);
 }
 
 // Limb i of f times limb j of g has weight 2^(w_i + w_j): the limb i + j's, doubled when both are
 // odd (their widths are 25), and past limb 9 it wraps with a factor 19. Limbs below 2^27 keep
 // every sum below 2^63.
-DEVICE_FN void fe_mul(Fe* h, const Fe* f, const Fe* g) {
-  i64 t[10];
-  UNROLL for (u32 k = 0; k < 10u; ++k) t[k] = 0;
+INLINE_FN void fe_mul(Fe* h, const Fe* f, const Fe* g) {
+  i64x t[10];
+  UNROLL for (u32 k = 0; k < 10u; ++k) t[k] = SPLATI64(0);
   UNROLL for (u32 i = 0; i < 10u; ++i) {
     UNROLL for (u32 j = 0; j < 10u; ++j) {
-      i64 p = f->v[i] * g->v[j];
-      if (i & j & 1u) p *= 2;
+      i64x p = f->v[i] * g->v[j];
+      if (i & j & 1u) p = p * 2;
       u32 k = i + j;
       if (k >= 10u) {
-        p *= 19;
+        p = p * 19;
         k -= 10u;
       }
       t[k] += p;
@@ -78,17 +87,17 @@ DEVICE_FN void fe_mul(Fe* h, const Fe* f, const Fe* g) {
 }
 
 // f^2: each product of two limbs once, doubled (55 products where fe_mul takes 100).
-DEVICE_FN void fe_sq(Fe* h, const Fe* f) {
-  i64 t[10];
-  UNROLL for (u32 k = 0; k < 10u; ++k) t[k] = 0;
+INLINE_FN void fe_sq(Fe* h, const Fe* f) {
+  i64x t[10];
+  UNROLL for (u32 k = 0; k < 10u; ++k) t[k] = SPLATI64(0);
   UNROLL for (u32 i = 0; i < 10u; ++i) {
     UNROLL for (u32 j = i; j < 10u; ++j) {
-      i64 p = f->v[i] * f->v[j];
-      if (i != j) p *= 2;
-      if (i & j & 1u) p *= 2;
+      i64x p = f->v[i] * f->v[j];
+      if (i != j) p = p * 2;
+      if (i & j & 1u) p = p * 2;
       u32 k = i + j;
       if (k >= 10u) {
-        p *= 19;
+        p = p * 19;
         k -= 10u;
       }
       t[k] += p;
@@ -113,62 +122,67 @@ DEVICE_FN void fe_invert(Fe* out, const Fe* z) { fe_pow_ones(out, z, 254u, 0x14u
 // z^((p - 5) / 8), (p - 5) / 8 = 2^252 - 3: bits 251..0 set but 1.
 DEVICE_FN void fe_pow22523(Fe* out, const Fe* z) { fe_pow_ones(out, z, 251u, 0x02u); }
 
-// The canonical 32 bytes (little-endian, below p).
-DEVICE_FN void fe_tobytes(u32* out8, const Fe* f) {
-  Fe h = *f;
-  fe_carry(&h);
-  // Two more passes take the second limb's excess through: then 0 <= h < 2^255, and h >= p
-  // exactly when h + 19 carries out of bit 255, h - p being that sum without the carry.
+// The canonical limbs (the value below p): two more passes take the second limb's excess
+// through, then 0 <= h < 2^255, and h >= p exactly when h + 19 carries out of bit 255, h - p
+// being that sum without the carry.
+DEVICE_FN void fe_canonical(Fe* h, const Fe* f) {
+  *h = *f;
+  fe_carry(h);
   for (u32 i = 0; i < 20u; ++i) {
     u32 limb = i % 10u;
-    i64 c = h.v[limb] >> fe_limb_bits(limb);
-    h.v[limb] -= c * ((i64)1 << fe_limb_bits(limb));
+    i64x c = h->v[limb] >> fe_limb_bits(limb);
+    h->v[limb] -= c * ((i64)1 << fe_limb_bits(limb));
     if (limb < 9u) {
-      h.v[limb + 1u] += c;
+      h->v[limb + 1u] += c;
     } else {
-      h.v[0] += 19 * c;
+      h->v[0] += c * 19;
     }
   }
-  Fe u = h;
+  Fe u = *h;
   u.v[0] += 19;
   for (u32 i = 0; i < 9u; ++i) {
-    i64 c = u.v[i] >> fe_limb_bits(i);
+    i64x c = u.v[i] >> fe_limb_bits(i);
     u.v[i] -= c * ((i64)1 << fe_limb_bits(i));
     u.v[i + 1u] += c;
   }
-  if (u.v[9] >> 25) {
-    u.v[9] -= (i64)1 << 25;
-    h = u;
-  }
+  i64x over = LANE_MASKI64((u.v[9] >> 25) != SPLATI64(0));
+  u.v[9] -= over & SPLATI64((i64)1 << 25);
+  fe_select(h, &u, h, over);
+}
+
+// All ones in the lanes whose element is zero.
+DEVICE_FN i64x fe_is_zero(const Fe* f) {
+  Fe h;
+  fe_canonical(&h, f);
+  i64x any = h.v[0];
+  for (u32 i = 1; i < 10u; ++i) any |= h.v[i];
+  return LANE_MASKI64(any == SPLATI64(0));
+}
+// 1 in the lanes whose element is odd (negative, as Ed25519 encodes signs), else 0.
+DEVICE_FN i64x fe_is_negative(const Fe* f) {
+  Fe h;
+  fe_canonical(&h, f);
+  return h.v[0] & SPLATI64(1);
+}
+
+// One lane's 32 bytes (canonical limbs in, little-endian words out).
+DEVICE_FN void fe_lane_bytes(u32* out8, const Fe* canonical, u32 lane) {
   for (u32 w = 0; w < 8u; ++w) out8[w] = 0;
   u32 at = 0;
   for (u32 i = 0; i < 10u; ++i) {
-    u64 limb = (u64)h.v[i];
+    u64 limb = (u64)LANE(canonical->v[i], lane);
     for (u32 b = 0; b < fe_limb_bits(i); ++b, ++at) out8[at >> 5] |= (u32)((limb >> b) & 1u) << (at & 31u);
   }
 }
 
-// The field element of 255 little-endian bits (the top bit of the 256 is not read).
-DEVICE_FN void fe_frombytes(Fe* h, const u32* in8) {
+// Sets one lane to the field element of 255 little-endian bits (the top bit of 256 not read).
+DEVICE_FN void fe_lane_from_bytes(Fe* h, const u32* in8, u32 lane) {
   u32 at = 0;
   for (u32 i = 0; i < 10u; ++i) {
     i64 limb = 0;
     for (u32 b = 0; b < fe_limb_bits(i); ++b, ++at) limb |= (i64)((in8[at >> 5] >> (at & 31u)) & 1u) << b;
-    h->v[i] = limb;
+    LANE(h->v[i], lane) = limb;
   }
-}
-
-DEVICE_FN int fe_is_zero(const Fe* f) {
-  u32 s[8];
-  fe_tobytes(s, f);
-  u32 any = 0;
-  for (u32 i = 0; i < 8u; ++i) any |= s[i];
-  return any == 0;
-}
-DEVICE_FN int fe_is_negative(const Fe* f) {
-  u32 s[8];
-  fe_tobytes(s, f);
-  return (int)(s[0] & 1u);
 }
 
 DEVICE_FN void fe_d2(Fe* h) {  // 2d, d = -121665/121666
@@ -194,8 +208,15 @@ DEVICE_FN void point_base(Point* r) {  // B: y = 4/5, x even
   fe_set(&r->t, 28827043, 27438313, 39759291, 244362, 8635006, 11264893, 19351346, 13413597, 16611511, 27139452);
 }
 
+DEVICE_FN void point_select(Point* r, const Point* p, const Point* q, i64x mask) {
+  fe_select(&r->x, &p->x, &q->x, mask);
+  fe_select(&r->y, &p->y, &q->y, mask);
+  fe_select(&r->z, &p->z, &q->z, mask);
+  fe_select(&r->t, &p->t, &q->t, mask);
+}
+
 // p + q (Hisil, Wong, Carter and Dawson's add-2008-hwcd-3, complete for a = -1 and non-square d).
-DEVICE_FN void point_add(Point* r, const Point* p, const Point* q) {
+SHARED_FN void point_add(Point* r, const Point* p, const Point* q) {
   Fe a, b, c, d, e, f, g, h, t;
   fe_sub(&a, &p->y, &p->x);
   fe_sub(&t, &q->y, &q->x);
@@ -219,7 +240,7 @@ DEVICE_FN void point_add(Point* r, const Point* p, const Point* q) {
 }
 
 // 2p (dbl-2008-hwcd for a = -1): four squarings and four products.
-DEVICE_FN void point_double(Point* r, const Point* p) {
+SHARED_FN void point_double(Point* r, const Point* p) {
   Fe a, b, c, e, f, g, h, t;
   fe_sq(&a, &p->x);
   fe_sq(&b, &p->y);
@@ -231,8 +252,7 @@ DEVICE_FN void point_double(Point* r, const Point* p) {
   fe_sub(&e, &e, &b);  // 2xy
   fe_sub(&g, &b, &a);  // -a + b (a = -1 for the curve's a)
   fe_sub(&f, &g, &c);
-  fe_small(&t, 0);
-  fe_sub(&h, &t, &a);
+  fe_neg(&h, &a);
   fe_sub(&h, &h, &b);  // -a - b
   fe_mul(&r->x, &e, &f);
   fe_mul(&r->y, &g, &h);
@@ -240,59 +260,39 @@ DEVICE_FN void point_double(Point* r, const Point* p) {
   fe_mul(&r->z, &f, &g);
 }
 
-DEVICE_FN void point_negate(Point* r, const Point* p) {
-  Fe zero;
-  fe_small(&zero, 0);
-  r->y = p->y;
-  r->z = p->z;
-  fe_sub(&r->x, &zero, &p->x);
-  fe_sub(&r->t, &zero, &p->t);
-}
-
-// The point of a 32-byte encoding, negated (-A, as the equation needs it); 0 where there is none.
-DEVICE_FN int point_decode_negated(Point* r, const u32* s8) {
-  Fe u, v, v3, vxx, check, t, one, d;
-  fe_frombytes(&r->y, s8);
+// The points of the 32-byte encodings whose y is set in r->y and whose sign bits (0 or 1) are
+// `sign`, negated (-A, as the equation needs it); all ones in the lanes that have a point.
+DEVICE_FN i64x point_decode_negated(Point* r, i64x sign) {
+  Fe u, v, v3, vxx, check, t, one, d, rotated;
   fe_small(&one, 1);
   fe_small(&r->z, 1);
-  fe_mul(&u, &r->y, &r->y);
+  fe_sq(&u, &r->y);
   fe_d(&d);
   fe_mul(&v, &u, &d);
   fe_sub(&u, &u, &one);  // u = y^2 - 1
   fe_add(&v, &v, &one);  // v = d y^2 + 1
-  fe_mul(&v3, &v, &v);
+  fe_sq(&v3, &v);
   fe_mul(&v3, &v3, &v);  // v^3
-  fe_mul(&t, &v3, &v3);
+  fe_sq(&t, &v3);
   fe_mul(&t, &t, &v);
   fe_mul(&t, &t, &u);  // u v^7
   fe_pow22523(&t, &t);
   fe_mul(&t, &t, &v3);
   fe_mul(&r->x, &t, &u);  // x = u v^3 (u v^7)^((p-5)/8)
-  fe_mul(&vxx, &r->x, &r->x);
+  fe_sq(&vxx, &r->x);
   fe_mul(&vxx, &vxx, &v);
   fe_sub(&check, &vxx, &u);
-  if (!fe_is_zero(&check)) {
-    fe_add(&check, &vxx, &u);
-    if (!fe_is_zero(&check)) return 0;  // not a square: no such point
-    fe_sqrtm1(&t);
-    fe_mul(&r->x, &r->x, &t);
-  }
-  if (fe_is_negative(&r->x) == (int)(s8[7] >> 31)) {  // the negated point's sign
-    Fe zero;
-    fe_small(&zero, 0);
-    fe_sub(&r->x, &zero, &r->x);
-  }
+  i64x root = fe_is_zero(&check);
+  fe_add(&check, &vxx, &u);
+  i64x other_root = fe_is_zero(&check) & ~root;  // x times sqrt(-1) is the root
+  fe_sqrtm1(&t);
+  fe_mul(&rotated, &r->x, &t);
+  fe_select(&r->x, &rotated, &r->x, other_root);
+  Fe negated;
+  fe_neg(&negated, &r->x);
+  fe_select(&r->x, &negated, &r->x, LANE_MASKI64(fe_is_negative(&r->x) == sign));  // -A's sign
   fe_mul(&r->t, &r->x, &r->y);
-  return 1;
-}
-
-DEVICE_FN void point_encode(u32* out8, const Point* p) {
-  Fe recip, x, y;
-  fe_invert(&recip, &p->z);
-  fe_mul(&x, &p->x, &recip);
-  fe_mul(&y, &p->y, &recip);
-  fe_tobytes(out8, &y);
-  out8[7] ^= (u32)fe_is_negative(&x) << 31;
+  return root | other_root;
 }
 
 // The group order L = 2^252 + 27742317777372353535851937790883648493, as eight 32-bit limbs.
@@ -363,95 +363,111 @@ DEVICE_FN int point_is_canonical(const u32* s8) {
   return s8[0] < 0xffffffedu;
 }
 
-// A scalar's signed digits, at most one nonzero (odd, -15 to 15) in five consecutive positions:
-// bits first, then each digit absorbs the next ones while it stays within the window.
-DEVICE_FN void scalar_slide(i32* digits, const u32* s8) {
-  for (u32 i = 0; i < 256u; ++i) digits[i] = (i32)((s8[i >> 5] >> (i & 31u)) & 1u);
-  for (u32 i = 0; i < 256u; ++i) {
-    if (!digits[i]) continue;
-    for (u32 b = 1; b <= 4u && i + b < 256u; ++b) {
-      if (!digits[i + b]) continue;
-      i32 shifted = digits[i + b] << b;
-      if (digits[i] + shifted <= 15) {
-        digits[i] += shifted;
-        digits[i + b] = 0;
-      } else if (digits[i] - shifted >= -15) {
-        digits[i] -= shifted;
-        for (u32 k = i + b; k < 256u; ++k) {  // carry the borrowed one upwards
-          if (!digits[k]) {
-            digits[k] = 1;
-            break;
-          }
-          digits[k] = 0;
-        }
-      } else {
-        break;
-      }
-    }
+// A scalar below 2^255 as 64 signed digits from -8 to 8, radix 16 (digit i weighs 16^i).
+DEVICE_FN void scalar_radix16(i32* digits, const u32* s8) {
+  for (u32 i = 0; i < 64u; ++i) digits[i] = (i32)((s8[i >> 3] >> ((i & 7u) * 4u)) & 15u);
+  i32 carry = 0;
+  for (u32 i = 0; i < 63u; ++i) {
+    digits[i] += carry;
+    carry = (digits[i] + 8) >> 4;
+    digits[i] -= carry * 16;
   }
+  digits[63] += carry;
 }
 
-// p, 3p, 5p, ..., 15p.
-DEVICE_FN void point_odd_multiples(Point* table, const Point* p) {
-  Point twice;
-  point_double(&twice, p);
+// p, 2p, ..., 8p.
+DEVICE_FN void point_multiples(Point* table, const Point* p) {
   table[0] = *p;
-  for (u32 i = 1; i < 8u; ++i) point_add(&table[i], &table[i - 1u], &twice);
+  point_double(&table[1], p);
+  for (u32 i = 2; i < 8u; ++i) point_add(&table[i], &table[i - 1u], p);
 }
 
-// acc + digit * table's point (digit odd, or 0 for nothing).
-DEVICE_FN void point_add_digit(Point* acc, const Point* table, i32 digit) {
-  if (digit > 0) {
-    point_add(acc, acc, &table[digit / 2]);
-  } else if (digit < 0) {
-    Point negated;
-    point_negate(&negated, &table[(-digit) / 2]);
-    point_add(acc, acc, &negated);
+// acc + [digit] p, each lane its own digit (-8 to 8) of the table's multiples of p: the multiple
+// chosen lane by lane (zero takes the identity), so every lane adds, as the formula allows.
+DEVICE_FN void point_add_digits(Point* acc, const Point* table, i64x digit) {
+  i64x negative = LANE_MASKI64(digit < SPLATI64(0));
+  i64x magnitude = (digit & ~negative) | ((-digit) & negative);
+  Point addend;
+  point_identity(&addend);
+  for (u32 e = 0; e < 8u; ++e) point_select(&addend, &table[e], &addend, LANE_MASKI64(magnitude == SPLATI64(e + 1)));
+  Fe nx, nt;
+  fe_neg(&nx, &addend.x);
+  fe_neg(&nt, &addend.t);
+  fe_select(&addend.x, &nx, &addend.x, negative);
+  fe_select(&addend.t, &nt, &addend.t, negative);
+  point_add(acc, acc, &addend);
+}
+
+// LANES64 signatures at once: key8, sig16 and hram16 hold each lane's words one after another
+// (key8 + 8 * lane); verdicts[lane] is 1 where libsodium would accept it.
+DEVICE_FN void ed25519_verify_lanes(const u32* keys, const u32* sigs, const u32* hrams, u32* verdicts) {
+  // The checks on encodings, and the scalars' digits, lane by lane.
+  u32 pre[LANES64];
+  i64x h_digits[64], s_digits[64], sign = SPLATI64(0);
+  Point minus_a;
+  for (u32 lane = 0; lane < LANES64; ++lane) {
+    const u32* key8 = keys + 8u * lane;
+    const u32* r8 = sigs + 16u * lane;
+    const u32* s8 = r8 + 8;
+    pre[lane] = scalar_is_canonical(s8) && !has_small_order(r8) && point_is_canonical(key8) && !has_small_order(key8);
+    fe_lane_from_bytes(&minus_a.y, key8, lane);
+    LANE(sign, lane) = (i64)(key8[7] >> 31);
+    u32 h8[8];
+    scalar_reduce(h8, hrams + 16u * lane);
+    i32 hd[64], sd[64];
+    scalar_radix16(hd, h8);
+    scalar_radix16(sd, s8);
+    for (u32 i = 0; i < 64u; ++i) LANE(h_digits[i], lane) = hd[i], LANE(s_digits[i], lane) = sd[i];
   }
-}
-
-DEVICE_FN int ed25519_verify(const u32* key8, const u32* sig16, const u32* hram16) {
-  const u32* r8 = sig16;
-  const u32* s8 = sig16 + 8;
-  if (!scalar_is_canonical(s8) || has_small_order(r8)) return 0;
-  if (!point_is_canonical(key8) || has_small_order(key8)) return 0;
-  Point minus_a, base, acc;
-  if (!point_decode_negated(&minus_a, key8)) return 0;
-  u32 h8[8];
-  scalar_reduce(h8, hram16);
-  // [S]B + [h](-A) in one pass of doublings, each scalar in signed sliding windows.
-  Point a_table[8], b_table[8];
+  i64x decoded = point_decode_negated(&minus_a, sign);
+  // [S]B + [h](-A): four doublings per digit, then each scalar's digit.
+  Point a_table[8], b_table[8], base, acc;
   point_base(&base);
-  point_odd_multiples(a_table, &minus_a);
-  point_odd_multiples(b_table, &base);
-  i32 h_digits[256], s_digits[256];
-  scalar_slide(h_digits, h8);
-  scalar_slide(s_digits, s8);
-  int top = 255;
-  while (top >= 0 && !h_digits[top] && !s_digits[top]) --top;
+  point_multiples(a_table, &minus_a);
+  point_multiples(b_table, &base);
   point_identity(&acc);
-  for (int bit = top; bit >= 0; --bit) {
-    point_double(&acc, &acc);
-    point_add_digit(&acc, a_table, h_digits[bit]);
-    point_add_digit(&acc, b_table, s_digits[bit]);
+  for (int i = 63; i >= 0; --i) {
+    if (i != 63) {
+      point_double(&acc, &acc);
+      point_double(&acc, &acc);
+      point_double(&acc, &acc);
+      point_double(&acc, &acc);
+    }
+    point_add_digits(&acc, a_table, h_digits[i]);
+    point_add_digits(&acc, b_table, s_digits[i]);
   }
-  u32 check[8];
-  point_encode(check, &acc);
-  u32 diff = 0;
-  for (u32 i = 0; i < 8u; ++i) diff |= check[i] ^ r8[i];
-  return diff == 0;
+  // Encoded and compared with R, lane by lane.
+  Fe recip, x, y;
+  fe_invert(&recip, &acc.z);
+  fe_mul(&x, &acc.x, &recip);
+  fe_mul(&y, &acc.y, &recip);
+  fe_canonical(&x, &x);
+  fe_canonical(&y, &y);
+  for (u32 lane = 0; lane < LANES64; ++lane) {
+    u32 check[8];
+    fe_lane_bytes(check, &y, lane);
+    check[7] ^= (u32)(LANE(x.v[0], lane) & 1) << 31;
+    u32 diff = 0;
+    for (u32 i = 0; i < 8u; ++i) diff |= check[i] ^ sigs[16u * lane + i];
+    verdicts[lane] = pre[lane] && LANE(decoded, lane) != 0 && diff == 0;
+  }
 }
 
 // Item i: its key at keys[8i..], its signature (R, then S) at sigs[16i..], SHA-512(R || A || M)
-// at hrams[16i..]; verdicts[i] is 1 where libsodium would accept it, else 0.
+// at hrams[16i..]; verdicts[i] is 1 where libsodium would accept it, else 0. A work item takes
+// LANES64 consecutive items (the last ones past `count` are computed and not written).
 KERNEL void proof_ed25519_verify(GLOBAL const u32* keys, GLOBAL const u32* sigs, GLOBAL const u32* hrams,
                                  GLOBAL u32* verdicts, u32 count) {
-  u32 i = GLOBAL_ID_X();
-  if (i >= count) return;
-  u32 key[8], sig[16], hram[16];
-  for (u32 j = 0; j < 8u; ++j) key[j] = keys[8u * i + j];
-  for (u32 j = 0; j < 16u; ++j) sig[j] = sigs[16u * i + j], hram[j] = hrams[16u * i + j];
-  verdicts[i] = (u32)ed25519_verify(key, sig, hram);
+  u32 first = GLOBAL_ID_X() * LANES64;
+  if (first >= count) return;
+  u32 key[8 * LANES64], sig[16 * LANES64], hram[16 * LANES64], verdict[LANES64];
+  for (u32 lane = 0; lane < LANES64; ++lane) {
+    u32 item = first + lane < count ? first + lane : first;  // past the end: a copy of the first
+    for (u32 j = 0; j < 8u; ++j) key[8u * lane + j] = keys[8u * item + j];
+    for (u32 j = 0; j < 16u; ++j) sig[16u * lane + j] = sigs[16u * item + j], hram[16u * lane + j] = hrams[16u * item + j];
+  }
+  ed25519_verify_lanes(key, sig, hram, verdict);
+  for (u32 lane = 0; lane < LANES64 && first + lane < count; ++lane) verdicts[first + lane] = verdict[lane];
 }
 
 #endif

@@ -39,6 +39,7 @@ struct NodeOptions {
   double score = 0;
   double subtask_seconds = 2.0;
   double min_deadline_seconds = 30.0;
+  std::string verify_device = "cpu";
 };
 
 int fail(const std::string& what) {
@@ -88,6 +89,7 @@ int run_node(const NodeOptions& o) {
   options.stream.transport.on_drop = [to_stderr](const std::string& what) { (*to_stderr)("dropped peer " + what); };
   options.stream.transport.log = [to_stderr](const std::string& what) { (*to_stderr)("peer port: " + what); };
   options.stream.on_refuse = [to_stderr](const std::string& what) { (*to_stderr)("refused from " + what); };
+  options.stream.verify_device = o.verify_device == "none" ? std::string() : o.verify_device;
   options.stream.transport.listen_host = listen->host;
   options.stream.transport.listen_port = listen->port;
   auto log = [](const std::string& line) {
@@ -244,6 +246,10 @@ Runner add_node_command(CLI::App& app) {
                 "summed on the first device (moved there with NCCL between CUDA GPUs)");
   cmd->add_option("--score", o->score, "Advertised speed in samples/s (default: measured at start)");
   cmd->add_option("--subtask-seconds", o->subtask_seconds, "Jobs submitted here: a subtask's time on the slowest provider")
+      ->capture_default_str();
+  cmd->add_option("--verify-device", o->verify_device,
+                  "Where peers' message signatures are checked in batches: cpu, opencl[:N], cuda[:N], auto; none: "
+                  "one at a time on the network thread")
       ->capture_default_str();
   cmd->add_option("--min-deadline", o->min_deadline_seconds,
                   "Jobs submitted here: seconds a provider has at least for a subtask before it is reassigned")

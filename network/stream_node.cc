@@ -70,6 +70,8 @@ struct StreamNode::Impl {
   std::map<FrameType, TransportNode::FrameHandler> other_frames;
   // Subscribe requests for streams whose metadata has not arrived yet, retried when it does.
   std::deque<std::pair<NodeId, Subscription>> pending_subscribes;
+  // Last, so that it stops (delivering what it holds) before everything it delivers to goes.
+  std::unique_ptr<SignatureBatcher> batcher;
 
   void refuse(const NodeId* from, const std::string& reason) {
     std::string line = (from ? short_id(*from) : std::string("local")) + ": " + reason;
@@ -216,7 +218,11 @@ struct StreamNode::Impl {
       case FrameType::kPublish: {
         auto message = decode_stream_message(frame.payload, SignatureCheck::kSkip);  // checked in accept
         if (!message.is_ok()) return message.status();
-        (void)accept(*message, &from.id, frame.payload);
+        if (batcher) {
+          batcher->submit({std::move(*message), from.id, {frame.payload.begin(), frame.payload.end()}});
+        } else {
+          (void)accept(*message, &from.id, frame.payload);
+        }
         return Status::ok();
       }
       default: {
@@ -242,15 +248,16 @@ struct StreamNode::Impl {
   }
 
   // Checks, deduplicates, stores, delivers and forwards one message. `bytes`, when given, is its
-  // encoding, forwarded as it came.
+  // encoding, forwarded as it came. `signature_checked`: the batcher's verdict on its signature.
   Status accept(const StreamMessage& m, const NodeId* from, std::span<const uint8_t> bytes = {},
-                bool signed_here = false) {
+                bool signed_here = false, std::optional<bool> signature_checked = std::nullopt) {
     // A message from here (signed here or by a client) keeps the bounds every peer's decoder
     // enforces, or it would be refused by all of them. Messages this node just signed need no
-    // check of the signature; all others do.
+    // check of the signature; all others do (a refused one again with libsodium, for the reason).
     Status allowed = from ? Status::ok() : check_bounds(m);
     if (allowed.is_ok()) {
-      allowed = options.signatures && !signed_here ? registry.check_publish(m) : registry.check_publisher(m);
+      bool check_signature = options.signatures && !signed_here && signature_checked.value_or(false) == false;
+      allowed = check_signature ? registry.check_publish(m) : registry.check_publisher(m);
     }
     if (!allowed.is_ok()) {
       refuse(from, allowed.message());
@@ -330,6 +337,13 @@ Result<std::unique_ptr<StreamNode>> StreamNode::start(const Identity& identity, 
         raw->on_peer_lost(peer);
       });
   if (!transport.is_ok()) return transport.status();
+  if (options.signatures && !options.verify_device.empty()) {
+    SignatureBatcher::Options batching;
+    batching.device = options.verify_device;
+    raw->batcher = std::make_unique<SignatureBatcher>(batching, [raw](const SignatureBatcher::Pending& p, bool valid) {
+      (void)raw->accept(p.message, p.from ? &*p.from : nullptr, p.bytes, false, valid);
+    });
+  }
   impl->transport = std::move(transport.value());
   raw->transport_ready.set_value();
   for (const StreamMetadata& m : impl->registry.all()) impl->serve_partitions(m);  // asked of peers as they come

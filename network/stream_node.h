@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "host/status.h"
+#include "network/signature_batcher.h"
 #include "network/stream_message.h"
 #include "network/stream_registry.h"
 #include "network/stream_store.h"
@@ -38,6 +39,10 @@ class StreamNode {
     std::shared_ptr<class NodeDb> storage_db;
     // For the transport benchmark only: publish unsigned and accept without checking signatures.
     bool signatures = true;
+    // Where the signatures of peers' messages are checked in batches, off the network thread
+    // (network/signature_batcher.h; open_device's spec); empty: one at a time on the network
+    // thread with libsodium.
+    std::string verify_device = "cpu";
     // Told of every refusal ("<node>: <reason>"), on the thread that refused.
     std::function<void(const std::string&)> on_refuse;
   };

@@ -1,0 +1,100 @@
+// Peers' signatures checked in batches: every message is handed on once, in the order it came,
+// with libsodium's verdict (forged, altered and valid ones mixed); a flood makes batches large
+// enough for the device, a trickle goes one by one; stopping delivers what was queued.
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <thread>
+
+#include "network/signature_batcher.h"
+#include "tests/network/network_support.h"
+#include "tests/test_support.h"
+
+namespace {
+
+using namespace strata;
+using namespace strata::network;
+
+StreamMessage signed_message(const Identity& id, uint64_t sequence, bool forge) {
+  StreamMessage m;
+  m.stream_id = "s";
+  m.chain_id = "c";
+  m.content_type = "text/plain";
+  m.ref = {sequence, 0};
+  m.payload = {static_cast<uint8_t>(sequence), 1, 2, 3};
+  m.sign(id);
+  if (forge) m.payload[0] ^= 0x80;  // altered after signing
+  return m;
+}
+
+struct Delivered {
+  std::mutex mutex;
+  std::vector<std::pair<uint64_t, bool>> seen;  // sequence, verdict
+  void add(const SignatureBatcher::Pending& p, bool valid) {
+    std::lock_guard lock(mutex);
+    seen.emplace_back(p.message.ref.timestamp, valid);
+  }
+  size_t size() {
+    std::lock_guard lock(mutex);
+    return seen.size();
+  }
+};
+
+class Batches : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Batches, EveryMessageOnceInOrderWithLibsodiumsVerdict) {
+  Delivered delivered;
+  SignatureBatcher::Options o;
+  o.device = GetParam();
+  auto batcher = std::make_unique<SignatureBatcher>(o, [&](const SignatureBatcher::Pending& p, bool valid) {
+    delivered.add(p, valid);
+  });
+  Identity a = tests::test_identity(31), b = tests::test_identity(32);
+  const size_t n = 3000;
+  std::vector<bool> expected;
+  for (uint64_t i = 0; i < n; ++i) {
+    bool forge = i % 7 == 3;
+    StreamMessage m = signed_message(i % 2 ? a : b, i, forge);
+    if (i % 11 == 5) m.publisher = (i % 2 ? b : a).public_key();  // someone else's key
+    expected.push_back(m.signature_valid());
+    batcher->submit({m, std::nullopt, {}});
+  }
+  ASSERT_TRUE(tests::eventually([&] { return delivered.size() == n; }, 60000));
+  for (size_t i = 0; i < n; ++i) {
+    ASSERT_EQ(delivered.seen[i].first, i) << "out of order";
+    ASSERT_EQ(delivered.seen[i].second, expected[i]) << "message " << i;
+  }
+  auto counts = batcher->counts();
+  EXPECT_EQ(counts.messages, n);
+  EXPECT_GT(counts.device_batches, 0u) << "a flood of 3000 never made a batch for the device";
+  // A trickle: each alone, through libsodium.
+  uint64_t sodium_before = counts.sodium_batches;
+  for (uint64_t i = n; i < n + 5; ++i) {
+    batcher->submit({signed_message(a, i, false), std::nullopt, {}});
+    ASSERT_TRUE(tests::eventually([&] { return delivered.size() == i + 1; }, 5000));
+  }
+  EXPECT_EQ(batcher->counts().sodium_batches, sodium_before + 5);
+  // What is queued at the end is still delivered.
+  for (uint64_t i = n + 5; i < n + 505; ++i) batcher->submit({signed_message(b, i, false), std::nullopt, {}});
+  batcher.reset();
+  EXPECT_EQ(delivered.size(), n + 505);
+}
+
+INSTANTIATE_TEST_SUITE_P(Devices, Batches, ::testing::ValuesIn(tests::test_device_ids()));
+
+// A device that cannot be opened: every batch goes to libsodium, verdicts the same.
+TEST(SignatureBatcher, WithoutADeviceLibsodiumChecksEverything) {
+  Delivered delivered;
+  SignatureBatcher::Options o;
+  o.device = "opencl:99";
+  SignatureBatcher batcher(o, [&](const SignatureBatcher::Pending& p, bool valid) { delivered.add(p, valid); });
+  Identity a = tests::test_identity(33);
+  for (uint64_t i = 0; i < 500; ++i) batcher.submit({signed_message(a, i, i == 250), std::nullopt, {}});
+  ASSERT_TRUE(tests::eventually([&] { return delivered.size() == 500; }, 30000));
+  for (size_t i = 0; i < 500; ++i) ASSERT_EQ(delivered.seen[i].second, i != 250) << i;
+  EXPECT_EQ(batcher.counts().device_batches, 0u);
+}
+
+}  // namespace

@@ -9,6 +9,7 @@
 //
 //   stream_bench [--subscribers K] [--messages N] [--signed-messages N] [--topology star|hub]
 //                [--sizes 100,4096] [--latency-messages N] [--only nats|open|signed] [--nats PATH]
+//                [--verify-device cpu|opencl|none]
 //
 // Topologies: star, the publisher's node is connected to each subscriber's node (the message
 // crosses one node-to-node hop, as it crosses the NATS server once); hub, the publisher's node
@@ -57,6 +58,7 @@ struct Options {
   std::string nats = "";
   std::string sizes = "100,4096";
   bool run_nats = true, run_open = true, run_signed = true;
+  std::string verify_device = "cpu";  // StreamNode::Options::verify_device ("none": one at a time)
 };
 
 // What every subscriber records: how many messages arrived and, in the latency phase, how long
@@ -346,9 +348,12 @@ class NatsBus : public Bus {
 
 class StrataBus : public Bus {
  public:
-  StrataBus(int subscribers, bool signatures, const std::string& topology, Receivers& rx) : signatures_(signatures) {
+  StrataBus(int subscribers, bool signatures, const std::string& topology, const std::string& verify_device,
+            Receivers& rx)
+      : signatures_(signatures) {
     StreamNode::Options o;
     o.signatures = signatures;
+    o.verify_device = verify_device == "none" ? std::string() : verify_device;
     o.transport.peer_exchange = false;  // keep the chosen topology
     auto make = [&](uint8_t seed) {
       std::array<uint8_t, 32> key{};
@@ -503,10 +508,11 @@ int main(int argc, char** argv) {
     }
     else if (a == "--sizes") o.sizes = next();
     else if (a == "--latency-messages") o.latency_messages = std::stoul(next());
+    else if (a == "--verify-device") o.verify_device = next();
     else {
       std::fprintf(stderr, "usage: stream_bench [--subscribers K] [--messages N] [--signed-messages N] "
                            "[--topology star|hub] [--sizes 100,4096] [--latency-messages N] "
-                           "[--only nats|open|signed] [--nats PATH]\n");
+                           "[--only nats|open|signed] [--nats PATH] [--verify-device cpu|opencl|none]\n");
       return 2;
     }
   }
@@ -553,7 +559,7 @@ int main(int argc, char** argv) {
     if (o.run_nats) print("nats", nats_r);
     if (o.run_open) {
       Receivers rx(o.subscribers);
-      StrataBus bus(o.subscribers, false, o.topology, rx);
+      StrataBus bus(o.subscribers, false, o.topology, o.verify_device, rx);
       ours = measure(bus, rx, size, n, o);
     }
     if (o.run_open) print("strata, signatures off", ours);
@@ -566,7 +572,7 @@ int main(int argc, char** argv) {
     if (o.run_signed) {
       capacity = verify_rate(signed_size, cores);
       Receivers rx(o.subscribers);
-      StrataBus bus(o.subscribers, true, o.topology, rx);
+      StrataBus bus(o.subscribers, true, o.topology, o.verify_device, rx);
       per_message = bus.verifications_per_message();
       ours_signed = measure(bus, rx, size, o.signed_messages, o);
       capacity = (capacity + verify_rate(signed_size, cores)) / 2;

@@ -54,13 +54,19 @@ void layout_probe_entry(const void* const* a) { layout_probe(arg<u32*>(a, 0)); }
 
 // The proof kernels are built for AVX2 and AVX-512 too, chosen at load time by what the CPU has:
 // their lanes' vectors are the hot loops of the proof family on the cpu backend, and every call
-// in them is inlined into each build.
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"), flatten)) void proof_hash_groups_entry(const void* const* a) {
+// in them is inlined into each build. (GCC's multiversioning; clang, for the fuzz build, makes
+// the baseline only.)
+#if defined(__GNUC__) && !defined(__clang__)
+#define STRATA_PROOF_ENTRY __attribute__((target_clones("arch=x86-64-v4", "avx2", "default"), flatten))
+#else
+#define STRATA_PROOF_ENTRY
+#endif
+STRATA_PROOF_ENTRY void proof_hash_groups_entry(const void* const* a) {
   proof_hash_groups(arg<const u32*>(a, 0), arg<const u32*>(a, 1), arg<const u32*>(a, 2), arg<u32*>(a, 3),
                     arg<u32>(a, 4), arg<u32>(a, 5), arg<u32>(a, 6));
 }
 
-__attribute__((target_clones("arch=x86-64-v4", "avx2", "default"), flatten)) void proof_ed25519_verify_entry(const void* const* a) {
+STRATA_PROOF_ENTRY void proof_ed25519_verify_entry(const void* const* a) {
   proof_ed25519_verify(arg<const u32*>(a, 0), arg<const u32*>(a, 1), arg<const u32*>(a, 2), arg<u32*>(a, 3),
                        arg<u32>(a, 4));
 }

@@ -121,6 +121,41 @@ Result<std::unique_ptr<DeviceBuffer>> upload(Device& device, const std::vector<W
   return device.upload_new(std::span<const Word>(words));
 }
 
+// One launch of proof_hash_groups: its buffers on the device.
+struct GroupLaunch {
+  std::unique_ptr<DeviceBuffer> words, groups, info, digests;
+  uint32_t group_count = 0;
+  Lanes lanes{};
+};
+
+template <typename Word, typename Info>
+Result<GroupLaunch> upload_groups(Device& device, const std::vector<Word>& words, const std::vector<uint32_t>& groups,
+                                  const std::vector<Info>& info, Lanes lanes) {
+  GroupLaunch launch;
+  launch.group_count = static_cast<uint32_t>(groups.size() / 2);
+  launch.lanes = lanes;
+  auto word_buffer = upload(device, words);
+  if (!word_buffer.is_ok()) return word_buffer.status();
+  auto group_buffer = upload(device, groups);
+  if (!group_buffer.is_ok()) return group_buffer.status();
+  auto info_buffer = upload(device, info);
+  if (!info_buffer.is_ok()) return info_buffer.status();
+  auto digests = device.allocate(size_t(launch.group_count) * lanes.width * sizeof(Digest));
+  if (!digests.is_ok()) return digests.status();
+  launch.words = std::move(*word_buffer), launch.groups = std::move(*group_buffer);
+  launch.info = std::move(*info_buffer), launch.digests = std::move(*digests);
+  return launch;
+}
+
+Status run_groups(Device& device, const GroupLaunch& g, HashAlgo algo) {
+  KernelArg args[] = {KernelArg::of(*g.words),  KernelArg::of(*g.groups),  KernelArg::of(*g.info),
+                      KernelArg::of(*g.digests), KernelArg::u32(g.group_count),
+                      KernelArg::u32(static_cast<uint32_t>(algo)), KernelArg::u32(g.lanes.width)};
+  const uint32_t work_items = g.group_count * (g.lanes.width / g.lanes.per_item);
+  STRATA_RETURN_IF_ERROR(device.launch("proof_hash_groups", {work_items, 1}, args));
+  return device.synchronize();
+}
+
 // Hashes `order`'s items (indices into `items`, sorted by block count) in one launch, each
 // digest into out[its index].
 template <typename Word>
@@ -153,22 +188,11 @@ Status hash_piece(Device& device, HashAlgo algo, std::span<const Item> items, st
       if (blake) group_info[width + m] = static_cast<Word>(item.size() + prefix_bytes);
     }
   });
-  auto word_buffer = upload(device, words);
-  if (!word_buffer.is_ok()) return word_buffer.status();
-  auto group_buffer = upload(device, groups);
-  if (!group_buffer.is_ok()) return group_buffer.status();
-  auto info_buffer = upload(device, info);
-  if (!info_buffer.is_ok()) return info_buffer.status();
-  auto digests = device.allocate(group_count * width * sizeof(Digest));
-  if (!digests.is_ok()) return digests.status();
-  KernelArg args[] = {KernelArg::of(**word_buffer), KernelArg::of(**group_buffer), KernelArg::of(**info_buffer),
-                      KernelArg::of(**digests),    KernelArg::u32(static_cast<uint32_t>(group_count)),
-                      KernelArg::u32(static_cast<uint32_t>(algo)), KernelArg::u32(lanes.width)};
-  uint32_t work_items = static_cast<uint32_t>(group_count * (width / lanes.per_item));
-  STRATA_RETURN_IF_ERROR(device.launch("proof_hash_groups", {work_items, 1}, args));
-  STRATA_RETURN_IF_ERROR(device.synchronize());
+  auto launch = upload_groups(device, words, groups, info, lanes);
+  if (!launch.is_ok()) return launch.status();
+  STRATA_RETURN_IF_ERROR(run_groups(device, *launch, algo));
   std::vector<Word> digest_words(group_count * width * sizeof(Digest) / sizeof(Word));
-  STRATA_RETURN_IF_ERROR(device.download(**digests, digest_words.data(), digest_words.size() * sizeof(Word)));
+  STRATA_RETURN_IF_ERROR(device.download(*launch->digests, digest_words.data(), digest_words.size() * sizeof(Word)));
   // Per group, word j of message m at j * width + m: SHA-256's big-endian, the others' little.
   const size_t digest_words_each = sizeof(Digest) / sizeof(Word);
   for (size_t s = 0; s < order.size(); ++s) {
@@ -358,22 +382,9 @@ Result<double> kernel_compressions_per_second(Device& device, HashAlgo algo, dou
   }
   std::vector<uint8_t> data(words * shape.word_bytes, 0x5a);
   std::vector<uint64_t> info(2 * size_t(group_count) * lanes.width, blocks - 1);  // wide enough for either word
-  auto word_buffer = upload(device, data);
-  if (!word_buffer.is_ok()) return word_buffer.status();
-  auto group_buffer = upload(device, groups);
-  if (!group_buffer.is_ok()) return group_buffer.status();
-  auto info_buffer = upload(device, info);
-  if (!info_buffer.is_ok()) return info_buffer.status();
-  auto digests = device.allocate(size_t(group_count) * lanes.width * sizeof(Digest));
-  if (!digests.is_ok()) return digests.status();
-  KernelArg args[] = {KernelArg::of(**word_buffer), KernelArg::of(**group_buffer), KernelArg::of(**info_buffer),
-                      KernelArg::of(**digests),    KernelArg::u32(group_count),
-                      KernelArg::u32(static_cast<uint32_t>(algo)), KernelArg::u32(lanes.width)};
-  const uint32_t work_items = group_count * (lanes.width / lanes.per_item);
-  auto launch = [&]() -> Status {
-    STRATA_RETURN_IF_ERROR(device.launch("proof_hash_groups", {work_items, 1}, args));
-    return device.synchronize();
-  };
+  auto groups_on_device = upload_groups(device, data, groups, info, lanes);
+  if (!groups_on_device.is_ok()) return groups_on_device.status();
+  auto launch = [&] { return run_groups(device, *groups_on_device, algo); };
   STRATA_RETURN_IF_ERROR(launch());  // compiled and warm
   uint64_t launches = 0;
   auto t0 = std::chrono::steady_clock::now();

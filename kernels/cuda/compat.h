@@ -33,19 +33,4 @@ typedef long long i64;
 
 // SIMD lanes (kernels/proof/modes.h): one per thread; a warp's threads are the lanes.
 #include "proof/modes.h"
-#define LANES32 PROOF_GPU_LANES
-#define LANES64 PROOF_GPU_LANES
-typedef u32 u32x;
-typedef u64 u64x;
-typedef i64 i64x;
-#define LANE(v, i) (v)
-#define LANE_MASK32(c) ((c) ? 0xffffffffu : 0u)
-#define LANE_MASK64(c) ((c) ? 0xffffffffffffffffULL : 0ULL)
-#define SPLAT32(x) ((u32x)(x))
-#define SPLAT64(x) ((u64x)(x))
-#define SPLATI64(x) ((i64x)(x))
-#define LANE_MASKI64(c) ((c) ? (i64)-1 : (i64)0)
-#define LOAD32X(p) (*(p))
-#define LOAD64X(p) (*(p))
-#define STORE32X(p, v) (*(p) = (v))
-#define STORE64X(p, v) (*(p) = (v))
+#include "common/scalar_lanes.h"

@@ -52,20 +52,5 @@ typedef long8 i64x;
 #define STORE32X(p, v) vstore16((v), 0, (p))
 #define STORE64X(p, v) vstore8((v), 0, (p))
 #else
-#define LANES32 PROOF_GPU_LANES
-#define LANES64 PROOF_GPU_LANES
-typedef uint u32x;
-typedef ulong u64x;
-typedef long i64x;
-#define LANE(v, i) (v)
-#define LANE_MASK32(c) ((c) ? 0xffffffffu : 0u)
-#define LANE_MASK64(c) ((c) ? 0xffffffffffffffffUL : 0UL)
-#define SPLAT32(x) ((u32x)(x))
-#define SPLAT64(x) ((u64x)(x))
-#define SPLATI64(x) ((i64x)(x))
-#define LANE_MASKI64(c) ((c) ? (i64)-1 : (i64)0)
-#define LOAD32X(p) (*(p))
-#define LOAD64X(p) (*(p))
-#define STORE32X(p, v) (*(p) = (v))
-#define STORE64X(p, v) (*(p) = (v))
+#include "common/scalar_lanes.h"
 #endif

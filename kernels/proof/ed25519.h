@@ -71,20 +71,22 @@ INLINE_FN void fe_select(Fe* h, const Fe* f, const Fe* g, i64x mask) {
 // 32 by 32 bits (vpmuldq, mul.wide.s32) where a full 64-bit product costs several instructions.
 INLINE_FN i64x fe_narrow(i64x limb) { return (limb << 32) >> 32; }
 
+// Adds the product of limbs i and j (p) where it weighs: see fe_mul.
+INLINE_FN void fe_accumulate(i64x* t, i64x p, u32 i, u32 j) {
+  if (i & j & 1u) p = p * 2;
+  u32 k = i + j;
+  if (k >= 10u) {
+    p = p * 19;
+    k -= 10u;
+  }
+  t[k] += p;
+}
+
 INLINE_FN void fe_mul(Fe* h, const Fe* f, const Fe* g) {
   i64x t[10], fn[10], gn[10];
   UNROLL for (u32 k = 0; k < 10u; ++k) t[k] = SPLATI64(0), fn[k] = fe_narrow(f->v[k]), gn[k] = fe_narrow(g->v[k]);
   UNROLL for (u32 i = 0; i < 10u; ++i) {
-    UNROLL for (u32 j = 0; j < 10u; ++j) {
-      i64x p = fn[i] * gn[j];
-      if (i & j & 1u) p = p * 2;
-      u32 k = i + j;
-      if (k >= 10u) {
-        p = p * 19;
-        k -= 10u;
-      }
-      t[k] += p;
-    }
+    UNROLL for (u32 j = 0; j < 10u; ++j) fe_accumulate(t, fn[i] * gn[j], i, j);
   }
   UNROLL for (u32 k = 0; k < 10u; ++k) h->v[k] = t[k];
   fe_carry(h);
@@ -95,17 +97,7 @@ INLINE_FN void fe_sq(Fe* h, const Fe* f) {
   i64x t[10], fn[10];
   UNROLL for (u32 k = 0; k < 10u; ++k) t[k] = SPLATI64(0), fn[k] = fe_narrow(f->v[k]);
   UNROLL for (u32 i = 0; i < 10u; ++i) {
-    UNROLL for (u32 j = i; j < 10u; ++j) {
-      i64x p = fn[i] * fn[j];
-      if (i != j) p = p * 2;
-      if (i & j & 1u) p = p * 2;
-      u32 k = i + j;
-      if (k >= 10u) {
-        p = p * 19;
-        k -= 10u;
-      }
-      t[k] += p;
-    }
+    UNROLL for (u32 j = i; j < 10u; ++j) fe_accumulate(t, i == j ? fn[i] * fn[j] : fn[i] * fn[j] * 2, i, j);
   }
   UNROLL for (u32 k = 0; k < 10u; ++k) h->v[k] = t[k];
   fe_carry(h);

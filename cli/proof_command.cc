@@ -30,7 +30,7 @@ int fail(const std::string& command, const std::string& what) {
 
 void print(const json& line) { std::printf("%s\n", line.dump().c_str()); }
 
-std::string hex(const proof::Digest& d) { return proof::to_hex(d.data(), d.size()); }
+std::string hex(const proof::Digest& d) { return to_hex(d); }
 
 // What every proof command does first: the items, and a device that has passed its self-tests.
 struct Prepared {

@@ -1,6 +1,7 @@
 #include "network/api_request.h"
 
 #include "host/json_depth.h"
+#include "host/text_codec.h"
 #include "network/json_text.h"
 
 #include <sodium.h>
@@ -44,15 +45,9 @@ std::string percent_decode(std::string_view s, bool& ok) {
 }
 
 Result<std::vector<uint8_t>> base64_decode(const std::string& text) {
-  if (text.empty()) return std::vector<uint8_t>{};  // (libsodium may not be given a null buffer)
-  std::vector<uint8_t> out(text.size());
-  size_t length = 0;
-  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &length, nullptr,
-                        sodium_base64_VARIANT_ORIGINAL) != 0) {
-    return invalid_argument("\"payload_base64\" is not valid base64");
-  }
-  out.resize(length);
-  return out;
+  auto bytes = from_base64(text);
+  if (!bytes.is_ok()) return invalid_argument("\"payload_base64\" is not valid base64");
+  return bytes;
 }
 
 }  // namespace

@@ -19,17 +19,6 @@ bool sodium_ready() {
 
 }  // namespace
 
-std::string to_hex(std::span<const uint8_t> bytes) {
-  static const char* digits = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (uint8_t b : bytes) {
-    out += digits[b >> 4];
-    out += digits[b & 15];
-  }
-  return out;
-}
-
 NodeId node_id_of(const PublicKey& key) {
   NodeId id{};
   crypto_generichash(id.data(), id.size(), key.data(), key.size(), nullptr, 0);

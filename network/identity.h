@@ -8,6 +8,7 @@
 #include <string>
 
 #include "host/status.h"
+#include "host/text_codec.h"
 
 namespace strata::network {
 
@@ -15,8 +16,8 @@ using PublicKey = std::array<uint8_t, 32>;
 using Signature = std::array<uint8_t, 64>;
 using NodeId = std::array<uint8_t, 32>;
 
-// Lower-case hexadecimal, for logs and file names.
-std::string to_hex(std::span<const uint8_t> bytes);
+// Lower-case hexadecimal, for logs and file names (host/text_codec.h).
+using strata::to_hex;
 
 class Identity {
  public:

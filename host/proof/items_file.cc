@@ -54,39 +54,6 @@ Result<std::vector<uint8_t>> read_field(const json& record, const std::string& n
 
 }  // namespace
 
-std::string to_hex(const uint8_t* bytes, size_t size) {
-  static const char* digits = "0123456789abcdef";
-  std::string out(size * 2, '0');
-  for (size_t i = 0; i < size; ++i) out[2 * i] = digits[bytes[i] >> 4], out[2 * i + 1] = digits[bytes[i] & 15];
-  return out;
-}
-
-Result<std::vector<uint8_t>> from_hex(std::string_view text) {
-  if (text.size() % 2) return invalid_argument("an odd number of hex digits");
-  std::vector<uint8_t> out(text.size() / 2);
-  size_t written = 0;
-  const char* end = nullptr;
-  if (sodium_hex2bin(out.data(), out.size(), text.data(), text.size(), nullptr, &written, &end) != 0 ||
-      written != out.size()) {
-    size_t at = end ? static_cast<size_t>(end - text.data()) : written * 2;
-    return invalid_argument("not hex at character " + std::to_string(at));
-  }
-  return out;
-}
-
-Result<std::vector<uint8_t>> from_base64(std::string_view text) {
-  std::vector<uint8_t> out(text.size() / 4 * 3 + 3);
-  size_t written = 0;
-  const char* end = nullptr;
-  if (sodium_base642bin(out.data(), out.size(), text.data(), text.size(), nullptr, &written, &end,
-                        sodium_base64_VARIANT_ORIGINAL) != 0 ||
-      (end && end != text.data() + text.size())) {
-    return invalid_argument("not padded base64");
-  }
-  out.resize(written);
-  return out;
-}
-
 Result<ItemsRead> read_json_lines(std::istream& in, const std::vector<std::string>& fields, size_t max_records,
                                   size_t max_field_bytes) {
   if (sodium_init() < 0) return internal_error("libsodium failed to initialize");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "host/status.h"
+#include "host/text_codec.h"
 
 namespace strata::proof {
 
@@ -31,10 +32,10 @@ Result<ItemsRead> read_json_lines(std::istream& in, const std::vector<std::strin
                                   size_t max_records = kMaxProofItems, size_t max_field_bytes = kMaxProofItemBytes);
 Result<ItemsRead> read_raw_items(const std::string& path, size_t item_size, size_t max_records = kMaxProofItems);
 
-// Lower-case hex of bytes, and bytes of hex (an even number of hex digits, nothing else) or of
-// base64 (RFC 4648, padded).
-std::string to_hex(const uint8_t* bytes, size_t size);
-Result<std::vector<uint8_t>> from_hex(std::string_view text);
-Result<std::vector<uint8_t>> from_base64(std::string_view text);
+// The codecs the fields are read with (host/text_codec.h), where the proof family's callers
+// look for them.
+using strata::from_base64;
+using strata::from_hex;
+using strata::to_hex;
 
 }  // namespace strata::proof

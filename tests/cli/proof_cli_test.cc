@@ -85,7 +85,7 @@ TEST(ProofCli, MerkleOverRawItemsGivesPathsTheVerifierAccepts) {
         std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(bytes.data()) + 33 * i, 33)));
   }
   verifier::Digest root = verifier::merkle_root(leaves);
-  EXPECT_EQ(r.lines[0]["root"], proof::to_hex(root.data(), 32));
+  EXPECT_EQ(r.lines[0]["root"], to_hex(root));
   EXPECT_EQ(r.lines[0]["leaves"], 37);
   for (size_t k = 1; k < 4; ++k) {
     uint64_t leaf = r.lines[k]["leaf"];

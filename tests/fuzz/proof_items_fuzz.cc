@@ -22,7 +22,7 @@ STRATA_FUZZ_TARGET(proof_items) {
     last = line;
   }
   for (const auto& v : read->values) {
-    auto back = proof::from_hex(proof::to_hex(v.data(), v.size()));
+    auto back = from_hex(to_hex(v));
     fuzz::expect(back.is_ok() && *back == v, "proof items: hex does not round-trip");
   }
   return 0;

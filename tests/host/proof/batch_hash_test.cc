@@ -265,6 +265,9 @@ TEST(ProofItems, BadLinesAreNamedAndBoundsHold) {
   EXPECT_FALSE(from_base64("AP8").is_ok());  // unpadded
   EXPECT_EQ(*from_base64(""), std::vector<uint8_t>{});
   EXPECT_EQ(from_hex("abc").status().message(), "an odd number of hex digits");
+  EXPECT_EQ(*from_hex(""), std::vector<uint8_t>{});  // found by fuzzing: libsodium was given a null buffer
+  EXPECT_EQ(*from_hex("00fF"), (std::vector<uint8_t>{0, 255}));
+  EXPECT_EQ(from_hex("0g").status().message(), "not hex at character 0");
 }
 
 }  // namespace

@@ -220,9 +220,17 @@ class ClDevice final : public Device {
   std::map<std::string, cl_kernel> kernels_;
 };
 
+// Listing, describing and opening devices one thread at a time: PoCL's queries and builds crash
+// when several threads make them at once (three stream nodes opening their verify devices).
+std::mutex& runtime_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 }  // namespace
 
 BackendReport opencl_enumerate() {
+  std::lock_guard lock(runtime_mutex());
   BackendReport report;
   report.backend = Backend::kOpenCL;
   auto devices = list_devices();
@@ -235,6 +243,7 @@ BackendReport opencl_enumerate() {
 }
 
 Result<std::unique_ptr<Device>> opencl_open(int index) {
+  std::lock_guard lock(runtime_mutex());
   auto devices = list_devices();
   if (!devices.is_ok()) return Status(devices.status().code(), "opencl: " + devices.status().message());
   if (index < 0 || index >= static_cast<int>(devices->size())) {

@@ -9,7 +9,7 @@
 //
 //   stream_bench [--subscribers K] [--messages N] [--signed-messages N] [--topology star|hub]
 //                [--sizes 100,4096] [--latency-messages N] [--only nats|open|signed] [--nats PATH]
-//                [--verify-device cpu|opencl|none]
+//                [--verify-device auto|cpu|opencl|none]
 //
 // Topologies: star, the publisher's node is connected to each subscriber's node (the message
 // crosses one node-to-node hop, as it crosses the NATS server once); hub, the publisher's node
@@ -58,7 +58,7 @@ struct Options {
   std::string nats = "";
   std::string sizes = "100,4096";
   bool run_nats = true, run_open = true, run_signed = true;
-  std::string verify_device = "cpu";  // StreamNode::Options::verify_device ("none": one at a time)
+  std::string verify_device = "auto";  // StreamNode::Options::verify_device ("none": one at a time)
 };
 
 // What every subscriber records: how many messages arrived and, in the latency phase, how long
@@ -512,7 +512,7 @@ int main(int argc, char** argv) {
     else {
       std::fprintf(stderr, "usage: stream_bench [--subscribers K] [--messages N] [--signed-messages N] "
                            "[--topology star|hub] [--sizes 100,4096] [--latency-messages N] "
-                           "[--only nats|open|signed] [--nats PATH] [--verify-device cpu|opencl|none]\n");
+                           "[--only nats|open|signed] [--nats PATH] [--verify-device auto|cpu|opencl|none]\n");
       return 2;
     }
   }

@@ -39,7 +39,7 @@ struct NodeOptions {
   double score = 0;
   double subtask_seconds = 2.0;
   double min_deadline_seconds = 30.0;
-  std::string verify_device = "cpu";
+  std::string verify_device = "auto";
 };
 
 int fail(const std::string& what) {
@@ -248,8 +248,8 @@ Runner add_node_command(CLI::App& app) {
   cmd->add_option("--subtask-seconds", o->subtask_seconds, "Jobs submitted here: a subtask's time on the slowest provider")
       ->capture_default_str();
   cmd->add_option("--verify-device", o->verify_device,
-                  "Where peers' message signatures are checked in batches: cpu, opencl[:N], cuda[:N], auto; none: "
-                  "one at a time on the network thread")
+                  "Where peers' message signatures are checked in batches: auto (CUDA, else OpenCL, else libsodium "
+                  "off the network thread), cpu, opencl[:N], cuda[:N]; none: one at a time on the network thread")
       ->capture_default_str();
   cmd->add_option("--min-deadline", o->min_deadline_seconds,
                   "Jobs submitted here: seconds a provider has at least for a subtask before it is reassigned")

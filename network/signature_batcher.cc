@@ -66,8 +66,15 @@ std::vector<bool> SignatureBatcher::check(const std::vector<Pending>& batch) {
   for (const Pending& p : batch) signed_bytes.push_back(p.message.signed_bytes());
   if (batch.size() >= options_.device_batch && !device_tried_) {
     device_tried_ = true;
-    auto device = open_device(options_.device);
-    if (device.is_ok() && self_test(**device).is_ok()) device_ = std::move(*device);
+    std::vector<std::string> specs = {options_.device};
+    if (options_.device == "auto") specs = {"cuda", "opencl"};
+    for (const std::string& spec : specs) {
+      auto device = open_device(spec);
+      if (device.is_ok() && self_test(**device).is_ok()) {
+        device_ = std::move(*device);
+        break;
+      }
+    }
   }
   if (device_ && batch.size() >= options_.device_batch) {
     std::vector<proof::SignatureClaim> claims(batch.size());

@@ -35,7 +35,11 @@ class SignatureBatcher {
   using Deliver = std::function<void(const Pending& pending, bool signature_valid)>;
 
   struct Options {
-    std::string device = "cpu";         // where large batches go (open_device's spec)
+    // Where large batches go: open_device's spec, or "auto": a CUDA device, else an OpenCL one
+    // (a GPU, or PoCL on the CPU's vector units), else libsodium on the worker. The cpu backend
+    // is not chosen by itself: on the machines measured it checks slower than libsodium
+    // (bench/RESULTS.md).
+    std::string device = "auto";
     size_t device_batch = 32;           // batches smaller than this go to libsodium
     size_t max_batch = 4096;            // messages checked at once
     size_t max_queued_bytes = 64 << 20;  // payloads and encodings waiting

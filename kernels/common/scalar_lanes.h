@@ -16,6 +16,7 @@ typedef i64 i64x;
 #define SPLAT32(x) ((u32x)(x))
 #define SPLAT64(x) ((u64x)(x))
 #define SPLATI64(x) ((i64x)(x))
+#define NARROW64(x) ((i64)(int)(x))
 #define LOAD32X(p) (*(p))
 #define LOAD64X(p) (*(p))
 #define STORE32X(p, v) (*(p) = (v))

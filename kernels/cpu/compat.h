@@ -54,6 +54,9 @@ typedef i64 i64x __attribute__((vector_size(8 * LANES64)));
 #define SPLAT32(x) (u32x{} + (u32)(x))
 #define SPLAT64(x) (u64x{} + (u64)(x))
 #define SPLATI64(x) (i64x{} + (i64)(x))
+// A limb that fits in 32 bits, made visibly so: GCC multiplies such vectors with vpmuldq.
+typedef int i32x __attribute__((vector_size(4 * LANES64)));
+#define NARROW64(x) __builtin_convertvector(__builtin_convertvector((x), i32x), i64x)
 #define LANE_MASKI64(c) ((i64x)(c))
 static inline u32x LOAD32X(const u32* p) {
   u32x v;

@@ -47,6 +47,7 @@ typedef long8 i64x;
 #define SPLAT64(x) ((u64x)(x))
 #define SPLATI64(x) ((i64x)(x))
 #define LANE_MASKI64(c) (c)
+#define NARROW64(x) (((x) << 32) >> 32)
 #define LOAD32X(p) vload16(0, (p))
 #define LOAD64X(p) vload8(0, (p))
 #define STORE32X(p, v) vstore16((v), 0, (p))

@@ -69,7 +69,7 @@ INLINE_FN void fe_select(Fe* h, const Fe* f, const Fe* g, i64x mask) {
 // every sum below 2^63.
 // Limbs fit in 32 bits: sign-extended from their low halves, the compilers see that and multiply
 // 32 by 32 bits (vpmuldq, mul.wide.s32) where a full 64-bit product costs several instructions.
-INLINE_FN i64x fe_narrow(i64x limb) { return (limb << 32) >> 32; }
+INLINE_FN i64x fe_narrow(i64x limb) { return NARROW64(limb); }
 
 // Adds the product of limbs i and j (p) where it weighs: see fe_mul.
 INLINE_FN void fe_accumulate(i64x* t, i64x p, u32 i, u32 j) {

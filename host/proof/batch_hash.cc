@@ -177,7 +177,14 @@ Status hash_piece(Device& device, HashAlgo algo, std::span<const Item> items, st
   }
   if (total_words >= (size_t(1) << 32)) return internal_error("proof: a launch of over 2^32 words");
   const bool blake = algo == HashAlgo::kBlake2b256;
-  std::vector<Word> words(total_words, 0), info((blake ? 2 : 1) * group_count * width, ~Word(0));
+  // The host's staging buffers live on with their thread: a batch after the first touches pages
+  // already mapped (fresh ones cost a page fault each, more than the copy).
+  // (References: the workers below must fill this thread's buffers, not their own.)
+  thread_local std::vector<Word> staged_words, staged_info;
+  std::vector<Word>& words = staged_words;
+  std::vector<Word>& info = staged_info;
+  words.assign(total_words, 0);
+  info.assign((blake ? 2 : 1) * group_count * width, ~Word(0));
   // Groups are packed in parallel: the host's copy is what the kernels wait for.
   parallel_for(group_count, [&](size_t g) {
     for (size_t m = 0; m < width && g * width + m < order.size(); ++m) {

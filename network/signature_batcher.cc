@@ -55,7 +55,17 @@ void SignatureBatcher::run() {
     }
     room_.notify_all();
     std::vector<bool> verdicts = check(batch);
-    for (size_t i = 0; i < batch.size(); ++i) deliver_(batch[i], verdicts[i]);
+    for (size_t i = 0; i < batch.size(); ++i) {
+      // What a message's delivery throws (a listener's bug) must not end the worker, and with it
+      // the process: it costs that message, as a throwing frame handler costs its peer.
+      try {
+        deliver_(batch[i], verdicts[i]);
+      } catch (const std::exception& e) {
+        if (options_.on_error) options_.on_error(std::string("delivering a message failed: ") + e.what());
+      } catch (...) {
+        if (options_.on_error) options_.on_error("delivering a message failed");
+      }
+    }
   }
 }
 

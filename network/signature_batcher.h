@@ -43,6 +43,8 @@ class SignatureBatcher {
     size_t device_batch = 32;           // batches smaller than this go to libsodium
     size_t max_batch = 4096;            // messages checked at once
     size_t max_queued_bytes = 64 << 20;  // payloads and encodings waiting
+    // Told, on the worker, when delivering a message threw.
+    std::function<void(const std::string&)> on_error;
   };
 
   SignatureBatcher(Options options, Deliver deliver);

@@ -340,6 +340,7 @@ Result<std::unique_ptr<StreamNode>> StreamNode::start(const Identity& identity, 
   if (options.signatures && !options.verify_device.empty()) {
     SignatureBatcher::Options batching;
     batching.device = options.verify_device;
+    batching.on_error = [raw](const std::string& why) { raw->refuse(nullptr, why); };
     raw->batcher = std::make_unique<SignatureBatcher>(batching, [raw](const SignatureBatcher::Pending& p, bool valid) {
       (void)raw->accept(p.message, p.from ? &*p.from : nullptr, p.bytes, false, valid);
     });

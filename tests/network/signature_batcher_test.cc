@@ -99,4 +99,27 @@ TEST(SignatureBatcher, WithoutADeviceLibsodiumChecksEverything) {
   EXPECT_EQ(batcher.counts().device_batches, 0u);
 }
 
+// A delivery that throws (a subscriber's bug) costs that message only: the worker goes on with
+// the next ones, and says why.
+TEST(SignatureBatcher, ADeliveryThatThrowsDoesNotStopTheWorker) {
+  Delivered delivered;
+  std::mutex mutex;
+  std::vector<std::string> errors;
+  SignatureBatcher::Options o;
+  o.on_error = [&](const std::string& why) {
+    std::lock_guard lock(mutex);
+    errors.push_back(why);
+  };
+  SignatureBatcher batcher(o, [&](const SignatureBatcher::Pending& p, bool valid) {
+    if (p.message.ref.timestamp == 3) throw std::runtime_error("listener bug");
+    delivered.add(p, valid);
+  });
+  Identity a = tests::test_identity(34);
+  for (uint64_t i = 0; i < 10; ++i) batcher.submit({signed_message(a, i, false), std::nullopt, {}});
+  ASSERT_TRUE(tests::eventually([&] { return delivered.size() == 9; }, 10000));
+  std::lock_guard lock(mutex);
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_NE(errors[0].find("listener bug"), std::string::npos) << errors[0];
+}
+
 }  // namespace

@@ -87,7 +87,7 @@ std::pair<int, std::string> raw(uint16_t port, const std::string& request) {
   return {status, answer};
 }
 
-std::string get(uint16_t port, const std::string& headers, const std::string& target = "/api/v1/node") {
+std::string get(uint16_t /*port*/, const std::string& headers, const std::string& target = "/api/v1/node") {
   return "GET " + target + " HTTP/1.1\r\n" + headers + "Connection: close\r\n\r\n";
 }
 

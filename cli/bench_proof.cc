@@ -60,15 +60,6 @@ double libsodium_rate(const SignedBatch& b, unsigned threads) {
   return b.claims.size() / std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
 }
 
-// Compression-function calls for one message of `bytes` bytes (padding included).
-uint64_t compressions(proof::HashAlgo algo, uint64_t bytes) {
-  switch (algo) {
-    case proof::HashAlgo::kSha256: return (bytes + 8) / 64 + 1;
-    case proof::HashAlgo::kKeccak256: return bytes / 136 + 1;
-    case proof::HashAlgo::kBlake2b256: return bytes == 0 ? 1 : (bytes + 127) / 128;
-  }
-  return 0;
-}
 
 // The best of `repeats` timed runs of `run`, after one untimed one (kernel compilation, caches).
 template <typename Fn>
@@ -154,12 +145,12 @@ int run_proof_bench(const ProofBenchOptions& o) {
         return [&, items_ptr = &items]() -> Status { return proof::hash_items(*device, *algo, *items_ptr).status(); };
       };
       row(*device, "hash", *algo, short_items.size(), 64, best_seconds(o.repeats, hash(short_items)),
-          double(compressions(*algo, 64)));
+          double(proof::compressions_of(*algo, 64)));
       row(*device, "hash-long", *algo, long_items.size(), o.long_kib * 1024, best_seconds(o.repeats, hash(long_items)),
-          double(compressions(*algo, o.long_kib * 1024)));
+          double(proof::compressions_of(*algo, o.long_kib * 1024)));
       auto tree = [&]() -> Status { return proof::merkle_tree(*device, *algo, leaves).status(); };
       // A tree of n leaves hashes n leaves (33 bytes each) and n - 1 nodes (65 bytes each).
-      double per_leaf = double(compressions(*algo, 33)) + double(compressions(*algo, 65));
+      double per_leaf = double(proof::compressions_of(*algo, 33)) + double(proof::compressions_of(*algo, 65));
       row(*device, "merkle", *algo, leaves.size(), 32, best_seconds(o.repeats, tree), per_leaf);
     }
   }

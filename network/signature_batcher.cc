@@ -54,7 +54,13 @@ void SignatureBatcher::run() {
       }
     }
     room_.notify_all();
-    std::vector<bool> verdicts = check(batch);
+    std::vector<bool> verdicts;
+    try {
+      verdicts = check(batch);
+    } catch (...) {  // (out of memory on the device's path): libsodium decides, one at a time
+      verdicts.assign(batch.size(), false);
+      for (size_t i = 0; i < batch.size(); ++i) verdicts[i] = batch[i].message.signature_valid();
+    }
     for (size_t i = 0; i < batch.size(); ++i) {
       // What a message's delivery throws (a listener's bug) must not end the worker, and with it
       // the process: it costs that message, as a throwing frame handler costs its peer.

@@ -18,7 +18,7 @@ namespace {
 
 static_assert(std::endian::native == std::endian::little, "words travel in the host's byte order");
 static_assert(uint32_t(HashAlgo::kSha256) == PROOF_SHA256 && uint32_t(HashAlgo::kKeccak256) == PROOF_KECCAK256 &&
-              uint32_t(HashAlgo::kBlake2b256) == PROOF_BLAKE2B256);
+              uint32_t(HashAlgo::kBlake2b256) == PROOF_BLAKE2B256 && uint32_t(HashAlgo::kSha512) == PROOF_SHA512);
 
 // What one launch may take of a device: an eighth of its memory, at most 256 MiB, so that
 // batches of any size run in pieces and buffers stay within OpenCL's allocation limit.
@@ -29,28 +29,21 @@ size_t launch_bytes(const Device& device) {
 
 // How an algorithm's messages are laid out for the kernel (kernels/proof/hash.h).
 struct Shape {
-  size_t block_bytes;  // of a block
-  size_t word_bytes;   // 4: big-endian 32-bit words (SHA-256); 8: little-endian 64-bit words
-  size_t rate_bytes;   // what a block absorbs of the message (Keccak's rate, 136 of its 200)
+  size_t block_bytes;   // of a block
+  size_t word_bytes;    // 4 or 8
+  bool big_endian;      // the SHA-2 words; Keccak's and BLAKE2b's are little-endian
+  size_t digest_bytes;  // 32, or SHA-512's 64
 };
 Shape shape_of(HashAlgo algo) {
   switch (algo) {
-    case HashAlgo::kSha256: return {64, 4, 64};
-    case HashAlgo::kKeccak256: return {136, 8, 136};
-    case HashAlgo::kBlake2b256: return {128, 8, 128};
+    case HashAlgo::kSha256: return {64, 4, true, 32};
+    case HashAlgo::kKeccak256: return {136, 8, false, 32};
+    case HashAlgo::kBlake2b256: return {128, 8, false, 32};
+    case HashAlgo::kSha512: return {128, 8, true, 64};
   }
-  return {64, 4, 64};
+  return {64, 4, true, 32};
 }
 
-// Blocks of a message of `bytes` bytes, padding included.
-uint64_t blocks_of(HashAlgo algo, uint64_t bytes) {
-  switch (algo) {
-    case HashAlgo::kSha256: return (bytes + 8) / 64 + 1;  // a 0x80 byte and the 64-bit length
-    case HashAlgo::kKeccak256: return bytes / 136 + 1;    // at least one byte of padding
-    case HashAlgo::kBlake2b256: return bytes == 0 ? 1 : (bytes + 127) / 128;
-  }
-  return 1;
-}
 
 Lanes lanes_for(const DeviceInfo& info, HashAlgo algo) { return lanes_of(info, shape_of(algo).word_bytes == 8); }
 
@@ -61,9 +54,10 @@ uint8_t padded_byte(HashAlgo algo, int prefix, Item item, uint64_t i, uint64_t p
   if (i < p) return static_cast<uint8_t>(prefix);
   if (i < length) return item[i - p];
   uint8_t b = 0;
-  if (algo == HashAlgo::kSha256) {
+  if (algo == HashAlgo::kSha256 || algo == HashAlgo::kSha512) {
     if (i == length) b = 0x80;
-    if (i + 8 >= padded) b = static_cast<uint8_t>((length * 8) >> (8 * (padded - 1 - i)));  // the bit length, big-endian
+    // The bit length, big-endian, in the last 8 bytes (SHA-512's 16-byte field: its top half 0).
+    if (i + 8 >= padded) b = static_cast<uint8_t>((length * 8) >> (8 * (padded - 1 - i)));
   } else if (algo == HashAlgo::kKeccak256) {
     if (i == length) b |= 0x01;  // Keccak's padding (SHA3-256 would put 0x06)
     if (i + 1 == padded) b |= 0x80;
@@ -71,15 +65,16 @@ uint8_t padded_byte(HashAlgo algo, int prefix, Item item, uint64_t i, uint64_t p
   return b;
 }
 
-// Writes the padded message's words at dst[0], dst[stride], ... (zero already): SHA-256's as
-// big-endian 32-bit words, the others' as little-endian 64-bit ones. Words wholly inside the item are copied as
-// they are; only the few at its ends are put together a byte at a time.
+// Writes the padded message's words at dst[0], dst[stride], ... (zero already), in the shape's
+// byte order. Words wholly inside the item are copied as they are; only the few at its ends are
+// put together a byte at a time.
 template <typename Word>
 void write_padded(HashAlgo algo, int prefix, Item item, Word* dst, size_t stride) {
   const uint64_t p = prefix >= 0 ? 1 : 0, length = item.size() + p;
-  const uint64_t padded = blocks_of(algo, length) * shape_of(algo).block_bytes;
+  const uint64_t padded = compressions_of(algo, length) * shape_of(algo).block_bytes;
   // Past the pad byte and before the trailer (SHA-256's length, Keccak's last bit) all is zero.
-  const uint64_t trailer = algo == HashAlgo::kSha256 ? 8 : algo == HashAlgo::kKeccak256 ? 1 : 0;
+  const uint64_t trailer = algo == HashAlgo::kSha256 ? 8 : algo == HashAlgo::kSha512 ? 16 : algo == HashAlgo::kKeccak256 ? 1 : 0;
+  const bool big_endian = shape_of(algo).big_endian;
   for (uint64_t k = 0; k < padded / sizeof(Word); ++k) {
     uint64_t first = k * sizeof(Word);
     Word w = 0;
@@ -90,7 +85,7 @@ void write_padded(HashAlgo algo, int prefix, Item item, Word* dst, size_t stride
     } else {
       for (size_t b = 0; b < sizeof(Word); ++b) w |= Word(padded_byte(algo, prefix, item, first + b, padded)) << (8 * b);
     }
-    if constexpr (sizeof(Word) == 4) w = __builtin_bswap32(w);
+    if (big_endian) w = sizeof(Word) == 4 ? Word(__builtin_bswap32(uint32_t(w))) : Word(__builtin_bswap64(uint64_t(w)));
     dst[k * stride] = w;
   }
 }
@@ -130,7 +125,7 @@ struct GroupLaunch {
 
 template <typename Word, typename Info>
 Result<GroupLaunch> upload_groups(Device& device, const std::vector<Word>& words, const std::vector<uint32_t>& groups,
-                                  const std::vector<Info>& info, Lanes lanes) {
+                                  const std::vector<Info>& info, Lanes lanes, size_t digest_bytes) {
   GroupLaunch launch;
   launch.group_count = static_cast<uint32_t>(groups.size() / 2);
   launch.lanes = lanes;
@@ -140,7 +135,7 @@ Result<GroupLaunch> upload_groups(Device& device, const std::vector<Word>& words
   if (!group_buffer.is_ok()) return group_buffer.status();
   auto info_buffer = upload(device, info);
   if (!info_buffer.is_ok()) return info_buffer.status();
-  auto digests = device.allocate(size_t(launch.group_count) * lanes.width * sizeof(Digest));
+  auto digests = device.allocate(size_t(launch.group_count) * lanes.width * digest_bytes);
   if (!digests.is_ok()) return digests.status();
   launch.words = std::move(*word_buffer), launch.groups = std::move(*group_buffer);
   launch.info = std::move(*info_buffer), launch.digests = std::move(*digests);
@@ -157,10 +152,10 @@ Status run_groups(Device& device, const GroupLaunch& g, HashAlgo algo) {
 }
 
 // Hashes `order`'s items (indices into `items`, sorted by block count) in one launch, each
-// digest into out[its index].
+// digest (the shape's digest_bytes) at out + its index * digest_bytes.
 template <typename Word>
 Status hash_piece(Device& device, HashAlgo algo, std::span<const Item> items, std::span<const size_t> order, int prefix,
-                  Digest* out) {
+                  uint8_t* out) {
   const Shape shape = shape_of(algo);
   const Lanes lanes = lanes_for(device.info(), algo);
   const size_t words_per_block = shape.block_bytes / shape.word_bytes;
@@ -170,7 +165,7 @@ Status hash_piece(Device& device, HashAlgo algo, std::span<const Item> items, st
   size_t total_words = 0;
   for (size_t g = 0; g < group_count; ++g) {
     size_t longest = order[std::min(order.size(), (g + 1) * width) - 1];  // sorted: the group's last
-    uint64_t blocks = blocks_of(algo, items[longest].size() + prefix_bytes);
+    uint64_t blocks = compressions_of(algo, items[longest].size() + prefix_bytes);
     groups[2 * g] = static_cast<uint32_t>(total_words);
     groups[2 * g + 1] = static_cast<uint32_t>(blocks);
     total_words += blocks * words_per_block * width;
@@ -191,24 +186,24 @@ Status hash_piece(Device& device, HashAlgo algo, std::span<const Item> items, st
       const Item item = items[order[g * width + m]];
       write_padded<Word>(algo, prefix, item, words.data() + groups[2 * g] + m, width);
       Word* group_info = info.data() + (blake ? 2 : 1) * g * width;
-      group_info[m] = static_cast<Word>(blocks_of(algo, item.size() + prefix_bytes) - 1);  // its last block
+      group_info[m] = static_cast<Word>(compressions_of(algo, item.size() + prefix_bytes) - 1);  // its last block
       if (blake) group_info[width + m] = static_cast<Word>(item.size() + prefix_bytes);
     }
   });
-  auto launch = upload_groups(device, words, groups, info, lanes);
+  auto launch = upload_groups(device, words, groups, info, lanes, shape.digest_bytes);
   if (!launch.is_ok()) return launch.status();
   STRATA_RETURN_IF_ERROR(run_groups(device, *launch, algo));
-  std::vector<Word> digest_words(group_count * width * sizeof(Digest) / sizeof(Word));
+  std::vector<Word> digest_words(group_count * width * shape.digest_bytes / sizeof(Word));
   STRATA_RETURN_IF_ERROR(device.download(*launch->digests, digest_words.data(), digest_words.size() * sizeof(Word)));
-  // Per group, word j of message m at j * width + m: SHA-256's big-endian, the others' little.
-  const size_t digest_words_each = sizeof(Digest) / sizeof(Word);
+  // Per group, word j of message m at j * width + m, in the shape's byte order.
+  const size_t digest_words_each = shape.digest_bytes / sizeof(Word);
   for (size_t s = 0; s < order.size(); ++s) {
     size_t g = s / width, m = s % width;
-    Digest& d = out[order[s]];
+    uint8_t* d = out + order[s] * shape.digest_bytes;
     for (size_t j = 0; j < digest_words_each; ++j) {
       Word v = digest_words[g * width * digest_words_each + j * width + m];
       for (size_t b = 0; b < sizeof(Word); ++b) {
-        size_t byte = sizeof(Word) == 4 ? 3 - b : b;
+        size_t byte = shape.big_endian ? sizeof(Word) - 1 - b : b;
         d[j * sizeof(Word) + byte] = static_cast<uint8_t>(v >> (8 * b));
       }
     }
@@ -216,9 +211,9 @@ Status hash_piece(Device& device, HashAlgo algo, std::span<const Item> items, st
   return Status::ok();
 }
 
-// Hashes every item; `prefix` (0 to 255, or -1 for none) is a byte hashed before each.
-Result<std::vector<Digest>> hash_with_prefix(Device& device, HashAlgo algo, std::span<const Item> items, int prefix) {
-  STRATA_RETURN_IF_ERROR(parse_hash_algo(algo_name(algo)).status());
+// Hashes every item into `out` (its digest_bytes each); `prefix` (0 to 255, or -1 for none) is a
+// byte hashed before each.
+Status hash_into(Device& device, HashAlgo algo, std::span<const Item> items, int prefix, uint8_t* out) {
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].size() > kMaxItemBytes) {
       return invalid_argument("item " + std::to_string(i) + " holds " + std::to_string(items[i].size()) +
@@ -226,20 +221,24 @@ Result<std::vector<Digest>> hash_with_prefix(Device& device, HashAlgo algo, std:
     }
   }
   const Shape shape = shape_of(algo);
-  auto padded_bytes = [&](size_t i) { return blocks_of(algo, items[i].size() + (prefix >= 0)) * shape.block_bytes; };
+  auto padded_bytes = [&](size_t i) { return compressions_of(algo, items[i].size() + (prefix >= 0)) * shape.block_bytes; };
   // Sorted by length, a group's messages need about as many blocks each: little is padded.
   std::vector<size_t> order(items.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return items[a].size() < items[b].size(); });
+  return for_each_piece(order.size(), launch_bytes(device), [&](size_t k) { return padded_bytes(order[k]) + 48; },
+                        [&](size_t begin, size_t end) {
+                          std::span<const size_t> piece(order.data() + begin, end - begin);
+                          return shape.word_bytes == 4 ? hash_piece<uint32_t>(device, algo, items, piece, prefix, out)
+                                                       : hash_piece<uint64_t>(device, algo, items, piece, prefix, out);
+                        });
+}
+
+// The 32-byte digests of the public algorithms.
+Result<std::vector<Digest>> hash_with_prefix(Device& device, HashAlgo algo, std::span<const Item> items, int prefix) {
+  STRATA_RETURN_IF_ERROR(parse_hash_algo(algo_name(algo)).status());  // not SHA-512: its digests are 64 bytes
   std::vector<Digest> out(items.size());
-  Status s = for_each_piece(order.size(), launch_bytes(device), [&](size_t k) { return padded_bytes(order[k]) + 48; },
-                            [&](size_t begin, size_t end) {
-                              std::span<const size_t> piece(order.data() + begin, end - begin);
-                              return shape.word_bytes == 4
-                                         ? hash_piece<uint32_t>(device, algo, items, piece, prefix, out.data())
-                                         : hash_piece<uint64_t>(device, algo, items, piece, prefix, out.data());
-                            });
-  if (!s.is_ok()) return s;
+  STRATA_RETURN_IF_ERROR(hash_into(device, algo, items, prefix, out.empty() ? nullptr : out.front().data()));
   return out;
 }
 
@@ -272,11 +271,22 @@ Result<std::vector<Digest>> level_above(Device& device, HashAlgo algo, const std
 
 }  // namespace
 
+uint64_t compressions_of(HashAlgo algo, uint64_t bytes) {
+  switch (algo) {
+    case HashAlgo::kSha256: return (bytes + 8) / 64 + 1;  // a 0x80 byte and the 64-bit length
+    case HashAlgo::kKeccak256: return bytes / 136 + 1;    // at least one byte of padding
+    case HashAlgo::kBlake2b256: return bytes == 0 ? 1 : (bytes + 127) / 128;
+    case HashAlgo::kSha512: return (bytes + 16) / 128 + 1;  // a 0x80 byte and the 128-bit length
+  }
+  return 1;
+}
+
 std::string_view algo_name(HashAlgo algo) {
   switch (algo) {
     case HashAlgo::kSha256: return "sha256";
     case HashAlgo::kKeccak256: return "keccak256";
     case HashAlgo::kBlake2b256: return "blake2b";
+    case HashAlgo::kSha512: return "sha512";
   }
   return "?";
 }
@@ -290,6 +300,12 @@ Result<HashAlgo> parse_hash_algo(std::string_view name) {
 
 Result<std::vector<Digest>> hash_items(Device& device, HashAlgo algo, std::span<const Item> items, bool as_leaves) {
   return hash_with_prefix(device, algo, items, as_leaves ? 0x00 : -1);
+}
+
+Result<std::vector<std::array<uint8_t, 64>>> sha512_items(Device& device, std::span<const Item> items) {
+  std::vector<std::array<uint8_t, 64>> out(items.size());
+  STRATA_RETURN_IF_ERROR(hash_into(device, HashAlgo::kSha512, items, -1, out.empty() ? nullptr : out.front().data()));
+  return out;
 }
 
 std::vector<Digest> MerkleTree::inclusion_proof(size_t index) const {
@@ -389,7 +405,7 @@ Result<double> kernel_compressions_per_second(Device& device, HashAlgo algo, dou
   }
   std::vector<uint8_t> data(words * shape.word_bytes, 0x5a);
   std::vector<uint64_t> info(2 * size_t(group_count) * lanes.width, blocks - 1);  // wide enough for either word
-  auto groups_on_device = upload_groups(device, data, groups, info, lanes);
+  auto groups_on_device = upload_groups(device, data, groups, info, lanes, shape.digest_bytes);
   if (!groups_on_device.is_ok()) return groups_on_device.status();
   auto launch = [&] { return run_groups(device, *groups_on_device, algo); };
   STRATA_RETURN_IF_ERROR(launch());  // compiled and warm

@@ -16,12 +16,17 @@
 
 namespace strata::proof {
 
-enum class HashAlgo : uint32_t { kSha256 = 1, kKeccak256 = 2, kBlake2b256 = 3 };
+// SHA-512 (64-byte digests) is for Ed25519's h only (sha512_items): the functions below take the
+// 32-byte algorithms.
+enum class HashAlgo : uint32_t { kSha256 = 1, kKeccak256 = 2, kBlake2b256 = 3, kSha512 = 4 };
 // "sha256", "keccak256", "blake2b" (BLAKE2b with a 32-byte digest).
 std::string_view algo_name(HashAlgo algo);
 Result<HashAlgo> parse_hash_algo(std::string_view name);
 
 using Digest = std::array<uint8_t, 32>;
+
+// Blocks (compression-function calls) for one message of `bytes` bytes, padding included.
+uint64_t compressions_of(HashAlgo algo, uint64_t bytes);
 using Item = std::span<const uint8_t>;
 
 // An item may hold at most this much (the kernels count bytes in 32 bits).
@@ -29,6 +34,9 @@ inline constexpr size_t kMaxItemBytes = size_t(1) << 31;
 
 // The digest of every item, in order. As RFC 6962 leaves (`as_leaves`), each is H(0x00 || item).
 Result<std::vector<Digest>> hash_items(Device& device, HashAlgo algo, std::span<const Item> items, bool as_leaves = false);
+
+// The SHA-512 of every item, in order.
+Result<std::vector<std::array<uint8_t, 64>>> sha512_items(Device& device, std::span<const Item> items);
 
 // An RFC 6962 tree with every level kept: levels[0] the leaf hashes, the last level the root
 // (none for an empty tree, whose root is the hash of nothing).

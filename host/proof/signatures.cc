@@ -1,7 +1,6 @@
 #include "host/proof/signatures.h"
+#include "host/proof/batch_hash.h"
 #include "host/proof/lanes.h"
-
-#include <sodium.h>
 
 #include <algorithm>
 #include <cstring>
@@ -14,18 +13,26 @@ constexpr size_t kClaimsPerLaunch = size_t(1) << 20;
 
 Status verify_piece(Device& device, std::span<const SignatureClaim> claims, std::vector<bool>& verdicts, size_t first) {
   const size_t n = claims.size();
-  std::vector<uint8_t> keys(n * 32), sigs(n * 64), hrams(n * 64);
+  std::vector<uint8_t> keys(n * 32), sigs(n * 64);
+  // h's messages, R || A || M, hashed on the device too.
+  std::vector<size_t> starts(n + 1, 0);
+  for (size_t i = 0; i < n; ++i) starts[i + 1] = starts[i] + 64 + claims[i].message.size();
+  std::vector<uint8_t> hashed(starts[n]);
+  std::vector<Item> messages(n);
   for (size_t i = 0; i < n; ++i) {
     const SignatureClaim& c = claims[i];
     std::memcpy(keys.data() + 32 * i, c.public_key.data(), 32);
     std::memcpy(sigs.data() + 64 * i, c.signature.data(), 64);
-    crypto_hash_sha512_state state;
-    crypto_hash_sha512_init(&state);
-    crypto_hash_sha512_update(&state, c.signature.data(), 32);  // R
-    crypto_hash_sha512_update(&state, c.public_key.data(), 32);
-    crypto_hash_sha512_update(&state, c.message.data(), c.message.size());
-    crypto_hash_sha512_final(&state, hrams.data() + 64 * i);
+    uint8_t* m = hashed.data() + starts[i];
+    std::memcpy(m, c.signature.data(), 32);  // R
+    std::memcpy(m + 32, c.public_key.data(), 32);
+    if (!c.message.empty()) std::memcpy(m + 64, c.message.data(), c.message.size());
+    messages[i] = Item(m, 64 + c.message.size());
   }
+  auto digests = sha512_items(device, messages);
+  if (!digests.is_ok()) return digests.status();
+  std::vector<uint8_t> hrams(n * 64);
+  for (size_t i = 0; i < n; ++i) std::memcpy(hrams.data() + 64 * i, (*digests)[i].data(), 64);
   auto key_buffer = device.upload_new(std::span<const uint8_t>(keys));
   if (!key_buffer.is_ok()) return key_buffer.status();
   auto sig_buffer = device.upload_new(std::span<const uint8_t>(sigs));
@@ -49,7 +56,6 @@ Status verify_piece(Device& device, std::span<const SignatureClaim> claims, std:
 }  // namespace
 
 Result<std::vector<bool>> verify_ed25519(Device& device, std::span<const SignatureClaim> claims) {
-  if (sodium_init() < 0) return internal_error("libsodium failed to initialize");
   std::vector<bool> verdicts(claims.size(), false);
   for (size_t first = 0; first < claims.size(); first += kClaimsPerLaunch) {
     size_t n = std::min(kClaimsPerLaunch, claims.size() - first);

@@ -1,6 +1,7 @@
 // Ed25519 signatures checked in batches on a device (kernels/proof/ed25519.h), each verdict
 // libsodium's crypto_sign_verify_detached's for the same input, whatever its encodings. The
-// host hashes R || A || M (SHA-512); the device does the curve's work.
+// device hashes R || A || M (SHA-512, the proof family's hashing kernel) and does the curve's
+// work; the host packs and reads the batches.
 #pragma once
 
 #include <array>

@@ -1,5 +1,6 @@
 // The hash functions' compression steps, shared by every backend: SHA-256 (FIPS 180-4),
-// Keccak-f[1600] (FIPS 202's permutation, for Ethereum's Keccak-256) and BLAKE2b (RFC 7693).
+// Keccak-f[1600] (FIPS 202's permutation, for Ethereum's Keccak-256), BLAKE2b (RFC 7693) and
+// SHA-512 (FIPS 180-4, for Ed25519's h).
 // Each works on SIMD lanes (u32x, u64x: several messages at once, compat.h), with integer
 // arithmetic only, so every backend computes the same bits. Messages, padding and output order
 // are the callers' (kernels/proof/hash.h, host/proof/batch_hash.cc).
@@ -146,7 +147,8 @@ DEVICE_FN void keccak_f1600(u64x* a) {
 
 // ---- BLAKE2b ----
 
-CONSTANT u64 kBlake2bIv[8] = {0x6a09e667f3bcc908UL, 0xbb67ae8584caa73bUL, 0x3c6ef372fe94f82bUL, 0xa54ff53a5f1d36f1UL,
+// SHA-512's initial hash value, which BLAKE2b takes as its IV.
+CONSTANT u64 kSha512Iv[8] = {0x6a09e667f3bcc908UL, 0xbb67ae8584caa73bUL, 0x3c6ef372fe94f82bUL, 0xa54ff53a5f1d36f1UL,
                               0x510e527fade682d1UL, 0x9b05688c2b3e6c1fUL, 0x1f83d9abfb41bd6bUL, 0x5be0cd19137e2179UL};
 // The message schedule: round r's sixteen word indices, one per nibble (rounds 10 and 11 repeat 0 and 1).
 CONSTANT u64 kBlake2bSigma[10] = {0xfedcba9876543210UL, 0x357b20c16df984aeUL, 0x491763eadf250c8bUL, 0x8f04a562ebcd1397UL,
@@ -169,7 +171,7 @@ DEVICE_FN void blake2b_g(u64x* v, u32 a, u32 b, u32 c, u32 d, u64x x, u64x y) {
 DEVICE_FN void blake2b_compress(u64x* h, const u64x* m, u64x bytes, u64x last) {
   u64x v[16];
   for (u32 i = 0; i < 8u; ++i) v[i] = h[i];
-  for (u32 i = 0; i < 8u; ++i) v[i + 8] = SPLAT64(kBlake2bIv[i]);
+  for (u32 i = 0; i < 8u; ++i) v[i + 8] = SPLAT64(kSha512Iv[i]);
   v[12] ^= bytes;  // the high half of the 128-bit counter stays 0: items are far below 2^64 bytes
   v[14] ^= last;
   for (u32 r = 0; r < 12u; ++r) {
@@ -186,6 +188,48 @@ DEVICE_FN void blake2b_compress(u64x* h, const u64x* m, u64x bytes, u64x last) {
 #undef STRATA_SIGMA
   }
   for (u32 i = 0; i < 8u; ++i) h[i] ^= v[i] ^ v[i + 8];
+}
+
+// ---- SHA-512 ----
+
+CONSTANT u64 kSha512K[80] = {
+    0x428a2f98d728ae22UL, 0x7137449123ef65cdUL, 0xb5c0fbcfec4d3b2fUL, 0xe9b5dba58189dbbcUL,
+    0x3956c25bf348b538UL, 0x59f111f1b605d019UL, 0x923f82a4af194f9bUL, 0xab1c5ed5da6d8118UL,
+    0xd807aa98a3030242UL, 0x12835b0145706fbeUL, 0x243185be4ee4b28cUL, 0x550c7dc3d5ffb4e2UL,
+    0x72be5d74f27b896fUL, 0x80deb1fe3b1696b1UL, 0x9bdc06a725c71235UL, 0xc19bf174cf692694UL,
+    0xe49b69c19ef14ad2UL, 0xefbe4786384f25e3UL, 0x0fc19dc68b8cd5b5UL, 0x240ca1cc77ac9c65UL,
+    0x2de92c6f592b0275UL, 0x4a7484aa6ea6e483UL, 0x5cb0a9dcbd41fbd4UL, 0x76f988da831153b5UL,
+    0x983e5152ee66dfabUL, 0xa831c66d2db43210UL, 0xb00327c898fb213fUL, 0xbf597fc7beef0ee4UL,
+    0xc6e00bf33da88fc2UL, 0xd5a79147930aa725UL, 0x06ca6351e003826fUL, 0x142929670a0e6e70UL,
+    0x27b70a8546d22ffcUL, 0x2e1b21385c26c926UL, 0x4d2c6dfc5ac42aedUL, 0x53380d139d95b3dfUL,
+    0x650a73548baf63deUL, 0x766a0abb3c77b2a8UL, 0x81c2c92e47edaee6UL, 0x92722c851482353bUL,
+    0xa2bfe8a14cf10364UL, 0xa81a664bbc423001UL, 0xc24b8b70d0f89791UL, 0xc76c51a30654be30UL,
+    0xd192e819d6ef5218UL, 0xd69906245565a910UL, 0xf40e35855771202aUL, 0x106aa07032bbd1b8UL,
+    0x19a4c116b8d2d0c8UL, 0x1e376c085141ab53UL, 0x2748774cdf8eeb99UL, 0x34b0bcb5e19b48a8UL,
+    0x391c0cb3c5c95a63UL, 0x4ed8aa4ae3418acbUL, 0x5b9cca4f7763e373UL, 0x682e6ff3d6b2b8a3UL,
+    0x748f82ee5defb2fcUL, 0x78a5636f43172f60UL, 0x84c87814a1f0ab72UL, 0x8cc702081a6439ecUL,
+    0x90befffa23631e28UL, 0xa4506cebde82bde9UL, 0xbef9a3f7b2c67915UL, 0xc67178f2e372532bUL,
+    0xca273eceea26619cUL, 0xd186b8c721c0c207UL, 0xeada7dd6cde0eb1eUL, 0xf57d4f7fee6ed178UL,
+    0x06f067aa72176fbaUL, 0x0a637dc5a2c898a6UL, 0x113f9804bef90daeUL, 0x1b710b35131c471bUL,
+    0x28db77f523047d84UL, 0x32caab7b40c72493UL, 0x3c9ebe0a15c9bebcUL, 0x431d67c49c100d4cUL,
+    0x4cc5d4becb3e42b6UL, 0x597f299cfc657e2aUL, 0x5fcb6fab3ad6faecUL, 0x6c44198c4a475817UL
+};
+
+// One 128-byte block, as 16 big-endian 64-bit words per lane; w is overwritten (the message
+// schedule in place).
+DEVICE_FN void sha512_compress(u64x* state, u64x* w) {
+  u64x a = state[0], b = state[1], c = state[2], d = state[3], e = state[4], f = state[5], g = state[6], h = state[7];
+  for (u32 i = 0; i < 80u; ++i) {
+    if (i >= 16u) {
+      u64x w15 = w[(i + 1u) & 15u], w2 = w[(i + 14u) & 15u];
+      w[i & 15u] += (rotr64x(w2, 19) ^ rotr64x(w2, 61) ^ (w2 >> 6)) + w[(i + 9u) & 15u] +
+                    (rotr64x(w15, 1) ^ rotr64x(w15, 8) ^ (w15 >> 7));
+    }
+    u64x t1 = h + (rotr64x(e, 14) ^ rotr64x(e, 18) ^ rotr64x(e, 41)) + (g ^ (e & (f ^ g))) + kSha512K[i] + w[i & 15u];
+    u64x t2 = (rotr64x(a, 28) ^ rotr64x(a, 34) ^ rotr64x(a, 39)) + ((a & b) | (c & (a | b)));
+    h = g, g = f, f = e, e = d + t1, d = c, c = b, b = a, a = t1 + t2;
+  }
+  state[0] += a, state[1] += b, state[2] += c, state[3] += d, state[4] += e, state[5] += f, state[6] += g, state[7] += h;
 }
 
 #endif

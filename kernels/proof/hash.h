@@ -14,7 +14,8 @@
 // groups[2g..2g+1]: the group's first word (in the algorithm's word size) and its block count;
 // its first message is g * width (the host fills the last group up). info (per message, interleaved like the words): the index of its last
 // block, then for BLAKE2b its length in bytes. digests (per group, interleaved): the 32-byte
-// digest as 8 words (SHA-256, big-endian) or 4 words (Keccak-256, BLAKE2b, little-endian).
+// digest as 8 words (SHA-256, big-endian; SHA-512's 64 bytes, 8 big-endian 64-bit words) or 4
+// words (Keccak-256, BLAKE2b, little-endian).
 
 DEVICE_FN void proof_sha256_group(GLOBAL const u32* words, GLOBAL const u32* groups, GLOBAL const u32* info,
                                   GLOBAL u32* digests, u32 group, u32 lane0, u32 width) {
@@ -56,7 +57,7 @@ DEVICE_FN void proof_blake2b256_group(GLOBAL const u64* words, GLOBAL const u32*
   u64x last = LOAD64X(info + 2u * first + lane0);
   u64x length = LOAD64X(info + 2u * first + width + lane0);
   u64x h[8], m[16], out[4];
-  for (u32 i = 0; i < 8u; ++i) h[i] = SPLAT64(kBlake2bIv[i]);
+  for (u32 i = 0; i < 8u; ++i) h[i] = SPLAT64(kSha512Iv[i]);
   h[0] ^= SPLAT64(0x01010000UL ^ 32u);  // digest length 32, no key, fanout and depth 1
   for (u32 j = 0; j < 4u; ++j) out[j] = SPLAT64(0);
   for (u32 b = 0; b < blocks; ++b) {
@@ -68,6 +69,23 @@ DEVICE_FN void proof_blake2b256_group(GLOBAL const u64* words, GLOBAL const u32*
     for (u32 j = 0; j < 4u; ++j) out[j] = (h[j] & final_block) | (out[j] & ~final_block);
   }
   for (u32 j = 0; j < 4u; ++j) STORE64X(digests + 4u * first + j * width + lane0, out[j]);
+}
+
+// SHA-512's digest is 64 bytes: 8 big-endian words per message.
+DEVICE_FN void proof_sha512_group(GLOBAL const u64* words, GLOBAL const u32* groups, GLOBAL const u64* info,
+                                  GLOBAL u64* digests, u32 group, u32 lane0, u32 width) {
+  u32 base = groups[2u * group], blocks = groups[2u * group + 1u], first = group * width;
+  u64x last = LOAD64X(info + first + lane0);
+  u64x h[8], w[16], out[8];
+  for (u32 i = 0; i < 8u; ++i) h[i] = SPLAT64(kSha512Iv[i]), out[i] = h[i];
+  for (u32 b = 0; b < blocks; ++b) {
+    GLOBAL const u64* block = words + base + b * 16u * width + lane0;
+    for (u32 i = 0; i < 16u; ++i) w[i] = LOAD64X(block + i * width);
+    sha512_compress(h, w);
+    u64x done = LANE_MASK64(last == SPLAT64(b));
+    for (u32 j = 0; j < 8u; ++j) out[j] = (h[j] & done) | (out[j] & ~done);
+  }
+  for (u32 j = 0; j < 8u; ++j) STORE64X(digests + 8u * first + j * width + lane0, out[j]);
 }
 
 // One work item per LANES messages: item i takes group i / (width / LANES).
@@ -86,6 +104,9 @@ KERNEL void proof_hash_groups(GLOBAL const u32* words, GLOBAL const u32* groups,
   } else if (algo == PROOF_BLAKE2B256) {
     proof_blake2b256_group((GLOBAL const u64*)words, groups, (GLOBAL const u64*)info, (GLOBAL u64*)digests, group,
                            lane0, width);
+  } else if (algo == PROOF_SHA512) {
+    proof_sha512_group((GLOBAL const u64*)words, groups, (GLOBAL const u64*)info, (GLOBAL u64*)digests, group, lane0,
+                       width);
   }
 }
 

@@ -6,6 +6,7 @@
 #define PROOF_SHA256 1u
 #define PROOF_KECCAK256 2u
 #define PROOF_BLAKE2B256 3u
+#define PROOF_SHA512 4u  // 64-byte digests, for Ed25519's h
 
 // Messages a work item hashes at once, in SIMD lanes (32-bit and 64-bit words): the cpu backend
 // as host C++ vectors the baseline x86-64 build runs well, OpenCL on a CPU in AVX-512-wide

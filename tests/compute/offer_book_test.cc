@@ -55,14 +55,20 @@ TEST(OfferBook, OffersPassAlongAChainAndNewerOnesReplaceOlder) {
   auto a = start(61), b = start(62), c = start(63);
   ASSERT_TRUE(b->node->transport().connect("127.0.0.1", a->node->transport().port()).is_ok());
   ASSERT_TRUE(c->node->transport().connect("127.0.0.1", b->node->transport().port()).is_ok());
+  // An offer goes to the peers known when it is announced: both ends of both links first (the
+  // dialer knows its peer before the acceptor does; announcing earlier lost the offer at times).
+  ASSERT_TRUE(eventually([&] {
+    return a->node->transport().peers().size() == 1 && b->node->transport().peers().size() == 2;
+  }, 10000));
   uint64_t now = network::now_ms();
   a->book->announce(offer(70, now + 60000, 100));
-  ASSERT_TRUE(eventually([&] { return c->book->offers(network::now_ms()).size() == 1; }));
+  // (Two hops on a loaded machine: the suite runs tests side by side, so allow 10 s.)
+  ASSERT_TRUE(eventually([&] { return c->book->offers(network::now_ms()).size() == 1; }, 10000));
   a->book->announce(offer(70, now + 90000, 50));
   ASSERT_TRUE(eventually([&] {
     auto offers = c->book->offers(network::now_ms());
     return offers.size() == 1 && offers[0].price_per_gigasample == 50;
-  }));
+  }, 10000));
   // An older offer of the same provider does not replace the newer one.
   a->book->announce(offer(70, now + 70000, 10));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <chrono>
 #include <mutex>
+#include <stdexcept>
 #include <thread>
 
 #include "network/stream_node.h"
@@ -391,6 +392,39 @@ TEST(StreamNode, APeersResendIsBounded) {
   auto all = s->store()->last(kStream, 0, stored);
   ASSERT_TRUE(all.is_ok());
   EXPECT_EQ(all->size(), size_t(stored));
+}
+
+}  // namespace
+
+namespace {
+
+// Review: peers' messages are handed on by the signature batcher's worker thread; a listener
+// that throws there must not end the process (on the network thread, the transport turns a
+// throwing handler into a dropped peer). The node keeps delivering and records why.
+TEST(StreamNode, AListenerThatThrowsOnTheBatchersThreadDoesNotEndTheNode) {
+  Identity a_id = key(81), b_id = key(82);
+  auto a = start(a_id), b = start(b_id);
+  ASSERT_TRUE(a && b);
+  create_stream(*a);
+  ASSERT_TRUE(b->transport().connect("127.0.0.1", a->transport().port()).is_ok());
+  ASSERT_TRUE(eventually([&] { return knows_stream(*b); }));
+  std::mutex mutex;
+  std::vector<uint64_t> got;
+  ASSERT_TRUE(b->subscribe(kStream, 0, [&](const StreamMessage& m) {
+                 if (m.payload.size() == 1 && m.payload[0] == 0) throw std::runtime_error("listener bug");
+                 std::lock_guard lock(mutex);
+                 got.push_back(m.ref.timestamp);
+               }).is_ok());
+  ASSERT_TRUE(eventually([&] { return a->peer_interest(kStream, 0) == 1; }));
+  ASSERT_TRUE(a->publish(kStream, 0, "text/plain", {0}).is_ok());  // its listener throws at B
+  ASSERT_TRUE(a->publish(kStream, 0, "text/plain", {1}).is_ok());
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return got.size() == 1;
+  }));
+  bool recorded = false;
+  for (const std::string& line : b->refused()) recorded |= line.find("listener bug") != std::string::npos;
+  EXPECT_TRUE(recorded);
 }
 
 }  // namespace

@@ -125,6 +125,28 @@ TEST_P(ProofHash, RandomMessagesMatchOtherImplementations) {
   }
 }
 
+// SHA-512 (Ed25519's h, 64-byte digests): FIPS 180-4's "abc", and every length from 0 to 300
+// (its length field's 111/112 and the 128-byte block) and random ones, against libsodium.
+TEST_P(ProofHash, Sha512MatchesLibsodium) {
+  std::mt19937 rng(14);
+  std::vector<std::vector<uint8_t>> m = {bytes_of("abc")};
+  for (size_t n = 0; n <= 300; ++n) m.emplace_back(n);
+  for (int i = 0; i < 50; ++i) m.emplace_back(rng() % 5000);
+  for (size_t i = 1; i < m.size(); ++i)
+    for (auto& b : m[i]) b = static_cast<uint8_t>(rng());
+  std::vector<Item> views(m.begin(), m.end());
+  auto digests = sha512_items(*device, views);
+  ASSERT_TRUE(digests.is_ok()) << digests.status().to_string();
+  EXPECT_EQ(hex((*digests)[0]),
+            "ddaf35a193617abacc417349ae20413112e6fa4e89a97ea20a9eeee64b55d39a2192992a274fc1a836ba3c23a3feebbd454d4423643ce80e2a9ac94fa54ca49f");
+  for (size_t i = 0; i < m.size(); ++i) {
+    uint8_t expected[64];
+    crypto_hash_sha512(expected, m[i].data(), m[i].size());
+    ASSERT_EQ(hex((*digests)[i]), hex(expected)) << "length " << m[i].size();
+  }
+  EXPECT_FALSE(hash_items(*device, HashAlgo::kSha512, views).is_ok()) << "SHA-512 has no 32-byte digest";
+}
+
 // Trees over 0 to 40 leaves and 1000: the same roots and paths as verifier/merkle (RFC 6962,
 // checked there against the published vectors), and every path verified in one batch; a
 // flipped bit, another index, another tree size, a path cut short or made longer all fail, as

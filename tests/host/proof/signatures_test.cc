@@ -7,6 +7,7 @@
 
 #include <sodium.h>
 
+#include <cstdlib>
 #include <random>
 
 #include "host/proof/items_file.h"
@@ -229,6 +230,74 @@ TEST_P(Ed25519Batch, EdgeCasesWhereImplementationsDisagree) {
   }
   size_t accepted = expect_libsodium_verdicts(cases);
   EXPECT_EQ(accepted, 6u);  // the mixed-order ones
+}
+
+// Review: a differential loop over many inputs, valid ones and mutations of them aimed at the
+// encodings' edges (S's top bits and S + kL, R and A with y >= p with and without the sign bit,
+// x = 0 with the sign bit, small-order points, random bytes in every field), messages of length
+// 0 and large, and keys whose decoding takes either square root's branch.
+TEST_P(Ed25519Batch, ReviewDifferentialMutations) {
+  std::mt19937 rng(4242);
+  const size_t n = std::getenv("STRATA_ED25519_FUZZ") ? std::strtoul(std::getenv("STRATA_ED25519_FUZZ"), nullptr, 10) : 20000;
+  auto set_y_ge_p = [&](uint8_t* enc) {  // y = p + k for k < 19, top bit random
+    enc[0] = static_cast<uint8_t>(0xed + rng() % 19);
+    for (int b = 1; b < 31; ++b) enc[b] = 0xff;
+    enc[31] = 0x7f | (rng() % 2 ? 0x80 : 0);
+  };
+  std::vector<Case> cases;
+  cases.reserve(n);
+  std::vector<Case> valid;
+  for (size_t i = 0; i < 256; ++i) {
+    size_t length = i % 16 == 0 ? 0 : (i % 37 == 0 ? 100000 + rng() % 5000 : rng() % 200);
+    valid.push_back(signed_case(rng, length, "valid"));
+  }
+  while (cases.size() < n) {
+    Case c = valid[rng() % valid.size()];
+    switch (rng() % 16) {
+      case 0: break;  // valid as it is
+      case 1: c.sig[63] |= static_cast<uint8_t>(0x10u << (rng() % 4)); c.what = "S top bits"; break;
+      case 2: {
+        auto s = plus_order(std::span<const uint8_t>(c.sig.data() + 32, 32));
+        std::copy(s.begin(), s.end(), c.sig.begin() + 32);
+        c.what = "S + L";
+        break;
+      }
+      case 3: set_y_ge_p(c.sig.data()); c.what = "R y >= p"; break;
+      case 4: set_y_ge_p(c.key.data()); c.what = "A y >= p"; break;
+      case 5: {
+        auto point = bytes_of_hex<32>(kSmallOrder[rng() % 7]);
+        if (rng() % 2) point[31] |= 0x80;
+        std::copy(point.begin(), point.end(), (rng() % 2 ? c.key.begin() : c.sig.begin()));
+        c.what = "small order";
+        break;
+      }
+      case 6: c.key[31] ^= 0x80; c.what = "A sign flipped"; break;
+      case 7: c.sig[31] ^= 0x80; c.what = "R sign flipped"; break;
+      case 8: for (auto& b : c.key) b = static_cast<uint8_t>(rng()); c.what = "random A"; break;
+      case 9: for (int b = 0; b < 32; ++b) c.sig[b] = static_cast<uint8_t>(rng()); c.what = "random R"; break;
+      case 10: for (int b = 32; b < 64; ++b) c.sig[b] = static_cast<uint8_t>(rng()); c.sig[63] &= 0x0f; c.what = "random S < 2^252"; break;
+      case 11: c.sig[rng() % 64] ^= static_cast<uint8_t>(1u << (rng() % 8)); c.what = "sig bit"; break;
+      case 12: c.key[rng() % 32] ^= static_cast<uint8_t>(1u << (rng() % 8)); c.what = "key bit"; break;
+      case 13: if (!c.message.empty()) c.message[rng() % c.message.size()] ^= 1; c.what = "message bit"; break;
+      case 14: {  // a random key that decodes: a valid signature can't be made, but decode paths run
+        for (auto& b : c.key) b = static_cast<uint8_t>(rng());
+        c.key[31] &= 0x7f;
+        c.what = "random canonical A";
+        break;
+      }
+      case 15: {
+        // R = encodings of the points of the key, S = 0 / S = 1: [S]B - [h]A would need luck;
+        std::copy(c.key.begin(), c.key.end(), c.sig.begin());
+        std::fill(c.sig.begin() + 32, c.sig.end(), 0);
+        if (rng() % 2) c.sig[32] = 1;
+        c.what = "R = A, S small";
+        break;
+      }
+    }
+    cases.push_back(std::move(c));
+  }
+  size_t accepted = expect_libsodium_verdicts(cases);
+  EXPECT_GT(accepted, n / 32);
 }
 
 INSTANTIATE_TEST_SUITE_P(Backends, Ed25519Batch, ::testing::ValuesIn(tests::test_device_ids()));

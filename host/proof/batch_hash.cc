@@ -217,7 +217,7 @@ Status hash_into(Device& device, HashAlgo algo, std::span<const Item> items, int
   for (size_t i = 0; i < items.size(); ++i) {
     if (items[i].size() > kMaxItemBytes) {
       return invalid_argument("item " + std::to_string(i) + " holds " + std::to_string(items[i].size()) +
-                              " bytes, over the bound of 2^31");
+                              " bytes, over the bound of " + std::to_string(kMaxItemBytes >> 20) + " MiB");
     }
   }
   const Shape shape = shape_of(algo);
@@ -226,7 +226,10 @@ Status hash_into(Device& device, HashAlgo algo, std::span<const Item> items, int
   std::vector<size_t> order(items.size());
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return items[a].size() < items[b].size(); });
-  return for_each_piece(order.size(), launch_bytes(device), [&](size_t k) { return padded_bytes(order[k]) + 48; },
+  // Each message costs what its group's longest does: at most the one `width` places on.
+  const size_t width = lanes_for(device.info(), algo).width;
+  auto cost = [&](size_t k) { return padded_bytes(order[std::min(k + width - 1, order.size() - 1)]) + 48; };
+  return for_each_piece(order.size(), launch_bytes(device), cost,
                         [&](size_t begin, size_t end) {
                           std::span<const size_t> piece(order.data() + begin, end - begin);
                           return shape.word_bytes == 4 ? hash_piece<uint32_t>(device, algo, items, piece, prefix, out)

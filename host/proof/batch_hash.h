@@ -29,8 +29,9 @@ using Digest = std::array<uint8_t, 32>;
 uint64_t compressions_of(HashAlgo algo, uint64_t bytes);
 using Item = std::span<const uint8_t>;
 
-// An item may hold at most this much (the kernels count bytes in 32 bits).
-inline constexpr size_t kMaxItemBytes = size_t(1) << 31;
+// An item may hold at most this much: a group of messages is laid out at its longest, up to 32
+// wide on a GPU, so one item can cost 32 times its size there.
+inline constexpr size_t kMaxItemBytes = size_t(64) << 20;
 
 // The digest of every item, in order. As RFC 6962 leaves (`as_leaves`), each is H(0x00 || item).
 Result<std::vector<Digest>> hash_items(Device& device, HashAlgo algo, std::span<const Item> items, bool as_leaves = false);

@@ -1,5 +1,6 @@
 // strata proof hash|merkle|verify: the proof family's kernels on this machine's device, over
 // items from a JSON-lines file or a file of fixed-size items; JSON lines out.
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -29,8 +30,6 @@ int fail(const std::string& command, const std::string& what) {
 }
 
 void print(const json& line) { std::printf("%s\n", line.dump().c_str()); }
-
-std::string hex(const proof::Digest& d) { return to_hex(d); }
 
 // What every proof command does first: the items, and a device that has passed its self-tests.
 struct Prepared {
@@ -64,10 +63,7 @@ Result<Prepared> prepare(const ProofOptions& o, const std::vector<std::string>& 
 
 // A JSON line per bad input line, to stdout beside the results and to stderr as a count.
 void report_errors(const proof::ItemsRead& read) {
-  for (size_t i = 0; i < read.errors.size(); ++i) {
-    std::string why = read.errors[i].substr(read.errors[i].find(": ") + 2);
-    print({{"line", read.error_lines[i]}, {"error", why}});
-  }
+  for (const proof::LineError& e : read.errors) print({{"line", e.line}, {"error", e.why}});
   if (!read.errors.empty()) std::fprintf(stderr, "strata proof: %zu bad lines left out\n", read.errors.size());
 }
 
@@ -88,7 +84,7 @@ int run_hash(const ProofOptions& o) {
   report_errors(p->read);
   for (size_t i = 0; i < digests->size(); ++i) {
     json line = where(o, p->read, i);
-    line["digest"] = hex((*digests)[i]);
+    line["digest"] = to_hex((*digests)[i]);
     print(line);
   }
   return p->read.errors.empty() ? 0 : 1;
@@ -107,13 +103,13 @@ int run_merkle(const ProofOptions& o) {
   auto tree = proof::merkle_tree(*p->device, p->algo, items);
   if (!tree.is_ok()) return fail("merkle", tree.status().to_string());
   report_errors(p->read);
-  print({{"algo", proof::algo_name(p->algo)}, {"leaves", tree->size()}, {"root", hex(tree->root)}});
+  print({{"algo", proof::algo_name(p->algo)}, {"leaves", tree->size()}, {"root", to_hex(tree->root)}});
   for (uint64_t i : o.prove) {
     json line = {{"leaf", i}};
     line.update(where(o, p->read, i));
-    line["leaf_hash"] = hex(tree->levels[0][i]);
+    line["leaf_hash"] = to_hex(tree->levels[0][i]);
     json path = json::array();
-    for (const proof::Digest& d : tree->inclusion_proof(i)) path.push_back(hex(d));
+    for (const proof::Digest& d : tree->inclusion_proof(i)) path.push_back(to_hex(d));
     line["path"] = path;
     print(line);
   }
@@ -133,8 +129,7 @@ int run_verify(const ProofOptions& o) {
     if (key.size() != 32 || sig.size() != 64) {
       std::string why = key.size() != 32 ? "\"public_key\" is " + std::to_string(key.size()) + " bytes, not 32"
                                          : "\"signature\" is " + std::to_string(sig.size()) + " bytes, not 64";
-      p->read.errors.push_back("line " + std::to_string(p->read.lines[r]) + ": " + why);
-      p->read.error_lines.push_back(p->read.lines[r]);
+      p->read.errors.push_back({p->read.lines[r], why});
       continue;
     }
     proof::SignatureClaim c;
@@ -144,6 +139,9 @@ int run_verify(const ProofOptions& o) {
     claims.push_back(c);
     records.push_back(r);
   }
+  // Lines of the wrong lengths go among the reader's own, in line order.
+  std::stable_sort(p->read.errors.begin(), p->read.errors.end(),
+                   [](const proof::LineError& a, const proof::LineError& b) { return a.line < b.line; });
   auto verdicts = proof::verify_ed25519(*p->device, claims);
   if (!verdicts.is_ok()) return fail("verify", verdicts.status().to_string());
   report_errors(p->read);

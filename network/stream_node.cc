@@ -1,5 +1,7 @@
 #include "network/stream_node.h"
 
+#include "network/signature_batcher.h"
+
 #include <boost/container/small_vector.hpp>
 
 #include <chrono>
@@ -256,7 +258,7 @@ struct StreamNode::Impl {
     // check of the signature; all others do (a refused one again with libsodium, for the reason).
     Status allowed = from ? Status::ok() : check_bounds(m);
     if (allowed.is_ok()) {
-      bool check_signature = options.signatures && !signed_here && signature_checked.value_or(false) == false;
+      bool check_signature = options.signatures && !signed_here && !signature_checked.value_or(false);
       allowed = check_signature ? registry.check_publish(m) : registry.check_publisher(m);
     }
     if (!allowed.is_ok()) {

@@ -16,7 +16,6 @@
 #include <vector>
 
 #include "host/status.h"
-#include "network/signature_batcher.h"
 #include "network/stream_message.h"
 #include "network/stream_registry.h"
 #include "network/stream_store.h"

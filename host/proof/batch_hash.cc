@@ -8,8 +8,8 @@
 #include <memory>
 #include <string>
 
-#include "host/proof/items_file.h"
 #include "host/proof/lanes.h"
+#include "host/text_codec.h"
 #include "host/thread_pool.h"
 #include "kernels/proof/modes.h"
 
@@ -29,19 +29,20 @@ size_t launch_bytes(const Device& device) {
 
 // How an algorithm's messages are laid out for the kernel (kernels/proof/hash.h).
 struct Shape {
-  size_t block_bytes;   // of a block
-  size_t word_bytes;    // 4 or 8
-  bool big_endian;      // the SHA-2 words; Keccak's and BLAKE2b's are little-endian
-  size_t digest_bytes;  // 32, or SHA-512's 64
+  size_t block_bytes;    // of a block
+  size_t word_bytes;     // 4 or 8
+  bool big_endian;       // the SHA-2 words; Keccak's and BLAKE2b's are little-endian
+  size_t digest_bytes;   // 32, or SHA-512's 64
+  size_t trailer_bytes;  // padding at the very end: the SHA-2 length fields, Keccak's last bit
 };
 Shape shape_of(HashAlgo algo) {
   switch (algo) {
-    case HashAlgo::kSha256: return {64, 4, true, 32};
-    case HashAlgo::kKeccak256: return {136, 8, false, 32};
-    case HashAlgo::kBlake2b256: return {128, 8, false, 32};
-    case HashAlgo::kSha512: return {128, 8, true, 64};
+    case HashAlgo::kSha256: return {64, 4, true, 32, 8};
+    case HashAlgo::kKeccak256: return {136, 8, false, 32, 1};
+    case HashAlgo::kBlake2b256: return {128, 8, false, 32, 0};
+    case HashAlgo::kSha512: return {128, 8, true, 64, 16};
   }
-  return {64, 4, true, 32};
+  return {64, 4, true, 32, 8};
 }
 
 
@@ -71,10 +72,11 @@ uint8_t padded_byte(HashAlgo algo, int prefix, Item item, uint64_t i, uint64_t p
 template <typename Word>
 void write_padded(HashAlgo algo, int prefix, Item item, Word* dst, size_t stride) {
   const uint64_t p = prefix >= 0 ? 1 : 0, length = item.size() + p;
-  const uint64_t padded = compressions_of(algo, length) * shape_of(algo).block_bytes;
-  // Past the pad byte and before the trailer (SHA-256's length, Keccak's last bit) all is zero.
-  const uint64_t trailer = algo == HashAlgo::kSha256 ? 8 : algo == HashAlgo::kSha512 ? 16 : algo == HashAlgo::kKeccak256 ? 1 : 0;
-  const bool big_endian = shape_of(algo).big_endian;
+  const Shape shape = shape_of(algo);
+  const uint64_t padded = compressions_of(algo, length) * shape.block_bytes;
+  // Past the pad byte and before the trailer all is zero.
+  const uint64_t trailer = shape.trailer_bytes;
+  const bool big_endian = shape.big_endian;
   for (uint64_t k = 0; k < padded / sizeof(Word); ++k) {
     uint64_t first = k * sizeof(Word);
     Word w = 0;
@@ -364,7 +366,8 @@ Result<std::vector<bool>> verify_inclusion(Device& device, HashAlgo algo, const 
   }
   for (size_t step = 0; step < longest; ++step) {
     NodeMessages nodes;
-    std::vector<size_t> hashed;  // the claims whose node this step hashes, in order
+    std::vector<size_t> hashed;        // the claims whose node this step hashes, in order
+    std::vector<bool> siblings_left;   // and on which side each one's sibling is
     for (size_t i = 0; i < claims.size(); ++i) {
       Walk& w = walks[i];
       if (!w.ok || step >= claims[i].path.size()) continue;
@@ -376,14 +379,14 @@ Result<std::vector<bool>> verify_inclusion(Device& device, HashAlgo algo, const 
       bool sibling_left = (w.fn & 1) || w.fn == w.sn;
       sibling_left ? nodes.add(p, w.r) : nodes.add(w.r, p);
       hashed.push_back(i);
+      siblings_left.push_back(sibling_left);
     }
     auto digests = hash_with_prefix(device, algo, nodes.views(), 0x01);
     if (!digests.is_ok()) return digests.status();
     for (size_t k = 0; k < hashed.size(); ++k) {
       Walk& w = walks[hashed[k]];
-      bool sibling_left = (w.fn & 1) || w.fn == w.sn;
       w.r = (*digests)[k];
-      if (sibling_left) {
+      if (siblings_left[k]) {
         while (!(w.fn & 1) && w.fn != 0) w.fn >>= 1, w.sn >>= 1;  // past the levels where r was carried up
       }
       w.fn >>= 1, w.sn >>= 1;

@@ -64,10 +64,7 @@ Result<ItemsRead> read_json_lines(std::istream& in, const std::vector<std::strin
   std::string line;
   bool too_long = false;
   for (uint64_t number = 1; next_line(*in.rdbuf(), max_line, line, too_long); ++number) {
-    auto refuse = [&](const std::string& why) {
-      read.errors.push_back("line " + std::to_string(number) + ": " + why);
-      read.error_lines.push_back(number);
-    };
+    auto refuse = [&](const std::string& why) { read.errors.push_back({number, why}); };
     if (too_long) {
       refuse("over " + std::to_string(max_line) + " bytes");
       continue;

@@ -19,12 +19,17 @@ namespace strata::proof {
 inline constexpr size_t kMaxProofItemBytes = size_t(1) << 20;  // 1 MiB per field
 inline constexpr size_t kMaxProofItems = size_t(1) << 24;
 
+// A line left out, and why.
+struct LineError {
+  uint64_t line = 0;  // 1-based
+  std::string why;
+};
+
 struct ItemsRead {
   size_t fields = 1;                               // per record
   std::vector<std::vector<uint8_t>> values;        // record r's field f at r * fields + f
   std::vector<uint64_t> lines;                     // per record: its line (1-based), or its index in a raw file
-  std::vector<std::string> errors;                 // "line N: why", in file order
-  std::vector<uint64_t> error_lines;               // the N of each
+  std::vector<LineError> errors;                   // in file order
   size_t records() const { return lines.size(); }
 };
 

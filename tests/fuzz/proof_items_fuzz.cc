@@ -14,7 +14,11 @@ STRATA_FUZZ_TARGET(proof_items) {
   auto read = proof::read_json_lines(in, {"data", "key"}, 64, 256);
   if (!read.is_ok()) return 0;
   fuzz::expect(read->values.size() == read->records() * 2, "proof items: a record without its two fields");
-  fuzz::expect(read->errors.size() == read->error_lines.size(), "proof items: an error without its line");
+  uint64_t last_error = 0;
+  for (const proof::LineError& e : read->errors) {
+    fuzz::expect(e.line > last_error && !e.why.empty(), "proof items: errors out of line order or without a reason");
+    last_error = e.line;
+  }
   for (const auto& v : read->values) fuzz::expect(v.size() <= 256, "proof items: a field over the bound");
   uint64_t last = 0;
   for (uint64_t line : read->lines) {

@@ -85,8 +85,8 @@ std::unique_ptr<compute::ComputeNode> start_node(const std::string& dir, uint8_t
   compute::ComputeNode::Options o;
   o.data_dir = dir;
   o.storage = false;
-  o.requestor.plan.target_seconds = subtask_ms / 1000.0;
-  o.requestor.plan.min_tile = 8;
+  o.families.render.plan.target_seconds = subtask_ms / 1000.0;
+  o.families.render.plan.min_tile = 8;
   o.requestor.min_deadline = std::chrono::seconds(120);
   if (provide) {
     auto device = open_device(a.device);
@@ -127,11 +127,12 @@ void run(const Args& a, double subtask_ms, double speed, const std::string& scen
   if (!manifest.is_ok()) die(manifest.status().to_string());
 
   // About `subtasks` subtasks of `subtask_ms` each: a 256x256 image with enough samples.
-  compute::JobSpec spec;
-  spec.scene = network::to_string(*manifest);
-  spec.settings.width = spec.settings.height = 256;
+  render::RenderSettings settings;
+  settings.width = settings.height = 256;
   double samples = a.subtasks * subtask_ms / 1000.0 * speed;
-  spec.settings.spp = std::max<uint32_t>(1, static_cast<uint32_t>(std::ceil(samples / (256.0 * 256.0))));
+  settings.spp = std::max<uint32_t>(1, static_cast<uint32_t>(std::ceil(samples / (256.0 * 256.0))));
+  compute::JobSpec spec;
+  spec.spec = compute::render_spec(network::to_string(*manifest), settings);
   auto start = Clock::now();
   auto job = requestor->requestor().submit(spec);
   if (!job.is_ok()) die(job.status().to_string());

@@ -101,7 +101,8 @@ int run_node(const NodeOptions& o) {
   if (!(o.subtask_seconds > 0) || !(o.min_deadline_seconds > 0)) {
     return fail("--subtask-seconds and --min-deadline must be positive");
   }
-  options.requestor.plan.target_seconds = o.subtask_seconds;
+  options.families.render.plan.target_seconds = o.subtask_seconds;
+  options.families.proof.plan.target_seconds = o.subtask_seconds;
   options.requestor.min_deadline = std::chrono::milliseconds(static_cast<int64_t>(o.min_deadline_seconds * 1000));
   if (o.provide) {
     for (const std::string& spec : o.devices) {
@@ -109,7 +110,7 @@ int run_node(const NodeOptions& o) {
       if (!device.is_ok()) return fail("--device " + spec + ": " + device.status().message());
       options.provide.push_back(std::move(*device));
     }
-    options.provider.price_per_gigasample = o.price;
+    options.provider.price = o.price;
     options.provider.queue_per_device = o.queue;
     if (o.slots == 0 || o.slots > 64) return fail("--slots must be between 1 and 64");
     options.provider.slots_per_device = o.slots;
@@ -141,8 +142,11 @@ int run_node(const NodeOptions& o) {
     network::Offer offer = provider->offer();
     std::string devices;
     for (const auto& d : offer.devices) devices += (devices.empty() ? "" : ", ") + d.backend + " " + d.name;
-    std::printf("providing %s: %.3g samples/s at %llu per gigasample, %u subtasks at a time\n", devices.c_str(),
-                offer.score, static_cast<unsigned long long>(offer.price_per_gigasample), offer.max_subtasks);
+    std::printf("providing %s, %u subtasks at a time:\n", devices.c_str(), offer.max_subtasks);
+    for (const network::KernelOffer& k : offer.kernels) {
+      std::printf("  %-20s %10.4g work units/s at %llu per 10^9\n", k.kernel.c_str(), k.speed,
+                  static_cast<unsigned long long>(k.price));
+    }
     if (!provider->transfer().empty()) {
       std::printf("the devices share each subtask's samples (transfers: %s)\n", provider->transfer().c_str());
     }
@@ -235,7 +239,7 @@ Runner add_node_command(CLI::App& app) {
   cmd->add_option("--device", o->devices, "Devices to provide: auto, cpu, opencl[:N], cuda[:N]")
       ->capture_default_str()
       ->delimiter(',');
-  cmd->add_option("--price", o->price, "Price per gigasample when providing")->capture_default_str();
+  cmd->add_option("--price", o->price, "Price per 10^9 work units of every kernel (render: pixel-samples) when providing")->capture_default_str();
   cmd->add_option("--queue", o->queue, "Accepted subtasks waiting for each device, beyond those it runs")
       ->capture_default_str();
   cmd->add_option("--slots", o->slots,
@@ -244,7 +248,7 @@ Runner add_node_command(CLI::App& app) {
   cmd->add_flag("--share-samples", o->share_samples,
                 "All devices work on each subtask together, each rendering a share of its samples; the shares are "
                 "summed on the first device (moved there with NCCL between CUDA GPUs)");
-  cmd->add_option("--score", o->score, "Advertised speed in samples/s (default: measured at start)");
+  cmd->add_option("--score", o->score, "Advertised speed in work units/s for every kernel (default: each measured at start)");
   cmd->add_option("--subtask-seconds", o->subtask_seconds, "Jobs submitted here: a subtask's time on the slowest provider")
       ->capture_default_str();
   cmd->add_option("--verify-device", o->verify_device,

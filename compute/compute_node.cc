@@ -46,10 +46,11 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
   n->blob_service_ = std::make_unique<network::BlobService>(*n->blob_store_, node.transport());
   n->offers_ = std::make_unique<OfferBook>(node.transport());
   n->chunks_ = std::make_unique<ChunkService>(*n->blob_store_, node.transport());
+  n->families_ = std::make_unique<Families>(options.families);
   if (!options.provide.empty()) {
     if (options.provider.work_dir.empty()) options.provider.work_dir = dir + "/work";
-    auto provider = Provider::start(node, *n->blob_store_, *n->blob_service_, *n->offers_, std::move(options.provide),
-                                    std::move(options.provider));
+    auto provider = Provider::start(node, *n->blob_store_, *n->blob_service_, *n->offers_, *n->families_,
+                                    std::move(options.provide), std::move(options.provider));
     if (!provider.is_ok()) return provider.status();
     n->provider_ = std::move(*provider);
   }
@@ -58,7 +59,7 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
     options.requestor.image_dir = std::filesystem::absolute(dir + "/images").lexically_normal().string();
   }
   auto requestor = Requestor::start(node, *n->blob_store_, *n->blob_service_, *n->job_store_, *n->offers_,
-                                    *n->reputation_, std::move(options.requestor));
+                                    *n->reputation_, *n->families_, std::move(options.requestor));
   if (!requestor.is_ok()) return requestor.status();
   n->requestor_ = std::move(*requestor);
 
@@ -89,7 +90,7 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
     if (raw->provider_) return raw->provider_->handle(from, f);
     auto proposal = network::decode_task_proposal(f.payload);
     if (!proposal.is_ok()) return proposal.status();
-    network::TaskReply no{proposal->task.job_id, proposal->task.subtask, std::nullopt, "this node does not provide"};
+    network::TaskReply no{proposal->job_id(), proposal->subtask(), std::nullopt, "this node does not provide"};
     (void)raw->stream_->transport().send(from.id, FrameType::kTaskReply, network::encode(no));
     return Status::ok();
   });

@@ -30,6 +30,7 @@ class ComputeNode {
     std::vector<std::unique_ptr<Device>> provide;  // devices to offer; none: not a provider
     Provider::Options provider;
     Requestor::Options requestor;  // image_dir defaults to data_dir/images
+    FamilyOptions families;        // how each family plans, checks and (in tests) cheats
   };
   static Result<std::unique_ptr<ComputeNode>> start(const network::Identity& identity, Options options);
   ~ComputeNode();
@@ -42,9 +43,11 @@ class ComputeNode {
   verifier::ReputationStore& reputation() { return *reputation_; }
   network::ReceiptStore& receipts() { return *receipts_; }
   ChunkService& chunks() { return *chunks_; }
+  const Families& families() const { return *families_; }
 
  private:
   ComputeNode() = default;
+  std::unique_ptr<Families> families_;  // before the services that use them, so it goes after them
   std::unique_ptr<network::StreamNode> stream_;
   std::unique_ptr<network::BlobStore> blob_store_;
   std::unique_ptr<network::BlobService> blob_service_;

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "compute/spec_fields.h"
 #include "network/clock.h"
 #include "network/task_messages.h"
 
@@ -27,54 +28,37 @@ ApiReply status_reply(const Status& s) {
 }
 ApiReply wrong_method(const ApiRequest& r) { return error_reply(405, r.method + " is not allowed here"); }
 
-// An unsigned integer field, `fallback` when absent.
-Result<uint64_t> number(const json& body, const char* field, std::optional<uint64_t> fallback, uint64_t max) {
-  if (!body.contains(field)) {
-    if (fallback) return *fallback;
-    return invalid_argument(std::string("\"") + field + "\" is required");
-  }
-  if (!body[field].is_number_unsigned() || body[field].get<uint64_t>() > max) {
-    return invalid_argument(std::string("\"") + field + "\" must be an integer from 0 to " + std::to_string(max));
-  }
-  return body[field].get<uint64_t>();
-}
-
+// A job: {"family": "render" (the default) or "proof", "max_price", "redundancy", and the
+// family's own fields}.
 Result<JobSpec> parse_job(const std::string& text) {
   json body = json::parse(text, nullptr, false);
   if (body.is_discarded() || !body.is_object()) return invalid_argument("the body must be a JSON object");
-  if (!body.contains("scene") || !body["scene"].is_string()) {
-    return invalid_argument("\"scene\" (the scene manifest's blob id) is required");
-  }
   JobSpec spec;
-  spec.scene = body["scene"].get<std::string>();
-  render::RenderSettings defaults;
-  struct Field {
-    const char* name;
-    std::optional<uint64_t> fallback;
-    uint64_t max;
-    uint64_t* out;
-  };
-  uint64_t width, height, spp, seed, depth, price;
-  for (const Field& f : {Field{"width", std::nullopt, 16384, &width}, Field{"height", std::nullopt, 16384, &height},
-                         Field{"spp", std::nullopt, 1u << 20, &spp}, Field{"seed", 0, UINT32_MAX, &seed},
-                         Field{"max_depth", defaults.max_depth, 64, &depth}, Field{"max_price", 1000, UINT64_MAX, &price}}) {
-    auto v = number(body, f.name, f.fallback, f.max);
-    if (!v.is_ok()) return v.status();
-    *f.out = *v;
+  if (body.contains("family")) {
+    if (!body["family"].is_string()) return invalid_argument("\"family\" must be a string (render, proof)");
+    spec.family = body["family"].get<std::string>();
   }
-  spec.settings.width = static_cast<uint32_t>(width);
-  spec.settings.height = static_cast<uint32_t>(height);
-  spec.settings.spp = static_cast<uint32_t>(spp);
-  spec.settings.seed = static_cast<uint32_t>(seed);
-  spec.settings.max_depth = static_cast<uint32_t>(depth);
-  spec.max_price_per_gigasample = price;
+  auto price = spec_number(body, "max_price", 1000, UINT64_MAX);
+  if (!price.is_ok()) return price.status();
+  spec.max_price = *price;
   if (body.contains("redundancy")) {
     if (!body["redundancy"].is_number() || !(body["redundancy"].get<double>() >= 0 && body["redundancy"].get<double>() <= 1)) {
       return invalid_argument("\"redundancy\" must be a number from 0 to 1 (the share of subtasks computed twice)");
     }
     spec.redundancy = body["redundancy"].get<double>();
   }
+  for (const char* key : {"family", "max_price", "redundancy"}) body.erase(key);
+  spec.spec = std::move(body);
   return spec;
+}
+
+// A file the finished job wrote, named in its output under `key`.
+Result<std::string> output_file(const JobStatus& st, const char* key) {
+  json output = json::parse(st.job.output, nullptr, false);
+  if (!output.is_object() || !output.contains(key) || !output[key].is_string()) {
+    return not_found("job " + st.job.id + " has no " + key);
+  }
+  return output[key].get<std::string>();
 }
 
 Result<std::string> read_whole(const std::string& path) {
@@ -135,16 +119,24 @@ ApiReply jobs(ComputeNode& node, const ApiRequest& r) {
     auto st = requestor.status(id);
     return st.is_ok() ? json_reply(200, job_status_json(*st)) : status_reply(st.status());
   }
-  if (r.path.size() == 3 && r.path[2] == "image") {
+  if (r.path.size() == 3 && (r.path[2] == "image" || r.path[2] == "output")) {
     if (r.method != "GET") return wrong_method(r);
     auto st = requestor.status(id);
     if (!st.is_ok()) return status_reply(st.status());
     if (st->job.state != network::JobState::kDone) {
       return error_reply(409, "job " + id + " is " + network::to_string(st->job.state) + ", not done");
     }
+    if (r.path[2] == "output" && st->job.family != "render") {
+      // The family's JSON lines.
+      auto path = output_file(*st, "output");
+      auto bytes = path.is_ok() ? read_whole(*path) : Result<std::string>(path.status());
+      if (!bytes.is_ok()) return status_reply(bytes.status());
+      return {200, "application/x-ndjson", std::move(*bytes)};
+    }
     auto format = r.query.count("format") ? r.query.at("format") : "png";
     if (format != "png" && format != "pfm") return error_reply(400, "format must be png or pfm");
-    auto bytes = read_whole(format == "png" ? st->image : st->linear_image);
+    auto path = output_file(*st, format == "png" ? "image" : "linear_image");
+    auto bytes = path.is_ok() ? read_whole(*path) : Result<std::string>(path.status());
     if (!bytes.is_ok()) return status_reply(bytes.status());
     return {200, format == "png" ? "image/png" : "image/x-portable-floatmap", std::move(*bytes)};
   }
@@ -157,29 +149,27 @@ ApiReply jobs(ComputeNode& node, const ApiRequest& r) {
 
 json job_status_json(const JobStatus& st) {
   const auto& j = st.job;
-  json out{{"id", j.id},
-           {"state", network::to_string(j.state)},
-           {"scene", j.scene},
-           {"width", j.settings.width},
-           {"height", j.settings.height},
-           {"spp", j.settings.spp},
-           {"seed", j.settings.seed},
-           {"max_depth", j.settings.max_depth},
-           {"max_price", j.max_price},
-           {"redundancy", j.redundancy},
-           {"sample_pieces", j.sample_pieces},
-           {"created_at", j.created_at},
-           {"subtasks", {{"total", st.total}, {"pending", st.pending}, {"assigned", st.assigned}, {"accepted", st.accepted}}},
-           {"reassigned", st.reassigned},
-           {"verification", {{"work", st.verified_work},
-                             {"fraction", st.work ? double(st.verified_work) / double(st.work) : 0.0},
-                             {"rejected", st.rejected}}},
-           {"providers", st.providers}};
+  // The family's fields first (a render job's scene and settings, a proof job's operation), then
+  // what every job has.
+  json out = json::parse(j.spec, nullptr, false);
+  if (!out.is_object()) out = json::object();
+  out.update({{"id", j.id},
+              {"family", j.family},
+              {"kernel", j.kernel},
+              {"state", network::to_string(j.state)},
+              {"max_price", j.max_price},
+              {"redundancy", j.redundancy},
+              {"created_at", j.created_at},
+              {"subtasks", {{"total", st.total}, {"pending", st.pending}, {"assigned", st.assigned}, {"accepted", st.accepted}}},
+              {"reassigned", st.reassigned},
+              {"work", st.work},
+              {"verification", {{"work", st.verified_work},
+                                {"fraction", st.work ? double(st.verified_work) / double(st.work) : 0.0},
+                                {"rejected", st.rejected}}},
+              {"providers", st.providers}});
   if (!j.error.empty()) out["error"] = j.error;
-  if (!st.image.empty()) {
-    out["image"] = st.image;
-    out["linear_image"] = st.linear_image;
-  }
+  json output = json::parse(j.output, nullptr, false);
+  if (output.is_object()) out.update(output);
   return out;
 }
 
@@ -206,11 +196,11 @@ static ApiReply offers(ComputeNode& node, const ApiRequest& r) {
   for (const network::Offer& o : node.offers().offers(network::now_ms())) {
     json devices = json::array();
     for (const auto& d : o.devices) devices.push_back({{"name", d.name}, {"backend", d.backend}, {"memory", d.memory_bytes}});
+    json kernels = json::array();
+    for (const auto& k : o.kernels) kernels.push_back({{"kernel", k.kernel}, {"speed", k.speed}, {"price", k.price}});
     list.push_back({{"provider", network::to_hex(network::node_id_of(o.provider))},
                     {"devices", devices},
-                    {"kernels", o.kernels},
-                    {"score", o.score},
-                    {"price", o.price_per_gigasample},
+                    {"kernels", kernels},
                     {"max_subtasks", o.max_subtasks},
                     {"sample_pieces", o.sample_pieces},
                     {"expires_at", o.expires_at}});

@@ -8,13 +8,8 @@
 #include <set>
 #include <thread>
 
-#include "compute/scene_package.h"
-#include "host/render/multi_device.h"
-#include "host/render/procedural.h"
-#include "host/render/renderer.h"
 #include "network/clock.h"
 #include "network/task_messages.h"
-#include "verifier/result_chunks.h"
 
 namespace strata::compute {
 
@@ -25,52 +20,25 @@ using network::TaskProposal;
 using network::TaskReply;
 using Clock = std::chrono::steady_clock;
 
-Result<double> measure_render_speed(Device& device) {
-  render::Scene scene = render::make_bench_scene(2000);
-  auto gpu = render::build_scene_gpu(scene);
-  if (!gpu.is_ok()) return gpu.status();
-  auto renderer = render::Renderer::create(device, *gpu, *scene.camera);
-  if (!renderer.is_ok()) return renderer.status();
-  render::RenderSettings settings;
-  settings.width = settings.height = 64;
-  render::TileRect tile{0, 0, 64, 64};
-  render::AccumBuffer accum = render::AccumBuffer::for_rect(tile);
-  // One warm-up pass (kernel compilation, first touches), then passes for about a quarter second.
-  STRATA_RETURN_IF_ERROR((*renderer)->render(settings, tile, 0, 1, accum));
-  uint64_t samples = 0;
-  auto start = Clock::now();
-  double seconds = 0;
-  for (uint32_t pass = 1; seconds < 0.25; ++pass) {
-    STRATA_RETURN_IF_ERROR((*renderer)->render(settings, tile, pass * 4, 4, accum));
-    samples += uint64_t(64) * 64 * 4;
-    seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  }
-  return samples / seconds;
-}
-
 struct Provider::Impl {
-  Impl(network::StreamNode& n, network::BlobStore& s, network::BlobService& b, OfferBook& o, Options opt)
-      : node(n), store(s), blobs(b), book(o), options(std::move(opt)) {}
+  Impl(network::StreamNode& n, network::BlobStore& s, network::BlobService& b, OfferBook& o, const Families& f, Options opt)
+      : node(n), store(s), blobs(b), book(o), families(f), options(std::move(opt)) {}
 
   struct Work {
     NodeId requestor{};
     TaskProposal proposal;
-  };
-  // The scene a worker has on its devices.
-  struct Loaded {
-    BlobId manifest{};
-    std::unique_ptr<render::Renderer> renderer;           // on the worker's first device
-    std::unique_ptr<render::MultiDeviceRenderer> shared;  // on all of them, when they share samples
+    Family* family = nullptr;  // the one that runs its kernel
   };
 
   network::StreamNode& node;
   network::BlobStore& store;
   network::BlobService& blobs;
   OfferBook& book;
+  const Families& families;
   Options options;
   std::vector<std::unique_ptr<Device>> devices;
-  std::vector<double> speeds;            // of each device, when they share samples
   std::unique_ptr<DevicePeers> peers;    // set when they share samples
+  std::map<const Family*, ProviderContext> contexts;  // what each family's runners are lent
 
   mutable std::mutex mutex;
   std::condition_variable changed;       // work queued, or stopping
@@ -83,9 +51,6 @@ struct Provider::Impl {
   Counts counts;
   network::Offer offer;
   std::vector<std::thread> threads;
-
-  std::mutex scene_mutex;  // one scene loads at a time; the rest wait for it and share it
-  std::map<BlobId, std::shared_ptr<const render::PreparedScene>> scenes;
 
   void log(const std::string& line) const {
     if (options.log) options.log(line);
@@ -104,8 +69,8 @@ struct Provider::Impl {
       std::lock_guard lock(mutex);
       ++counts.refused;
     }
-    log("refused subtask " + std::to_string(p.task.subtask) + " of job " + p.task.job_id + ": " + why);
-    reply(to, TaskReply{p.task.job_id, p.task.subtask, std::nullopt, why});
+    log("refused subtask " + std::to_string(p.subtask()) + " of job " + p.job_id() + ": " + why);
+    reply(to, TaskReply{p.job_id(), p.subtask(), std::nullopt, why});
   }
 
   // The requestor withdrew a job: its queued subtasks go, and what is rendering for it is not
@@ -115,7 +80,7 @@ struct Provider::Impl {
     if (!c.is_ok()) return c.status();
     std::lock_guard lock(mutex);
     size_t before = queue.size();
-    std::erase_if(queue, [&](const Work& w) { return w.requestor == from.id && w.proposal.task.job_id == c->job_id; });
+    std::erase_if(queue, [&](const Work& w) { return w.requestor == from.id && w.proposal.job_id() == c->job_id; });
     counts.cancelled += before - queue.size();
     withdrawn.insert({from.id, c->job_id});
     return Status::ok();
@@ -134,17 +99,22 @@ struct Provider::Impl {
       refuse(from.id, p, "the agreement names another provider");
       return Status::ok();
     }
-    if (p.agreement.price_per_gigasample < options.price_per_gigasample) {
-      refuse(from.id, p, "the price " + std::to_string(p.agreement.price_per_gigasample) + " is under this provider's " +
-                             std::to_string(options.price_per_gigasample) + " per gigasample");
+    Family* family = families.by_kernel(p.demand.kernel);
+    if (!family) {
+      refuse(from.id, p, "this provider does not run the kernel '" + p.demand.kernel + "'");
+      return Status::ok();
+    }
+    if (Status task = family->check_task(p); !task.is_ok()) {
+      refuse(from.id, p, "the task: " + task.message());
+      return Status::ok();
+    }
+    if (p.agreement.price < price_of(p.demand.kernel)) {
+      refuse(from.id, p, "the price " + std::to_string(p.agreement.price) + " is under this provider's " +
+                             std::to_string(price_of(p.demand.kernel)) + " per 10^9 work units of " + p.demand.kernel);
       return Status::ok();
     }
     if (p.agreement.deadline <= network::now_ms()) {
       refuse(from.id, p, "the deadline has already passed");
-      return Status::ok();
-    }
-    if (p.demand.kernel != kRenderKernel) {
-      refuse(from.id, p, "this provider does not run the kernel '" + p.demand.kernel + "'");
       return Status::ok();
     }
     // Devices that share each subtask all hold the scene: the smallest must fit it.
@@ -164,108 +134,66 @@ struct Provider::Impl {
     }
     p.agreement.sign_as_provider(node.identity());
     ++counts.accepted;
-    TaskReply accepted{p.task.job_id, p.task.subtask, p.agreement, ""};
-    queue.push_back(Work{from.id, std::move(p)});
+    TaskReply accepted{p.job_id(), p.subtask(), p.agreement, ""};
+    queue.push_back(Work{from.id, std::move(p), family});
     lock.unlock();
     changed.notify_all();  // not every worker's devices may have the memory it needs
     reply(from.id, std::move(accepted));
     return Status::ok();
   }
 
-  Result<std::shared_ptr<const render::PreparedScene>> scene_for(const NodeId& requestor, const BlobId& manifest_id) {
-    std::lock_guard lock(scene_mutex);
-    if (auto it = scenes.find(manifest_id); it != scenes.end()) return it->second;
-    auto manifest_bytes = blobs.fetch(requestor, manifest_id, std::chrono::seconds(30), kMaxManifestBytes);
-    if (!manifest_bytes.is_ok()) return manifest_bytes.status();
-    auto manifest = decode_manifest(*manifest_bytes);
-    if (!manifest.is_ok()) return manifest.status();
-    auto files = fetch_scene(*manifest, [&](const BlobId& id, uint64_t size) {
-      return blobs.fetch(requestor, id, std::chrono::seconds(30), size);
-    });
-    if (!files.is_ok()) return files.status();
-    auto prepared = render::prepare_scene(*files);
-    if (!prepared.is_ok()) return prepared.status();
-    auto shared = std::make_shared<const render::PreparedScene>(std::move(*prepared));
-    if (scenes.size() >= 4) scenes.erase(scenes.begin());  // a few recent scenes stay in memory
-    scenes[manifest_id] = shared;
-    log("loaded scene " + network::to_string(manifest_id).substr(0, 16) + " (" + std::to_string(shared->triangles) +
-        " triangles)");
-    return shared;
+  uint64_t price_of(const std::string& kernel) const {
+    auto it = options.kernel_prices.find(kernel);
+    return it == options.kernel_prices.end() ? options.price : it->second;
   }
 
-  // A rendered subtask on its way out: encoded, kept and announced by the delivery thread while
-  // the device goes on with the next one.
+  // A finished subtask on its way out: kept and announced by the delivery thread while the device
+  // goes on with the next one.
   struct Delivery {
     Work work;
-    network::RenderResult result;
+    TaskOutput output;
     double seconds = 0;
     std::string device;
   };
   std::deque<Delivery> deliveries;
   std::condition_variable delivery_ready;
 
-  // Runs one subtask on the worker's devices: one, or all of them sharing its samples.
-  Status run(std::span<Device* const> mine, Loaded& loaded, const Work& work, Delivery& out) {
-    const network::RenderTask& task = work.proposal.task;
-    if (options.fail_subtask) STRATA_RETURN_IF_ERROR(options.fail_subtask(task));
-    bool sharing = mine.size() > 1;
-    if (loaded.manifest != task.scene_hash || (!loaded.renderer && !loaded.shared)) {
-      auto scene = scene_for(work.requestor, task.scene_hash);
-      if (!scene.is_ok()) return scene.status();
-      loaded = Loaded{};
-      if (sharing) {
-        auto shared = render::MultiDeviceRenderer::create(*peers, speeds, (*scene)->gpu, (*scene)->camera);
-        if (!shared.is_ok()) return shared.status();
-        loaded.shared = std::move(*shared);
-      }
-      if (!sharing || options.alter_result) {
-        auto renderer = render::Renderer::create(*mine[0], (*scene)->gpu, (*scene)->camera);
-        if (!renderer.is_ok()) return renderer.status();
-        loaded.renderer = std::move(*renderer);
-      }
-      loaded.manifest = task.scene_hash;
-    }
-    network::RenderResult& result = out.result;
-    result.job_id = task.job_id;
-    result.subtask = task.subtask;
-    result.sample_begin = task.sample_begin;
-    result.sample_count = task.sample_count;
-    result.sample_pieces = task.sample_pieces;
-    result.accum = render::AccumBuffer::for_rect(task.tile);
+  // What a worker keeps between its subtasks: a runner per family, made when first needed.
+  using Runners = std::map<const Family*, std::unique_ptr<TaskRunner>>;
+
+  // Runs one subtask on the worker's devices: one, or all of them sharing it.
+  Status run(std::span<Device* const> mine, Runners& runners, const Work& work, Delivery& out) {
+    std::unique_ptr<TaskRunner>& runner = runners[work.family];
+    if (!runner) runner = work.family->runner(contexts.at(work.family));
     auto start = Clock::now();
-    if (sharing) {
-      STRATA_RETURN_IF_ERROR(loaded.shared->render(task.settings(), task.tile, task.sample_begin, task.sample_count,
-                                                   task.sample_pieces, result.accum));
-    } else {
-      STRATA_RETURN_IF_ERROR(loaded.renderer->render_pieces(task.settings(), task.tile, task.sample_begin,
-                                                            task.sample_count, task.sample_pieces, result.accum));
-    }
+    auto output = runner->run(mine, work.proposal, work.requestor);
+    if (!output.is_ok()) return output.status();
     out.seconds = std::chrono::duration<double>(Clock::now() - start).count();
+    out.output = std::move(*output);
     for (Device* d : mine) {
       if (!out.device.empty()) out.device += '+';
       out.device += d->info().id();
     }
-    if (options.alter_result) options.alter_result(task, result, *loaded.renderer);
     return Status::ok();
   }
 
   // Keeps the result for the requestor to fetch and announces it with its commitment. A result
   // can be made again, so it is not synced to disk: a crash loses it and the subtask is reassigned.
   Status deliver(const Delivery& d) {
-    const network::RenderTask& task = d.work.proposal.task;
-    std::vector<uint8_t> bytes = network::encode(d.result);
+    const TaskProposal& p = d.work.proposal;
+    const std::vector<uint8_t>& bytes = d.output.bytes;
     auto id = store.put(bytes, network::BlobStore::Durability::kBuffered);
     if (!id.is_ok()) return id.status();
-    network::TaskResult announce{task.job_id, task.subtask, *id, bytes.size(), d.seconds * 1000.0, d.device};
-    announce.merkle_root = verifier::render_commitment(d.result);
-    announce.chunks = static_cast<uint32_t>(verifier::render_chunk_count(d.result));
+    network::TaskResult announce{p.job_id(), p.subtask(), *id, bytes.size(), d.seconds * 1000.0, d.device};
+    announce.merkle_root = d.output.commitment.merkle_root;
+    announce.chunks = d.output.commitment.chunks;
     if (options.alter_announcement) options.alter_announcement(announce);
     std::vector<uint8_t> payload = network::encode(announce);
     // The requestor adds this provider to the stream's publishers before proposing; its metadata
     // may still be on its way.
     Status published;
     for (int attempt = 0; attempt < 100; ++attempt) {
-      auto m = node.publish(network::job_results_stream(task.job_id), 0, network::kTaskResultContentType, payload);
+      auto m = node.publish(network::job_results_stream(p.job_id()), 0, network::kTaskResultContentType, payload);
       published = m.status();
       if (published.is_ok()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -274,16 +202,16 @@ struct Provider::Impl {
   }
 
   void fail(const Work& work, const std::string& where, const Status& s) {
-    const network::RenderTask& task = work.proposal.task;
+    const TaskProposal& p = work.proposal;
     {
       std::lock_guard lock(mutex);
       ++counts.failed;
     }
-    log("subtask " + std::to_string(task.subtask) + " of job " + task.job_id + " failed" + where + ": " + s.message());
+    log("subtask " + std::to_string(p.subtask()) + " of job " + p.job_id() + " failed" + where + ": " + s.message());
     // Invalid input (a scene that does not load, a task that does not fit it) is the job's
     // fault; the requestor counts it against the job, not against this provider.
     reply(work.requestor,
-          TaskReply{task.job_id, task.subtask, std::nullopt, s.message(), s.code() == StatusCode::kInvalidArgument});
+          TaskReply{p.job_id(), p.subtask(), std::nullopt, s.message(), s.code() == StatusCode::kInvalidArgument});
   }
 
   void delivery_loop() {
@@ -295,7 +223,7 @@ struct Provider::Impl {
         if (stopping) return;
         d = std::move(deliveries.front());
         deliveries.pop_front();
-        if (withdrawn.count({d.work.requestor, d.work.proposal.task.job_id})) {
+        if (withdrawn.count({d.work.requestor, d.work.proposal.job_id()})) {
           ++counts.cancelled;
           continue;
         }
@@ -323,7 +251,7 @@ struct Provider::Impl {
   }
 
   void work_loop(std::vector<Device*> mine) {
-    Loaded loaded;
+    Runners runners;
     for (;;) {
       Delivery d;
       uint64_t need = 0;
@@ -335,10 +263,10 @@ struct Provider::Impl {
           return stopping || next != queue.end();
         };
         // With several slots a device's memory is counted by what runs on it, so an idle worker
-        // frees its scene before it waits.
-        if (!ready() && slots() > 1 && loaded.manifest != BlobId{}) {
+        // frees what its runners keep (a scene) before it waits.
+        if (!ready() && slots() > 1 && !runners.empty()) {
           lock.unlock();
-          loaded = Loaded{};
+          for (auto& [family, runner] : runners) runner->idle();
           lock.lock();
         }
         changed.wait(lock, ready);
@@ -355,7 +283,7 @@ struct Provider::Impl {
       Status s = d.work.proposal.agreement.deadline <= network::now_ms()
                      ? unavailable("the deadline passed before a device was free")
                  : !requestor_here ? unavailable("the requestor left the network")
-                                   : status_of([&] { return run(mine, loaded, d.work, d); }, "the subtask");
+                                   : status_of([&] { return run(mine, runners, d.work, d); }, "the subtask");
       {
         std::lock_guard lock(mutex);
         --running;
@@ -399,43 +327,50 @@ Provider::~Provider() {
 }
 
 Result<std::unique_ptr<Provider>> Provider::start(network::StreamNode& node, network::BlobStore& store,
-                                                  network::BlobService& blobs, OfferBook& book,
+                                                  network::BlobService& blobs, OfferBook& book, const Families& families,
                                                   std::vector<std::unique_ptr<Device>> devices, Options options) {
   if (devices.empty()) return invalid_argument("a provider needs at least one device");
-  if (options.work_dir.empty()) return invalid_argument("a provider needs a work directory for scenes");
-  auto impl = std::make_unique<Impl>(node, store, blobs, book, std::move(options));
-  double score = impl->options.score;
-  // Devices that share samples get shares by their speeds, so those are measured even with --score.
-  const bool sharing = impl->options.share_samples && devices.size() > 1;
+  if (options.work_dir.empty()) return invalid_argument("a provider needs a work directory");
+  auto impl = std::make_unique<Impl>(node, store, blobs, book, families, std::move(options));
+  const Options& o = impl->options;
+  // Devices that share work get shares by their speeds, so those are measured even with --score.
+  const bool sharing = o.share_samples && devices.size() > 1;
   network::Offer& offer = impl->offer;
   for (auto& device : devices) {
     if (Status s = self_test(*device); !s.is_ok()) return s;
-    if (Status s = render::render_self_test(*device); !s.is_ok()) return s;
-    if (impl->options.score <= 0 || sharing) {
-      auto speed = measure_render_speed(*device);
-      if (!speed.is_ok()) return speed.status();
-      impl->speeds.push_back(*speed);
-      if (impl->options.score <= 0) score += *speed;
-    }
     const DeviceInfo& info = device->info();
     offer.devices.push_back({info.name, backend_name(info.backend), info.memory_bytes});
   }
-  impl->devices = std::move(devices);
   if (sharing) {
     std::vector<Device*> all;
-    for (auto& d : impl->devices) all.push_back(d.get());
+    for (auto& d : devices) all.push_back(d.get());
     auto peers = DevicePeers::create(all);
     if (!peers.is_ok()) return peers.status();
     impl->peers = std::move(*peers);
-    impl->log("the " + std::to_string(all.size()) + " devices share each subtask's samples; transfers: " +
-              impl->peers->method());
+    impl->log("the " + std::to_string(all.size()) + " devices share each subtask; transfers: " + impl->peers->method());
   }
+  for (const auto& family : families.all()) {
+    ProviderContext context{blobs, impl->peers.get(), {}, o.log};
+    for (auto& device : devices) {
+      if (Status s = family->self_test(*device); !s.is_ok()) return s;
+    }
+    for (const std::string& kernel : family->kernels()) {
+      double speed = o.score;
+      for (size_t d = 0; d < devices.size(); ++d) {
+        if (o.score > 0 && !(sharing && kernel == family->kernels()[0])) continue;
+        auto measured = family->speed(*devices[d], kernel);
+        if (!measured.is_ok()) return measured.status();
+        if (o.score <= 0) speed += *measured;
+        if (sharing && kernel == family->kernels()[0]) context.speeds.push_back(*measured);
+      }
+      offer.kernels.push_back({kernel, speed, impl->price_of(kernel)});
+    }
+    impl->contexts.emplace(family.get(), std::move(context));
+  }
+  impl->devices = std::move(devices);
   offer.offer_id = network::to_hex(node.identity().node_id()).substr(0, 16);
-  offer.kernels = {kRenderKernel};
-  offer.score = score;
-  offer.price_per_gigasample = impl->options.price_per_gigasample;
   offer.max_subtasks = static_cast<uint32_t>(impl->capacity());
-  if (impl->peers) offer.sample_pieces = std::min<uint32_t>(static_cast<uint32_t>(impl->devices.size()), render::kMaxSamplePieces);
+  if (impl->peers) offer.sample_pieces = std::min<uint32_t>(static_cast<uint32_t>(impl->devices.size()), network::kMaxTaskPieces);
   Impl* raw = impl.get();
   if (raw->peers) {
     std::vector<Device*> all(raw->peers->devices().begin(), raw->peers->devices().end());

@@ -13,15 +13,10 @@
 
 #include <nlohmann/json.hpp>
 
-#include "compute/provider.h"
-#include "compute/scene_package.h"
-#include "host/render/image_io.h"
 #include "network/clock.h"
 #include "network/json_text.h"
 #include "network/node_db.h"
 #include "network/task_messages.h"
-#include "verifier/family.h"
-#include "verifier/result_chunks.h"
 #include "verifier/reputation.h"
 
 namespace strata::compute {
@@ -32,6 +27,7 @@ using network::FrameType;
 using network::JobRecord;
 using network::JobState;
 using network::NodeId;
+using network::PlannedTask;
 using network::SubtaskRecord;
 using network::SubtaskState;
 
@@ -39,20 +35,26 @@ namespace {
 
 std::string new_job_id(const network::Identity& identity, const JobSpec& spec) {
   std::random_device rd;
-  std::string seed = network::to_hex(identity.public_key()) + spec.scene + std::to_string(network::now_ms()) + ":" +
+  std::string seed = network::to_hex(identity.public_key()) + spec.family + spec.spec.dump() + std::to_string(network::now_ms()) + ":" +
                      std::to_string(rd()) + std::to_string(rd());
   BlobId h = network::blob_id_of(std::span(reinterpret_cast<const uint8_t*>(seed.data()), seed.size()));
   return network::to_hex(h).substr(0, 16);
 }
 
-json tile_json(const render::TileRect& t) { return json::array({t.x, t.y, t.w, t.h}); }
-
 }  // namespace
 
 struct Requestor::Impl {
   Impl(network::StreamNode& n, network::BlobStore& s, network::BlobService& b, network::JobStore& j, OfferBook& o,
-       verifier::ReputationStore& rep, Options opt)
-      : node(n), store(s), blobs(b), jobs(j), book(o), reputation(rep), options(std::move(opt)) {}
+       verifier::ReputationStore& rep, const Families& f, Options opt)
+      : node(n),
+        store(s),
+        blobs(b),
+        jobs(j),
+        book(o),
+        reputation(rep),
+        families(f),
+        options(std::move(opt)),
+        context{s, options.image_dir, options.work_dir} {}
 
   struct Run {
     JobRecord job;
@@ -61,11 +63,12 @@ struct Requestor::Impl {
     network::Demand demand;
     uint64_t subscription = 0;
     size_t accepted = 0;
-    // The image so far: accepted results merged strictly in subtask order (so the sums, and the
-    // image's bits, are the same however results arrived); later ones wait until their turn.
-    std::shared_ptr<render::AccumBuffer> image;
+    // The family's side of the job. Accepted results are accumulated into its output strictly in
+    // subtask order (so the output's bits are the same however results arrived); later ones wait
+    // until their turn.
+    std::shared_ptr<FamilyJob> family;
     uint32_t merged = 0;
-    std::map<uint32_t, render::AccumBuffer> waiting;
+    std::map<uint32_t, std::vector<uint8_t>> waiting;
     std::set<uint32_t> agreed;  // assigned subtasks whose provider has signed the agreement
     std::map<uint32_t, network::Agreement> agreements;  // the current assignment's, as proposed
     std::set<NodeId> caught;  // providers caught with a wrong result in this job: none of its work
@@ -94,12 +97,6 @@ struct Requestor::Impl {
       return true;
     }
   };
-  // What checks one job's results: its scene on the verification device.
-  struct JobVerifier {
-    std::shared_ptr<const render::PreparedScene> scene;
-    std::unique_ptr<render::Renderer> renderer;
-    std::unique_ptr<verifier::FamilyVerifier> family;  // checks with `renderer`
-  };
   struct Fetch {
     std::string job_id;
     NodeId provider{};
@@ -119,7 +116,9 @@ struct Requestor::Impl {
   network::JobStore& jobs;
   OfferBook& book;
   verifier::ReputationStore& reputation;
+  const Families& families;
   Options options;
+  JobContext context;  // what the families' jobs may use
 
   std::mutex mutex;  // runs, backoff; never held while calling into the node
   std::map<std::string, Run> runs;
@@ -129,7 +128,6 @@ struct Requestor::Impl {
   // Verification, one result at a time (the device is shared by the fetch threads).
   std::mutex verify_mutex;
   std::unique_ptr<Device> verify_device;
-  std::map<std::string, std::shared_ptr<JobVerifier>> verifiers;  // by job
 
   std::mutex fetch_mutex;
   std::condition_variable fetch_ready;
@@ -170,19 +168,35 @@ struct Requestor::Impl {
   // Back to pending, in the store and the mirror; an event says why.
   void release(Run& run, SubtaskRecord& r, const std::string& why, std::vector<Event>& events) {
     if (r.state != SubtaskState::kAssigned) return;
-    if (Status s = jobs.release(run.job.id, r.subtask.index); !s.is_ok()) {
-      log("job " + run.job.id + ": cannot release subtask " + std::to_string(r.subtask.index) + ": " + s.message());
+    if (Status s = jobs.release(run.job.id, r.task.index); !s.is_ok()) {
+      log("job " + run.job.id + ": cannot release subtask " + std::to_string(r.task.index) + ": " + s.message());
       return;
     }
     r.state = SubtaskState::kPending;
-    run.agreed.erase(r.subtask.index);
-    run.agreements.erase(r.subtask.index);
-    events.push_back({run.job.id, {{"event", "reassigned"}, {"subtask", r.subtask.index}, {"reason", why}}});
-    log("job " + run.job.id + ": subtask " + std::to_string(r.subtask.index) + " goes back to be reassigned: " + why);
+    run.agreed.erase(r.task.index);
+    run.agreements.erase(r.task.index);
+    events.push_back({run.job.id, {{"event", "reassigned"}, {"subtask", r.task.index}, {"reason", why}}});
+    log("job " + run.job.id + ": subtask " + std::to_string(r.task.index) + " goes back to be reassigned: " + why);
+  }
+
+  // The family's side of a stored job, read again from its spec.
+  Result<std::shared_ptr<FamilyJob>> reopen(const JobRecord& job) {
+    Family* family = families.by_name(job.family);
+    if (!family) return invalid_argument("job " + job.id + " is of the family '" + job.family + "', unknown here");
+    json spec = json::parse(job.spec, nullptr, false);
+    if (!spec.is_object()) return internal_error("job " + job.id + ": its stored spec is damaged");
+    auto opened = family->open(spec, context);
+    if (!opened.is_ok()) return opened.status();
+    return std::shared_ptr<FamilyJob>(std::move(*opened));
   }
 
   Status open_run(const JobRecord& job, Run& run) {
     run.job = job;
+    if (!run.family) {
+      auto family = reopen(job);
+      if (!family.is_ok()) return family.status();
+      run.family = std::move(*family);
+    }
     auto subtasks = jobs.subtasks(job.id);
     if (!subtasks.is_ok()) return subtasks.status();
     run.subtasks = std::move(*subtasks);
@@ -202,7 +216,7 @@ struct Requestor::Impl {
       if (!created.is_ok()) return created.status();
     }
     run.demand = demand_for(job);
-    for (const SubtaskRecord& r : run.subtasks) run.demand.work += r.subtask.work();
+    for (const SubtaskRecord& r : run.subtasks) run.demand.work += r.task.work;
     run.demand.sign(node.identity());
     std::string id = job.id;
     auto handle = node.subscribe(network::job_results_stream(job.id), 0,
@@ -210,24 +224,6 @@ struct Requestor::Impl {
     if (!handle.is_ok()) return handle.status();
     run.subscription = *handle;
     return Status::ok();
-  }
-
-  // The task a subtask stands for, as proposed to a provider and as its result is checked.
-  static network::RenderTask task_for(const JobRecord& job, const render::Subtask& s) {
-    network::RenderTask task;
-    task.job_id = job.id;
-    task.scene_hash = *network::parse_blob_id(job.scene);
-    task.width = job.settings.width;
-    task.height = job.settings.height;
-    task.tile = s.tile;
-    task.sample_begin = s.sample_begin;
-    task.sample_count = s.sample_count;
-    task.seed = job.settings.seed;
-    task.max_depth = job.settings.max_depth;
-    task.rr_depth = job.settings.rr_depth;
-    task.subtask = s.index;
-    task.sample_pieces = std::clamp(std::min(job.sample_pieces, s.sample_count), 1u, render::kMaxSamplePieces);
-    return task;
   }
 
   // The offers that can serve `demand`, best first: excluded providers dropped, then by price
@@ -239,7 +235,7 @@ struct Requestor::Impl {
     for (network::Offer& o : network::match_offers(demand, offers, now, network::SignatureCheck::kSkip)) {
       verifier::ProviderRecord rec = reputation.get(network::node_id_of(o.provider));
       if (rec.excluded && options.exclude_caught) continue;
-      keyed.emplace_back(double(o.price_per_gigasample) / rec.reliability(), std::move(o));
+      keyed.emplace_back(double(o.find(demand.kernel)->price) / rec.reliability(), std::move(o));
     }
     std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
     std::vector<network::Offer> out;
@@ -252,8 +248,8 @@ struct Requestor::Impl {
     network::Demand d;
     d.requestor = node.identity().public_key();
     d.job_id = job.id;
-    d.kernel = kRenderKernel;
-    d.max_price_per_gigasample = job.max_price;
+    d.kernel = job.kernel;
+    d.max_price = job.max_price;
     d.min_memory_bytes = job.min_memory;
     return d;
   }
@@ -274,48 +270,38 @@ struct Requestor::Impl {
       return invalid_argument("redundancy " + std::to_string(spec.redundancy) +
                               " must be a share of the subtasks from 0 to 1");
     }
-    STRATA_RETURN_IF_ERROR(render::check_settings(spec.settings));
-    auto manifest_id = network::parse_blob_id(spec.scene);
-    if (!manifest_id.is_ok()) return invalid_argument("scene: " + manifest_id.status().message());
-    if (!store.has(*manifest_id)) return not_found("scene " + spec.scene + " is not in this node's blob store (upload it first)");
-    auto manifest = decode_manifest(*store.get(*manifest_id));
-    if (!manifest.is_ok()) return manifest.status();
-    for (const auto& f : manifest->files) {
-      if (!store.has(f.id)) return not_found("the scene's file '" + f.path + "' is not in this node's blob store");
-    }
-    // Loaded here first: a scene that cannot render is refused now, not by every provider, and
-    // its size on a device is what the demand asks of providers' memory.
-    auto prepared = load_scene(spec.scene);
-    if (!prepared.is_ok()) return prepared.status();
-    uint64_t tile_bytes = uint64_t(options.plan.max_tile) * options.plan.max_tile * (4 * sizeof(float) + sizeof(uint32_t));
+    Family* family = families.by_name(spec.family);
+    if (!family) return invalid_argument("unknown job family '" + spec.family + "' (known: " + families.names() + ")");
+    if (!spec.spec.is_object()) return invalid_argument("a job's spec must be a JSON object");
+    auto opened = family->open(spec.spec, context);
+    if (!opened.is_ok()) return opened.status();
+    std::shared_ptr<FamilyJob> family_job(std::move(*opened));
     JobRecord job;
     job.id = new_job_id(node.identity(), spec);
-    job.scene = spec.scene;
-    job.settings = spec.settings;
-    job.max_price = spec.max_price_per_gigasample;
+    job.family = spec.family;
+    job.kernel = family_job->kernel();
+    job.max_price = spec.max_price;
     job.redundancy = spec.redundancy;
     job.created_at = network::now_ms();
-    job.min_memory = prepared->gpu.device_bytes() + tile_bytes;
+    job.min_memory = family_job->min_memory();
 
-    std::vector<double> speeds;
+    std::vector<ProviderSpeed> speeds;
     for (const network::Offer& o : usable_offers(demand_for(job), network::now_ms())) {
-      speeds.push_back(o.score);
-      // As many pieces as the largest rig whose devices share subtasks, so each takes a share.
-      job.sample_pieces = std::max(job.sample_pieces, std::min(o.sample_pieces, render::kMaxSamplePieces));
+      speeds.push_back({o.find(job.kernel)->speed, o.sample_pieces});
     }
     if (speeds.empty()) {
-      return unavailable("no connected provider offers " + std::string(kRenderKernel) + " at or under " +
-                         std::to_string(job.max_price) + " per gigasample with " +
-                         std::to_string(job.min_memory >> 20) + " MiB of device memory");
+      return unavailable("no connected provider offers " + job.kernel + " at or under " + std::to_string(job.max_price) +
+                         " per 10^9 work units with " + std::to_string(job.min_memory >> 20) + " MiB of device memory");
     }
     if (job.redundancy > 0 && speeds.size() < 2) {
       return unavailable("redundancy needs at least two connected providers, since twins never share one; " +
                          std::to_string(speeds.size()) + " offers this job's work");
     }
-    auto plan = render::plan_render_job(job.settings, speeds, options.plan);
+    auto plan = family_job->plan(job.id, speeds);
     if (!plan.is_ok()) return plan.status();
-    // Redundancy: the checked subtasks are drawn from the job id, and their twins (the same tile
-    // and samples under other indices) follow the originals; providers cannot tell which is which.
+    job.spec = family_job->spec().dump();
+    // Redundancy: the checked subtasks are drawn from the job id, and their twins (the same work
+    // under other indices) follow the originals; providers cannot tell which is which.
     job.originals = static_cast<uint32_t>(plan->size());
     for (uint32_t i = 0; i < job.originals && job.redundancy > 0; ++i) {
       std::string key = job.id + ":" + std::to_string(i);
@@ -323,22 +309,17 @@ struct Requestor::Impl {
       uint64_t draw = 0;
       for (int b = 0; b < 8; ++b) draw = (draw << 8) | h[b];
       if (double(draw) / 18446744073709551616.0 < job.redundancy) {
-        render::Subtask twin = (*plan)[i];
-        twin.index = static_cast<uint32_t>(plan->size());
-        plan->push_back(twin);
-        job.twin_of[twin.index] = i;
+        auto twin = family_job->twin((*plan)[i], static_cast<uint32_t>(plan->size()));
+        if (!twin.is_ok()) return twin.status();
+        job.twin_of[twin->index] = i;
+        plan->push_back(std::move(*twin));
       }
     }
     STRATA_RETURN_IF_ERROR(jobs.create(job, *plan));
     Run run;
+    run.family = std::move(family_job);
     STRATA_RETURN_IF_ERROR(open_run(job, run));
     size_t total = run.subtasks.size();
-    {
-      std::lock_guard lock(verify_mutex);
-      auto v = std::make_shared<JobVerifier>();
-      v->scene = std::make_shared<const render::PreparedScene>(std::move(*prepared));
-      verifiers[job.id] = v;
-    }
     {
       std::lock_guard lock(mutex);
       runs[job.id] = std::move(run);
@@ -408,11 +389,11 @@ struct Requestor::Impl {
           if (r.state != SubtaskState::kPending) continue;
           // Twins of one subtask go to different providers, or they prove nothing.
           std::set<NodeId> in_group;
-          for (uint32_t m : run.group(r.subtask.index)) {
-            if (m != r.subtask.index && run.subtasks[m].state != SubtaskState::kPending) in_group.insert(run.subtasks[m].provider);
+          for (uint32_t m : run.group(r.task.index)) {
+            if (m != r.task.index && run.subtasks[m].state != SubtaskState::kPending) in_group.insert(run.subtasks[m].provider);
           }
           // Nor does its input go back to a provider it already failed on: the next one decides.
-          if (auto bad = run.bad_input_on.find(run.original_of(r.subtask.index)); bad != run.bad_input_on.end()) {
+          if (auto bad = run.bad_input_on.find(run.original_of(r.task.index)); bad != run.bad_input_on.end()) {
             in_group.insert(bad->second.begin(), bad->second.end());
           }
           const network::Offer* chosen = nullptr;
@@ -425,11 +406,11 @@ struct Requestor::Impl {
           }
           if (!chosen) break;
           NodeId provider = network::node_id_of(chosen->provider);
-          double expected_ms = 1000.0 * double(r.subtask.work()) / chosen->score;
+          double expected_ms = 1000.0 * double(r.task.work) / chosen->find(run.job.kernel)->speed;
           uint64_t deadline = now + static_cast<uint64_t>(std::max<double>(double(options.min_deadline.count()),
                                                                             options.deadline_factor * expected_ms));
-          if (Status s = jobs.assign(run.job.id, r.subtask.index, provider, deadline); !s.is_ok()) {
-            log("job " + run.job.id + ": cannot assign subtask " + std::to_string(r.subtask.index) + ": " + s.message());
+          if (Status s = jobs.assign(run.job.id, r.task.index, provider, deadline); !s.is_ok()) {
+            log("job " + run.job.id + ": cannot assign subtask " + std::to_string(r.task.index) + ": " + s.message());
             break;
           }
           r.state = SubtaskState::kAssigned;
@@ -441,16 +422,15 @@ struct Requestor::Impl {
           network::Agreement agreement;
           agreement.job_id = run.job.id;
           agreement.provider = chosen->provider;
-          agreement.subtasks = {r.subtask.index};
-          agreement.price_per_gigasample = chosen->price_per_gigasample;
+          agreement.subtasks = {r.task.index};
+          agreement.price = chosen->find(run.job.kernel)->price;
           agreement.deadline = deadline;
-          network::RenderTask task = task_for(run.job, r.subtask);
           Proposal p;
           p.provider = provider;
           p.stream = network::job_results_stream(run.job.id);
           if (run.publishers.insert(provider).second) p.publishers = run.publishers;
-          network::TaskProposal proposal = network::make_proposal(std::move(agreement), std::move(task), run.demand, node.identity());
-          run.agreements[r.subtask.index] = proposal.agreement;
+          network::TaskProposal proposal = network::make_proposal(std::move(agreement), r.task.bytes, run.demand, node.identity());
+          run.agreements[r.task.index] = proposal.agreement;
           p.frame = network::encode(proposal);
           proposals.push_back(std::move(p));
         }
@@ -547,38 +527,26 @@ struct Requestor::Impl {
     }
     auto bytes = blobs.fetch(f.provider, f.result.result_id, std::chrono::seconds(10));
     Status problem = bytes.status();
-    render::TileRect tile;
-    std::optional<network::RenderResult> result;
-    if (problem.is_ok()) {
-      auto decoded = network::decode_render_result(*bytes);
-      problem = decoded.status();
-      if (problem.is_ok()) result = std::move(*decoded);
-      if (problem.is_ok()) {
-        std::lock_guard lock(mutex);
-        auto it = runs.find(f.job_id);
-        if (it == runs.end()) return;
-        const render::Subtask& s = it->second.subtasks[f.result.subtask].subtask;
-        if (!network::answers(task_for(it->second.job, s), *result)) {
-          problem = invalid_argument("the result does not match the subtask it was announced for");
-        }
-        tile = s.tile;
-      }
+    PlannedTask task;
+    std::shared_ptr<FamilyJob> family;
+    {
+      std::lock_guard lock(mutex);
+      auto it = runs.find(f.job_id);
+      if (it == runs.end()) return;
+      task = it->second.subtasks[f.result.subtask].task;
+      family = it->second.family;
     }
-    // A result that does not decode, does not answer its subtask or does not match its id is the
-    // provider's fault as much as one the verifier catches: a rejection either way, so the
-    // subtask never goes back to the same provider again and again. An unreachable result is
-    // not counted here (the provider may have left; deadlines and failures deal with that).
+    // A result that does not decode, does not answer its subtask, does not match its id or the
+    // commitment its provider announced under its signature is the provider's fault as much as
+    // one the verifier catches: a rejection either way, so the subtask never goes back to the
+    // same provider again and again. An unreachable result is not counted here (the provider may
+    // have left; deadlines and failures deal with that).
+    if (problem.is_ok()) problem = family->check(task, *bytes, {f.result.merkle_root, f.result.chunks});
     bool wrong = !problem.is_ok() && problem.code() == StatusCode::kInvalidArgument;
-    if (problem.is_ok() && (verifier::render_commitment(*result) != f.result.merkle_root ||
-                            verifier::render_chunk_count(*result) != f.result.chunks)) {
-      // The provider announced, under its signature, a commitment its own result does not have.
-      problem = invalid_argument("the result does not match the Merkle root its provider announced");
-      wrong = true;
-    }
     if (problem.is_ok() && options.verify) {
-      auto verdict = verify(f.job_id, f.result.subtask, *bytes);
+      auto verdict = verify(*family, task, *bytes);
       if (!verdict.is_ok()) {
-        // Our own failure (the scene, the device), not the provider's: the subtask goes back.
+        // Our own failure (the input, the device), not the provider's: the subtask goes back.
         problem = unavailable("cannot verify it here: " + verdict.status().message());
       } else {
         report_failed_write(jobs.add_verification(f.job_id, verdict->work_checked, verdict->passed ? 0 : 1),
@@ -607,37 +575,37 @@ struct Requestor::Impl {
           report_failed_write(
               reputation.record(f.provider, verifier::ReputationStore::Outcome::kRejected, problem.message()).status(),
               "a rejection");
-          events.push_back({f.job_id, {{"event", "rejected"}, {"subtask", r.subtask.index},
+          events.push_back({f.job_id, {{"event", "rejected"}, {"subtask", r.task.index},
                                        {"provider", network::short_id(f.provider)}, {"reason", problem.message()}}});
         }
       } else {
         std::string commitment = network::to_string(f.result.result_id);
-        const network::Agreement& agreement = run.agreements[r.subtask.index];
+        const network::Agreement& agreement = run.agreements[r.task.index];
         SubtaskRecord accepted = r;
         accepted.state = SubtaskState::kAccepted;
         accepted.commitment = commitment;
-        accepted.price = agreement.price_per_gigasample;
+        accepted.price = agreement.price;
         accepted.agreement_hash = network::to_hex(network::agreement_hash(agreement));
         accepted.provider_key = network::to_hex(agreement.provider);
         // Accepted and paid for in one write: a crash between the two can no more lose a
         // payment than pay twice. A checked subtask is paid when its twins are settled.
         network::Transition t(jobs.database());
-        Status staged = jobs.accept(f.job_id, r.subtask.index, f.provider, commitment, accepted.price,
+        Status staged = jobs.accept(f.job_id, r.task.index, f.provider, commitment, accepted.price,
                                     accepted.agreement_hash, accepted.provider_key, &t);
-        if (staged.is_ok() && !run.checked(run.original_of(r.subtask.index))) staged = pay(run, accepted, t, receipts);
-        if (staged.is_ok()) staged = t.commit("accepting subtask " + std::to_string(r.subtask.index) + " of job " + f.job_id);
+        if (staged.is_ok() && !run.checked(run.original_of(r.task.index))) staged = pay(run, accepted, t, receipts);
+        if (staged.is_ok()) staged = t.commit("accepting subtask " + std::to_string(r.task.index) + " of job " + f.job_id);
         if (!staged.is_ok()) {
           receipts.clear();
-          log("job " + f.job_id + ": cannot accept subtask " + std::to_string(r.subtask.index) + ": " + staged.message());
+          log("job " + f.job_id + ": cannot accept subtask " + std::to_string(r.task.index) + ": " + staged.message());
           return;
         }
         r = accepted;
         ++run.accepted;
-        run.agreed.erase(r.subtask.index);
-        run.agreements.erase(r.subtask.index);
-        uint32_t original = run.original_of(r.subtask.index);
-        const render::Subtask done = r.subtask;  // `r` may move: settling twins can add a subtask
-        if (r.subtask.index == original) run.waiting.emplace(r.subtask.index, std::move(result->accum));
+        run.agreed.erase(r.task.index);
+        run.agreements.erase(r.task.index);
+        uint32_t original = run.original_of(r.task.index);
+        const PlannedTask done = r.task;  // `r` may move: settling twins can add a subtask
+        if (r.task.index == original) run.waiting.emplace(r.task.index, std::move(*bytes));
         if (!run.checked(original)) {
           // paid above, with the acceptance
         } else if (std::vector<uint32_t> g = run.group(original);
@@ -646,17 +614,15 @@ struct Requestor::Impl {
           resolve_twins(run, original, events, receipts);
         }
         merge_ready(run);
-        events.push_back({f.job_id,
-                          {{"event", "tile"},
-                           {"subtask", done.index},
-                           {"tile", tile_json(tile)},
-                           {"samples", json::array({done.sample_begin, done.sample_count})},
-                           {"provider", network::short_id(f.provider)},
-                           {"device", f.result.device},
-                           {"kernel_ms", f.result.kernel_ms},
-                           {"commitment", commitment},
-                           {"accepted", run.accepted},
-                           {"total", run.subtasks.size()}}});
+        json event = run.family->describe(done);
+        event.update({{"subtask", done.index},
+                      {"provider", network::short_id(f.provider)},
+                      {"device", f.result.device},
+                      {"kernel_ms", f.result.kernel_ms},
+                      {"commitment", commitment},
+                      {"accepted", run.accepted},
+                      {"total", run.subtasks.size()}});
+        events.push_back({f.job_id, std::move(event)});
         complete = run.complete();
         failed = run.job.state == JobState::kFailed;
         failure = run.job.error;
@@ -671,58 +637,25 @@ struct Requestor::Impl {
     if (complete) finish(f.job_id);
   }
 
-  std::string image_path(const std::string& job_id, const char* ext) const {
-    return options.image_dir + "/" + job_id + ext;
-  }
-
-  // Spot-checks a result on this node's verification device, loading the job's scene the first
-  // time.
-  Result<verifier::Verdict> verify(const std::string& job_id, uint32_t subtask, std::span<const uint8_t> result) {
-    JobRecord job;
-    render::Subtask s;
-    {
-      std::lock_guard lock(mutex);
-      auto it = runs.find(job_id);
-      if (it == runs.end() || subtask >= it->second.subtasks.size()) return unavailable("job " + job_id + " is not running");
-      job = it->second.job;
-      s = it->second.subtasks[subtask].subtask;
-    }
-    std::lock_guard lock(verify_mutex);
+  // This node's verification device, opened the first time (under verify_mutex).
+  Result<Device*> verification_device() {
     if (!verify_device) {
       auto device = open_device(options.verify_device);
       if (!device.is_ok()) return device.status();
       verify_device = std::move(*device);
     }
-    std::shared_ptr<JobVerifier>& v = verifiers[job_id];
-    if (!v || !v->family) {
-      if (!v) v = std::make_shared<JobVerifier>();
-      if (!v->scene) {
-        auto scene = load_scene(job.scene);
-        if (!scene.is_ok()) return scene.status();
-        v->scene = std::make_shared<const render::PreparedScene>(std::move(*scene));
-      }
-      auto renderer = render::Renderer::create(*verify_device, v->scene->gpu, v->scene->camera);
-      if (!renderer.is_ok()) return renderer.status();
-      v->renderer = std::move(*renderer);
-      v->family = verifier::make_render_verifier(*v->renderer, {options.catch_rate, options.bad_fraction});
-    }
+    return verify_device.get();
+  }
+
+  // Spot-checks a result with its family's verifier on this node's verification device.
+  Result<verifier::Verdict> verify(FamilyJob& family, const PlannedTask& task, std::span<const uint8_t> result) {
+    std::lock_guard lock(verify_mutex);
+    auto device = verification_device();
+    if (!device.is_ok()) return device.status();
     // Drawn after the result is committed, from a source the provider cannot predict.
     std::random_device rd;
     uint64_t seed = (uint64_t(rd()) << 32) ^ rd();
-    return v->family->verify(network::encode(task_for(job, s)), result, seed);
-  }
-
-  // The job's scene, unpacked from this node's blob store and prepared.
-  Result<render::PreparedScene> load_scene(const std::string& scene_id) {
-    auto manifest_id = network::parse_blob_id(scene_id);
-    if (!manifest_id.is_ok()) return manifest_id.status();
-    auto manifest_bytes = store.get(*manifest_id);
-    if (!manifest_bytes.is_ok()) return manifest_bytes.status();
-    auto manifest = decode_manifest(*manifest_bytes);
-    if (!manifest.is_ok()) return manifest.status();
-    auto files = fetch_scene(*manifest, [this](const BlobId& id, uint64_t) { return store.get(id); });
-    if (!files.is_ok()) return files.status();
-    return render::prepare_scene(*files);
+    return family.verify(**device, task, result, seed);
   }
 
   using Receipts = std::vector<std::pair<NodeId, std::vector<uint8_t>>>;
@@ -737,16 +670,16 @@ struct Requestor::Impl {
     auto agreement = network::parse_blob_id(r.agreement_hash);
     auto provider_key = network::parse_blob_id(r.provider_key);
     if (!result.is_ok() || !agreement.is_ok() || !provider_key.is_ok() || network::node_id_of(*provider_key) != r.provider) {
-      return internal_error("cannot pay for subtask " + std::to_string(r.subtask.index) + ": its terms are missing");
+      return internal_error("cannot pay for subtask " + std::to_string(r.task.index) + ": its terms are missing");
     }
-    unsigned __int128 exact = (unsigned __int128)r.price * r.subtask.work();
+    unsigned __int128 exact = (unsigned __int128)r.price * r.task.work;
     uint64_t amount = exact > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(exact);
     auto paid = reputation.record(r.provider, verifier::ReputationStore::Outcome::kAccepted, "", amount, &t);
     if (!paid.is_ok()) return paid.status();
     network::PaymentReceipt receipt;
     receipt.job_id = run.job.id;
     receipt.provider = *provider_key;
-    receipt.subtask = r.subtask.index;
+    receipt.subtask = r.task.index;
     receipt.agreement_hash = *agreement;
     receipt.result = *result;
     receipt.amount = amount;
@@ -765,22 +698,16 @@ struct Requestor::Impl {
   // all), and failing that the job fails.
   void resolve_twins(Run& run, uint32_t original, std::vector<Event>& events, Receipts& receipts) {
     std::vector<uint32_t> members = run.group(original);
-    std::vector<render::AccumBuffer> results;
+    std::vector<std::vector<uint8_t>> results;
     for (uint32_t m : members) {
-      auto id = network::parse_blob_id(run.subtasks[m].commitment);
-      auto bytes = id.is_ok() ? store.get(*id) : Result<std::vector<uint8_t>>(id.status());
-      auto decoded = bytes.is_ok() ? network::decode_render_result(*bytes) : Result<network::RenderResult>(bytes.status());
-      if (!decoded.is_ok()) {
-        log("job " + run.job.id + ": cannot read the result of subtask " + std::to_string(m) + ": " + decoded.status().message());
+      auto bytes = stored_result(run.subtasks[m]);
+      if (!bytes.is_ok()) {
+        log("job " + run.job.id + ": cannot read the result of subtask " + std::to_string(m) + ": " + bytes.status().message());
         return;
       }
-      results.push_back(std::move(decoded->accum));
+      results.push_back(std::move(*bytes));
     }
-    auto same = [&](size_t a, size_t b) {
-      return results[a].rgbw.size() == results[b].rgbw.size() &&
-             std::memcmp(results[a].rgbw.data(), results[b].rgbw.data(), results[a].rgbw.size() * sizeof(float)) == 0 &&
-             results[a].rays == results[b].rays;
-    };
+    auto same = [&](size_t a, size_t b) { return run.family->same(results[a], results[b]); };
     std::vector<size_t> agree(members.size(), 0);
     for (size_t a = 0; a < members.size(); ++a) {
       for (size_t b = 0; b < members.size(); ++b) agree[a] += same(a, b) ? 1 : 0;
@@ -793,14 +720,18 @@ struct Requestor::Impl {
         fail_job(run, "no two of five providers agree on subtask " + std::to_string(original));
         return;
       }
-      render::Subtask again = run.subtasks[original].subtask;
-      again.index = static_cast<uint32_t>(run.subtasks.size());
+      auto twin = run.family->twin(run.subtasks[original].task, static_cast<uint32_t>(run.subtasks.size()));
+      if (!twin.is_ok()) {
+        log("job " + run.job.id + ": cannot make a twin of subtask " + std::to_string(original) + ": " + twin.status().message());
+        return;
+      }
+      PlannedTask again = std::move(*twin);
       if (Status s = jobs.add_twins(run.job.id, {again}, {original}); !s.is_ok()) {
         log("job " + run.job.id + ": cannot add a twin of subtask " + std::to_string(original) + ": " + s.message());
         return;
       }
       SubtaskRecord r;
-      r.subtask = again;
+      r.task = again;
       run.subtasks.push_back(r);
       run.job.twin_of[again.index] = original;
       run.twins[original].push_back(again.index);
@@ -844,27 +775,32 @@ struct Requestor::Impl {
     events.insert(events.end(), rejected.begin(), rejected.end());
     if (original_lost) {
       run.subtasks[original].commitment = winner;
-      run.waiting[original] = results[best];  // same tile and samples
+      run.waiting[original] = results[best];  // the same work
     }
     run.job.resolved.insert(original);
   }
 
-  // Merges the waiting results that are next in subtask order.
+  // An accepted result, read back from the store by its commitment.
+  Result<std::vector<uint8_t>> stored_result(const SubtaskRecord& r) {
+    auto id = network::parse_blob_id(r.commitment);
+    if (!id.is_ok()) return id.status();
+    return store.get(*id);
+  }
+
+  // Accumulates the waiting results that are next in subtask order.
   void merge_ready(Run& run) {
-    if (!run.image) {
-      const render::RenderSettings& s = run.job.settings;
-      run.image = std::make_shared<render::AccumBuffer>(render::AccumBuffer::for_rect({0, 0, s.width, s.height}));
-    }
     for (auto it = run.waiting.find(run.merged); it != run.waiting.end(); it = run.waiting.find(run.merged)) {
       if (run.checked(run.merged) && !run.job.resolved.count(run.merged)) break;  // its twins are still out
-      if (Status m = run.image->merge(it->second); !m.is_ok()) log("job " + run.job.id + ": " + m.message());
+      if (Status m = run.family->accumulate(run.subtasks[run.merged].task, it->second); !m.is_ok()) {
+        log("job " + run.job.id + ": " + m.message());
+      }
       run.waiting.erase(it);
       ++run.merged;
     }
   }
 
-  // Completes the image (results accepted before a restart are read back from the store, in
-  // order) and writes it.
+  // Completes the output (results accepted before a restart are read back from the store, in
+  // order) and has the family write it.
   void finish(const std::string& job_id) {
     Run run;
     {
@@ -874,7 +810,7 @@ struct Requestor::Impl {
       merge_ready(it->second);
       run.job = it->second.job;
       run.subtasks = it->second.subtasks;
-      run.image = it->second.image;
+      run.family = it->second.family;
       run.merged = it->second.merged;
       run.waiting = std::move(it->second.waiting);
       run.twins = it->second.twins;
@@ -882,30 +818,30 @@ struct Requestor::Impl {
     Status problem;
     for (size_t i = run.merged; i < run.originals() && problem.is_ok(); ++i) {
       if (!run.waiting.count(uint32_t(i))) {
-        auto id = network::parse_blob_id(run.subtasks[i].commitment);
-        auto bytes = id.is_ok() ? store.get(*id) : Result<std::vector<uint8_t>>(id.status());
-        auto result = bytes.is_ok() ? network::decode_render_result(*bytes) : Result<network::RenderResult>(bytes.status());
-        if (!result.is_ok()) {
-          problem = result.status();
+        auto bytes = stored_result(run.subtasks[i]);
+        if (!bytes.is_ok()) {
+          problem = bytes.status();
           break;
         }
-        run.waiting.emplace(uint32_t(i), std::move(result->accum));
+        run.waiting.emplace(uint32_t(i), std::move(*bytes));
       }
       merge_ready(run);
     }
+    json output;
     if (problem.is_ok()) {
-      std::error_code ec;
-      std::filesystem::create_directories(options.image_dir, ec);
-      render::Image resolved = render::resolve(*run.image);
-      problem = render::write_pfm(image_path(job_id, ".pfm"), resolved);
-      if (problem.is_ok()) problem = render::write_png(image_path(job_id, ".png"), resolved);
+      std::lock_guard lock(verify_mutex);
+      auto device = verification_device();
+      auto written = device.is_ok() ? run.family->finish(job_id, **device) : Result<json>(device.status());
+      problem = written.status();
+      if (written.is_ok()) output = std::move(*written);
     }
     JobState state = problem.is_ok() ? JobState::kDone : JobState::kFailed;
-    report_failed_write(jobs.set_state(job_id, state, problem.message()), "the end of job " + job_id);
+    report_failed_write(jobs.set_state(job_id, state, problem.message(), problem.is_ok() ? output.dump() : ""),
+                        "the end of job " + job_id);
     uint64_t elapsed_ms = network::now_ms() - run.job.created_at;
-    json event = problem.is_ok() ? json{{"event", "done"}, {"image", image_path(job_id, ".png")}, {"ms", elapsed_ms}}
-                                 : json{{"event", "failed"}, {"error", problem.message()}};
-    log("job " + job_id + (problem.is_ok() ? ": done, image " + image_path(job_id, ".png") : ": failed: " + problem.message()));
+    json event = problem.is_ok() ? json{{"event", "done"}, {"ms", elapsed_ms}} : json{{"event", "failed"}, {"error", problem.message()}};
+    if (problem.is_ok()) event.update(output);
+    log("job " + job_id + (problem.is_ok() ? ": done, " + output.dump() : ": failed: " + problem.message()));
     close_run(job_id);
     publish_events({{job_id, event}});
   }
@@ -920,8 +856,6 @@ struct Requestor::Impl {
       runs.erase(it);
     }
     node.unsubscribe(subscription);
-    std::lock_guard lock(verify_mutex);
-    verifiers.erase(job_id);
   }
 
   Status cancel(const std::string& job_id) {
@@ -970,15 +904,11 @@ struct Requestor::Impl {
     }
     st.total = subtasks.size();
     for (const SubtaskRecord& r : subtasks) {
-      st.work += r.subtask.work();
+      st.work += r.task.work;
       st.pending += r.state == SubtaskState::kPending;
       st.assigned += r.state == SubtaskState::kAssigned;
       st.accepted += r.state == SubtaskState::kAccepted;
       if (r.attempts > 1) st.reassigned += r.attempts - 1;
-    }
-    if (st.job.state == JobState::kDone) {
-      st.image = image_path(job_id, ".png");
-      st.linear_image = image_path(job_id, ".pfm");
     }
     return st;
   }
@@ -1019,6 +949,11 @@ struct Requestor::Impl {
   }
 };
 
+std::string JobStatus::output(const std::string& key) const {
+  json o = json::parse(job.output, nullptr, false);
+  return o.is_object() && o.contains(key) && o[key].is_string() ? o[key].get<std::string>() : std::string();
+}
+
 Requestor::Requestor(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
 
 Requestor::~Requestor() {
@@ -1035,11 +970,11 @@ Requestor::~Requestor() {
 Result<std::unique_ptr<Requestor>> Requestor::start(network::StreamNode& node, network::BlobStore& store,
                                                     network::BlobService& blobs, network::JobStore& jobs,
                                                     OfferBook& book, verifier::ReputationStore& reputation,
-                                                    Options options) {
+                                                    const Families& families, Options options) {
   if (options.image_dir.empty() || options.work_dir.empty()) {
-    return invalid_argument("a requestor needs directories for finished images and for scenes");
+    return invalid_argument("a requestor needs directories for finished outputs and for scratch work");
   }
-  auto impl = std::make_unique<Impl>(node, store, blobs, jobs, book, reputation, std::move(options));
+  auto impl = std::make_unique<Impl>(node, store, blobs, jobs, book, reputation, families, std::move(options));
   // Jobs that were running when the node stopped: accepted results stay; assignments whose
   // answers may have been lost go back to pending.
   auto known = jobs.jobs();
@@ -1047,7 +982,12 @@ Result<std::unique_ptr<Requestor>> Requestor::start(network::StreamNode& node, n
   for (const JobRecord& job : *known) {
     if (job.state != JobState::kRunning) continue;
     Impl::Run run;
-    STRATA_RETURN_IF_ERROR(impl->open_run(job, run));
+    if (Status s = impl->open_run(job, run); !s.is_ok()) {
+      // Its input is gone or no longer reads: the job cannot go on, the node can.
+      impl->log("job " + job.id + ": cannot resume it: " + s.message());
+      (void)jobs.set_state(job.id, JobState::kFailed, "cannot resume it: " + s.message());
+      continue;
+    }
     std::vector<Impl::Event> events;
     for (SubtaskRecord& r : run.subtasks) impl->release(run, r, "the requestor restarted", events);
     bool complete = run.complete();

@@ -2,11 +2,12 @@
 
 #include <rocksdb/db.h>
 #include <rocksdb/write_batch.h>
-#include <sodium.h>
 
 #include <mutex>
 #include <nlohmann/json.hpp>
 
+#include "host/text_codec.h"
+#include "network/blob_store.h"
 #include "network/node_db.h"
 #include "network/rocks.h"
 
@@ -28,70 +29,80 @@ std::string sub_key(const std::string& id, uint32_t index) {
 Status check(const rocksdb::Status& s, const std::string& what) { return rocks_status(s, "job store", what); }
 
 json to_json(const JobRecord& j) {
-  const auto& s = j.settings;
-  return {{"id", j.id},         {"scene", j.scene},   {"state", static_cast<int>(j.state)},
-          {"width", s.width},   {"height", s.height}, {"spp", s.spp},
-          {"seed", s.seed},     {"max_depth", s.max_depth}, {"rr_depth", s.rr_depth},
-          {"max_price", j.max_price}, {"min_memory", j.min_memory}, {"redundancy_fraction", j.redundancy}, {"created_at", j.created_at},
-          {"sample_pieces", j.sample_pieces},
-          {"error", j.error}, {"verified_work", j.verified_work}, {"rejected", j.rejected},
-          {"originals", j.originals}, {"twin_of", j.twin_of}, {"resolved", j.resolved}};
+  return {{"id", j.id},
+          {"family", j.family},
+          {"spec", j.spec},
+          {"kernel", j.kernel},
+          {"state", static_cast<int>(j.state)},
+          {"max_price", j.max_price},
+          {"min_memory", j.min_memory},
+          {"redundancy_fraction", j.redundancy},
+          {"created_at", j.created_at},
+          {"error", j.error},
+          {"verified_work", j.verified_work},
+          {"rejected", j.rejected},
+          {"originals", j.originals},
+          {"twin_of", j.twin_of},
+          {"resolved", j.resolved},
+          {"output", j.output}};
 }
 
 JobRecord job_from_json(const json& v) {
   JobRecord j;
   j.id = v.at("id");
-  j.scene = v.at("scene");
+  j.family = v.at("family");
+  j.spec = v.at("spec");
+  j.kernel = v.at("kernel");
   j.state = static_cast<JobState>(v.at("state").get<int>());
-  j.settings.width = v.at("width");
-  j.settings.height = v.at("height");
-  j.settings.spp = v.at("spp");
-  j.settings.seed = v.at("seed");
-  j.settings.max_depth = v.at("max_depth");
-  j.settings.rr_depth = v.at("rr_depth");
-  j.max_price = v.value("max_price", uint64_t(0));
-  j.min_memory = v.value("min_memory", uint64_t(0));
-  j.redundancy = v.value("redundancy_fraction", 0.0);
-  j.sample_pieces = v.value("sample_pieces", 1u);
-  j.originals = v.value("originals", 0u);
-  if (v.contains("twin_of")) j.twin_of = v.at("twin_of").get<std::map<uint32_t, uint32_t>>();
-  if (v.contains("resolved")) j.resolved = v.at("resolved").get<std::set<uint32_t>>();
-  j.created_at = v.value("created_at", uint64_t(0));
-  j.error = v.value("error", std::string());
-  j.verified_work = v.value("verified_work", uint64_t(0));
-  j.rejected = v.value("rejected", 0u);
+  j.max_price = v.at("max_price");
+  j.min_memory = v.at("min_memory");
+  j.redundancy = v.at("redundancy_fraction");
+  j.originals = v.at("originals");
+  j.twin_of = v.at("twin_of").get<std::map<uint32_t, uint32_t>>();
+  j.resolved = v.at("resolved").get<std::set<uint32_t>>();
+  j.created_at = v.at("created_at");
+  j.error = v.at("error");
+  j.verified_work = v.at("verified_work");
+  j.rejected = v.at("rejected");
+  j.output = v.at("output");
   return j;
 }
 
 json to_json(const SubtaskRecord& r) {
-  const auto& t = r.subtask;
-  return {{"index", t.index}, {"x", t.tile.x}, {"y", t.tile.y}, {"w", t.tile.w}, {"h", t.tile.h},
-          {"sample_begin", t.sample_begin}, {"sample_count", t.sample_count},
+  return {{"index", r.task.index},     {"task", to_hex(r.task.bytes)},   {"work", r.task.work},
           {"state", static_cast<int>(r.state)}, {"provider", to_hex(r.provider)}, {"deadline", r.deadline},
-          {"commitment", r.commitment}, {"attempts", r.attempts}, {"price", r.price},
+          {"commitment", r.commitment}, {"attempts", r.attempts},         {"price", r.price},
           {"agreement_hash", r.agreement_hash}, {"provider_key", r.provider_key}};
 }
 
 SubtaskRecord subtask_from_json(const json& v) {
   SubtaskRecord r;
-  r.subtask.index = v.at("index");
-  r.subtask.tile = {v.at("x"), v.at("y"), v.at("w"), v.at("h")};
-  r.subtask.sample_begin = v.at("sample_begin");
-  r.subtask.sample_count = v.at("sample_count");
+  auto bytes = from_hex(v.at("task").get<std::string>());
+  if (!bytes.is_ok()) throw std::runtime_error("its task is not hex");
+  r.task = planned_task(v.at("index"), std::move(*bytes), v.at("work"));
   r.state = static_cast<SubtaskState>(v.at("state").get<int>());
-  std::string provider = v.at("provider");
-  size_t length = 0;
-  sodium_hex2bin(r.provider.data(), r.provider.size(), provider.data(), provider.size(), nullptr, &length, nullptr);
+  auto provider = from_hex(v.at("provider").get<std::string>());
+  if (!provider.is_ok() || provider->size() != r.provider.size()) throw std::runtime_error("its provider is not a node id");
+  std::copy(provider->begin(), provider->end(), r.provider.begin());
   r.deadline = v.at("deadline");
   r.commitment = v.at("commitment");
   r.attempts = v.at("attempts");
-  r.price = v.value("price", uint64_t(0));
-  r.agreement_hash = v.value("agreement_hash", std::string());
-  r.provider_key = v.value("provider_key", std::string());
+  r.price = v.at("price");
+  r.agreement_hash = v.at("agreement_hash");
+  r.provider_key = v.at("provider_key");
   return r;
 }
 
 }  // namespace
+
+PlannedTask planned_task(uint32_t index, std::vector<uint8_t> bytes, uint64_t work) {
+  PlannedTask t;
+  t.index = index;
+  t.hash = blob_id_of(bytes);
+  t.bytes = std::move(bytes);
+  t.work = work;
+  return t;
+}
 
 const char* to_string(SubtaskState s) {
   switch (s) {
@@ -146,7 +157,7 @@ struct JobStore::Impl {
     if (!v.is_ok()) return v.status();
     try {
       return subtask_from_json(*v);
-    } catch (const json::exception& e) {
+    } catch (const std::exception& e) {
       return internal_error("job store: subtask " + std::to_string(index) + " of job '" + job_id + "' is damaged: " + e.what());
     }
   }
@@ -167,7 +178,7 @@ Result<std::unique_ptr<JobStore>> JobStore::open(std::shared_ptr<NodeDb> db) {
   return std::unique_ptr<JobStore>(new JobStore(std::move(impl)));
 }
 
-Status JobStore::create(const JobRecord& job, const std::vector<render::Subtask>& plan) {
+Status JobStore::create(const JobRecord& job, const std::vector<PlannedTask>& plan) {
   if (job.id.empty() || job.id.size() > 256 || job.id.find('/') != std::string::npos) {
     return invalid_argument("a job id is 1 to 256 bytes without '/'");
   }
@@ -175,9 +186,9 @@ Status JobStore::create(const JobRecord& job, const std::vector<render::Subtask>
   std::lock_guard lock(impl_->mutex);
   if (impl_->read(job_key(job.id), "job").is_ok()) return invalid_argument("job '" + job.id + "' already exists");
   rocksdb::WriteBatch batch;  // the job and all its subtasks, or none of them
-  for (const render::Subtask& t : plan) {
+  for (const PlannedTask& t : plan) {
     SubtaskRecord r;
-    r.subtask = t;
+    r.task = t;
     batch.Put(impl_->db.family(), sub_key(job.id, t.index), to_json(r).dump());
   }
   batch.Put(impl_->db.family(), job_key(job.id), to_json(job).dump());
@@ -191,7 +202,7 @@ Result<JobRecord> JobStore::job(const std::string& id) {
   if (!v.is_ok()) return v.status();
   try {
     return job_from_json(*v);
-  } catch (const json::exception& e) {
+  } catch (const std::exception& e) {
     return internal_error("job store: job '" + id + "' is damaged: " + e.what());
   }
 }
@@ -219,7 +230,7 @@ Result<std::vector<SubtaskRecord>> JobStore::subtasks(const std::string& job_id)
     if (v.is_discarded()) return internal_error("job store: a subtask of job '" + job_id + "' is damaged");
     try {
       out.push_back(subtask_from_json(v));
-    } catch (const json::exception& e) {
+    } catch (const std::exception& e) {
       return internal_error("job store: a subtask of job '" + job_id + "' is damaged: " + e.what());
     }
   }
@@ -289,19 +300,20 @@ Result<std::vector<uint32_t>> JobStore::release_overdue(const std::string& job_i
   for (const SubtaskRecord& seen : *all) {
     if (seen.state != SubtaskState::kAssigned || seen.deadline >= now_ms) continue;
     std::lock_guard lock(impl_->mutex);  // looked at again: it may have been accepted meanwhile
-    auto r = impl_->subtask(job_id, seen.subtask.index);
+    auto r = impl_->subtask(job_id, seen.task.index);
     if (!r.is_ok()) return r.status();
     if (r->state != SubtaskState::kAssigned || r->deadline >= now_ms) continue;
     r->state = SubtaskState::kPending;
     r->provider = {};
     r->deadline = 0;
-    STRATA_RETURN_IF_ERROR(impl_->write(sub_key(job_id, seen.subtask.index), to_json(*r)));
-    released.push_back(seen.subtask.index);
+    STRATA_RETURN_IF_ERROR(impl_->write(sub_key(job_id, seen.task.index), to_json(*r)));
+    released.push_back(seen.task.index);
   }
   return released;
 }
 
-Status JobStore::set_state(const std::string& job_id, JobState state, const std::string& error) {
+Status JobStore::set_state(const std::string& job_id, JobState state, const std::string& error,
+                           const std::string& output) {
   std::lock_guard lock(impl_->mutex);
   auto j = job(job_id);
   if (!j.is_ok()) return j.status();
@@ -311,6 +323,7 @@ Status JobStore::set_state(const std::string& job_id, JobState state, const std:
   }
   j->state = state;
   j->error = error;
+  j->output = output;
   return impl_->write(job_key(job_id), to_json(*j));
 }
 
@@ -323,7 +336,7 @@ Status JobStore::add_verification(const std::string& job_id, uint64_t work, uint
   return impl_->write(job_key(job_id), to_json(*j));
 }
 
-Status JobStore::add_twins(const std::string& job_id, const std::vector<render::Subtask>& twins,
+Status JobStore::add_twins(const std::string& job_id, const std::vector<PlannedTask>& twins,
                            const std::vector<uint32_t>& originals) {
   std::lock_guard lock(impl_->mutex);
   auto j = job(job_id);
@@ -335,7 +348,7 @@ Status JobStore::add_twins(const std::string& job_id, const std::vector<render::
       return invalid_argument("subtask " + std::to_string(twins[i].index) + " of job '" + job_id + "' already exists");
     }
     SubtaskRecord r;
-    r.subtask = twins[i];
+    r.task = twins[i];
     batch.Put(impl_->db.family(), sub_key(job_id, twins[i].index), to_json(r).dump());
     j->twin_of[twins[i].index] = originals[i];
   }

@@ -5,7 +5,6 @@
 #include <bit>
 #include <cmath>
 
-#include "host/render/renderer.h"
 #include "network/blob_store.h"
 #include "network/canonical.h"
 #include "network/verified.h"
@@ -50,7 +49,7 @@ Result<std::string> read_name(const flatbuffers::String* s, const char* what, bo
 // ---- signing ----
 
 std::vector<uint8_t> Offer::signed_bytes() const {
-  std::vector<uint8_t> out = tagged("strata-offer-v2");
+  std::vector<uint8_t> out = tagged("strata-offer-v3");
   put_bytes(out, provider);
   put_string(out, offer_id);
   put_u64(out, devices.size());
@@ -60,13 +59,19 @@ std::vector<uint8_t> Offer::signed_bytes() const {
     put_u64(out, d.memory_bytes);
   }
   put_u64(out, kernels.size());
-  for (const std::string& k : kernels) put_string(out, k);
-  put_u64(out, std::bit_cast<uint64_t>(score));
-  put_u64(out, price_per_gigasample);
+  for (const KernelOffer& k : kernels) {
+    put_string(out, k.kernel);
+    put_u64(out, std::bit_cast<uint64_t>(k.speed));
+    put_u64(out, k.price);
+  }
   put_u64(out, max_subtasks);
   put_u64(out, expires_at);
   put_u64(out, sample_pieces);
   return out;
+}
+const KernelOffer* Offer::find(const std::string& kernel) const {
+  auto it = std::find_if(kernels.begin(), kernels.end(), [&](const KernelOffer& k) { return k.kernel == kernel; });
+  return it == kernels.end() ? nullptr : &*it;
 }
 void Offer::sign(const Identity& id) {
   provider = id.public_key();
@@ -75,12 +80,12 @@ void Offer::sign(const Identity& id) {
 bool Offer::signature_valid() const { return verify_signature(provider, signed_bytes(), signature); }
 
 std::vector<uint8_t> Demand::signed_bytes() const {
-  std::vector<uint8_t> out = tagged("strata-demand-v1");
+  std::vector<uint8_t> out = tagged("strata-demand-v2");
   put_bytes(out, requestor);
   put_string(out, job_id);
   put_string(out, kernel);
   put_u64(out, min_memory_bytes);
-  put_u64(out, max_price_per_gigasample);
+  put_u64(out, max_price);
   put_u64(out, deadline);
   put_u64(out, work);
   return out;
@@ -98,7 +103,7 @@ std::vector<uint8_t> Agreement::signed_bytes() const {
   put_bytes(out, provider);
   put_u64(out, subtasks.size());
   for (uint32_t s : subtasks) put_u64(out, s);
-  put_u64(out, price_per_gigasample);
+  put_u64(out, price);
   put_u64(out, deadline);
   put_bytes(out, terms);
   return out;
@@ -165,15 +170,23 @@ std::vector<uint8_t> encode(const Offer& o) {
   for (const DeviceInfo& d : o.devices) {
     devices.push_back(wire::CreateDeviceInfo(b, b.CreateString(d.name), b.CreateString(d.backend), d.memory_bytes));
   }
-  std::vector<flatbuffers::Offset<flatbuffers::String>> kernels;
-  for (const std::string& k : o.kernels) kernels.push_back(b.CreateString(k));
+  std::vector<flatbuffers::Offset<wire::KernelOffer>> kernels;
+  for (const KernelOffer& k : o.kernels) kernels.push_back(wire::CreateKernelOffer(b, b.CreateString(k.kernel), k.speed, k.price));
   auto key = b.CreateVector(o.provider.data(), o.provider.size());
   auto id = b.CreateString(o.offer_id);
   auto dv = b.CreateVector(devices);
   auto kv = b.CreateVector(kernels);
   auto sig = b.CreateVector(o.signature.data(), o.signature.size());
-  b.Finish(wire::CreateOffer(b, key, id, dv, kv, o.score, o.price_per_gigasample, o.max_subtasks, o.expires_at, sig,
-                             o.sample_pieces));
+  wire::OfferBuilder ob(b);
+  ob.add_provider_key(key);
+  ob.add_offer_id(id);
+  ob.add_devices(dv);
+  ob.add_kernels(kv);
+  ob.add_max_subtasks(o.max_subtasks);
+  ob.add_expires_at(o.expires_at);
+  ob.add_signature(sig);
+  ob.add_sample_pieces(o.sample_pieces);
+  b.Finish(ob.Finish());
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
@@ -183,7 +196,7 @@ std::vector<uint8_t> encode(const Demand& d) {
   auto job = b.CreateString(d.job_id);
   auto kernel = b.CreateString(d.kernel);
   auto sig = b.CreateVector(d.signature.data(), d.signature.size());
-  b.Finish(wire::CreateDemand(b, key, job, kernel, d.min_memory_bytes, d.max_price_per_gigasample, d.deadline, d.work, sig));
+  b.Finish(wire::CreateDemand(b, key, job, kernel, d.min_memory_bytes, d.max_price, d.deadline, d.work, sig));
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
@@ -196,7 +209,7 @@ std::vector<uint8_t> encode(const Agreement& a) {
   auto rs = b.CreateVector(a.requestor_signature.data(), a.requestor_signature.size());
   auto ps = b.CreateVector(a.provider_signature.data(), a.provider_signature.size());
   auto terms = b.CreateVector(a.terms.data(), a.terms.size());
-  b.Finish(wire::CreateAgreement(b, job, rk, pk, subtasks, a.price_per_gigasample, a.deadline, rs, ps, terms));
+  b.Finish(wire::CreateAgreement(b, job, rk, pk, subtasks, a.price, a.deadline, rs, ps, terms));
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }
 
@@ -258,21 +271,22 @@ Result<Offer> decode_offer(std::span<const uint8_t> bytes) {
   }
   if (w->kernels()) {
     if (w->kernels()->size() > kMaxNames) return invalid_argument("offer: at most 64 kernels");
-    for (const flatbuffers::String* k : *w->kernels()) {
-      auto kernel = read_name(k, "offer: a kernel name");
+    for (const wire::KernelOffer* k : *w->kernels()) {
+      auto kernel = read_name(k->kernel(), "offer: a kernel name");
       if (!kernel.is_ok()) return kernel.status();
-      o.kernels.push_back(*kernel);
+      if (o.find(*kernel)) return invalid_argument("offer: the kernel '" + *kernel + "' is listed twice");
+      if (!std::isfinite(k->speed()) || k->speed() < 0) {
+        return invalid_argument("offer: the speed of '" + *kernel + "' must be a finite, non-negative rate");
+      }
+      o.kernels.push_back(KernelOffer{*kernel, k->speed(), k->price()});
     }
   }
-  o.score = w->score();
-  if (!std::isfinite(o.score) || o.score < 0) return invalid_argument("offer: the score must be a finite, non-negative rate");
-  o.price_per_gigasample = w->price_per_gigasample();
   o.max_subtasks = w->max_subtasks();
   o.expires_at = w->expires_at();
   o.sample_pieces = w->sample_pieces();
-  if (o.sample_pieces == 0 || o.sample_pieces > render::kMaxSamplePieces) {
+  if (o.sample_pieces == 0 || o.sample_pieces > kMaxTaskPieces) {
     return invalid_argument("offer: " + std::to_string(o.sample_pieces) + " sample pieces (1 to " +
-                            std::to_string(render::kMaxSamplePieces) + ")");
+                            std::to_string(kMaxTaskPieces) + ")");
   }
   if (!o.signature_valid()) return invalid_argument("offer '" + o.offer_id + "': the signature does not match the provider's key");
   return o;
@@ -291,7 +305,7 @@ Result<Demand> decode_demand(std::span<const uint8_t> bytes) {
   d.job_id = *job;
   d.kernel = *kernel;
   d.min_memory_bytes = w->min_memory_bytes();
-  d.max_price_per_gigasample = w->max_price_per_gigasample();
+  d.max_price = w->max_price();
   d.deadline = w->deadline();
   d.work = w->work();
   if (!d.signature_valid()) return invalid_argument("demand for job '" + d.job_id + "': the signature does not match the requestor's key");
@@ -315,7 +329,7 @@ Result<Agreement> decode_agreement(std::span<const uint8_t> bytes, bool proposal
     if (w->subtasks()->size() > kMaxSubtasks) return invalid_argument("agreement: too many subtasks");
     a.subtasks.assign(w->subtasks()->begin(), w->subtasks()->end());
   }
-  a.price_per_gigasample = w->price_per_gigasample();
+  a.price = w->price();
   a.deadline = w->deadline();
   if (!copy_key(w->terms(), a.terms)) return invalid_argument("agreement: the terms hash must be 32 bytes");
   STRATA_RETURN_IF_ERROR(proposal ? a.check_requestor() : a.check());
@@ -328,16 +342,17 @@ std::vector<Offer> match_offers(const Demand& demand, const std::vector<Offer>& 
                                 SignatureCheck signatures) {
   std::vector<Offer> fit;
   for (const Offer& o : offers) {
-    if (o.expires_at <= now_ms || o.price_per_gigasample > demand.max_price_per_gigasample || o.score <= 0) continue;
-    if (std::find(o.kernels.begin(), o.kernels.end(), demand.kernel) == o.kernels.end()) continue;
+    const KernelOffer* k = o.find(demand.kernel);
+    if (!k || o.expires_at <= now_ms || k->price > demand.max_price || !(k->speed > 0)) continue;
     bool memory = std::any_of(o.devices.begin(), o.devices.end(),
                               [&](const DeviceInfo& d) { return d.memory_bytes >= demand.min_memory_bytes; });
     if (!memory || (signatures == SignatureCheck::kVerify && !o.signature_valid())) continue;
     fit.push_back(o);
   }
-  std::stable_sort(fit.begin(), fit.end(), [](const Offer& a, const Offer& b) {
-    if (a.price_per_gigasample != b.price_per_gigasample) return a.price_per_gigasample < b.price_per_gigasample;
-    return a.score > b.score;
+  std::stable_sort(fit.begin(), fit.end(), [&](const Offer& a, const Offer& b) {
+    const KernelOffer &ka = *a.find(demand.kernel), &kb = *b.find(demand.kernel);
+    if (ka.price != kb.price) return ka.price < kb.price;
+    return ka.speed > kb.speed;
   });
   return fit;
 }

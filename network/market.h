@@ -1,6 +1,7 @@
-// The market's messages and its matching. Providers publish signed offers (devices, kernels,
-// benchmark score, price, limits); requestors publish signed demands (kernel, memory, maximum
-// price, deadline); matching ranks the offers that satisfy a demand by price, then score; an
+// The market's messages and its matching. Providers publish signed offers (devices, and per
+// kernel a measured speed and a price in its work unit, limits); requestors publish signed
+// demands (kernel, memory, maximum price, deadline); matching ranks the offers that satisfy a
+// demand by their price for its kernel, then speed; an
 // agreement names the subtasks, the price and the deadline and is valid only when both the
 // requestor and the provider have signed it.
 #pragma once
@@ -23,13 +24,23 @@ struct DeviceInfo {
   bool operator==(const DeviceInfo&) const = default;
 };
 
+// The most devices of one rig that share a task (an offer's sample_pieces).
+inline constexpr uint32_t kMaxTaskPieces = 16;
+
+// A kernel a provider runs: its speed and price in the kernel's work unit (pixel-samples for
+// render, compressions or signature checks for proof).
+struct KernelOffer {
+  std::string kernel;
+  double speed = 0;    // work units per second, all the provider's devices together
+  uint64_t price = 0;  // per 10^9 work units, in the token's smallest unit
+  bool operator==(const KernelOffer&) const = default;
+};
+
 struct Offer {
   PublicKey provider{};
   std::string offer_id;
   std::vector<DeviceInfo> devices;
-  std::vector<std::string> kernels;
-  double score = 0;  // pixel-samples per second
-  uint64_t price_per_gigasample = 0;
+  std::vector<KernelOffer> kernels;
   uint32_t max_subtasks = 1;
   uint64_t expires_at = 0;  // ms since the epoch
   // How many pieces of a subtask's samples the provider's devices share (its devices, when they
@@ -37,6 +48,8 @@ struct Offer {
   uint32_t sample_pieces = 1;
   Signature signature{};
 
+  // The entry for `kernel`, or null when the provider does not run it.
+  const KernelOffer* find(const std::string& kernel) const;
   std::vector<uint8_t> signed_bytes() const;
   void sign(const Identity& provider_identity);
   bool signature_valid() const;
@@ -48,9 +61,9 @@ struct Demand {
   std::string job_id;
   std::string kernel;
   uint64_t min_memory_bytes = 0;
-  uint64_t max_price_per_gigasample = 0;
+  uint64_t max_price = 0;  // per 10^9 work units of the kernel
   uint64_t deadline = 0;
-  uint64_t work = 0;  // pixel-samples
+  uint64_t work = 0;  // work units
   Signature signature{};
 
   std::vector<uint8_t> signed_bytes() const;
@@ -63,7 +76,7 @@ struct Agreement {
   std::string job_id;
   PublicKey requestor{}, provider{};
   std::vector<uint32_t> subtasks;
-  uint64_t price_per_gigasample = 0;
+  uint64_t price = 0;  // per 10^9 work units of the demand's kernel
   uint64_t deadline = 0;
   // The hash of what was agreed beyond the indices (the encoded tasks), so neither side can
   // later claim other terms.
@@ -89,7 +102,7 @@ struct PaymentReceipt {
   uint32_t subtask = 0;
   std::array<uint8_t, 32> agreement_hash{};
   std::array<uint8_t, 32> result{};
-  uint64_t amount = 0;      // price per gigasample x pixel-samples (in 1e-9 of the token's smallest unit)
+  uint64_t amount = 0;      // price x work units (in 1e-9 of the token's smallest unit)
   uint64_t cumulative = 0;  // every receipt's amount from this requestor to this provider, this one included
   uint64_t sequence = 0;    // 1, 2, ... per requestor and provider
   uint64_t issued_at = 0;
@@ -114,8 +127,9 @@ Result<Demand> decode_demand(std::span<const uint8_t> bytes);
 // A proposal (`proposal`: only the requestor's signature is checked) or a signed agreement.
 Result<Agreement> decode_agreement(std::span<const uint8_t> bytes, bool proposal = false);
 
-// The offers that can serve `demand` at `now_ms` (kernel supported, a device with enough memory,
-// price within the maximum, not expired, signature valid), cheapest first, then fastest. kSkip is
+// The offers that can serve `demand` at `now_ms` (its kernel offered at a positive speed, a
+// device with enough memory, that kernel's price within the maximum, not expired, signature
+// valid), cheapest for the kernel first, then fastest. kSkip is
 // for offers whose signatures were checked when they came in (an offer book's).
 std::vector<Offer> match_offers(const Demand& demand, const std::vector<Offer>& offers, uint64_t now_ms,
                                 SignatureCheck signatures = SignatureCheck::kVerify);

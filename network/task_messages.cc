@@ -12,7 +12,6 @@ namespace {
 
 constexpr size_t kMaxJobIdBytes = 128;
 constexpr size_t kMaxErrorBytes = 4096;
-constexpr size_t kMaxTaskBytes = 4096;
 constexpr size_t kMaxAgreementBytes = 4096;
 constexpr size_t kMaxDeviceBytes = 256;
 
@@ -41,14 +40,13 @@ flatbuffers::Offset<flatbuffers::String> error_text(flatbuffers::FlatBufferBuild
 std::string job_results_stream(const std::string& job_id) { return "job/" + job_id + "/results"; }
 std::string job_progress_stream(const std::string& job_id) { return "job/" + job_id + "/progress"; }
 
-TaskProposal make_proposal(Agreement agreement, RenderTask task, Demand demand, const Identity& requestor) {
+TaskProposal make_proposal(Agreement agreement, std::vector<uint8_t> task_bytes, Demand demand, const Identity& requestor) {
   TaskProposal p;
   p.demand = std::move(demand);
-  p.task_bytes = encode(task);
+  p.task_bytes = std::move(task_bytes);
   agreement.terms = blob_id_of(p.task_bytes);
   agreement.sign_as_requestor(requestor);
   p.agreement = std::move(agreement);
-  p.task = std::move(task);
   return p;
 }
 
@@ -92,7 +90,7 @@ Result<TaskProposal> decode_task_proposal(std::span<const uint8_t> bytes) {
     return invalid_argument("task proposal: the agreement is missing or over 4096 bytes");
   }
   if (task_bytes.empty() || task_bytes.size() > kMaxTaskBytes) {
-    return invalid_argument("task proposal: the task is missing or over 4096 bytes");
+    return invalid_argument("task proposal: the task is missing or over " + std::to_string(kMaxTaskBytes) + " bytes");
   }
   auto demand_bytes = bytes_of(w->demand());
   if (demand_bytes.empty() || demand_bytes.size() > kMaxAgreementBytes) {
@@ -105,26 +103,20 @@ Result<TaskProposal> decode_task_proposal(std::span<const uint8_t> bytes) {
   p.task_bytes.assign(task_bytes.begin(), task_bytes.end());
   auto agreement = decode_agreement(agreement_copy, true);
   if (!agreement.is_ok()) return invalid_argument("task proposal: " + agreement.status().message());
-  auto task = decode_render_task(p.task_bytes);
-  if (!task.is_ok()) return invalid_argument("task proposal: " + task.status().message());
   auto demand = decode_demand(demand_copy);
   if (!demand.is_ok()) return invalid_argument("task proposal: " + demand.status().message());
   p.agreement = std::move(*agreement);
-  p.task = std::move(*task);
   p.demand = std::move(*demand);
   if (p.demand.requestor != p.agreement.requestor || p.demand.job_id != p.agreement.job_id) {
     return invalid_argument("task proposal: the demand is another requestor's or another job's");
   }
-  if (p.agreement.price_per_gigasample > p.demand.max_price_per_gigasample) {
+  if (p.agreement.price > p.demand.max_price) {
     return invalid_argument("task proposal: the agreed price is over the demand's maximum");
   }
   if (p.agreement.terms != blob_id_of(p.task_bytes)) {
     return invalid_argument("task proposal: the agreement's terms are not this task's hash");
   }
-  if (p.agreement.job_id != p.task.job_id) return invalid_argument("task proposal: the agreement and the task name different jobs");
-  if (p.agreement.subtasks.size() != 1 || p.agreement.subtasks[0] != p.task.subtask) {
-    return invalid_argument("task proposal: the agreement must name exactly the task's subtask");
-  }
+  if (p.agreement.subtasks.size() != 1) return invalid_argument("task proposal: the agreement must name exactly one subtask");
   return p;
 }
 

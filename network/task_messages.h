@@ -12,15 +12,19 @@
 
 #include "host/status.h"
 #include "network/market.h"
-#include "network/render_messages.h"
 
 namespace strata::network {
 
+// Upper bound of a task's bytes: a task names its inputs (blobs), it does not carry them.
+inline constexpr size_t kMaxTaskBytes = 64 * 1024;
+
 struct TaskProposal {
   Agreement agreement;  // the requestor's signature checked; the provider's not yet there
-  Demand demand;        // the job's constraints, signed by the same requestor
-  RenderTask task;
-  std::vector<uint8_t> task_bytes;  // as encoded; its hash is agreement.terms
+  Demand demand;        // the job's constraints (its kernel among them), signed by the same requestor
+  std::vector<uint8_t> task_bytes;  // as the job's family encoded it; its hash is agreement.terms
+
+  const std::string& job_id() const { return agreement.job_id; }
+  uint32_t subtask() const { return agreement.subtasks.at(0); }
 };
 
 struct TaskReply {
@@ -68,9 +72,9 @@ inline constexpr const char* kTaskResultContentType = "application/x-strata-task
 std::string job_results_stream(const std::string& job_id);
 std::string job_progress_stream(const std::string& job_id);
 
-// Signs the proposal for `task`: fills agreement.terms and the requestor's signature. The demand
-// must be signed by the same requestor.
-TaskProposal make_proposal(Agreement agreement, RenderTask task, Demand demand, const Identity& requestor);
+// Signs the proposal for a task (as its family encoded it): fills agreement.terms and the
+// requestor's signature. The demand must be signed by the same requestor.
+TaskProposal make_proposal(Agreement agreement, std::vector<uint8_t> task_bytes, Demand demand, const Identity& requestor);
 
 std::vector<uint8_t> encode(const TaskProposal& proposal);
 std::vector<uint8_t> encode(const TaskReply& reply);
@@ -81,9 +85,9 @@ Result<ChunkRequest> decode_chunk_request(std::span<const uint8_t> bytes);
 std::vector<uint8_t> encode(const TaskCancel& cancel);
 Result<TaskCancel> decode_task_cancel(std::span<const uint8_t> bytes);
 Result<ChunkReply> decode_chunk_reply(std::span<const uint8_t> bytes);
-// Checks the requestor's signatures, that the agreement covers exactly this task (terms, job id,
-// one subtask index) within the demand (same requestor and job, price within its maximum), and
-// the task itself.
+// Checks the requestor's signatures and that the agreement covers exactly these task bytes
+// (terms, one subtask index) within the demand (same requestor and job, price within its
+// maximum). The task itself is the family's to decode and check.
 Result<TaskProposal> decode_task_proposal(std::span<const uint8_t> bytes);
 // An accepted reply's agreement must carry both signatures.
 Result<TaskReply> decode_task_reply(std::span<const uint8_t> bytes);

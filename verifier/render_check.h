@@ -8,17 +8,13 @@
 #include <cstdint>
 #include <string>
 
+#include <memory>
+
 #include "host/render/renderer.h"
 #include "host/status.h"
+#include "verifier/family.h"
 
 namespace strata::verifier {
-
-// What one verification found and what it cost.
-struct Verdict {
-  bool passed = true;
-  std::string reason;         // the first thing found wrong
-  uint64_t work_checked = 0;  // the family's unit of work re-done (render: pixel-samples)
-};
 
 // How many of a tile's pixels to check so that a result with at least `bad_fraction` of them
 // wrong is caught with probability `catch_rate`: the smallest n with (1 - f)^n <= 1 - catch_rate,
@@ -32,5 +28,9 @@ uint32_t pixels_to_check(double catch_rate, double bad_fraction, uint64_t tile_p
 Result<Verdict> spot_check_render(render::Renderer& renderer, const render::RenderSettings& settings,
                                   const render::AccumBuffer& claimed, uint32_t sample_begin, uint32_t sample_count,
                                   uint32_t sample_pieces, uint32_t pixels, uint64_t seed);
+
+// The render family's verifier over one scene, on `renderer`'s device (encoded RenderTask and
+// RenderResult, network/render_messages.h). The renderer must outlive it.
+std::unique_ptr<FamilyVerifier> make_render_verifier(render::Renderer& renderer, CatchTarget target);
 
 }  // namespace strata::verifier

@@ -37,8 +37,7 @@ JobSpec upload(ComputeNode& requestor, const render::RenderSettings& settings) {
   auto manifest = store_scene(requestor.blobs(), *files);
   EXPECT_TRUE(manifest.is_ok());
   JobSpec spec;
-  spec.scene = network::to_string(*manifest);
-  spec.settings = settings;
+  spec.spec = render_spec(network::to_string(*manifest), settings);
   return spec;
 }
 
@@ -83,7 +82,7 @@ Cluster start_cluster(uint8_t seed, const std::string& requestor_dir = "") {
 
 void expect_matches_local(const JobStatus& st, const render::RenderSettings& settings) {
   ASSERT_EQ(st.job.state, JobState::kDone) << st.job.error;
-  auto image = render::read_pfm(st.linear_image);
+  auto image = render::read_pfm(st.output("linear_image"));
   ASSERT_TRUE(image.is_ok()) << image.status().to_string();
   render::Image local = tests::local_render(demo_scene(), settings);
   // Subtasks split by sample ranges sum a pixel's samples in another grouping than one pass.
@@ -252,16 +251,16 @@ TEST(ComputeCluster, SubmitErrorsNameTheProblem) {
   EXPECT_EQ(none.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(none.status().message().find("no connected provider"), std::string::npos) << none.status().message();
   JobSpec missing = spec;
-  missing.scene = std::string(64, 'a');
+  missing.spec["scene"] = std::string(64, 'a');
   EXPECT_EQ(r->requestor().submit(missing).status().code(), StatusCode::kNotFound);
   JobSpec bad = spec;
-  bad.scene = "zz";
+  bad.spec["scene"] = "zz";
   EXPECT_EQ(r->requestor().submit(bad).status().code(), StatusCode::kInvalidArgument);
   JobSpec redundant = spec;
   redundant.redundancy = 2;
   EXPECT_EQ(r->requestor().submit(redundant).status().code(), StatusCode::kInvalidArgument);
   JobSpec empty = spec;
-  empty.settings.spp = 0;
+  empty.spec["spp"] = 0;
   EXPECT_EQ(r->requestor().submit(empty).status().code(), StatusCode::kInvalidArgument);
   // A scene that cannot be rendered is refused at submit, with the importer's reason.
   std::string broken = "{\"asset\": {\"version\": \"2.0\"}, \"meshes\": 5}";
@@ -271,7 +270,7 @@ TEST(ComputeCluster, SubmitErrorsNameTheProblem) {
   auto broken_scene = store_scene(r->blobs(), *broken_files);
   ASSERT_TRUE(broken_scene.is_ok());
   JobSpec bad_file = spec;
-  bad_file.scene = network::to_string(*broken_scene);
+  bad_file.spec["scene"] = network::to_string(*broken_scene);
   auto refused = r->requestor().submit(bad_file);
   ASSERT_EQ(refused.status().code(), StatusCode::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("broken.gltf"), std::string::npos) << refused.status().message();
@@ -285,9 +284,9 @@ TEST(ComputeCluster, PriceAboveTheMaximumFindsNoProvider) {
   connect(*p, *r);
   ASSERT_TRUE(offers_seen(*r, 1));
   JobSpec spec = upload(*r, small_settings());
-  spec.max_price_per_gigasample = 499;
+  spec.max_price = 499;
   EXPECT_EQ(r->requestor().submit(spec).status().code(), StatusCode::kUnavailable);
-  spec.max_price_per_gigasample = 500;
+  spec.max_price = 500;
   auto job = r->requestor().submit(spec);
   ASSERT_TRUE(job.is_ok()) << job.status().to_string();
   EXPECT_TRUE(r->requestor().cancel(job->id).is_ok());
@@ -336,7 +335,7 @@ struct SilentProvider {
           if (!p.is_ok()) return p.status();
           ++proposals;
           p->agreement.sign_as_provider(identity);
-          network::TaskReply yes{p->task.job_id, p->task.subtask, p->agreement, ""};
+          network::TaskReply yes{p->job_id(), p->subtask(), p->agreement, ""};
           return transport->send(from.id, network::FrameType::kTaskReply, network::encode(yes));
         });
     ASSERT_TRUE(t.is_ok());
@@ -348,9 +347,7 @@ struct SilentProvider {
         network::Offer o;
         o.offer_id = "silent";
         o.devices = {{"nothing", "cpu", 1ull << 34}};
-        o.kernels = {kRenderKernel};
-        o.score = 1e9;
-        o.price_per_gigasample = 1;
+        o.kernels = {{kRenderKernel, 1e9, 1}};
         o.max_subtasks = 4;
         o.expires_at = network::now_ms() + 5000;
         o.sign(identity);
@@ -417,7 +414,7 @@ TEST(ComputeCluster, RequestorRestartedMidJobResumesWithoutRedoingAcceptedSubtas
     auto subtasks = (*store)->subtasks(job->id);
     ASSERT_TRUE(subtasks.is_ok());
     for (const auto& s : *subtasks) {
-      if (s.state == network::SubtaskState::kAccepted) accepted[s.subtask.index] = s.commitment;
+      if (s.state == network::SubtaskState::kAccepted) accepted[s.task.index] = s.commitment;
     }
   }
   ASSERT_GE(accepted.size(), 2u);
@@ -433,9 +430,9 @@ TEST(ComputeCluster, RequestorRestartedMidJobResumesWithoutRedoingAcceptedSubtas
   ASSERT_TRUE(subtasks.is_ok());
   for (const auto& s : *subtasks) {
     EXPECT_EQ(s.state, network::SubtaskState::kAccepted);
-    if (accepted.count(s.subtask.index)) {
-      EXPECT_EQ(s.commitment, accepted[s.subtask.index]) << "subtask " << s.subtask.index << " was redone";
-      EXPECT_EQ(s.attempts, 1u) << "subtask " << s.subtask.index << " was assigned again";
+    if (accepted.count(s.task.index)) {
+      EXPECT_EQ(s.commitment, accepted[s.task.index]) << "subtask " << s.task.index << " was redone";
+      EXPECT_EQ(s.attempts, 1u) << "subtask " << s.task.index << " was assigned again";
     }
   }
 }

@@ -9,6 +9,7 @@
 #include <limits>
 
 #include "host/render/renderer.h"
+#include "network/render_messages.h"
 #include "network/task_messages.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
@@ -27,10 +28,11 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
     }
     o.provider.share_samples = spec.share_samples;
     o.provider.slots_per_device = spec.slots;
-    o.provider.alter_result = spec.alter_result;
+    o.families.render.alter_result = spec.alter_result;
+    o.families.render.fail_subtask = spec.fail_subtask;
+    o.families.proof.alter_result = spec.alter_proof;
     o.provider.alter_announcement = spec.alter_announcement;
-    o.provider.fail_subtask = spec.fail_subtask;
-    o.provider.price_per_gigasample = spec.price;
+    o.provider.price = spec.price;
     o.provider.score = 2e6;  // skip the start-up measurement; the plan only needs relative speeds
     o.provider.announce_interval = std::chrono::milliseconds(200);
   }
@@ -43,9 +45,11 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
     o.requestor.log = log;
     o.stream.on_refuse = log;
   }
-  o.requestor.plan.target_seconds = spec.target_seconds;
-  o.requestor.plan.max_tile = spec.max_tile;
-  o.requestor.plan.min_tile = 8;
+  o.families.render.plan.target_seconds = spec.target_seconds;
+  o.families.render.plan.max_tile = spec.max_tile;
+  o.families.render.plan.min_tile = 8;
+  o.families.proof.plan.target_seconds = spec.target_seconds;
+  o.families.proof.plan.min_task_work = 64;
   auto node = compute::ComputeNode::start(test_identity(spec.seed), std::move(o));
   EXPECT_TRUE(node.is_ok()) << node.status().to_string();
   return node.is_ok() ? std::move(*node) : nullptr;
@@ -80,7 +84,7 @@ std::vector<uint8_t> encode_test_proposal(const TestProposal& p, const network::
   a.job_id = p.job_id;
   a.provider = p.provider;
   a.subtasks = {p.subtask};
-  a.price_per_gigasample = p.price;
+  a.price = p.price;
   a.deadline = p.deadline;
   network::RenderTask task;
   task.job_id = p.job_id;
@@ -93,9 +97,9 @@ std::vector<uint8_t> encode_test_proposal(const TestProposal& p, const network::
   d.job_id = p.job_id;
   d.kernel = p.kernel;
   d.min_memory_bytes = p.memory;
-  d.max_price_per_gigasample = 1000;
+  d.max_price = 1000;
   d.sign(signer);
-  return network::encode(network::make_proposal(a, task, d, signer));
+  return network::encode(network::make_proposal(a, network::encode(task), d, signer));
 }
 
 }  // namespace strata::tests

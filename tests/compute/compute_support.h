@@ -23,6 +23,7 @@ struct ComputeNodeSpec {
   uint32_t slots = 1;          // subtasks each device renders at once
   std::function<void(const network::RenderTask&, network::RenderResult&, render::Renderer&)> alter_result = {};
   std::function<void(network::TaskResult&)> alter_announcement = {};
+  std::function<void(const compute::ProofTask&, compute::ProofResult&)> alter_proof = {};
   std::function<Status(const network::RenderTask&)> fail_subtask = {};
   bool exclude_caught = true;
   bool verify = true;

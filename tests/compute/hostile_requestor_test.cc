@@ -154,19 +154,20 @@ TEST(HostileRequestor, ProviderReadsNoFileOfItsOwnAndDoesNotCrash) {
   ASSERT_TRUE(eventually([&] { return honest->offers().offers(network::now_ms()).size() == 1; }, 5000));
   auto files = render::SceneFiles::read_folder(tests::source_dir() + "/scenes/demo.gltf");
   ASSERT_TRUE(files.is_ok());
+  render::RenderSettings settings;
+  settings.width = settings.height = 32;
+  settings.spp = 4;
   JobSpec spec;
-  spec.scene = network::to_string(*store_scene(honest->blobs(), *files));
-  spec.settings.width = spec.settings.height = 32;
-  spec.settings.spp = 4;
+  spec.spec = render_spec(network::to_string(*store_scene(honest->blobs(), *files)), settings);
   auto job = honest->requestor().submit(spec);
   ASSERT_TRUE(job.is_ok()) << job.status().to_string();
   ASSERT_TRUE(eventually([&] {
     auto st = honest->requestor().status(job->id);
     return st.is_ok() && st->job.state == network::JobState::kDone;
   }, 60000));
-  auto image = render::read_pfm(honest->requestor().status(job->id)->linear_image);
+  auto image = render::read_pfm(honest->requestor().status(job->id)->output("linear_image"));
   ASSERT_TRUE(image.is_ok());
-  EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(tests::source_dir() + "/scenes/demo.gltf", spec.settings)), 1e-5);
+  EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(tests::source_dir() + "/scenes/demo.gltf", settings)), 1e-5);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 // that names the problem, and the node keeps serving. Proposals that a provider must refuse get
 // the reason back; a forged one drops the peer that sent it.
 #include <gtest/gtest.h>
+
+#include <set>
 #include <nlohmann/json.hpp>
 
 #include "compute/jobs_api.h"
@@ -139,9 +141,16 @@ TEST(JobsApi, SubmitFollowAndFetchTheImage) {
   EXPECT_EQ(offers[0]["provider"], network::to_hex(p->stream_node().identity().node_id()));
   ASSERT_EQ(offers[0]["devices"].size(), 1u);
   EXPECT_EQ(offers[0]["devices"][0]["backend"], "cpu");
-  EXPECT_EQ(offers[0]["price"], 100);
   EXPECT_EQ(offers[0]["sample_pieces"], 1);  // one device: it works alone
-  EXPECT_EQ(offers[0]["kernels"][0], "render/pathtrace-v1");
+  // Every kernel of every family, each with its speed and price in its own work unit.
+  std::set<std::string> kernels;
+  for (const auto& k : offers[0]["kernels"]) {
+    kernels.insert(k["kernel"].get<std::string>());
+    EXPECT_EQ(k["price"], 100);
+    EXPECT_GT(k["speed"].get<double>(), 0);
+  }
+  EXPECT_EQ(kernels, (std::set<std::string>{"render/pathtrace-v1", "proof/sha256-v1", "proof/keccak256-v1",
+                                            "proof/blake2b-v1", "proof/ed25519-v1"}));
   expect_error(call(j, "DELETE", "/api/v1/offers"), 405, "DELETE");
   expect_error(call(j, "GET", "/api/v1/offers/x"), 404, "no such endpoint");
   // This node requested; it is owed nothing.

@@ -22,9 +22,7 @@ network::Offer offer(uint8_t provider, uint64_t expires_at, uint64_t price = 100
   o.offer_id = "offer-";
   o.offer_id += std::to_string(provider);
   o.devices = {{"cpu", "cpu", 1ull << 30}};
-  o.kernels = {kRenderKernel};
-  o.score = 1e6;
-  o.price_per_gigasample = price;
+  o.kernels = {{kRenderKernel, 1e6, price}};
   o.max_subtasks = 2;
   o.expires_at = expires_at;
   o.sign(tests::test_identity(provider));
@@ -67,13 +65,13 @@ TEST(OfferBook, OffersPassAlongAChainAndNewerOnesReplaceOlder) {
   a->book->announce(offer(70, now + 90000, 50));
   ASSERT_TRUE(eventually([&] {
     auto offers = c->book->offers(network::now_ms());
-    return offers.size() == 1 && offers[0].price_per_gigasample == 50;
+    return offers.size() == 1 && offers[0].kernels[0].price == 50;
   }, 10000));
   // An older offer of the same provider does not replace the newer one.
   a->book->announce(offer(70, now + 70000, 10));
   std::this_thread::sleep_for(std::chrono::milliseconds(200));
-  EXPECT_EQ(c->book->offers(network::now_ms())[0].price_per_gigasample, 50u);
-  EXPECT_EQ(a->book->offers(network::now_ms())[0].price_per_gigasample, 50u);
+  EXPECT_EQ(c->book->offers(network::now_ms())[0].kernels[0].price, 50u);
+  EXPECT_EQ(a->book->offers(network::now_ms())[0].kernels[0].price, 50u);
   // Expired offers are not kept and not counted.
   c->book->announce(offer(71, now - 1));
   EXPECT_EQ(c->book->offers(network::now_ms()).size(), 1u);
@@ -88,7 +86,7 @@ TEST(OfferBook, ForgedOffersDropTheirSender) {
   auto peer = (*rogue)->connect("127.0.0.1", a->node->transport().port());
   ASSERT_TRUE(peer.is_ok());
   network::Offer forged = offer(72, network::now_ms() + 60000);
-  forged.price_per_gigasample = 1;  // after signing
+  forged.kernels[0].price = 1;  // after signing
   ASSERT_TRUE((*rogue)->send(peer->id, network::FrameType::kOffer, network::encode(forged)).is_ok());
   EXPECT_TRUE(eventually([&] { return (*rogue)->peers().empty(); }));
   EXPECT_TRUE(a->book->offers(network::now_ms()).empty());

@@ -79,8 +79,7 @@ JobSpec upload(ComputeNode& n, const render::RenderSettings& settings) {
   auto files = render::SceneFiles::read_folder(demo_scene());
   EXPECT_TRUE(files.is_ok());
   JobSpec spec;
-  spec.scene = network::to_string(*store_scene(n.blobs(), *files));
-  spec.settings = settings;
+  spec.spec = render_spec(network::to_string(*store_scene(n.blobs(), *files)), settings);
   return spec;
 }
 
@@ -148,7 +147,7 @@ TEST(Verification, DishonestProvidersAreCaughtAndTheImageStaysCorrect) {
       ASSERT_EQ(st.job.state, network::JobState::kDone) << name << ": " << st.job.error;
       caught += st.rejected;
       verified += double(st.verified_work) / double(st.work) / jobs;
-      auto image = render::read_pfm(st.linear_image);
+      auto image = render::read_pfm(st.output("linear_image"));
       ASSERT_TRUE(image.is_ok());
       EXPECT_LT(tests::max_relative_difference(*image, local), 1e-5) << name;
     }
@@ -206,7 +205,7 @@ TEST(Verification, FalseCommitmentsAreRefused) {
   EXPECT_TRUE(rec.excluded);
   EXPECT_EQ(rec.accepted, 0u);
   EXPECT_NE(rec.reason.find("Merkle root"), std::string::npos) << rec.reason;
-  auto image = render::read_pfm(st.linear_image);
+  auto image = render::read_pfm(st.output("linear_image"));
   ASSERT_TRUE(image.is_ok());
   EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), settings())), 1e-5);
 }
@@ -239,13 +238,13 @@ TEST(Verification, ARigSharingSamplesAgreesWithALoneDeviceBitForBit) {
   ASSERT_TRUE(connected(*r, *rig, *lone));
   JobStatus st = run_job(*r, settings(), 1.0);
   ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
-  EXPECT_EQ(st.job.sample_pieces, 2u);  // the rig's two devices
+  EXPECT_EQ(nlohmann::json::parse(st.job.spec).at("sample_pieces"), 2u);  // the rig's two devices
   EXPECT_EQ(st.rejected, 0u);
   EXPECT_EQ(st.job.resolved.size(), st.job.originals);
   EXPECT_GT(st.verified_work, 0u);
   EXPECT_GT(rig->provider()->counts().completed, 0u);
   EXPECT_GT(lone->provider()->counts().completed, 0u);
-  auto image = render::read_pfm(st.linear_image);
+  auto image = render::read_pfm(st.output("linear_image"));
   ASSERT_TRUE(image.is_ok());
   EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), settings())), 1e-5);
 }
@@ -263,7 +262,7 @@ TEST(Verification, RedundantTwinsGoToDifferentProvidersAndAgree) {
   EXPECT_EQ(st.rejected, 0u);
   EXPECT_EQ(st.total, 2 * st.job.originals);
   EXPECT_EQ(st.job.resolved.size(), st.job.originals);
-  auto image = render::read_pfm(st.linear_image);
+  auto image = render::read_pfm(st.output("linear_image"));
   ASSERT_TRUE(image.is_ok());
   EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), settings())), 1e-5);
   uint64_t paid = r->reputation().get(a->stream_node().identity().node_id()).paid +
@@ -276,7 +275,10 @@ TEST(Verification, RedundantTwinsGoToDifferentProvidersAndAgree) {
   ASSERT_TRUE(subtasks.is_ok());
   for (const auto& [twin, original] : st.job.twin_of) {
     EXPECT_NE((*subtasks)[twin].provider, (*subtasks)[original].provider) << "subtask " << original;
-    EXPECT_EQ((*subtasks)[twin].subtask.tile, (*subtasks)[original].subtask.tile);
+    auto twin_task = network::decode_render_task((*subtasks)[twin].task.bytes);
+    auto original_task = network::decode_render_task((*subtasks)[original].task.bytes);
+    ASSERT_TRUE(twin_task.is_ok() && original_task.is_ok());
+    EXPECT_EQ(twin_task->tile, original_task->tile);
   }
 }
 
@@ -302,7 +304,7 @@ TEST(Verification, RedundancyCatchesWhatSpotChecksMayMiss) {
   EXPECT_TRUE(rec.excluded);
   EXPECT_EQ(rec.paid, 0u);
   EXPECT_NE(rec.reason.find("differs from"), std::string::npos) << rec.reason;
-  auto image = render::read_pfm(st.linear_image);
+  auto image = render::read_pfm(st.output("linear_image"));
   ASSERT_TRUE(image.is_ok());
   EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), settings())), 1e-5);
   std::printf("the cheater delivered %llu results; %u rejected by comparison with twins, %zu subtasks computed in all\n",
@@ -360,37 +362,48 @@ TEST(Verification, TwinsAcceptedBeforeARestartAreSettledAfterIt) {
     ASSERT_TRUE(blobs.is_ok() && jobs.is_ok());
     auto files = render::SceneFiles::read_folder(demo_scene());
     ASSERT_TRUE(files.is_ok());
+    // Planned by the render family as a requestor would.
+    RenderFamilyOptions family_options;
+    family_options.plan = {0.2, 2, 32, 8};
+    auto family = make_render_family(family_options);
+    JobContext context{**blobs, dir + "/images", dir + "/work"};
+    auto family_job = family->open(render_spec(network::to_string(*store_scene(**blobs, *files)), s), context);
+    ASSERT_TRUE(family_job.is_ok()) << family_job.status().to_string();
+    auto plan = (*family_job)->plan(job_id, {{2e6, 1}, {2e6, 1}});
+    ASSERT_TRUE(plan.is_ok());
     network::JobRecord job;
     job.id = job_id;
-    job.scene = network::to_string(*store_scene(**blobs, *files));
-    job.settings = s;
+    job.family = "render";
+    job.spec = (*family_job)->spec().dump();
+    job.kernel = kRenderKernel;
     job.max_price = 1000;
     job.redundancy = 1;
     job.created_at = network::now_ms();
-    auto plan = render::plan_render_job(s, {2e6, 2e6}, {0.2, 2, 32, 8});
-    ASSERT_TRUE(plan.is_ok());
     originals = static_cast<uint32_t>(plan->size());
     job.originals = originals;
     for (uint32_t i = 0; i < originals; ++i) {
-      render::Subtask twin = (*plan)[i];
-      twin.index = originals + i;
-      plan->push_back(twin);
-      job.twin_of[twin.index] = i;
+      auto twin = (*family_job)->twin((*plan)[i], originals + i);
+      ASSERT_TRUE(twin.is_ok());
+      job.twin_of[twin->index] = i;
+      plan->push_back(std::move(*twin));
     }
     ASSERT_TRUE((*jobs)->create(job, *plan).is_ok());
     auto scene = render::prepare_scene(demo_scene());
     auto device = tests::open_or_die("cpu");
     auto renderer = render::Renderer::create(*device, scene->gpu, scene->camera);
-    for (const render::Subtask& t : *plan) {
-      network::RenderResult r{job_id, t.index, t.sample_begin, t.sample_count, render::AccumBuffer::for_rect(t.tile)};
-      ASSERT_TRUE((*renderer)->render(s, t.tile, t.sample_begin, t.sample_count, r.accum).is_ok());
-      if (t.index == originals + 1) r.accum.rgbw[0] += 1;  // one twin is wrong
+    for (const network::PlannedTask& planned : *plan) {
+      auto t = network::decode_render_task(planned.bytes);
+      ASSERT_TRUE(t.is_ok());
+      network::RenderResult r{job_id, t->subtask, t->sample_begin, t->sample_count, render::AccumBuffer::for_rect(t->tile)};
+      ASSERT_TRUE((*renderer)->render(s, t->tile, t->sample_begin, t->sample_count, r.accum).is_ok());
+      if (t->subtask == originals + 1) r.accum.rgbw[0] += 1;  // one twin is wrong
       auto id = (*blobs)->put(network::encode(r));
       ASSERT_TRUE(id.is_ok());
-      const network::NodeId& p = t.index < originals ? p1 : p2;
-      ASSERT_TRUE((*jobs)->assign(job_id, t.index, p, network::now_ms() + 60000).is_ok());
-      const network::PublicKey& key = (t.index < originals ? tests::test_identity(201) : tests::test_identity(202)).public_key();
-      ASSERT_TRUE((*jobs)->accept(job_id, t.index, p, network::to_string(*id), 100, std::string(64, 'a'), network::to_hex(key)).is_ok());
+      uint32_t index = planned.index;
+      const network::NodeId& p = index < originals ? p1 : p2;
+      ASSERT_TRUE((*jobs)->assign(job_id, index, p, network::now_ms() + 60000).is_ok());
+      const network::PublicKey& key = (index < originals ? tests::test_identity(201) : tests::test_identity(202)).public_key();
+      ASSERT_TRUE((*jobs)->accept(job_id, index, p, network::to_string(*id), 100, std::string(64, 'a'), network::to_hex(key)).is_ok());
     }
   }
   auto r = tests::start_compute_node({.seed = 200, .data_dir = dir});
@@ -414,7 +427,7 @@ TEST(Verification, TwinsAcceptedBeforeARestartAreSettledAfterIt) {
   // the honest one for its four, the loser for the three twins that agreed.
   EXPECT_EQ(r->reputation().get(p1).receipts, originals);
   EXPECT_EQ(r->reputation().get(p2).receipts, originals - 1);
-  auto image = render::read_pfm(st.linear_image);
+  auto image = render::read_pfm(st.output("linear_image"));
   ASSERT_TRUE(image.is_ok());
   EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), s)), 1e-5);
 }
@@ -443,7 +456,7 @@ TEST(Verification, ResultsThatFailTheResultCheckCountAgainstTheirProvider) {
   // No more than it held when its first result was refused.
   EXPECT_LE(sloppy->provider()->counts().accepted, sloppy->provider()->offer().max_subtasks)
       << "the refused provider kept getting the subtask";
-  auto image = render::read_pfm(st.linear_image);
+  auto image = render::read_pfm(st.output("linear_image"));
   ASSERT_TRUE(image.is_ok());
   EXPECT_LT(tests::max_relative_difference(*image, tests::local_render(demo_scene(), settings())), 1e-5);
 }

@@ -19,12 +19,12 @@ STRATA_FUZZ_TARGET(market) {
         fuzz::expect_utf8(d.name, "offer: a device name that is not UTF-8");
         fuzz::expect_utf8(d.backend, "offer: a backend that is not UTF-8");
       }
-      for (const std::string& k : o->kernels) fuzz::expect_utf8(k, "offer: a kernel that is not UTF-8");
+      for (const auto& k : o->kernels) fuzz::expect_utf8(k.kernel, "offer: a kernel that is not UTF-8");
       auto again = decode_offer(encode(*o));
       fuzz::expect(again.is_ok() && *again == *o, "offer: the round trip fails or changes it");
       Demand d;
-      d.kernel = o->kernels.empty() ? "" : o->kernels.front();
-      d.max_price_per_gigasample = UINT64_MAX;
+      d.kernel = o->kernels.empty() ? "" : o->kernels.front().kernel;
+      d.max_price = UINT64_MAX;
       auto fit = match_offers(d, {*o}, 0);
       fuzz::expect(fit.size() <= 1, "offer: matching one offer gives more than one");
       break;

@@ -89,7 +89,7 @@ Demand demand() {
   d.job_id = "job-7";
   d.kernel = "render/pathtrace-v1";
   d.min_memory_bytes = 1 << 20;
-  d.max_price_per_gigasample = 100;
+  d.max_price = 100;
   d.deadline = 1800000000000;
   d.work = 1 << 24;
   d.sign(identity(1));
@@ -101,7 +101,7 @@ Agreement agreement() {
   a.job_id = "job-7";
   a.provider = identity(2).public_key();
   a.subtasks = {3};
-  a.price_per_gigasample = 50;
+  a.price = 50;
   a.deadline = 1800000000000;
   return a;
 }
@@ -110,9 +110,7 @@ Offer offer() {
   Offer o;
   o.offer_id = "offer-1";
   o.devices = {{"cpu:0", "cpu", 8ull << 30}, {"NVIDIA H200", "cuda", 140ull << 30}};
-  o.kernels = {"render/pathtrace-v1"};
-  o.score = 2.5e7;
-  o.price_per_gigasample = 50;
+  o.kernels = {{"render/pathtrace-v1", 2.5e7, 50}, {"proof/ed25519-v1", 1e5, 3}};
   o.max_subtasks = 4;
   o.expires_at = 1800000000000;
   o.sample_pieces = 2;
@@ -168,7 +166,7 @@ void render_messages(Corpus& c) {
 }
 
 void task_messages(Corpus& c) {
-  TaskProposal p = make_proposal(agreement(), render_task(), demand(), identity(1));
+  TaskProposal p = make_proposal(agreement(), encode(render_task()), demand(), identity(1));
   Bytes proposal = encode(p);
   c["proposal"] = with_selector(0, proposal);
   c["proposal-truncated"] = with_selector(0, truncated(proposal));

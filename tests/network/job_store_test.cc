@@ -3,6 +3,7 @@
 // pending, and an accepted result is never accepted again or reassigned.
 #include <gtest/gtest.h>
 
+#include "network/blob_store.h"
 #include "network/clock.h"
 #include "network/job_store.h"
 #include "network/node_db.h"
@@ -21,18 +22,23 @@ using namespace strata::network;
 JobRecord demo_job(const std::string& id) {
   JobRecord j;
   j.id = id;
-  j.scene = std::string(64, 'a');
-  j.settings.width = 64;
-  j.settings.height = 48;
-  j.settings.spp = 8;
-  j.settings.seed = 3;
+  j.family = "proof";
+  j.spec = R"({"op": "hash", "algo": "sha256", "items": "ab"})";
+  j.kernel = "proof/sha256-v1";
+  j.max_price = 9;
+  j.min_memory = 1 << 20;
   return j;
 }
 
-std::vector<render::Subtask> demo_plan(const JobRecord& j) {
-  render::PlanOptions o;
-  o.max_tile = 32;
-  return *render::plan_render_job(j.settings, {32.0 * 32 * 4 / o.target_seconds}, o);
+// Six tasks of opaque bytes (one empty, one of every byte value) and work.
+std::vector<PlannedTask> demo_plan(const JobRecord&) {
+  std::vector<PlannedTask> plan;
+  for (uint32_t i = 0; i < 6; ++i) {
+    std::vector<uint8_t> bytes(i * 60);
+    for (size_t b = 0; b < bytes.size(); ++b) bytes[b] = static_cast<uint8_t>(b * 7 + i);
+    plan.push_back(planned_task(i, std::move(bytes), 1000 + i));
+  }
+  return plan;
 }
 
 void expect_error(const Status& s, const std::string& needle) {
@@ -44,7 +50,7 @@ TEST(JobStore, StateSurvivesRestartAndMovesOnlyForward) {
   std::string dir = tests::scratch_dir() + "/jobs";
   NodeId p1 = tests::test_identity(1).node_id(), p2 = tests::test_identity(2).node_id();
   JobRecord job = demo_job("job-1");
-  std::vector<render::Subtask> plan = demo_plan(job);
+  std::vector<PlannedTask> plan = demo_plan(job);
   ASSERT_GE(plan.size(), 4u);
   {
     auto store = JobStore::open(dir);
@@ -67,12 +73,17 @@ TEST(JobStore, StateSurvivesRestartAndMovesOnlyForward) {
   auto jobs = (*store)->jobs();
   ASSERT_TRUE(jobs.is_ok());
   ASSERT_EQ(jobs->size(), 1u);
-  EXPECT_EQ((*jobs)[0].settings.spp, 8u);
-  EXPECT_EQ((*jobs)[0].scene, job.scene);
+  EXPECT_EQ((*jobs)[0].family, "proof");
+  EXPECT_EQ((*jobs)[0].spec, job.spec);
+  EXPECT_EQ((*jobs)[0].kernel, job.kernel);
+  EXPECT_EQ((*jobs)[0].max_price, 9u);
   auto subs = (*store)->subtasks("job-1");
   ASSERT_TRUE(subs.is_ok());
   ASSERT_EQ(subs->size(), plan.size());
-  for (size_t i = 0; i < plan.size(); ++i) EXPECT_EQ((*subs)[i].subtask, plan[i]);
+  for (size_t i = 0; i < plan.size(); ++i) {
+    EXPECT_EQ((*subs)[i].task, plan[i]);
+    EXPECT_EQ((*subs)[i].task.hash, blob_id_of(plan[i].bytes));
+  }
   EXPECT_EQ((*subs)[0].state, SubtaskState::kAssigned);
   EXPECT_EQ((*subs)[0].provider, p1);
   EXPECT_EQ((*subs)[1].state, SubtaskState::kAccepted);
@@ -116,17 +127,15 @@ namespace {
 TEST(JobStore, TwinsAndTheirSettlementSurviveRestart) {
   std::string dir = tests::scratch_dir() + "/job-store-twins";
   JobRecord job = demo_job("job-twins");
-  std::vector<render::Subtask> plan = demo_plan(job);
+  std::vector<PlannedTask> plan = demo_plan(job);
   job.originals = static_cast<uint32_t>(plan.size());
   job.redundancy = 0.5;
-  job.sample_pieces = 4;
   NodeId p = tests::test_identity(3).node_id();
   {
     auto store = JobStore::open(dir);
     ASSERT_TRUE(store.is_ok());
     ASSERT_TRUE((*store)->create(job, plan).is_ok());
-    render::Subtask twin = plan[1];
-    twin.index = job.originals;
+    PlannedTask twin = planned_task(job.originals, plan[1].bytes, plan[1].work);
     ASSERT_TRUE((*store)->add_twins(job.id, {twin}, {1}).is_ok());
     expect_error((*store)->add_twins(job.id, {twin}, {1}), "already exists");
     expect_error((*store)->resolve(job.id, 1, std::string(64, 'c')), "only an accepted result");
@@ -140,7 +149,6 @@ TEST(JobStore, TwinsAndTheirSettlementSurviveRestart) {
   ASSERT_TRUE(j.is_ok());
   EXPECT_EQ(j->originals, plan.size());
   EXPECT_EQ(j->redundancy, 0.5);
-  EXPECT_EQ(j->sample_pieces, 4u);
   EXPECT_EQ(j->twin_of.at(uint32_t(plan.size())), 1u);
   EXPECT_TRUE(j->resolved.count(1));
   auto subtasks = (*store)->subtasks(job.id);
@@ -149,7 +157,11 @@ TEST(JobStore, TwinsAndTheirSettlementSurviveRestart) {
   EXPECT_EQ((*subtasks)[1].commitment, std::string(64, 'c'));
   EXPECT_EQ((*subtasks)[1].price, 77u);
   EXPECT_EQ((*subtasks)[1].agreement_hash, std::string(64, 'e'));
-  EXPECT_EQ((*subtasks)[plan.size()].subtask.tile, plan[1].tile);
+  EXPECT_EQ((*subtasks)[plan.size()].task.bytes, plan[1].bytes);
+  EXPECT_EQ((*subtasks)[plan.size()].task.index, plan.size());
+  // A finished job keeps its output.
+  ASSERT_TRUE((*store)->set_state(job.id, JobState::kDone, "", R"({"output": "x.jsonl"})").is_ok());
+  EXPECT_EQ((*store)->job(job.id)->output, R"({"output": "x.jsonl"})");
 }
 
 }  // namespace

@@ -21,9 +21,7 @@ Offer offer(uint8_t provider, uint64_t price, double score, uint64_t memory = 8u
   Offer o;
   o.offer_id = "offer-" + std::to_string(provider);
   o.devices = {{"NVIDIA H100", "cuda", memory}, {"cpu", "cpu", 1ull << 30}};
-  o.kernels = {"render/pathtrace-v1"};
-  o.score = score;
-  o.price_per_gigasample = price;
+  o.kernels = {{"render/pathtrace-v1", score, price}, {"proof/sha256-v1", score * 10, price / 2}};
   o.max_subtasks = 4;
   o.expires_at = 2000000;
   o.sign(key(provider));
@@ -35,7 +33,7 @@ Demand demand() {
   d.job_id = "job-1";
   d.kernel = "render/pathtrace-v1";
   d.min_memory_bytes = 4ull << 30;
-  d.max_price_per_gigasample = 100;
+  d.max_price = 100;
   d.deadline = 1500000;
   d.work = 1920ull * 1080 * 256;
   d.sign(key(1));
@@ -62,8 +60,9 @@ TEST(Market, MessagesRoundTripAndSignaturesCoverEveryField) {
   // A change to any signed field breaks the signature.
   std::vector<std::function<void(Offer&)>> offer_edits = {
       [](Offer& x) { x.offer_id += "x"; },          [](Offer& x) { x.devices[0].memory_bytes++; },
-      [](Offer& x) { x.devices[1].backend = "opencl"; }, [](Offer& x) { x.kernels.push_back("proof/x"); },
-      [](Offer& x) { x.score *= 2; },               [](Offer& x) { x.price_per_gigasample--; },
+      [](Offer& x) { x.devices[1].backend = "opencl"; }, [](Offer& x) { x.kernels.push_back({"proof/x", 1, 1}); },
+      [](Offer& x) { x.kernels[0].speed *= 2; },    [](Offer& x) { x.kernels[1].price--; },
+      [](Offer& x) { x.kernels[1].kernel = "proof/keccak256-v1"; },
       [](Offer& x) { x.max_subtasks++; },           [](Offer& x) { x.expires_at++; },
       [](Offer& x) { x.sample_pieces++; },          [](Offer& x) { x.provider = key(9).public_key(); }};
   for (size_t i = 0; i < offer_edits.size(); ++i) {
@@ -74,7 +73,7 @@ TEST(Market, MessagesRoundTripAndSignaturesCoverEveryField) {
   }
   std::vector<std::function<void(Demand&)>> demand_edits = {
       [](Demand& x) { x.job_id += "x"; }, [](Demand& x) { x.kernel = "other"; },
-      [](Demand& x) { x.min_memory_bytes++; }, [](Demand& x) { x.max_price_per_gigasample++; },
+      [](Demand& x) { x.min_memory_bytes++; }, [](Demand& x) { x.max_price++; },
       [](Demand& x) { x.deadline++; }, [](Demand& x) { x.work++; }};
   for (size_t i = 0; i < demand_edits.size(); ++i) {
     Demand changed = d;
@@ -87,7 +86,7 @@ TEST(Market, AgreementsNeedBothSignatures) {
   Agreement a;
   a.job_id = "job-1";
   a.subtasks = {0, 3, 7};
-  a.price_per_gigasample = 40;
+  a.price = 40;
   a.deadline = 1400000;
   a.requestor = key(1).public_key();
   a.provider = key(2).public_key();
@@ -101,7 +100,7 @@ TEST(Market, AgreementsNeedBothSignatures) {
   ASSERT_TRUE(back.is_ok()) << back.status().to_string();
   EXPECT_EQ(*back, a);
   Agreement cheaper = a;
-  cheaper.price_per_gigasample = 1;  // after both signed
+  cheaper.price = 1;  // after both signed
   expect_error(cheaper.check(), "signature");
   Agreement more = a;
   more.subtasks.push_back(8);
@@ -117,10 +116,14 @@ TEST(Market, MalformedMessagesAreNamed) {
   nameless.offer_id.clear();
   nameless.sign(key(2));
   expect_error(decode_offer(encode(nameless)).status(), "offer id is empty");
-  Offer bad_score = offer(2, 1, 1);
-  bad_score.score = -1;
-  bad_score.sign(key(2));
-  expect_error(decode_offer(encode(bad_score)).status(), "score");
+  Offer bad_speed = offer(2, 1, 1);
+  bad_speed.kernels[1].speed = -1;
+  bad_speed.sign(key(2));
+  expect_error(decode_offer(encode(bad_speed)).status(), "the speed of 'proof/sha256-v1'");
+  Offer twice = offer(2, 1, 1);
+  twice.kernels[1].kernel = twice.kernels[0].kernel;
+  twice.sign(key(2));
+  expect_error(decode_offer(encode(twice)).status(), "listed twice");
   for (uint32_t pieces : {0u, 17u}) {
     Offer bad_pieces = offer(2, 1, 1);
     bad_pieces.sample_pieces = pieces;
@@ -140,10 +143,10 @@ TEST(Market, MatchingPicksServableOffersCheapestThenFastest) {
   expired.expires_at = 1000;
   expired.sign(key(7));
   Offer wrong_kernel = offer(8, 5, 1e9);
-  wrong_kernel.kernels = {"analytics/window-v1"};
+  wrong_kernel.kernels = {{"analytics/window-v1", 1e9, 5}};
   wrong_kernel.sign(key(8));
   Offer forged = offer(9, 5, 1e9);
-  forged.price_per_gigasample = 1;  // changed after signing
+  forged.kernels[0].price = 1;  // changed after signing
   offers.insert(offers.end(), {expired, wrong_kernel, forged});
   // Offers whose signatures were checked on arrival (an offer book's) are not checked again: the
   // forged one, cheapest, then comes first.
@@ -157,6 +160,23 @@ TEST(Market, MatchingPicksServableOffersCheapestThenFastest) {
   EXPECT_EQ(picked[2].offer_id, "offer-2");  // 60
   // offer-5 is over the price, offer-6 lacks memory, the rest are expired, cannot run the
   // kernel, or forged.
+}
+
+// Each kernel has its own speed and price: a demand for another kernel of the same offers is
+// matched and ranked by that kernel's.
+TEST(Market, MatchingUsesTheDemandedKernelsPriceAndSpeed) {
+  Demand d = demand();
+  d.kernel = "proof/sha256-v1";
+  d.max_price = 25;
+  d.sign(key(1));
+  std::vector<Offer> offers = {offer(2, 60, 1e9), offer(3, 40, 5e8), offer(4, 40, 2e9), offer(5, 101, 9e9)};
+  auto picked = match_offers(d, offers, 1000000);
+  ASSERT_EQ(picked.size(), 2u);  // offer-2's sha256 costs 30, offer-5's 50
+  EXPECT_EQ(picked[0].offer_id, "offer-4");
+  EXPECT_EQ(picked[1].offer_id, "offer-3");
+  d.kernel = "proof/keccak256-v1";
+  d.sign(key(1));
+  EXPECT_TRUE(match_offers(d, offers, 1000000).empty());
 }
 
 }  // namespace

@@ -1,6 +1,7 @@
-// strata submit render | jobs | cancel: render jobs through a node's API. submit uploads the scene
-// and every file it references as content-addressed blobs, submits the job, follows its progress
-// (waiting out a restart of the node) and writes the finished image.
+// strata submit render|proof | jobs | cancel: jobs through a node's API. submit render uploads the
+// scene and every file it references as content-addressed blobs, submits the job, follows its
+// progress (waiting out a restart of the node) and writes the finished image; submit proof is in
+// submit_proof.cc.
 #include <nlohmann/json.hpp>
 
 #include <atomic>
@@ -11,6 +12,7 @@
 
 #include "cli/api_call.h"
 #include "cli/commands.h"
+#include "cli/job_client.h"
 #include "cli/progress.h"
 #include "compute/scene_package.h"
 #include "host/render/image_io.h"
@@ -20,30 +22,16 @@
 #endif
 
 namespace strata::cli {
-namespace {
 
 using json = nlohmann::json;
 using Clock = std::chrono::steady_clock;
-
-struct SubmitOptions {
-  ApiOptions api;
-  std::string kind;
-  std::string scene = STRATA_DEMO_SCENE;
-  std::string size = "640x480";
-  uint32_t spp = 64;
-  uint32_t seed = 0;
-  uint32_t depth = 8;
-  uint64_t max_price = 1000;
-  double redundancy = 0;
-  std::string output = "strata-job.png";
-  double wait = 60;  // seconds to wait for providers, and for a node that went away
-  bool detach = false;
-};
 
 int fail(const char* command, const std::string& what) {
   std::fprintf(stderr, "strata %s: %s\n", command, what.c_str());
   return 1;
 }
+
+namespace {
 
 std::string extension_of(const std::string& path) {
   std::string ext = std::filesystem::path(path).extension().string();
@@ -75,7 +63,8 @@ Result<std::string> upload_scene(const ApiOptions& api, const std::string& scene
   return stored->value("id", "");
 }
 
-// Follows the job's progress events until it ends; waits out a node that goes away for a while.
+}  // namespace
+
 Result<json> follow(const SubmitOptions& o, const std::string& job, ProgressBar& bar) {
   auto address = api_address(o.api);
   if (!address.is_ok()) return address.status();
@@ -89,7 +78,7 @@ Result<json> follow(const SubmitOptions& o, const std::string& job, ProgressBar&
       const json& content = event["content"];
       if (!content.is_object()) return true;
       std::string kind = content.value("event", "");
-      if (kind == "tile") bar.update(content.value("accepted", 0), content.value("total", 1));
+      if (kind == "tile" || kind == "batch") bar.update(content.value("accepted", 0), content.value("total", 1));
       if (kind == "done" || kind == "failed" || kind == "cancelled") {
         end = content;
         return false;
@@ -122,40 +111,7 @@ Result<json> follow(const SubmitOptions& o, const std::string& job, ProgressBar&
   return end;
 }
 
-Status write_file(const std::string& path, const std::string& bytes) {
-  std::ofstream out(path, std::ios::binary | std::ios::trunc);
-  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
-  if (!out) return io_error("cannot write " + path);
-  return Status::ok();
-}
-
-// Fetches the finished image in the format `output` asks for and writes it there.
-Status save_image(const ApiOptions& api, const std::string& job, const std::string& output) {
-  std::string format = extension_of(output) == ".pfm" ? "pfm" : "png";
-  auto address = api_address(api);
-  if (!address.is_ok()) return address.status();
-  auto r = network::http_request(*address, "GET", "/api/v1/jobs/" + job + "/image?format=" + format, "",
-                                 std::chrono::seconds(120));
-  if (!r.is_ok()) return r.status();
-  if (r->status != 200) {
-    json why = json::parse(r->body, nullptr, false);
-    return invalid_argument(why.is_object() ? why.value("error", r->body) : r->body);
-  }
-  return write_file(output, r->body);
-}
-
-int run_submit(const SubmitOptions& o) {
-  const char* cmd = "submit";
-  if (o.kind != "render") return fail(cmd, "unknown job kind '" + o.kind + "' (known: render)");
-  uint32_t width = 0, height = 0;
-  if (!parse_size(o.size, width, height)) return fail(cmd, "--size '" + o.size + "' must be WIDTHxHEIGHT with each between 1 and 16384");
-  std::string ext = extension_of(o.output);
-  if (ext != ".png" && ext != ".pfm") return fail(cmd, "-o " + o.output + ": the image must be .png or .pfm");
-  if (Status s = render::check_image_path(o.output); !s.is_ok()) return fail(cmd, s.message());
-  auto manifest = upload_scene(o.api, o.scene);
-  if (!manifest.is_ok()) return fail(cmd, manifest.status().message());
-  json body{{"scene", *manifest}, {"width", width},        {"height", height},           {"spp", o.spp},
-            {"seed", o.seed},     {"max_depth", o.depth}, {"max_price", o.max_price}, {"redundancy", o.redundancy}};
+Result<json> submit_job(const SubmitOptions& o, const json& body) {
   Result<json> job = api_call(o.api, "POST", "/api/v1/jobs", body);
   // Providers may still be starting: wait for their offers.
   auto start = Clock::now();
@@ -167,6 +123,54 @@ int run_submit(const SubmitOptions& o) {
     std::this_thread::sleep_for(std::chrono::milliseconds(500));
     job = api_call(o.api, "POST", "/api/v1/jobs", body);
   }
+  return job;
+}
+
+Result<std::string> fetch_result(const ApiOptions& api, const std::string& job, const std::string& what) {
+  auto address = api_address(api);
+  if (!address.is_ok()) return address.status();
+  auto r = network::http_request(*address, "GET", "/api/v1/jobs/" + job + "/" + what, "", std::chrono::seconds(120));
+  if (!r.is_ok()) return r.status();
+  if (r->status != 200) {
+    json why = json::parse(r->body, nullptr, false);
+    return invalid_argument(why.is_object() ? why.value("error", r->body) : r->body);
+  }
+  return std::move(r->body);
+}
+
+namespace {
+
+Status write_file(const std::string& path, const std::string& bytes) {
+  std::ofstream out(path, std::ios::binary | std::ios::trunc);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) return io_error("cannot write " + path);
+  return Status::ok();
+}
+
+// Fetches the finished image in the format `output` asks for and writes it there.
+Status save_image(const ApiOptions& api, const std::string& job, const std::string& output) {
+  std::string format = extension_of(output) == ".pfm" ? "pfm" : "png";
+  auto bytes = fetch_result(api, job, "image?format=" + format);
+  if (!bytes.is_ok()) return bytes.status();
+  return write_file(output, *bytes);
+}
+
+int run_submit_render(const SubmitOptions& o) {
+  const char* cmd = "submit";
+  if (o.args.size() > 1) return fail(cmd, "render takes one scene file, not " + std::to_string(o.args.size()));
+  std::string scene = o.args.empty() ? STRATA_DEMO_SCENE : o.args[0];
+  std::string output = o.output.empty() ? "strata-job.png" : o.output;
+  uint32_t width = 0, height = 0;
+  if (!parse_size(o.size, width, height)) return fail(cmd, "--size '" + o.size + "' must be WIDTHxHEIGHT with each between 1 and 16384");
+  std::string ext = extension_of(output);
+  if (ext != ".png" && ext != ".pfm") return fail(cmd, "-o " + output + ": the image must be .png or .pfm");
+  if (Status s = render::check_image_path(output); !s.is_ok()) return fail(cmd, s.message());
+  auto manifest = upload_scene(o.api, scene);
+  if (!manifest.is_ok()) return fail(cmd, manifest.status().message());
+  json body{{"scene", *manifest}, {"width", width},        {"height", height},           {"spp", o.spp},
+            {"seed", o.seed},     {"max_depth", o.depth}, {"max_price", o.max_price}, {"redundancy", o.redundancy}};
+  auto start = Clock::now();
+  Result<json> job = submit_job(o, body);
   if (!job.is_ok()) return fail(cmd, job.status().message());
   std::string id = job->value("id", "");
   std::printf("job %s: %ux%u, %u spp in %llu subtasks over %llu provider(s)\n", id.c_str(), width, height, o.spp,
@@ -180,9 +184,9 @@ int run_submit(const SubmitOptions& o) {
   if (!end.is_ok()) return fail(cmd, end.status().message() + " (the job goes on; see strata jobs " + id + ")");
   std::string kind = end->value("event", "");
   if (kind != "done") return fail(cmd, "job " + id + " " + kind + (end->contains("error") ? ": " + end->value("error", "") : ""));
-  if (Status s = save_image(o.api, id, o.output); !s.is_ok()) return fail(cmd, s.message());
+  if (Status s = save_image(o.api, id, output); !s.is_ok()) return fail(cmd, s.message());
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
-  std::printf("image: %s (job %s, %.2f s)\n", std::filesystem::absolute(o.output).lexically_normal().c_str(), id.c_str(),
+  std::printf("image: %s (job %s, %.2f s)\n", std::filesystem::absolute(output).lexically_normal().c_str(), id.c_str(),
               seconds);
   return 0;
 }
@@ -192,21 +196,33 @@ int run_submit(const SubmitOptions& o) {
 Runner add_submit_command(CLI::App& app) {
   auto o = std::make_shared<SubmitOptions>();
   auto* cmd = app.add_subcommand("submit", "Submit a job to the network through a node and write its result");
-  cmd->add_option("kind", o->kind, "Job kind: render")->required();
-  cmd->add_option("scene", o->scene, "Scene file (.gltf, .glb, .obj); the bundled demo scene by default");
+  cmd->add_option("kind", o->kind, "Job kind: render or proof")->required();
+  cmd->add_option("args", o->args,
+                  "render: a scene file (.gltf, .glb, .obj; the bundled demo scene by default). "
+                  "proof: hash|merkle|verify and a file of items (as strata proof takes them)");
   cmd->add_option("--size", o->size, "Image size WIDTHxHEIGHT")->capture_default_str();
   cmd->add_option("--spp", o->spp, "Samples per pixel")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Job seed");
   cmd->add_option("--depth", o->depth, "Maximum path length in segments")->capture_default_str();
-  cmd->add_option("--max-price", o->max_price, "Highest price per gigasample to pay")->capture_default_str();
+  cmd->add_option("--max-price", o->max_price, "Highest price per 10^9 work units of the job's kernel to pay")
+      ->capture_default_str();
+  cmd->add_option("--algo", o->algo, "proof: sha256, keccak256 (Ethereum's) or blake2b")->capture_default_str();
+  cmd->add_option("--raw", o->raw, "proof: read the file as items of SIZE bytes each");
+  cmd->add_option("--prove", o->prove, "proof merkle: leaves (from 0) to prove, as I,J,...")->delimiter(',');
   cmd->add_option("--redundancy", o->redundancy,
                   "Share of subtasks (0 to 1) that a second provider computes too, compared bit for bit")
       ->capture_default_str();
-  cmd->add_option("-o,--output", o->output, "Output image: .png or .pfm (linear float)")->capture_default_str();
+  cmd->add_option("-o,--output", o->output,
+                  "render: the image, .png or .pfm (linear float; strata-job.png by default); proof: JSON lines "
+                  "(strata-job.jsonl by default)");
   add_api_options(cmd, o->api);
   cmd->add_option("--wait", o->wait, "Seconds to wait for providers, or for a node that went away")->capture_default_str();
   cmd->add_flag("--detach", o->detach, "Print the job id and return; follow with strata jobs");
-  return [o] { return run_submit(*o); };
+  return [o] {
+    if (o->kind == "render") return run_submit_render(*o);
+    if (o->kind == "proof") return run_submit_proof(*o);
+    return fail("submit", "unknown job kind '" + o->kind + "' (known: render, proof)");
+  };
 }
 
 Runner add_jobs_command(CLI::App& app) {

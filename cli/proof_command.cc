@@ -6,9 +6,9 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/proof_items.h"
 #include "host/device.h"
 #include "host/proof/batch_hash.h"
-#include "host/proof/items_file.h"
 #include "host/proof/signatures.h"
 
 namespace strata::cli {
@@ -34,41 +34,26 @@ void print(const json& line) { std::printf("%s\n", line.dump().c_str()); }
 // What every proof command does first: the items, and a device that has passed its self-tests.
 struct Prepared {
   proof::HashAlgo algo{};
-  proof::ItemsRead read;
+  ProofItems items;
   std::unique_ptr<Device> device;
 };
 
-Result<Prepared> prepare(const ProofOptions& o, const std::vector<std::string>& fields = {"data"}) {
+ProofInput input_of(const ProofOptions& o, bool signatures) { return {o.file, o.raw, signatures}; }
+
+Result<Prepared> prepare(const ProofOptions& o, bool signatures = false) {
   Prepared p;
   auto algo = proof::parse_hash_algo(o.algo);
   if (!algo.is_ok()) return algo.status();
   p.algo = *algo;
-  Result<proof::ItemsRead> read = invalid_argument("no input");
-  if (o.raw) {
-    read = proof::read_raw_items(o.file, o.raw);
-  } else {
-    std::ifstream in(o.file, std::ios::binary);
-    if (!in) return not_found("cannot open '" + o.file + "'");
-    read = proof::read_json_lines(in, fields);
-  }
-  if (!read.is_ok()) return read.status();
-  p.read = std::move(*read);
+  auto items = read_proof_items(input_of(o, signatures));
+  if (!items.is_ok()) return items.status();
+  p.items = std::move(*items);
   auto device = open_device(o.device);
   if (!device.is_ok()) return device.status();
   STRATA_RETURN_IF_ERROR(self_test(**device));
   STRATA_RETURN_IF_ERROR(proof::proof_self_test(**device));
   p.device = std::move(*device);
   return p;
-}
-
-// A JSON line per bad input line, to stdout beside the results and to stderr as a count.
-void report_errors(const proof::ItemsRead& read) {
-  for (const proof::LineError& e : read.errors) print({{"line", e.line}, {"error", e.why}});
-  if (!read.errors.empty()) std::fprintf(stderr, "strata proof: %zu bad lines left out\n", read.errors.size());
-}
-
-json where(const ProofOptions& o, const proof::ItemsRead& read, size_t record) {
-  return o.raw ? json{{"item", read.lines[record]}} : json{{"line", read.lines[record]}};
 }
 
 std::vector<proof::Item> items_of(const proof::ItemsRead& read) {
@@ -78,75 +63,57 @@ std::vector<proof::Item> items_of(const proof::ItemsRead& read) {
 int run_hash(const ProofOptions& o) {
   auto p = prepare(o);
   if (!p.is_ok()) return fail("hash", p.status().to_string());
-  std::vector<proof::Item> items = items_of(p->read);
+  const proof::ItemsRead& read = p->items.read;
+  std::vector<proof::Item> items = items_of(read);
   auto digests = proof::hash_items(*p->device, p->algo, items);
   if (!digests.is_ok()) return fail("hash", digests.status().to_string());
-  report_errors(p->read);
-  for (size_t i = 0; i < digests->size(); ++i) {
-    json line = where(o, p->read, i);
-    line["digest"] = to_hex((*digests)[i]);
-    print(line);
-  }
-  return p->read.errors.empty() ? 0 : 1;
+  write_line_errors(stdout, read);
+  for (size_t i = 0; i < digests->size(); ++i) print(hash_line(input_of(o, false), read, i, to_hex((*digests)[i])));
+  return read.errors.empty() ? 0 : 1;
 }
 
 int run_merkle(const ProofOptions& o) {
   auto p = prepare(o);
   if (!p.is_ok()) return fail("merkle", p.status().to_string());
+  const proof::ItemsRead& read = p->items.read;
   for (uint64_t i : o.prove) {
-    if (i >= p->read.records()) {
-      return fail("merkle", "--prove " + std::to_string(i) + ": the tree has " + std::to_string(p->read.records()) +
+    if (i >= read.records()) {
+      return fail("merkle", "--prove " + std::to_string(i) + ": the tree has " + std::to_string(read.records()) +
                                 " leaves (numbered from 0)");
     }
   }
-  std::vector<proof::Item> items = items_of(p->read);
+  std::vector<proof::Item> items = items_of(read);
   auto tree = proof::merkle_tree(*p->device, p->algo, items);
   if (!tree.is_ok()) return fail("merkle", tree.status().to_string());
-  report_errors(p->read);
-  print({{"algo", proof::algo_name(p->algo)}, {"leaves", tree->size()}, {"root", to_hex(tree->root)}});
+  write_line_errors(stdout, read);
+  print(merkle_head(proof::algo_name(p->algo), tree->size(), to_hex(tree->root)));
   for (uint64_t i : o.prove) {
-    json line = {{"leaf", i}};
-    line.update(where(o, p->read, i));
-    line["leaf_hash"] = to_hex(tree->levels[0][i]);
     json path = json::array();
     for (const proof::Digest& d : tree->inclusion_proof(i)) path.push_back(to_hex(d));
-    line["path"] = path;
-    print(line);
+    print(leaf_proof_line(input_of(o, false), read, i, to_hex(tree->levels[0][i]), path));
   }
-  return p->read.errors.empty() ? 0 : 1;
+  return read.errors.empty() ? 0 : 1;
 }
 
 // Records of {"public_key", "message", "signature"} in hex; a key must be 32 bytes and a
 // signature 64, or the line is reported.
 int run_verify(const ProofOptions& o) {
-  auto p = prepare(o, {"public_key", "message", "signature"});
+  auto p = prepare(o, true);
   if (!p.is_ok()) return fail("verify", p.status().to_string());
+  const proof::ItemsRead& read = p->items.read;
   std::vector<proof::SignatureClaim> claims;
-  std::vector<size_t> records;
-  for (size_t r = 0; r < p->read.records(); ++r) {
-    const auto& key = p->read.values[3 * r];
-    const auto& sig = p->read.values[3 * r + 2];
-    if (key.size() != 32 || sig.size() != 64) {
-      std::string why = key.size() != 32 ? "\"public_key\" is " + std::to_string(key.size()) + " bytes, not 32"
-                                         : "\"signature\" is " + std::to_string(sig.size()) + " bytes, not 64";
-      p->read.errors.push_back({p->read.lines[r], why});
-      continue;
-    }
+  for (size_t r : p->items.records) {
     proof::SignatureClaim c;
-    std::copy(key.begin(), key.end(), c.public_key.begin());
-    std::copy(sig.begin(), sig.end(), c.signature.begin());
-    c.message = p->read.values[3 * r + 1];
+    std::copy_n(read.values[3 * r].begin(), 32, c.public_key.begin());
+    std::copy_n(read.values[3 * r + 2].begin(), 64, c.signature.begin());
+    c.message = read.values[3 * r + 1];
     claims.push_back(c);
-    records.push_back(r);
   }
-  // Lines of the wrong lengths go among the reader's own, in line order.
-  std::stable_sort(p->read.errors.begin(), p->read.errors.end(),
-                   [](const proof::LineError& a, const proof::LineError& b) { return a.line < b.line; });
   auto verdicts = proof::verify_ed25519(*p->device, claims);
   if (!verdicts.is_ok()) return fail("verify", verdicts.status().to_string());
-  report_errors(p->read);
-  for (size_t i = 0; i < claims.size(); ++i) print({{"line", p->read.lines[records[i]]}, {"valid", bool((*verdicts)[i])}});
-  return p->read.errors.empty() ? 0 : 1;
+  write_line_errors(stdout, read);
+  for (size_t i = 0; i < claims.size(); ++i) print(verdict_line(read, p->items.records[i], bool((*verdicts)[i])));
+  return read.errors.empty() ? 0 : 1;
 }
 
 void add_common(CLI::App* cmd, ProofOptions& o) {

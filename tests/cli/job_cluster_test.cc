@@ -1,7 +1,9 @@
-// Render jobs across separate node processes on loopback, driven by `strata submit` as a user
-// would: the image equals the same render done locally by `strata render` within float rounding,
-// also when a provider is killed mid-job, when a provider stops answering (SIGSTOP: connected but
-// silent) and when the requestor's node is killed and restarted mid-job.
+// Jobs across separate node processes on loopback, driven by `strata submit` as a user would.
+// Render: the image equals the same render done locally by `strata render` within float
+// rounding, also when a provider is killed mid-job, when a provider stops answering (SIGSTOP:
+// connected but silent) and when the requestor's node is killed and restarted mid-job. Proof: the
+// output equals `strata proof verify` run locally, byte for byte, with a provider killed mid-job
+// and a dishonest one flipping one verdict in a hundred.
 #include <gtest/gtest.h>
 
 #include <signal.h>
@@ -10,7 +12,13 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sodium.h>
+
+#include <fstream>
+#include <random>
+
 #include "host/render/image_io.h"
+#include "host/text_codec.h"
 #include "network/api_client.h"
 #include "network/api_token.h"
 #include "tests/cli/strata_process.h"
@@ -50,8 +58,8 @@ Node start_requestor(const std::string& data, const std::string& listen = "0", c
   return start_node(data, {"--subtask-seconds", "0.05", "--min-deadline", "3"}, listen, api);
 }
 
-Node start_provider(const std::string& data, const Node& requestor) {
-  Node p = start_node(data, {"--provide", "--device", "cpu", "--score", "1e6", "--bootstrap",
+Node start_provider(const std::string& data, const Node& requestor, const std::string& score = "1e6") {
+  Node p = start_node(data, {"--provide", "--device", "cpu", "--score", score, "--bootstrap",
                              "127.0.0.1:" + requestor.transport_port});
   EXPECT_FALSE(p.process->wait_for("providing cpu").empty());
   return p;
@@ -181,6 +189,78 @@ TEST(JobCluster, RequestorRestartedMidJob) {
   expect_finished(*s, again, job, dir, false);
 }
 
+// Signatures as JSON lines: most valid, some broken in one bit, and a few lines that are not
+// claims at all (bad hex, a short key, not JSON), which both commands report by number.
+std::string signature_lines(size_t n) {
+  std::mt19937 rng(11);
+  std::string out;
+  for (size_t i = 0; i < n; ++i) {
+    if (i % 997 == 5) {
+      out += i % 2 ? "{\"public_key\": \"zz\", \"message\": \"\", \"signature\": \"\"}\n" : "not json\n";
+      continue;
+    }
+    uint8_t pk[32], sk[64], sig[64];
+    std::array<uint8_t, 32> seed{};
+    for (auto& b : seed) b = static_cast<uint8_t>(rng());
+    crypto_sign_seed_keypair(pk, sk, seed.data());
+    std::vector<uint8_t> message(rng() % 100);
+    for (auto& b : message) b = static_cast<uint8_t>(rng());
+    crypto_sign_detached(sig, nullptr, message.data(), message.size(), sk);
+    if (i % 5 == 1) sig[i % 64] ^= 1;
+    std::span<const uint8_t> key(pk, i % 1999 == 7 ? 31 : 32);
+    out += json{{"public_key", strata::to_hex(key)}, {"message", strata::to_hex(message)},
+                {"signature", strata::to_hex(std::span<const uint8_t>(sig, 64))}}.dump() + "\n";
+  }
+  return out;
+}
+
+// Flips the verdict of every item whose index in the job is 7 mod 100.
+void flip_one_in_a_hundred(const strata::compute::ProofTask& task, strata::compute::ProofResult& result) {
+  for (size_t i = 0; i < result.outputs.size(); ++i) {
+    if ((task.first + i) % 100 == 7) result.outputs[i] ^= 1;
+  }
+}
+
+TEST(JobCluster, ProofJobWithAKilledAndADishonestProvider) {
+  std::string dir = strata::tests::scratch_dir() + "/job-cluster-proof";
+  Node r = start_requestor(dir + "/r");
+  // Claimed speeds low enough that the job is cut into many batches.
+  Node p1 = start_provider(dir + "/p1", r, "3000"), p2 = start_provider(dir + "/p2", r, "3000");
+  // The dishonest provider is this test process, the cheapest of the three.
+  auto cheat = strata::tests::start_compute_node({.seed = 244, .provide = true, .price = 10, .alter_proof = flip_one_in_a_hundred});
+  ASSERT_TRUE(cheat);
+  (void)cheat->stream_node().transport().connect("127.0.0.1", static_cast<uint16_t>(std::stoi(r.transport_port)));
+  ASSERT_TRUE(strata::tests::eventually(
+      [&] {
+        auto o = strata::network::http_request(api_of(r), "GET", "/api/v1/offers");
+        return o.is_ok() && json::parse(o->body, nullptr, false).size() == 3;
+      },
+      30000));
+  std::string input = strata::tests::write_file("job-cluster-proof/claims.jsonl", signature_lines(8000));
+  std::string output = dir + "/out.jsonl", local = dir + "/local.jsonl";
+  NodeProcess s({"submit", "proof", "verify", input, "-o", output, "--api", "127.0.0.1:" + r.api_port, "--data", r.data});
+  std::string job = submit_job(s);
+  ASSERT_TRUE(accepted_at_least(r, job, 1));
+  p1.process->kill9();
+  ASSERT_FALSE(s.wait_for("^output: ", 120000).empty()) << "strata submit did not finish";
+  EXPECT_EQ(s.wait_exit(), 1);  // some lines were not claims, as the local command says too
+  json st = job_status(r, job);
+  EXPECT_EQ(st.value("state", ""), "done");
+  EXPECT_EQ(st.value("family", ""), "proof");
+  EXPECT_GT(st.value("reassigned", 0), 0) << st.dump();
+  EXPECT_GE(st["verification"].value("rejected", 0), 1) << st.dump();
+  // The same command run here, on this machine's cpu backend.
+  std::string command = strata::tests::strata_binary() + " proof verify " + input + " --device cpu > " + local;
+  EXPECT_EQ(WEXITSTATUS(std::system(command.c_str())), 1);
+  auto read = [](const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    return std::string((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  };
+  std::string mine = read(output), theirs = read(local);
+  EXPECT_GT(std::count(theirs.begin(), theirs.end(), '\n'), 7900);
+  EXPECT_TRUE(mine == theirs) << "the job's output differs from the local command's";
+}
+
 TEST(JobCluster, CommandErrorsAreNamed) {
   // Each says why on stderr (shown in the test's output) and fails.
   // A token, so that each fails for its own reason.
@@ -197,6 +277,12 @@ TEST(JobCluster, CommandErrorsAreNamed) {
   EXPECT_NE(missing.wait_exit(), 0);
   NodeProcess cancel({"cancel", "abc", "--api", "127.0.0.1:1", "--token-file", token});
   EXPECT_NE(cancel.wait_exit(), 0);
+  NodeProcess op({"submit", "proof", "sign", "x.jsonl", "--api", "127.0.0.1:1", "--token-file", token});
+  EXPECT_NE(op.wait_exit(), 0);
+  NodeProcess no_file({"submit", "proof", "hash", "/nonexistent.jsonl", "--api", "127.0.0.1:1", "--token-file", token});
+  EXPECT_NE(no_file.wait_exit(), 0);
+  NodeProcess prove({"submit", "proof", "hash", token, "--prove", "1", "--api", "127.0.0.1:1", "--token-file", token});
+  EXPECT_NE(prove.wait_exit(), 0);
 }
 
 }  // namespace

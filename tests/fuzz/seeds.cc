@@ -10,6 +10,7 @@
 
 #include <cstring>
 
+#include "compute/proof/messages.h"
 #include "compute/scene_package.h"
 #include "network/blob_service.h"
 #include "network/frame.h"
@@ -627,6 +628,66 @@ void proof_items(Corpus& c) {
   c["over-record-bound"] = bytes_of(many);
 }
 
+// ---- the proof family's messages ----
+
+void proof_messages(Corpus& c) {
+  compute::ProofBatch items;
+  items.values = {bytes_of(""), bytes_of("abc"), Bytes(200, 7)};
+  c["batch"] = with_selector(0, compute::encode(items));
+  compute::ProofBatch claims;
+  claims.fields = 3;
+  claims.values = {Bytes(32, 1), bytes_of("message"), Bytes(64, 2)};
+  c["batch-of-claims"] = with_selector(4, compute::encode(claims));
+  c["batch-truncated"] = with_selector(0, truncated(compute::encode(items)));
+  compute::ProofBatch partial;
+  partial.fields = 3;
+  partial.values = {Bytes(32, 1), bytes_of("m")};  // a record cut short
+  c["batch-partial-record"] = with_selector(0, compute::encode(partial));
+  compute::ProofBatch fields4;
+  fields4.fields = 4;
+  fields4.values = {bytes_of("a"), bytes_of("b"), bytes_of("c"), bytes_of("d")};
+  c["batch-four-fields"] = with_selector(0, compute::encode(fields4));
+  compute::ProofTask t;
+  t.job_id = "job-7";
+  t.subtask = 3;
+  t.op = compute::ProofOp::kHash;
+  t.algo = "keccak256";
+  t.batch = blob_id_of(bytes_of("batch"));
+  t.batch_bytes = 1234;
+  t.items = 3;
+  t.first = 40;
+  c["task"] = with_selector(1, compute::encode(t));
+  c["task-truncated"] = with_selector(1, truncated(compute::encode(t)));
+  compute::ProofTask verify = t;
+  verify.op = compute::ProofOp::kVerify;
+  verify.algo = "";
+  c["task-verify"] = with_selector(1, compute::encode(verify));
+  compute::ProofTask algo_on_verify = verify;
+  algo_on_verify.algo = "sha256";
+  c["task-verify-with-algo"] = with_selector(1, compute::encode(algo_on_verify));
+  compute::ProofTask md5 = t;
+  md5.algo = "md5";
+  c["task-unknown-algo"] = with_selector(1, compute::encode(md5));
+  compute::ProofTask huge = t;
+  huge.items = UINT32_MAX;
+  huge.batch_bytes = UINT64_MAX;
+  huge.first = UINT64_MAX;
+  c["task-over-bounds"] = with_selector(1, compute::encode(huge));
+  compute::ProofResult r;
+  r.job_id = "job-7";
+  r.subtask = 3;
+  r.op = compute::ProofOp::kMerkle;
+  r.outputs = Bytes(96, 9);
+  c["result"] = with_selector(2, compute::encode(r));
+  compute::ProofResult verdicts = r;
+  verdicts.op = compute::ProofOp::kVerify;
+  verdicts.outputs = {1, 0, 1, 2};  // 2 is no verdict
+  c["result-bad-verdict"] = with_selector(2, compute::encode(verdicts));
+  compute::ProofResult ragged = r;
+  ragged.outputs = Bytes(33, 1);
+  c["result-partial-output"] = with_selector(2, compute::encode(ragged));
+}
+
 }  // namespace
 
 Seeds make_seeds() {
@@ -642,6 +703,7 @@ Seeds make_seeds() {
   scenes(seeds["scene"]);
   api_request(seeds["api_request"]);
   proof_items(seeds["proof_items"]);
+  proof_messages(seeds["proof_messages"]);
   return seeds;
 }
 

@@ -141,11 +141,11 @@ void run(const Args& a, double subtask_ms, double speed, const std::string& scen
     auto s = requestor->requestor().status(job->id);
     if (!s.is_ok()) die(s.status().to_string());
     st = *s;
-    if (st.job.state != network::JobState::kRunning) break;
+    if (st.job.state != compute::JobState::kRunning) break;
     std::this_thread::sleep_for(std::chrono::milliseconds(2));
   }
   double wall = std::chrono::duration<double>(Clock::now() - start).count();
-  if (st.job.state != network::JobState::kDone) die("the job ended " + std::string(network::to_string(st.job.state)) + ": " + st.job.error);
+  if (st.job.state != compute::JobState::kDone) die("the job ended " + std::string(compute::to_string(st.job.state)) + ": " + st.job.error);
   double kernel = 0;
   for (auto& p : providers) kernel += p->provider()->counts().kernel_seconds;
   double available = a.providers * wall;

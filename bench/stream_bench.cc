@@ -36,7 +36,7 @@
 #include <thread>
 #include <vector>
 
-#include "network/stream_node.h"
+#include "network/stream/stream_node.h"
 
 namespace {
 

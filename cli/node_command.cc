@@ -1,3 +1,4 @@
+#include <charconv>
 #include <signal.h>
 
 #include <chrono>
@@ -13,12 +14,12 @@
 #include "compute/compute_node.h"
 #include "compute/jobs_api.h"
 #include "host/device.h"
-#include "network/address.h"
+#include "network/transport/address.h"
 #include "network/api_server.h"
 #include "network/api_token.h"
 #include "network/private_file.h"
 #include "network/rate_limited_log.h"
-#include "network/identity.h"
+#include "network/transport/identity.h"
 
 namespace strata::cli {
 namespace {
@@ -37,6 +38,7 @@ struct NodeOptions {
   uint32_t queue = 2;
   uint32_t slots = 1;
   double score = 0;
+  std::vector<std::string> kernel_prices;  // KERNEL=PRICE
   double subtask_seconds = 2.0;
   double min_deadline_seconds = 30.0;
   std::string verify_device = "auto";
@@ -111,6 +113,16 @@ int run_node(const NodeOptions& o) {
       options.provide.push_back(std::move(*device));
     }
     options.provider.price = o.price;
+    for (const std::string& kp : o.kernel_prices) {
+      size_t eq = kp.find('=');
+      uint64_t price = 0;
+      const char* end = kp.data() + kp.size();
+      if (eq == std::string::npos || eq == 0 ||
+          std::from_chars(kp.data() + eq + 1, end, price).ptr != end || eq + 1 == kp.size()) {
+        return fail("--kernel-price '" + kp + "' must be KERNEL=PRICE (a whole number per 10^9 work units)");
+      }
+      options.provider.kernel_prices[kp.substr(0, eq)] = price;
+    }
     options.provider.queue_per_device = o.queue;
     if (o.slots == 0 || o.slots > 64) return fail("--slots must be between 1 and 64");
     options.provider.slots_per_device = o.slots;
@@ -139,11 +151,11 @@ int run_node(const NodeOptions& o) {
   std::printf("API listening on http://%s:%u/api/v1/ (token in %s/%s)\n", api_address->host.c_str(),
               static_cast<unsigned>((*api)->port()), o.data_dir.c_str(), network::kApiTokenFile);
   if (compute::Provider* provider = (*compute_node)->provider()) {
-    network::Offer offer = provider->offer();
+    compute::Offer offer = provider->offer();
     std::string devices;
     for (const auto& d : offer.devices) devices += (devices.empty() ? "" : ", ") + d.backend + " " + d.name;
     std::printf("providing %s, %u subtasks at a time:\n", devices.c_str(), offer.max_subtasks);
-    for (const network::KernelOffer& k : offer.kernels) {
+    for (const compute::KernelOffer& k : offer.kernels) {
       std::printf("  %-20s %10.4g work units/s at %llu per 10^9\n", k.kernel.c_str(), k.speed,
                   static_cast<unsigned long long>(k.price));
     }
@@ -248,6 +260,9 @@ Runner add_node_command(CLI::App& app) {
   cmd->add_flag("--share-samples", o->share_samples,
                 "All devices work on each subtask together, each rendering a share of its samples; the shares are "
                 "summed on the first device (moved there with NCCL between CUDA GPUs)");
+  cmd->add_option("--kernel-price", o->kernel_prices,
+                  "A price per 10^9 work units for one kernel, over --price, as KERNEL=PRICE (e.g. proof/ed25519-v1=5)")
+      ->delimiter(',');
   cmd->add_option("--score", o->score, "Advertised speed in work units/s for every kernel (default: each measured at start)");
   cmd->add_option("--subtask-seconds", o->subtask_seconds, "Jobs submitted here: a subtask's time on the slowest provider")
       ->capture_default_str();

@@ -35,7 +35,7 @@ Result<std::string> upload_items(const ApiOptions& api, const ProofItems& items)
 }
 
 // The job's output lines (by job item) as `strata proof` prints them (by input line or item).
-Result<std::string> local_form(compute::ProofOp op, const ProofInput& in, const ProofItems& items, const std::string& output) {
+Result<std::string> local_form_of(compute::ProofOp op, const ProofInput& in, const ProofItems& items, const std::string& output) {
   std::string out;
   size_t at = 0, n = 0;
   while (at < output.size()) {
@@ -61,6 +61,15 @@ Result<std::string> local_form(compute::ProofOp op, const ProofInput& in, const 
     out += mine.dump() + "\n";
   }
   return out;
+}
+
+// The same, with a node's output of the wrong shape named rather than thrown.
+Result<std::string> local_form(compute::ProofOp op, const ProofInput& in, const ProofItems& items, const std::string& output) {
+  try {
+    return local_form_of(op, in, items, output);
+  } catch (const json::exception& e) {
+    return internal_error(std::string("the job's output is not as a proof job writes it: ") + e.what());
+  }
 }
 
 }  // namespace

@@ -1,6 +1,6 @@
 #include "compute/chunk_service.h"
 
-#include "verifier/result_chunks.h"
+#include "compute/render/result_chunks.h"
 
 namespace strata::compute {
 
@@ -8,29 +8,29 @@ using network::FrameType;
 
 Status ChunkService::handle(const network::PeerInfo& from, const network::FrameView& frame) {
   if (frame.type == FrameType::kChunkRequest) {
-    auto request = network::decode_chunk_request(frame.payload);
+    auto request = compute::decode_chunk_request(frame.payload);
     if (!request.is_ok()) return request.status();
-    network::ChunkReply reply;
+    compute::ChunkReply reply;
     reply.result_id = request->result_id;
     reply.index = request->index;
     auto bytes = store_.get(request->result_id);
-    auto result = bytes.is_ok() ? network::decode_render_result(*bytes) : Result<network::RenderResult>(bytes.status());
+    auto result = bytes.is_ok() ? compute::decode_render_result(*bytes) : Result<compute::RenderResult>(bytes.status());
     if (!result.is_ok()) {
       reply.error = "no such result here: " + result.status().message();
     } else {
-      auto leaves = verifier::render_chunk_leaves(*result);
+      auto leaves = compute::render_chunk_leaves(*result);
       reply.chunks = static_cast<uint32_t>(leaves.size());
       if (request->index >= leaves.size()) {
         reply.error = "the result has " + std::to_string(leaves.size()) + " chunks";
       } else {
-        reply.data = verifier::render_chunk(*result, request->index);
+        reply.data = compute::render_chunk(*result, request->index);
         reply.proof = verifier::merkle_inclusion_proof(leaves, request->index);
       }
     }
-    return transport_.send(from.id, FrameType::kChunkReply, network::encode(reply));
+    return transport_.send(from.id, FrameType::kChunkReply, encode(reply));
   }
   if (frame.type != FrameType::kChunkReply) return invalid_argument("the chunk service handles chunk frames only");
-  auto reply = network::decode_chunk_reply(frame.payload);
+  auto reply = compute::decode_chunk_reply(frame.payload);
   if (!reply.is_ok()) return reply.status();
   auto key = std::make_tuple(from.id, reply->result_id, reply->index);
   std::lock_guard lock(mutex_);
@@ -48,10 +48,10 @@ Result<std::vector<uint8_t>> ChunkService::fetch(const network::NodeId& peer, co
     std::lock_guard lock(mutex_);
     ++waiting_[key];
   }
-  Status sent = transport_.send(peer, FrameType::kChunkRequest, network::encode(network::ChunkRequest{result_id, index}));
+  Status sent = transport_.send(peer, FrameType::kChunkRequest, encode(compute::ChunkRequest{result_id, index}));
   std::unique_lock lock(mutex_);
   bool got = sent.is_ok() && arrived_.wait_for(lock, timeout, [&] { return answers_.count(key) > 0; });
-  network::ChunkReply reply;
+  compute::ChunkReply reply;
   if (got) {
     reply = std::move(answers_[key]);
     answers_.erase(key);

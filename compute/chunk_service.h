@@ -10,8 +10,8 @@
 #include <tuple>
 
 #include "network/blob_store.h"
-#include "network/task_messages.h"
-#include "network/transport.h"
+#include "compute/task_messages.h"
+#include "network/transport/transport.h"
 #include "verifier/merkle.h"
 
 namespace strata::compute {
@@ -35,7 +35,7 @@ class ChunkService {
   network::TransportNode& transport_;
   std::mutex mutex_;
   std::condition_variable arrived_;
-  std::map<std::tuple<network::NodeId, network::BlobId, uint32_t>, network::ChunkReply> answers_;
+  std::map<std::tuple<network::NodeId, network::BlobId, uint32_t>, compute::ChunkReply> answers_;
   std::map<std::tuple<network::NodeId, network::BlobId, uint32_t>, int> waiting_;
 };
 

@@ -3,8 +3,9 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "compute/frame_checks.h"
 #include "network/node_db.h"
-#include "network/task_messages.h"
+#include "compute/task_messages.h"
 
 namespace strata::compute {
 
@@ -16,6 +17,7 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
   if (ec) return io_error("cannot create the data directory " + dir + ": " + ec.message());
+  register_frame_checks();  // before the transport starts taking frames
   std::unique_ptr<ComputeNode> n(new ComputeNode());
   // One database for every store; a data directory of the earlier layout (a database per
   // store) is imported into it once.
@@ -29,13 +31,13 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
   auto blobs = network::BlobStore::open(*db);
   if (!blobs.is_ok()) return blobs.status();
   n->blob_store_ = std::move(*blobs);
-  auto jobs = network::JobStore::open(*db);
+  auto jobs = compute::JobStore::open(*db);
   if (!jobs.is_ok()) return jobs.status();
   n->job_store_ = std::move(*jobs);
   auto reputation = verifier::ReputationStore::open(*db);
   if (!reputation.is_ok()) return reputation.status();
   n->reputation_ = std::move(*reputation);
-  auto receipts = network::ReceiptStore::open(*db);
+  auto receipts = ledger::ReceiptStore::open(*db);
   if (!receipts.is_ok()) return receipts.status();
   n->receipts_ = std::move(*receipts);
   if (options.storage) options.stream.storage_db = *db;
@@ -71,7 +73,7 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
   node.handle_frames({FrameType::kOffer},
                      [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->offers_->handle(from, f); });
   node.handle_frames({FrameType::kReceipt}, [raw](const network::PeerInfo& from, const network::FrameView& f) -> Status {
-    auto receipt = network::decode_payment_receipt(f.payload);  // the requestor's signature checked
+    auto receipt = ledger::decode_payment_receipt(f.payload);  // the requestor's signature checked
     if (!receipt.is_ok()) return receipt.status();
     if (network::node_id_of(receipt->requestor) != from.id) return invalid_argument("payment receipt: signed by another key than the peer's");
     if (receipt->provider != raw->stream_->identity().public_key()) return Status::ok();  // not ours to keep
@@ -84,14 +86,14 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
                      [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->requestor_->handle(from, f); });
   node.handle_frames({FrameType::kTaskCancel}, [raw](const network::PeerInfo& from, const network::FrameView& f) -> Status {
     if (raw->provider_) return raw->provider_->handle(from, f);
-    return network::decode_task_cancel(f.payload).status();  // nothing to withdraw here
+    return compute::decode_task_cancel(f.payload).status();  // nothing to withdraw here
   });
   node.handle_frames({FrameType::kTaskProposal}, [raw](const network::PeerInfo& from, const network::FrameView& f) {
     if (raw->provider_) return raw->provider_->handle(from, f);
-    auto proposal = network::decode_task_proposal(f.payload);
+    auto proposal = compute::decode_task_proposal(f.payload);
     if (!proposal.is_ok()) return proposal.status();
-    network::TaskReply no{proposal->job_id(), proposal->subtask(), std::nullopt, "this node does not provide"};
-    (void)raw->stream_->transport().send(from.id, FrameType::kTaskReply, network::encode(no));
+    compute::TaskReply no{proposal->job_id(), proposal->subtask(), std::nullopt, "this node does not provide"};
+    (void)raw->stream_->transport().send(from.id, FrameType::kTaskReply, encode(no));
     return Status::ok();
   });
   return n;

@@ -15,9 +15,9 @@
 #include "compute/requestor.h"
 #include "network/blob_service.h"
 #include "network/blob_store.h"
-#include "network/job_store.h"
-#include "network/receipt_store.h"
-#include "network/stream_node.h"
+#include "compute/job_store.h"
+#include "ledger/receipt_store.h"
+#include "network/stream/stream_node.h"
 
 namespace strata::compute {
 
@@ -41,7 +41,7 @@ class ComputeNode {
   Requestor& requestor() { return *requestor_; }
   Provider* provider() { return provider_.get(); }  // null unless it provides
   verifier::ReputationStore& reputation() { return *reputation_; }
-  network::ReceiptStore& receipts() { return *receipts_; }
+  ledger::ReceiptStore& receipts() { return *receipts_; }
   ChunkService& chunks() { return *chunks_; }
   const Families& families() const { return *families_; }
 
@@ -51,9 +51,9 @@ class ComputeNode {
   std::unique_ptr<network::StreamNode> stream_;
   std::unique_ptr<network::BlobStore> blob_store_;
   std::unique_ptr<network::BlobService> blob_service_;
-  std::unique_ptr<network::JobStore> job_store_;
+  std::unique_ptr<compute::JobStore> job_store_;
   std::unique_ptr<verifier::ReputationStore> reputation_;
-  std::unique_ptr<network::ReceiptStore> receipts_;
+  std::unique_ptr<ledger::ReceiptStore> receipts_;
   std::unique_ptr<OfferBook> offers_;
   std::unique_ptr<ChunkService> chunks_;
   std::unique_ptr<Provider> provider_;

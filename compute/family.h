@@ -24,8 +24,8 @@
 #include "host/status.h"
 #include "network/blob_service.h"
 #include "network/blob_store.h"
-#include "network/job_store.h"
-#include "network/task_messages.h"
+#include "compute/job_store.h"
+#include "compute/task_messages.h"
 #include "verifier/family.h"
 
 namespace strata {
@@ -34,7 +34,7 @@ class DevicePeers;
 
 namespace strata::compute {
 
-using network::PlannedTask;
+using compute::PlannedTask;
 
 // What the requestor's job manager lends its jobs.
 struct JobContext {
@@ -55,7 +55,9 @@ struct Commitment {
   uint32_t chunks = 0;
 };
 
-// The requestor's side of one job. Calls come from one thread at a time.
+// The requestor's side of one job. check, same and max_result_bytes change nothing and may run on
+// any thread at any time; verify calls come one at a time, and so do accumulate and finish (the
+// last once every result is in).
 class FamilyJob {
  public:
   virtual ~FamilyJob() = default;
@@ -68,6 +70,8 @@ class FamilyJob {
   virtual Result<std::vector<PlannedTask>> plan(const std::string& job_id, const std::vector<ProviderSpeed>& providers) = 0;
   // The same work as `task` under another index (redundancy's twins).
   virtual Result<PlannedTask> twin(const PlannedTask& task, uint32_t index) = 0;
+  // The most bytes a result of `task` can take: a larger one is refused before it is fetched.
+  virtual uint64_t max_result_bytes(const PlannedTask& task) const = 0;
   // Whether `result` answers `task` and has the commitment its provider announced. An
   // kInvalidArgument error is the provider's fault.
   virtual Status check(const PlannedTask& task, std::span<const uint8_t> result, const Commitment& announced) = 0;
@@ -106,7 +110,7 @@ class TaskRunner {
   virtual ~TaskRunner() = default;
   // Runs `proposal`'s task on `devices` (one, or several sharing it). A task that is malformed or
   // whose input does not load is kInvalidArgument: the job's fault, not the provider's.
-  virtual Result<TaskOutput> run(std::span<Device* const> devices, const network::TaskProposal& proposal,
+  virtual Result<TaskOutput> run(std::span<Device* const> devices, const compute::TaskProposal& proposal,
                                  const network::NodeId& requestor) = 0;
   // Lets go of what it keeps, while the worker waits.
   virtual void idle() {}
@@ -123,9 +127,11 @@ class Family {
   virtual std::vector<std::string> kernels() const = 0;
   // Whether a proposal's task bytes decode to one of this family's tasks, for the job and index its
   // agreement names; an error says what is wrong with them.
-  virtual Status check_task(const network::TaskProposal& proposal) const = 0;
+  virtual Status check_task(const compute::TaskProposal& proposal) const = 0;
   virtual Status self_test(Device& device) = 0;
   virtual Result<double> speed(Device& device, const std::string& kernel) = 0;
+  // Whether its runners share one task among several devices (else they use the first).
+  virtual bool shares_tasks_across_devices() const { return false; }
   virtual std::unique_ptr<TaskRunner> runner(ProviderContext& context) = 0;
 };
 

@@ -7,7 +7,7 @@
 
 #include "compute/spec_fields.h"
 #include "network/clock.h"
-#include "network/task_messages.h"
+#include "compute/task_messages.h"
 
 namespace strata::compute {
 namespace {
@@ -123,8 +123,8 @@ ApiReply jobs(ComputeNode& node, const ApiRequest& r) {
     if (r.method != "GET") return wrong_method(r);
     auto st = requestor.status(id);
     if (!st.is_ok()) return status_reply(st.status());
-    if (st->job.state != network::JobState::kDone) {
-      return error_reply(409, "job " + id + " is " + network::to_string(st->job.state) + ", not done");
+    if (st->job.state != compute::JobState::kDone) {
+      return error_reply(409, "job " + id + " is " + compute::to_string(st->job.state) + ", not done");
     }
     if (r.path[2] == "output" && st->job.family != "render") {
       // The family's JSON lines.
@@ -156,7 +156,7 @@ json job_status_json(const JobStatus& st) {
   out.update({{"id", j.id},
               {"family", j.family},
               {"kernel", j.kernel},
-              {"state", network::to_string(j.state)},
+              {"state", compute::to_string(j.state)},
               {"max_price", j.max_price},
               {"redundancy", j.redundancy},
               {"created_at", j.created_at},
@@ -193,7 +193,7 @@ static ApiReply offers(ComputeNode& node, const ApiRequest& r) {
   if (r.path.size() != 1) return error_reply(404, "no such endpoint under /api/v1/offers");
   if (r.method != "GET") return wrong_method(r);
   json list = json::array();
-  for (const network::Offer& o : node.offers().offers(network::now_ms())) {
+  for (const compute::Offer& o : node.offers().offers(network::now_ms())) {
     json devices = json::array();
     for (const auto& d : o.devices) devices.push_back({{"name", d.name}, {"backend", d.backend}, {"memory", d.memory_bytes}});
     json kernels = json::array();
@@ -208,7 +208,7 @@ static ApiReply offers(ComputeNode& node, const ApiRequest& r) {
   return json_reply(200, list);
 }
 
-static json receipt_json(const network::PaymentReceipt& r) {
+static json receipt_json(const ledger::PaymentReceipt& r) {
   return {{"job", r.job_id},
           {"requestor_key", network::to_hex(r.requestor)},
           {"provider_key", network::to_hex(r.provider)},
@@ -251,7 +251,7 @@ network::ApiRoutes jobs_routes(ComputeNode& node) {
 }
 
 std::optional<std::string> jobs_stream_alias(const std::vector<std::string>& path) {
-  if (path.size() == 3 && path[0] == "jobs" && path[2] == "progress") return network::job_progress_stream(path[1]);
+  if (path.size() == 3 && path[0] == "jobs" && path[2] == "progress") return compute::job_progress_stream(path[1]);
   return std::nullopt;
 }
 

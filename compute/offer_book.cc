@@ -6,7 +6,7 @@ namespace strata::compute {
 
 using network::FrameType;
 using network::NodeId;
-using network::Offer;
+using compute::Offer;
 
 bool OfferBook::keep(const Offer& offer) {
   std::lock_guard lock(mutex_);
@@ -29,7 +29,7 @@ bool OfferBook::keep(const Offer& offer) {
 
 Status OfferBook::handle(const network::PeerInfo& from, const network::FrameView& frame) {
   if (frame.type != FrameType::kOffer) return invalid_argument("the offer book handles offers only");
-  auto offer = network::decode_offer(frame.payload);
+  auto offer = compute::decode_offer(frame.payload);
   if (!offer.is_ok()) return offer.status();
   if (offer->expires_at <= network::now_ms()) return Status::ok();  // stale, not wrong
   if (!keep(*offer)) return Status::ok();
@@ -45,7 +45,7 @@ void OfferBook::announce(const Offer& offer) {
   keep(offer);
   std::vector<NodeId> peers;
   for (const network::PeerInfo& p : transport_.peers()) peers.push_back(p.id);
-  if (!peers.empty()) (void)transport_.send_many(peers, FrameType::kOffer, network::encode(offer));
+  if (!peers.empty()) (void)transport_.send_many(peers, FrameType::kOffer, compute::encode(offer));
 }
 
 std::vector<Offer> OfferBook::offers(uint64_t now_ms) const {

@@ -9,8 +9,8 @@
 #include <utility>
 #include <vector>
 
-#include "network/market.h"
-#include "network/transport.h"
+#include "compute/market.h"
+#include "network/transport/transport.h"
 
 namespace strata::compute {
 
@@ -25,17 +25,17 @@ class OfferBook {
   // signature) and passes it on if it is new.
   Status handle(const network::PeerInfo& from, const network::FrameView& frame);
   // This node's own offer: kept and sent to every peer.
-  void announce(const network::Offer& offer);
+  void announce(const compute::Offer& offer);
   // Every unexpired offer; each one's signature was checked when it came in.
-  std::vector<network::Offer> offers(uint64_t now_ms) const;
+  std::vector<compute::Offer> offers(uint64_t now_ms) const;
 
  private:
   // Whether it replaced what was known (and so is to be passed on).
-  bool keep(const network::Offer& offer);
+  bool keep(const compute::Offer& offer);
 
   network::TransportNode& transport_;
   mutable std::mutex mutex_;
-  std::map<network::PublicKey, network::Offer> offers_;  // by provider
+  std::map<network::PublicKey, compute::Offer> offers_;  // by provider
   std::set<std::pair<uint64_t, network::PublicKey>> by_expiry_;  // the same offers, soonest to expire first
 };
 

@@ -9,15 +9,15 @@
 #include <thread>
 
 #include "network/clock.h"
-#include "network/task_messages.h"
+#include "compute/task_messages.h"
 
 namespace strata::compute {
 
 using network::BlobId;
 using network::FrameType;
 using network::NodeId;
-using network::TaskProposal;
-using network::TaskReply;
+using compute::TaskProposal;
+using compute::TaskReply;
 using Clock = std::chrono::steady_clock;
 
 struct Provider::Impl {
@@ -49,7 +49,7 @@ struct Provider::Impl {
   std::map<const Device*, uint64_t> memory_in_use;  // the scene needs of the subtasks running on each device
   bool stopping = false;
   Counts counts;
-  network::Offer offer;
+  compute::Offer offer;
   std::vector<std::thread> threads;
 
   void log(const std::string& line) const {
@@ -62,7 +62,7 @@ struct Provider::Impl {
   size_t slots() const { return peers ? 1 : std::max<uint32_t>(options.slots_per_device, 1); }
   size_t capacity() const { return (peers ? 1 : devices.size()) * (slots() + options.queue_per_device); }
 
-  void reply(const NodeId& to, TaskReply r) { (void)node.transport().send(to, FrameType::kTaskReply, network::encode(r)); }
+  void reply(const NodeId& to, TaskReply r) { (void)node.transport().send(to, FrameType::kTaskReply, encode(r)); }
 
   void refuse(const NodeId& to, const TaskProposal& p, const std::string& why) {
     {
@@ -76,7 +76,7 @@ struct Provider::Impl {
   // The requestor withdrew a job: its queued subtasks go, and what is rendering for it is not
   // delivered.
   Status cancel(const network::PeerInfo& from, const network::FrameView& frame) {
-    auto c = network::decode_task_cancel(frame.payload);
+    auto c = compute::decode_task_cancel(frame.payload);
     if (!c.is_ok()) return c.status();
     std::lock_guard lock(mutex);
     size_t before = queue.size();
@@ -89,7 +89,7 @@ struct Provider::Impl {
   Status handle(const network::PeerInfo& from, const network::FrameView& frame) {
     if (frame.type == FrameType::kTaskCancel) return cancel(from, frame);
     if (frame.type != FrameType::kTaskProposal) return invalid_argument("the provider handles task proposals only");
-    auto proposal = network::decode_task_proposal(frame.payload);
+    auto proposal = compute::decode_task_proposal(frame.payload);
     if (!proposal.is_ok()) return proposal.status();  // malformed or forged: the peer is dropped
     TaskProposal& p = *proposal;
     if (network::node_id_of(p.agreement.requestor) != from.id) {
@@ -184,16 +184,16 @@ struct Provider::Impl {
     const std::vector<uint8_t>& bytes = d.output.bytes;
     auto id = store.put(bytes, network::BlobStore::Durability::kBuffered);
     if (!id.is_ok()) return id.status();
-    network::TaskResult announce{p.job_id(), p.subtask(), *id, bytes.size(), d.seconds * 1000.0, d.device};
+    compute::TaskResult announce{p.job_id(), p.subtask(), *id, bytes.size(), d.seconds * 1000.0, d.device};
     announce.merkle_root = d.output.commitment.merkle_root;
     announce.chunks = d.output.commitment.chunks;
     if (options.alter_announcement) options.alter_announcement(announce);
-    std::vector<uint8_t> payload = network::encode(announce);
+    std::vector<uint8_t> payload = encode(announce);
     // The requestor adds this provider to the stream's publishers before proposing; its metadata
     // may still be on its way.
     Status published;
     for (int attempt = 0; attempt < 100; ++attempt) {
-      auto m = node.publish(network::job_results_stream(p.job_id()), 0, network::kTaskResultContentType, payload);
+      auto m = node.publish(compute::job_results_stream(p.job_id()), 0, compute::kTaskResultContentType, payload);
       published = m.status();
       if (published.is_ok()) break;
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -304,7 +304,7 @@ struct Provider::Impl {
     while (!stopping) {
       offer.expires_at = network::now_ms() + static_cast<uint64_t>(options.offer_lifetime.count());
       offer.sign(node.identity());
-      network::Offer copy = offer;
+      compute::Offer copy = offer;
       lock.unlock();
       book.announce(copy);
       lock.lock();
@@ -335,10 +335,10 @@ Result<std::unique_ptr<Provider>> Provider::start(network::StreamNode& node, net
   const Options& o = impl->options;
   // Devices that share work get shares by their speeds, so those are measured even with --score.
   const bool sharing = o.share_samples && devices.size() > 1;
-  network::Offer& offer = impl->offer;
+  compute::Offer& offer = impl->offer;
   for (auto& device : devices) {
     if (Status s = self_test(*device); !s.is_ok()) return s;
-    const DeviceInfo& info = device->info();
+    const strata::DeviceInfo& info = device->info();
     offer.devices.push_back({info.name, backend_name(info.backend), info.memory_bytes});
   }
   if (sharing) {
@@ -349,28 +349,43 @@ Result<std::unique_ptr<Provider>> Provider::start(network::StreamNode& node, net
     impl->peers = std::move(*peers);
     impl->log("the " + std::to_string(all.size()) + " devices share each subtask; transfers: " + impl->peers->method());
   }
+  for (const auto& [kernel, price] : o.kernel_prices) {
+    if (!families.by_kernel(kernel)) return invalid_argument("a price for the kernel '" + kernel + "', which no family runs");
+  }
   for (const auto& family : families.all()) {
-    ProviderContext context{blobs, impl->peers.get(), {}, o.log};
+    // A family whose known-answer self-test fails on a device is not offered; the others still are.
+    Status tested;
     for (auto& device : devices) {
-      if (Status s = family->self_test(*device); !s.is_ok()) return s;
+      tested = family->self_test(*device);
+      if (!tested.is_ok()) break;
     }
+    if (!tested.is_ok()) {
+      impl->log("not offering the " + family->name() + " family's kernels: " + tested.message());
+      continue;
+    }
+    ProviderContext context{blobs, impl->peers.get(), {}, o.log};
+    // Devices that share tasks work on each together; a family that does not share runs on the first.
+    const bool shared = sharing && family->shares_tasks_across_devices();
+    const size_t used = sharing && !shared ? 1 : devices.size();
     for (const std::string& kernel : family->kernels()) {
+      const bool by_shares = shared && kernel == family->kernels()[0];  // its speeds split the work
       double speed = o.score;
-      for (size_t d = 0; d < devices.size(); ++d) {
-        if (o.score > 0 && !(sharing && kernel == family->kernels()[0])) continue;
+      for (size_t d = 0; d < used; ++d) {
+        if (o.score > 0 && !by_shares) continue;
         auto measured = family->speed(*devices[d], kernel);
         if (!measured.is_ok()) return measured.status();
         if (o.score <= 0) speed += *measured;
-        if (sharing && kernel == family->kernels()[0]) context.speeds.push_back(*measured);
+        if (by_shares) context.speeds.push_back(*measured);
       }
       offer.kernels.push_back({kernel, speed, impl->price_of(kernel)});
     }
     impl->contexts.emplace(family.get(), std::move(context));
   }
+  if (offer.kernels.empty()) return unavailable("no family passed its self-tests on these devices");
   impl->devices = std::move(devices);
   offer.offer_id = network::to_hex(node.identity().node_id()).substr(0, 16);
   offer.max_subtasks = static_cast<uint32_t>(impl->capacity());
-  if (impl->peers) offer.sample_pieces = std::min<uint32_t>(static_cast<uint32_t>(impl->devices.size()), network::kMaxTaskPieces);
+  if (impl->peers) offer.sample_pieces = std::min<uint32_t>(static_cast<uint32_t>(impl->devices.size()), compute::kMaxTaskPieces);
   Impl* raw = impl.get();
   if (raw->peers) {
     std::vector<Device*> all(raw->peers->devices().begin(), raw->peers->devices().end());
@@ -389,7 +404,7 @@ Result<std::unique_ptr<Provider>> Provider::start(network::StreamNode& node, net
 
 Status Provider::handle(const network::PeerInfo& from, const network::FrameView& frame) { return impl_->handle(from, frame); }
 
-network::Offer Provider::offer() const {
+compute::Offer Provider::offer() const {
   std::lock_guard lock(impl_->mutex);
   return impl_->offer;
 }

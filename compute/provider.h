@@ -24,8 +24,8 @@
 #include "host/device_peers.h"
 #include "network/blob_service.h"
 #include "network/blob_store.h"
-#include "network/stream_node.h"
-#include "network/task_messages.h"
+#include "network/stream/stream_node.h"
+#include "compute/task_messages.h"
 
 namespace strata::compute {
 
@@ -50,7 +50,7 @@ class Provider {
     bool share_samples = false;
     std::function<void(const std::string&)> log;  // what it does, one line each
     // For the verifier's tests only: alters the announcement (its commitment) before it goes out.
-    std::function<void(network::TaskResult&)> alter_announcement;
+    std::function<void(compute::TaskResult&)> alter_announcement;
   };
   // Every device passes the known-answer self-tests before it takes work. The node, stores and
   // offer book must outlive the provider.
@@ -63,7 +63,7 @@ class Provider {
   // leaves the work to the device workers.
   Status handle(const network::PeerInfo& from, const network::FrameView& frame);
 
-  network::Offer offer() const;
+  compute::Offer offer() const;
   struct Counts {
     uint64_t accepted = 0, refused = 0, completed = 0, failed = 0;
     uint64_t cancelled = 0;  // accepted subtasks dropped because their requestor withdrew the job

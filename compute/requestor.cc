@@ -13,10 +13,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include "ledger/receipt.h"
 #include "network/clock.h"
 #include "network/json_text.h"
 #include "network/node_db.h"
-#include "network/task_messages.h"
+#include "compute/task_messages.h"
 #include "verifier/reputation.h"
 
 namespace strata::compute {
@@ -24,14 +25,17 @@ namespace strata::compute {
 using json = nlohmann::json;
 using network::BlobId;
 using network::FrameType;
-using network::JobRecord;
-using network::JobState;
+using compute::JobRecord;
+using compute::JobState;
 using network::NodeId;
-using network::PlannedTask;
-using network::SubtaskRecord;
-using network::SubtaskState;
+using compute::PlannedTask;
+using compute::SubtaskRecord;
+using compute::SubtaskState;
 
 namespace {
+
+// The longest a subtask may be out, whatever its work and its provider's claimed speed.
+constexpr std::chrono::milliseconds kMaxDeadline = std::chrono::hours(24);
 
 std::string new_job_id(const network::Identity& identity, const JobSpec& spec) {
   std::random_device rd;
@@ -44,7 +48,7 @@ std::string new_job_id(const network::Identity& identity, const JobSpec& spec) {
 }  // namespace
 
 struct Requestor::Impl {
-  Impl(network::StreamNode& n, network::BlobStore& s, network::BlobService& b, network::JobStore& j, OfferBook& o,
+  Impl(network::StreamNode& n, network::BlobStore& s, network::BlobService& b, compute::JobStore& j, OfferBook& o,
        verifier::ReputationStore& rep, const Families& f, Options opt)
       : node(n),
         store(s),
@@ -60,7 +64,7 @@ struct Requestor::Impl {
     JobRecord job;
     std::vector<SubtaskRecord> subtasks;  // mirrors the store
     std::set<NodeId> publishers;          // allowed on the result stream
-    network::Demand demand;
+    compute::Demand demand;
     uint64_t subscription = 0;
     size_t accepted = 0;
     // The family's side of the job. Accepted results are accumulated into its output strictly in
@@ -70,7 +74,7 @@ struct Requestor::Impl {
     uint32_t merged = 0;
     std::map<uint32_t, std::vector<uint8_t>> waiting;
     std::set<uint32_t> agreed;  // assigned subtasks whose provider has signed the agreement
-    std::map<uint32_t, network::Agreement> agreements;  // the current assignment's, as proposed
+    std::map<uint32_t, compute::Agreement> agreements;  // the current assignment's, as proposed
     std::set<NodeId> caught;  // providers caught with a wrong result in this job: none of its work
     // Providers on which each subtask's input failed: on two, the job fails (not the providers).
     std::map<uint32_t, std::set<NodeId>> bad_input_on;
@@ -100,7 +104,7 @@ struct Requestor::Impl {
   struct Fetch {
     std::string job_id;
     NodeId provider{};
-    network::TaskResult result;
+    compute::TaskResult result;
   };
   struct Proposal {
     NodeId provider{};
@@ -113,7 +117,7 @@ struct Requestor::Impl {
   network::StreamNode& node;
   network::BlobStore& store;
   network::BlobService& blobs;
-  network::JobStore& jobs;
+  compute::JobStore& jobs;
   OfferBook& book;
   verifier::ReputationStore& reputation;
   const Families& families;
@@ -149,7 +153,7 @@ struct Requestor::Impl {
   void publish_events(const std::vector<Event>& events) {
     for (const auto& [job, event] : events) {
       std::string text = network::dump_json(event);
-      (void)node.publish(network::job_progress_stream(job), 0, "application/json",
+      (void)node.publish(compute::job_progress_stream(job), 0, "application/json",
                          std::vector<uint8_t>(text.begin(), text.end()));
     }
   }
@@ -202,10 +206,10 @@ struct Requestor::Impl {
     run.subtasks = std::move(*subtasks);
     for (const SubtaskRecord& r : run.subtasks) run.accepted += r.state == SubtaskState::kAccepted;
     for (const auto& [twin, original] : job.twin_of) run.twins[original].push_back(twin);
-    for (const std::string& stream : {network::job_results_stream(job.id), network::job_progress_stream(job.id)}) {
+    for (const std::string& stream : {compute::job_results_stream(job.id), compute::job_progress_stream(job.id)}) {
       auto known = node.registry().get(stream);
       if (known.is_ok()) {
-        if (stream == network::job_results_stream(job.id)) run.publishers = known->publishers;
+        if (stream == compute::job_results_stream(job.id)) run.publishers = known->publishers;
         continue;
       }
       network::StreamMetadata m;
@@ -219,7 +223,7 @@ struct Requestor::Impl {
     for (const SubtaskRecord& r : run.subtasks) run.demand.work += r.task.work;
     run.demand.sign(node.identity());
     std::string id = job.id;
-    auto handle = node.subscribe(network::job_results_stream(job.id), 0,
+    auto handle = node.subscribe(compute::job_results_stream(job.id), 0,
                                  [this, id](const network::StreamMessage& m) { on_result(id, m); });
     if (!handle.is_ok()) return handle.status();
     run.subscription = *handle;
@@ -229,23 +233,23 @@ struct Requestor::Impl {
   // The offers that can serve `demand`, best first: excluded providers dropped, then by price
   // over reliability (a provider that loses half its subtasks costs twice as much), the faster
   // first where that ties.
-  std::vector<network::Offer> rank(const network::Demand& demand, const std::vector<network::Offer>& offers, uint64_t now) {
-    std::vector<std::pair<double, network::Offer>> keyed;
+  std::vector<compute::Offer> rank(const compute::Demand& demand, const std::vector<compute::Offer>& offers, uint64_t now) {
+    std::vector<std::pair<double, compute::Offer>> keyed;
     // The book's offers were checked when they arrived; this runs every scheduling round.
-    for (network::Offer& o : network::match_offers(demand, offers, now, network::SignatureCheck::kSkip)) {
+    for (compute::Offer& o : compute::match_offers(demand, offers, now, network::SignatureCheck::kSkip)) {
       verifier::ProviderRecord rec = reputation.get(network::node_id_of(o.provider));
       if (rec.excluded && options.exclude_caught) continue;
       keyed.emplace_back(double(o.find(demand.kernel)->price) / rec.reliability(), std::move(o));
     }
     std::stable_sort(keyed.begin(), keyed.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
-    std::vector<network::Offer> out;
+    std::vector<compute::Offer> out;
     for (auto& [cost, o] : keyed) out.push_back(std::move(o));
     return out;
   }
 
   // What a job asks of providers (unsigned, without its work, which the plan decides).
-  network::Demand demand_for(const JobRecord& job) const {
-    network::Demand d;
+  compute::Demand demand_for(const JobRecord& job) const {
+    compute::Demand d;
     d.requestor = node.identity().public_key();
     d.job_id = job.id;
     d.kernel = job.kernel;
@@ -255,11 +259,11 @@ struct Requestor::Impl {
   }
 
   // The offers that can serve `demand` now from providers this node is connected to, best first.
-  std::vector<network::Offer> usable_offers(const network::Demand& demand, uint64_t now) {
+  std::vector<compute::Offer> usable_offers(const compute::Demand& demand, uint64_t now) {
     std::set<NodeId> peers;
     for (const network::PeerInfo& p : node.transport().peers()) peers.insert(p.id);
-    std::vector<network::Offer> out;
-    for (network::Offer& o : rank(demand, book.offers(now), now)) {
+    std::vector<compute::Offer> out;
+    for (compute::Offer& o : rank(demand, book.offers(now), now)) {
       if (peers.count(network::node_id_of(o.provider))) out.push_back(std::move(o));
     }
     return out;
@@ -286,7 +290,7 @@ struct Requestor::Impl {
     job.min_memory = family_job->min_memory();
 
     std::vector<ProviderSpeed> speeds;
-    for (const network::Offer& o : usable_offers(demand_for(job), network::now_ms())) {
+    for (const compute::Offer& o : usable_offers(demand_for(job), network::now_ms())) {
       speeds.push_back({o.find(job.kernel)->speed, o.sample_pieces});
     }
     if (speeds.empty()) {
@@ -336,11 +340,11 @@ struct Requestor::Impl {
     uint64_t now = network::now_ms();
     std::set<NodeId> peers;
     for (const network::PeerInfo& p : node.transport().peers()) peers.insert(p.id);
-    std::vector<network::Offer> offers = book.offers(now);
+    std::vector<compute::Offer> offers = book.offers(now);
     std::vector<Proposal> proposals;
     std::vector<Event> events;
     Receipts receipts;
-    std::vector<std::string> to_finish;
+    std::vector<std::string> to_finish, to_close;
     {
       std::lock_guard lock(mutex);
       // Twins accepted before a restart, not yet compared.
@@ -357,7 +361,12 @@ struct Requestor::Impl {
         }
         if (settled_any) {
           merge_ready(run);
-          if (run.complete()) to_finish.push_back(id);
+          if (run.job.state == JobState::kFailed) {
+            to_close.push_back(id);
+            events.push_back({id, {{"event", "failed"}, {"error", run.job.error}}});
+          } else if (run.complete()) {
+            to_finish.push_back(id);
+          }
         }
       }
       std::map<NodeId, size_t> in_flight;
@@ -380,8 +389,8 @@ struct Requestor::Impl {
       }
       for (auto& [id, run] : runs) {
         if (run.accepted == run.subtasks.size()) continue;
-        std::vector<network::Offer> ranked;
-        for (const network::Offer& o : rank(run.demand, offers, now)) {
+        std::vector<compute::Offer> ranked;
+        for (const compute::Offer& o : rank(run.demand, offers, now)) {
           NodeId provider = network::node_id_of(o.provider);
           if (peers.count(provider) && backoff_until[provider] <= now && !run.caught.count(provider)) ranked.push_back(o);
         }
@@ -396,8 +405,8 @@ struct Requestor::Impl {
           if (auto bad = run.bad_input_on.find(run.original_of(r.task.index)); bad != run.bad_input_on.end()) {
             in_group.insert(bad->second.begin(), bad->second.end());
           }
-          const network::Offer* chosen = nullptr;
-          for (const network::Offer& o : ranked) {
+          const compute::Offer* chosen = nullptr;
+          for (const compute::Offer& o : ranked) {
             if (in_group.count(network::node_id_of(o.provider))) continue;
             if (in_flight[network::node_id_of(o.provider)] < o.max_subtasks) {
               chosen = &o;
@@ -407,8 +416,10 @@ struct Requestor::Impl {
           if (!chosen) break;
           NodeId provider = network::node_id_of(chosen->provider);
           double expected_ms = 1000.0 * double(r.task.work) / chosen->find(run.job.kernel)->speed;
-          uint64_t deadline = now + static_cast<uint64_t>(std::max<double>(double(options.min_deadline.count()),
-                                                                            options.deadline_factor * expected_ms));
+          // Capped: an offer claiming a tiny speed must not buy a deadline that never comes.
+          double allowed_ms = std::clamp(options.deadline_factor * expected_ms, double(options.min_deadline.count()),
+                                         double(kMaxDeadline.count()));
+          uint64_t deadline = now + static_cast<uint64_t>(allowed_ms);
           if (Status s = jobs.assign(run.job.id, r.task.index, provider, deadline); !s.is_ok()) {
             log("job " + run.job.id + ": cannot assign subtask " + std::to_string(r.task.index) + ": " + s.message());
             break;
@@ -419,7 +430,7 @@ struct Requestor::Impl {
           ++r.attempts;
           ++in_flight[provider];
 
-          network::Agreement agreement;
+          compute::Agreement agreement;
           agreement.job_id = run.job.id;
           agreement.provider = chosen->provider;
           agreement.subtasks = {r.task.index};
@@ -427,16 +438,17 @@ struct Requestor::Impl {
           agreement.deadline = deadline;
           Proposal p;
           p.provider = provider;
-          p.stream = network::job_results_stream(run.job.id);
+          p.stream = compute::job_results_stream(run.job.id);
           if (run.publishers.insert(provider).second) p.publishers = run.publishers;
-          network::TaskProposal proposal = network::make_proposal(std::move(agreement), r.task.bytes, run.demand, node.identity());
+          compute::TaskProposal proposal = compute::make_proposal(std::move(agreement), r.task.bytes, run.demand, node.identity());
           run.agreements[r.task.index] = proposal.agreement;
-          p.frame = network::encode(proposal);
+          p.frame = encode(proposal);
           proposals.push_back(std::move(p));
         }
       }
     }
     for (auto& [to, bytes] : receipts) (void)node.transport().send(to, FrameType::kReceipt, std::move(bytes));
+    for (const std::string& id : to_close) close_run(id);
     publish_events(events);
     for (const std::string& id : to_finish) finish(id);
     for (Proposal& p : proposals) {
@@ -452,7 +464,7 @@ struct Requestor::Impl {
 
   Status handle(const network::PeerInfo& from, const network::FrameView& frame) {
     if (frame.type != FrameType::kTaskReply) return invalid_argument("the requestor handles task replies only");
-    auto reply = network::decode_task_reply(frame.payload);
+    auto reply = compute::decode_task_reply(frame.payload);
     if (!reply.is_ok()) return reply.status();
     if (reply->agreement) {
       if (network::node_id_of(reply->agreement->provider) != from.id ||
@@ -503,8 +515,8 @@ struct Requestor::Impl {
   }
 
   void on_result(const std::string& job_id, const network::StreamMessage& m) {
-    if (m.content_type != network::kTaskResultContentType) return;
-    auto result = network::decode_task_result(m.payload);
+    if (m.content_type != compute::kTaskResultContentType) return;
+    auto result = compute::decode_task_result(m.payload);
     if (!result.is_ok() || result->job_id != job_id) {
       log("job " + job_id + ": ignored a malformed result announcement from " + network::short_id(m.publisher_id()));
       return;
@@ -525,8 +537,6 @@ struct Requestor::Impl {
       const SubtaskRecord& r = it->second.subtasks[f.result.subtask];
       if (r.state != SubtaskState::kAssigned || r.provider != f.provider) return;  // late, or someone else's
     }
-    auto bytes = blobs.fetch(f.provider, f.result.result_id, std::chrono::seconds(10));
-    Status problem = bytes.status();
     PlannedTask task;
     std::shared_ptr<FamilyJob> family;
     {
@@ -536,6 +546,14 @@ struct Requestor::Impl {
       task = it->second.subtasks[f.result.subtask].task;
       family = it->second.family;
     }
+    // Bounded before a byte is fetched: no larger than a result of this task can be.
+    uint64_t bound = family->max_result_bytes(task);
+    Result<std::vector<uint8_t>> bytes =
+        f.result.result_bytes > bound
+            ? Result<std::vector<uint8_t>>(invalid_argument("the result is announced at " + std::to_string(f.result.result_bytes) +
+                                                            " bytes; one of this task's is at most " + std::to_string(bound)))
+            : blobs.fetch(f.provider, f.result.result_id, std::chrono::seconds(10), bound);
+    Status problem = bytes.status();
     // A result that does not decode, does not answer its subtask, does not match its id or the
     // commitment its provider announced under its signature is the provider's fault as much as
     // one the verifier catches: a rejection either way, so the subtask never goes back to the
@@ -580,12 +598,12 @@ struct Requestor::Impl {
         }
       } else {
         std::string commitment = network::to_string(f.result.result_id);
-        const network::Agreement& agreement = run.agreements[r.task.index];
+        const compute::Agreement& agreement = run.agreements[r.task.index];
         SubtaskRecord accepted = r;
         accepted.state = SubtaskState::kAccepted;
         accepted.commitment = commitment;
         accepted.price = agreement.price;
-        accepted.agreement_hash = network::to_hex(network::agreement_hash(agreement));
+        accepted.agreement_hash = network::to_hex(compute::agreement_hash(agreement));
         accepted.provider_key = network::to_hex(agreement.provider);
         // Accepted and paid for in one write: a crash between the two can no more lose a
         // payment than pay twice. A checked subtask is paid when its twins are settled.
@@ -676,7 +694,7 @@ struct Requestor::Impl {
     uint64_t amount = exact > UINT64_MAX ? UINT64_MAX : static_cast<uint64_t>(exact);
     auto paid = reputation.record(r.provider, verifier::ReputationStore::Outcome::kAccepted, "", amount, &t);
     if (!paid.is_ok()) return paid.status();
-    network::PaymentReceipt receipt;
+    ledger::PaymentReceipt receipt;
     receipt.job_id = run.job.id;
     receipt.provider = *provider_key;
     receipt.subtask = r.task.index;
@@ -687,7 +705,7 @@ struct Requestor::Impl {
     receipt.sequence = paid->receipts;
     receipt.issued_at = network::now_ms();
     receipt.sign(node.identity());
-    receipts.push_back({r.provider, network::encode(receipt)});
+    receipts.push_back({r.provider, encode(receipt)});
     return Status::ok();
   }
 
@@ -787,12 +805,15 @@ struct Requestor::Impl {
     return store.get(*id);
   }
 
-  // Accumulates the waiting results that are next in subtask order.
+  // Accumulates the waiting results that are next in subtask order. A result that cannot be
+  // added fails the job: an output with a hole in it is never called done.
   void merge_ready(Run& run) {
     for (auto it = run.waiting.find(run.merged); it != run.waiting.end(); it = run.waiting.find(run.merged)) {
+      if (run.job.state != JobState::kRunning) return;
       if (run.checked(run.merged) && !run.job.resolved.count(run.merged)) break;  // its twins are still out
       if (Status m = run.family->accumulate(run.subtasks[run.merged].task, it->second); !m.is_ok()) {
-        log("job " + run.job.id + ": " + m.message());
+        fail_job(run, "subtask " + std::to_string(run.merged) + " cannot be added to the output: " + m.message());
+        return;
       }
       run.waiting.erase(it);
       ++run.merged;
@@ -827,6 +848,7 @@ struct Requestor::Impl {
       }
       merge_ready(run);
     }
+    if (problem.is_ok() && run.job.state == JobState::kFailed) problem = internal_error(run.job.error);
     json output;
     if (problem.is_ok()) {
       std::lock_guard lock(verify_mutex);
@@ -872,7 +894,7 @@ struct Requestor::Impl {
         }
       }
     }
-    std::vector<uint8_t> withdraw = network::encode(network::TaskCancel{job_id});
+    std::vector<uint8_t> withdraw = encode(compute::TaskCancel{job_id});
     for (const NodeId& p : holding) (void)node.transport().send(p, FrameType::kTaskCancel, withdraw);
     close_run(job_id);
     publish_events({{job_id, {{"event", "cancelled"}}}});
@@ -888,7 +910,7 @@ struct Requestor::Impl {
     st.rejected = job->rejected;
     st.verified_work = job->verified_work;
     std::vector<SubtaskRecord> subtasks;
-    std::optional<network::Demand> demand;
+    std::optional<compute::Demand> demand;
     {
       std::lock_guard lock(mutex);
       if (auto it = runs.find(job_id); it != runs.end()) {
@@ -968,7 +990,7 @@ Requestor::~Requestor() {
 }
 
 Result<std::unique_ptr<Requestor>> Requestor::start(network::StreamNode& node, network::BlobStore& store,
-                                                    network::BlobService& blobs, network::JobStore& jobs,
+                                                    network::BlobService& blobs, compute::JobStore& jobs,
                                                     OfferBook& book, verifier::ReputationStore& reputation,
                                                     const Families& families, Options options) {
   if (options.image_dir.empty() || options.work_dir.empty()) {
@@ -1002,7 +1024,7 @@ Result<std::unique_ptr<Requestor>> Requestor::start(network::StreamNode& node, n
   return std::unique_ptr<Requestor>(new Requestor(std::move(impl)));
 }
 
-Result<network::JobRecord> Requestor::submit(const JobSpec& spec) { return impl_->submit(spec); }
+Result<compute::JobRecord> Requestor::submit(const JobSpec& spec) { return impl_->submit(spec); }
 Status Requestor::cancel(const std::string& job_id) { return impl_->cancel(job_id); }
 Result<JobStatus> Requestor::status(const std::string& job_id) { return impl_->status(job_id); }
 Result<std::vector<JobStatus>> Requestor::list() {

@@ -22,8 +22,8 @@
 #include "compute/offer_book.h"
 #include "network/blob_service.h"
 #include "network/blob_store.h"
-#include "network/job_store.h"
-#include "network/stream_node.h"
+#include "compute/job_store.h"
+#include "network/stream/stream_node.h"
 #include "verifier/reputation.h"
 
 namespace strata::compute {
@@ -36,7 +36,7 @@ struct JobSpec {
 };
 
 struct JobStatus {
-  network::JobRecord job;
+  compute::JobRecord job;
   size_t total = 0, pending = 0, assigned = 0, accepted = 0;
   uint32_t reassigned = 0;   // assignments beyond one per subtask
   uint32_t rejected = 0;       // results the verifier caught
@@ -70,14 +70,14 @@ class Requestor {
   };
   // Resumes the store's running jobs. Everything passed must outlive the requestor.
   static Result<std::unique_ptr<Requestor>> start(network::StreamNode& node, network::BlobStore& store,
-                                                  network::BlobService& blobs, network::JobStore& jobs, OfferBook& book,
+                                                  network::BlobService& blobs, compute::JobStore& jobs, OfferBook& book,
                                                   verifier::ReputationStore& reputation, const Families& families,
                                                   Options options);
   ~Requestor();
 
   // Has the family read the spec (an error names what is wrong with it), plans the job over the
   // offers that can serve it now (an error when there are none) and starts it.
-  Result<network::JobRecord> submit(const JobSpec& spec);
+  Result<compute::JobRecord> submit(const JobSpec& spec);
   Status cancel(const std::string& job_id);
   Result<JobStatus> status(const std::string& job_id);
   Result<std::vector<JobStatus>> list();

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "host/status.h"
-#include "network/address.h"
+#include "network/transport/address.h"
 
 namespace strata::network {
 

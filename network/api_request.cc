@@ -9,7 +9,7 @@
 #include <algorithm>
 #include <charconv>
 
-#include "network/stream_registry.h"
+#include "network/stream/stream_registry.h"
 
 namespace strata::network {
 namespace {

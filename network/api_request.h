@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "host/status.h"
-#include "network/stream_message.h"
+#include "network/stream/stream_message.h"
 
 namespace strata::network {
 

@@ -18,7 +18,7 @@
 #include "host/json_depth.h"
 #include "network/api_request.h"
 #include "network/json_text.h"
-#include "network/listen.h"
+#include "network/transport/listen.h"
 #include "network/utf8.h"
 
 namespace strata::network {

@@ -36,7 +36,7 @@
 #include <vector>
 
 #include "host/status.h"
-#include "network/stream_node.h"
+#include "network/stream/stream_node.h"
 
 namespace strata::network {
 

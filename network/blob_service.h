@@ -13,8 +13,8 @@
 
 #include "host/status.h"
 #include "network/blob_store.h"
-#include "network/frame.h"
-#include "network/transport.h"
+#include "network/transport/frame.h"
+#include "network/transport/transport.h"
 
 namespace strata::network {
 

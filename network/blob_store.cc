@@ -6,7 +6,7 @@
 
 #include <cstring>
 
-#include "network/identity.h"
+#include "network/transport/identity.h"
 #include "network/node_db.h"
 #include "network/rocks.h"
 

@@ -1,16 +1,17 @@
-// Private to network/: the one place a wire payload passes the FlatBuffers verifier before any
-// field is read.
+// How every layer's decoders read the wire: a payload passes the FlatBuffers verifier before any
+// field is read, and fields are copied out bounded and checked.
 #pragma once
 
 #include <flatbuffers/flatbuffers.h>
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
 
 #include "host/status.h"
 #include "network/utf8.h"
-#include "network/stream_message.h"
+#include "network/stream/stream_message.h"
 
 namespace strata::network {
 
@@ -31,6 +32,27 @@ inline Status check_stream_id(const flatbuffers::String* id, const char* what) {
   }
   if (!is_valid_utf8(id->string_view())) return invalid_argument(std::string(what) + ": the stream id is not valid UTF-8");
   return Status::ok();
+}
+
+// Copies a fixed-size byte field (a key, a hash, a signature); false when it is absent or of
+// another size.
+template <size_t N>
+bool copy_fixed(const flatbuffers::Vector<uint8_t>* in, std::array<uint8_t, N>& out) {
+  if (!in || in->size() != N) return false;
+  std::copy(in->begin(), in->end(), out.begin());
+  return true;
+}
+
+// A text field of at most `max` bytes of valid UTF-8; an error names `what` when it is missing
+// (or empty) and `required`, too long, or not UTF-8.
+inline Result<std::string> read_text(const flatbuffers::String* s, const char* what, size_t max, bool required) {
+  if (!s || s->size() == 0) {
+    if (required) return invalid_argument(std::string(what) + (s ? " is empty" : " is missing"));
+    return std::string();
+  }
+  if (s->size() > max) return invalid_argument(std::string(what) + " is over " + std::to_string(max) + " bytes");
+  if (!is_valid_utf8(s->string_view())) return invalid_argument(std::string(what) + " is not valid UTF-8");
+  return s->str();
 }
 
 }  // namespace strata::network

@@ -1,5 +1,7 @@
 #include "tests/test_support.h"
 
+#include "compute/frame_checks.h"
+
 #include <gtest/gtest.h>
 #include <unistd.h>
 
@@ -8,6 +10,11 @@
 #include <fstream>
 
 namespace strata::tests {
+namespace {
+// Transports in tests check compute's frames as a node's do.
+const bool frame_checks_registered = (compute::register_frame_checks(), true);
+}  // namespace
+
 
 
 bool opencl_required() {

@@ -29,8 +29,4 @@ Result<Verdict> spot_check_render(render::Renderer& renderer, const render::Rend
                                   const render::AccumBuffer& claimed, uint32_t sample_begin, uint32_t sample_count,
                                   uint32_t sample_pieces, uint32_t pixels, uint64_t seed);
 
-// The render family's verifier over one scene, on `renderer`'s device (encoded RenderTask and
-// RenderResult, network/render_messages.h). The renderer must outlive it.
-std::unique_ptr<FamilyVerifier> make_render_verifier(render::Renderer& renderer, CatchTarget target);
-
 }  // namespace strata::verifier

@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "host/status.h"
-#include "network/identity.h"
+#include "network/transport/identity.h"
 
 namespace strata::network {
 class NodeDb;

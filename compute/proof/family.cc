@@ -12,7 +12,7 @@
 #include "host/proof/signatures.h"
 #include "host/text_codec.h"
 #include "network/blob_store.h"
-#include "network/identity.h"
+#include "network/transport/identity.h"
 #include "verifier/merkle.h"
 #include "verifier/proof/proof_check.h"
 
@@ -64,11 +64,6 @@ namespace {
 
 constexpr size_t kMaxProve = 4096;
 
-// What an operation costs per item, in its kernel's work unit.
-uint64_t item_work(ProofOp op, proof::HashAlgo algo, size_t bytes) {
-  if (op == ProofOp::kVerify) return 1;
-  return proof::compressions_of(algo, bytes + (op == ProofOp::kMerkle ? 1 : 0));
-}
 
 // The job's items as the device functions take them.
 std::vector<proof::Item> items_of(const ProofBatch& batch, size_t first, size_t count) {
@@ -152,7 +147,7 @@ class ProofJob final : public FamilyJob {
     size_t n = batch_.records();
     std::vector<uint64_t> work(n);
     uint64_t total = 0;
-    for (size_t r = 0; r < n; ++r) total += work[r] = item_work(op_, algo_, record_bytes(r));
+    for (size_t r = 0; r < n; ++r) total += work[r] = proof_record_work(op_, algo_name_, batch_, r);
     // About the target time on the slowest, yet enough tasks for every provider, within bounds.
     double per_task = std::max(1.0, slowest * o.target_seconds);
     per_task = std::min(per_task, double(total) / double(providers.size() * std::max<uint32_t>(o.min_tasks_per_provider, 1)));
@@ -179,7 +174,12 @@ class ProofJob final : public FamilyJob {
     auto t = decode_proof_task(task.bytes);
     if (!t.is_ok()) return t.status();
     t->subtask = index;
-    return network::planned_task(index, encode(*t), task.work);
+    return planned_task(index, encode(*t), task.work);
+  }
+
+  uint64_t max_result_bytes(const PlannedTask& task) const override {
+    auto t = decode_proof_task(task.bytes);
+    return t.is_ok() ? uint64_t(t->items) * proof_output_width(t->op) + 8192 : 0;
   }
 
   Status check(const PlannedTask& task, std::span<const uint8_t> result, const Commitment& announced) override {
@@ -226,7 +226,8 @@ class ProofJob final : public FamilyJob {
     auto r = decode_proof_result(result);
     if (!r.is_ok()) return r.status();
     size_t w = proof_output_width(op_);
-    if (!answers(*t, *r) || (t->first + t->items) * w > outputs_.size()) {
+    // A twin's result stands in for its original's: the same work, another subtask index.
+    if (!answers_work(*t, *r) || (t->first + t->items) * w > outputs_.size()) {
       return internal_error("an accepted result does not fit its task");
     }
     std::copy(r->outputs.begin(), r->outputs.end(), outputs_.begin() + static_cast<std::ptrdiff_t>(t->first * w));
@@ -240,7 +241,7 @@ class ProofJob final : public FamilyJob {
     std::string tmp = path + ".part";
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
     if (!out) return unavailable("cannot write " + tmp);
-    json summary{{"output", path}, {"items", batch_.records()}};
+    json summary{{"output", path}, {"results", batch_.records()}};
     size_t n = batch_.records();
     if (op_ == ProofOp::kMerkle) {
       std::vector<proof::Digest> leaves(n);
@@ -299,7 +300,8 @@ class ProofJob final : public FamilyJob {
     t.batch_bytes = bytes.size();
     t.items = static_cast<uint32_t>(count);
     t.first = first;
-    return network::planned_task(index, encode(t), work);
+    t.work = work;
+    return planned_task(index, encode(t), work);
   }
 
   const ProofFamilyOptions& options_;
@@ -319,7 +321,7 @@ class ProofFamily;
 class ProofRunner final : public TaskRunner {
  public:
   ProofRunner(ProofFamily& family, ProviderContext& context) : family_(family), context_(context) {}
-  Result<TaskOutput> run(std::span<Device* const> devices, const network::TaskProposal& proposal,
+  Result<TaskOutput> run(std::span<Device* const> devices, const compute::TaskProposal& proposal,
                          const network::NodeId& requestor) override;
 
  private:
@@ -386,11 +388,15 @@ class ProofFamily final : public Family {
     return {"proof/sha256-v1", "proof/keccak256-v1", "proof/blake2b-v1", "proof/ed25519-v1"};
   }
 
-  Status check_task(const network::TaskProposal& p) const override {
+  Status check_task(const compute::TaskProposal& p) const override {
     auto task = decode_proof_task(p.task_bytes);
     if (!task.is_ok()) return task.status();
     if (task->job_id != p.job_id()) return invalid_argument("the agreement and the task name different jobs");
     if (task->subtask != p.subtask()) return invalid_argument("the agreement must name exactly the task's subtask");
+    if (task->batch_bytes > options_.max_batch_bytes) {
+      return invalid_argument("the batch is " + std::to_string(task->batch_bytes) + " bytes; this provider takes at most " +
+                              std::to_string(options_.max_batch_bytes));
+    }
     if (proof_kernel(task->op, task->algo) != p.demand.kernel) {
       return invalid_argument("the task needs the kernel " + proof_kernel(task->op, task->algo) + ", not the demand's " +
                               p.demand.kernel);
@@ -415,7 +421,7 @@ class ProofFamily final : public Family {
   ProofFamilyOptions options_;
 };
 
-Result<TaskOutput> ProofRunner::run(std::span<Device* const> devices, const network::TaskProposal& proposal,
+Result<TaskOutput> ProofRunner::run(std::span<Device* const> devices, const compute::TaskProposal& proposal,
                                     const network::NodeId& requestor) {
   auto task = decode_proof_task(proposal.task_bytes);
   if (!task.is_ok()) return task.status();
@@ -426,6 +432,15 @@ Result<TaskOutput> ProofRunner::run(std::span<Device* const> devices, const netw
   if (batch->records() != task->items) {
     return invalid_argument("the batch holds " + std::to_string(batch->records()) + " items, not the task's " +
                             std::to_string(task->items));
+  }
+  // The work paid for is the task's, under the agreement: it must be the batch's.
+  uint64_t work = 0;
+  for (size_t r = 0; r < batch->records(); ++r) {
+    work += proof_record_work(task->op, task->algo, *batch, r);
+  }
+  if (work != task->work) {
+    return invalid_argument("the task claims " + std::to_string(task->work) + " work units; its batch holds " +
+                            std::to_string(work));
   }
   proof::HashAlgo algo = proof::HashAlgo::kSha512;
   if (task->op != ProofOp::kVerify) algo = *proof::parse_hash_algo(task->algo);

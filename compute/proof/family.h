@@ -31,6 +31,9 @@ struct ProofPlanOptions {
 
 struct ProofFamilyOptions {
   ProofPlanOptions plan;
+  // Provider: the largest batch it takes (its host memory holds the batch, its items and their
+  // outputs while the task runs).
+  uint64_t max_batch_bytes = uint64_t(128) << 20;
   verifier::CatchTarget catch_target;
   // For the verifier's tests only: alters each result before it goes out, as a dishonest provider
   // would.

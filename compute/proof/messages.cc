@@ -9,17 +9,10 @@
 namespace strata::compute {
 namespace {
 
+using network::read_text;
+
 constexpr size_t kMaxJobIdBytes = 128;
 
-Result<std::string> read_text(const flatbuffers::String* s, const char* what, size_t max, bool required) {
-  if (!s || s->size() == 0) {
-    if (required) return invalid_argument(std::string(what) + " is missing");
-    return std::string();
-  }
-  if (s->size() > max) return invalid_argument(std::string(what) + " is over " + std::to_string(max) + " bytes");
-  if (!network::is_valid_utf8(s->string_view())) return invalid_argument(std::string(what) + " is not valid UTF-8");
-  return s->str();
-}
 
 std::vector<uint8_t> finished(flatbuffers::FlatBufferBuilder& b) {
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
@@ -104,7 +97,7 @@ std::vector<uint8_t> encode(const ProofTask& t) {
   auto op = b.CreateString(proof_op_name(t.op));
   auto algo = b.CreateString(t.algo);
   auto batch = b.CreateVector(t.batch.data(), t.batch.size());
-  b.Finish(wire::CreateProofTask(b, job, t.subtask, op, algo, batch, t.batch_bytes, t.items, t.first));
+  b.Finish(wire::CreateProofTask(b, job, t.subtask, op, algo, batch, t.batch_bytes, t.items, t.first, t.work));
   return finished(b);
 }
 
@@ -135,6 +128,7 @@ Result<ProofTask> decode_proof_task(std::span<const uint8_t> bytes) {
   t.batch_bytes = w->batch_bytes();
   t.items = w->items();
   t.first = w->first();
+  t.work = w->work();
   if (t.batch_bytes == 0 || t.batch_bytes > kMaxProofBatchBytes) return invalid_argument("proof task: the batch is empty or over 256 MiB");
   if (t.items == 0 || t.items > kMaxProofBatchItems) return invalid_argument("proof task: 1 to 4194304 items");
   return t;
@@ -176,9 +170,19 @@ Result<ProofResult> decode_proof_result(std::span<const uint8_t> bytes) {
   return r;
 }
 
+bool answers_work(const ProofTask& task, const ProofResult& result) {
+  return task.job_id == result.job_id && task.op == result.op && result.items() == task.items;
+}
+
 bool answers(const ProofTask& task, const ProofResult& result) {
-  return task.job_id == result.job_id && task.subtask == result.subtask && task.op == result.op &&
-         result.items() == task.items;
+  return answers_work(task, result) && task.subtask == result.subtask;
+}
+
+uint64_t proof_record_work(ProofOp op, const std::string& algo, const ProofBatch& batch, size_t record) {
+  if (op == ProofOp::kVerify) return 1;
+  auto a = proof::parse_hash_algo(algo);
+  size_t bytes = batch.values[record * batch.fields].size();
+  return a.is_ok() ? proof::compressions_of(*a, bytes + (op == ProofOp::kMerkle ? 1 : 0)) : 0;
 }
 
 }  // namespace strata::compute

@@ -41,6 +41,7 @@ struct ProofTask {
   uint64_t batch_bytes = 0;
   uint32_t items = 0;
   uint64_t first = 0;
+  uint64_t work = 0;  // in the kernel's work unit: what the agreement's price is paid for
 };
 
 struct ProofResult {
@@ -66,5 +67,11 @@ Result<ProofResult> decode_proof_result(std::span<const uint8_t> bytes);
 
 // Whether `result` is for exactly `task`: the same job, subtask and operation, one output per item.
 bool answers(const ProofTask& task, const ProofResult& result);
+// The same without the subtask: a twin's result, for the same work under another index.
+bool answers_work(const ProofTask& task, const ProofResult& result);
+
+// What record `record` of `batch` costs `op` in its kernel's work unit: the item's compressions,
+// or one signature check.
+uint64_t proof_record_work(ProofOp op, const std::string& algo, const ProofBatch& batch, size_t record);
 
 }  // namespace strata::compute

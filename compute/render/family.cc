@@ -15,7 +15,7 @@
 #include "host/render/procedural.h"
 #include "network/blob_store.h"
 #include "verifier/render_check.h"
-#include "verifier/result_chunks.h"
+#include "compute/render/result_chunks.h"
 
 namespace strata::compute {
 
@@ -53,7 +53,7 @@ Result<double> measure_render_speed(Device& device) {
 
 namespace {
 
-static_assert(render::kMaxSamplePieces == network::kMaxTaskPieces, "a rig's devices share a task's sample pieces");
+static_assert(render::kMaxSamplePieces == compute::kMaxTaskPieces, "a rig's devices share a task's sample pieces");
 
 Result<render::RenderSettings> settings_of(const json& spec) {
   render::RenderSettings defaults, s;
@@ -130,24 +130,31 @@ class RenderJob final : public FamilyJob {
     auto plan = render::plan_render_job(settings_, speeds, options_.plan);
     if (!plan.is_ok()) return plan.status();
     std::vector<PlannedTask> tasks;
-    for (const render::Subtask& s : *plan) tasks.push_back(network::planned_task(s.index, network::encode(task_for(job_id, s)), s.work()));
+    for (const render::Subtask& s : *plan) tasks.push_back(planned_task(s.index, encode(task_for(job_id, s)), s.work()));
     return tasks;
   }
 
   Result<PlannedTask> twin(const PlannedTask& task, uint32_t index) override {
-    auto t = network::decode_render_task(task.bytes);
+    auto t = decode_render_task(task.bytes);
     if (!t.is_ok()) return t.status();
     t->subtask = index;
-    return network::planned_task(index, network::encode(*t), task.work);
+    return planned_task(index, encode(*t), task.work);
+  }
+
+  uint64_t max_result_bytes(const PlannedTask& task) const override {
+    auto t = decode_render_task(task.bytes);
+    if (!t.is_ok()) return 0;
+    // Per pixel four float sums and a ray count, as the FlatBuffer lays them out, and a header.
+    return uint64_t(t->tile.w) * t->tile.h * 32 + 65536;
   }
 
   Status check(const PlannedTask& task, std::span<const uint8_t> result, const Commitment& announced) override {
-    auto t = network::decode_render_task(task.bytes);
+    auto t = decode_render_task(task.bytes);
     if (!t.is_ok()) return internal_error("a stored task does not decode: " + t.status().message());
-    auto r = network::decode_render_result(result);
+    auto r = decode_render_result(result);
     if (!r.is_ok()) return r.status();
-    if (!network::answers(*t, *r)) return invalid_argument("the result does not match the subtask it was announced for");
-    if (verifier::render_commitment(*r) != announced.merkle_root || verifier::render_chunk_count(*r) != announced.chunks) {
+    if (!answers(*t, *r)) return invalid_argument("the result does not match the subtask it was announced for");
+    if (render_commitment(*r) != announced.merkle_root || render_chunk_count(*r) != announced.chunks) {
       // The provider announced, under its signature, a commitment its own result does not have.
       return invalid_argument("the result does not match the Merkle root its provider announced");
     }
@@ -161,20 +168,20 @@ class RenderJob final : public FamilyJob {
       if (!renderer.is_ok()) return renderer.status();
       verifier_.reset();
       renderer_ = std::move(*renderer);
-      verifier_ = verifier::make_render_verifier(*renderer_, options_.catch_target);
+      verifier_ = make_render_verifier(*renderer_, options_.catch_target);
       verify_device_ = &device;
     }
     return verifier_->verify(task.bytes, result, seed);
   }
 
   bool same(std::span<const uint8_t> a, std::span<const uint8_t> b) const override {
-    auto ra = network::decode_render_result(a);
-    auto rb = network::decode_render_result(b);
+    auto ra = decode_render_result(a);
+    auto rb = decode_render_result(b);
     return ra.is_ok() && rb.is_ok() && same_accum(ra->accum, rb->accum);
   }
 
   Status accumulate(const PlannedTask&, std::span<const uint8_t> result) override {
-    auto r = network::decode_render_result(result);
+    auto r = decode_render_result(result);
     if (!r.is_ok()) return r.status();
     if (!image_) image_ = render::AccumBuffer::for_rect({0, 0, settings_.width, settings_.height});
     return image_->merge(r->accum);
@@ -192,7 +199,7 @@ class RenderJob final : public FamilyJob {
   }
 
   json describe(const PlannedTask& task) const override {
-    auto t = network::decode_render_task(task.bytes);
+    auto t = decode_render_task(task.bytes);
     if (!t.is_ok()) return {{"event", "tile"}};
     return {{"event", "tile"},
             {"tile", json::array({t->tile.x, t->tile.y, t->tile.w, t->tile.h})},
@@ -201,8 +208,8 @@ class RenderJob final : public FamilyJob {
 
  private:
   // The task a subtask stands for, as proposed to a provider and as its result is checked.
-  network::RenderTask task_for(const std::string& job_id, const render::Subtask& s) const {
-    network::RenderTask task;
+  compute::RenderTask task_for(const std::string& job_id, const render::Subtask& s) const {
+    compute::RenderTask task;
     task.job_id = job_id;
     task.scene_hash = *network::parse_blob_id(scene_);
     task.width = settings_.width;
@@ -237,7 +244,7 @@ class RenderFamily;
 class RenderRunner final : public TaskRunner {
  public:
   RenderRunner(RenderFamily& family, ProviderContext& context) : family_(family), context_(context) {}
-  Result<TaskOutput> run(std::span<Device* const> devices, const network::TaskProposal& proposal,
+  Result<TaskOutput> run(std::span<Device* const> devices, const compute::TaskProposal& proposal,
                          const network::NodeId& requestor) override;
   void idle() override { loaded_ = Loaded{}; }
 
@@ -247,7 +254,7 @@ class RenderRunner final : public TaskRunner {
     std::unique_ptr<render::Renderer> renderer;           // on the worker's first device
     std::unique_ptr<render::MultiDeviceRenderer> shared;  // on all of them, when they share samples
   };
-  Status load(std::span<Device* const> devices, const network::RenderTask& task, const network::NodeId& requestor);
+  Status load(std::span<Device* const> devices, const compute::RenderTask& task, const network::NodeId& requestor);
 
   RenderFamily& family_;
   ProviderContext& context_;
@@ -278,8 +285,8 @@ class RenderFamily final : public Family {
 
   std::vector<std::string> kernels() const override { return {kRenderKernel}; }
 
-  Status check_task(const network::TaskProposal& p) const override {
-    auto task = network::decode_render_task(p.task_bytes);
+  Status check_task(const compute::TaskProposal& p) const override {
+    auto task = decode_render_task(p.task_bytes);
     if (!task.is_ok()) return task.status();
     if (task->job_id != p.job_id()) return invalid_argument("the agreement and the task name different jobs");
     if (task->subtask != p.subtask()) return invalid_argument("the agreement must name exactly the task's subtask");
@@ -289,6 +296,7 @@ class RenderFamily final : public Family {
   Status self_test(Device& device) override { return render::render_self_test(device); }
 
   Result<double> speed(Device& device, const std::string&) override { return measure_render_speed(device); }
+  bool shares_tasks_across_devices() const override { return true; }
 
   std::unique_ptr<TaskRunner> runner(ProviderContext& context) override {
     return std::make_unique<RenderRunner>(*this, context);
@@ -328,7 +336,7 @@ class RenderFamily final : public Family {
   std::map<BlobId, std::shared_ptr<const render::PreparedScene>> scenes_;
 };
 
-Status RenderRunner::load(std::span<Device* const> devices, const network::RenderTask& task, const network::NodeId& requestor) {
+Status RenderRunner::load(std::span<Device* const> devices, const compute::RenderTask& task, const network::NodeId& requestor) {
   bool sharing = devices.size() > 1;
   if (loaded_.manifest == task.scene_hash && (loaded_.renderer || loaded_.shared)) return Status::ok();
   auto scene = family_.scene_for(context_, requestor, task.scene_hash);
@@ -349,15 +357,15 @@ Status RenderRunner::load(std::span<Device* const> devices, const network::Rende
   return Status::ok();
 }
 
-Result<TaskOutput> RenderRunner::run(std::span<Device* const> devices, const network::TaskProposal& proposal,
+Result<TaskOutput> RenderRunner::run(std::span<Device* const> devices, const compute::TaskProposal& proposal,
                                      const network::NodeId& requestor) {
-  auto decoded = network::decode_render_task(proposal.task_bytes);
+  auto decoded = decode_render_task(proposal.task_bytes);
   if (!decoded.is_ok()) return decoded.status();
-  const network::RenderTask& task = *decoded;
+  const compute::RenderTask& task = *decoded;
   const RenderFamilyOptions& options = family_.options();
   if (options.fail_subtask) STRATA_RETURN_IF_ERROR(options.fail_subtask(task));
   STRATA_RETURN_IF_ERROR(load(devices, task, requestor));
-  network::RenderResult result;
+  compute::RenderResult result;
   result.job_id = task.job_id;
   result.subtask = task.subtask;
   result.sample_begin = task.sample_begin;
@@ -373,13 +381,40 @@ Result<TaskOutput> RenderRunner::run(std::span<Device* const> devices, const net
   }
   if (options.alter_result) options.alter_result(task, result, *loaded_.renderer);
   TaskOutput out;
-  out.commitment.merkle_root = verifier::render_commitment(result);
-  out.commitment.chunks = static_cast<uint32_t>(verifier::render_chunk_count(result));
-  out.bytes = network::encode(result);
+  out.commitment.merkle_root = render_commitment(result);
+  out.commitment.chunks = static_cast<uint32_t>(render_chunk_count(result));
+  out.bytes = encode(result);
   return out;
 }
 
 }  // namespace
+
+class RenderVerifier final : public verifier::FamilyVerifier {
+ public:
+  RenderVerifier(render::Renderer& renderer, verifier::CatchTarget target) : renderer_(renderer), target_(target) {}
+
+  Result<verifier::Verdict> verify(std::span<const uint8_t> task_bytes, std::span<const uint8_t> result_bytes, uint64_t seed) override {
+    auto task = decode_render_task(task_bytes);
+    if (!task.is_ok()) return task.status();
+    auto result = decode_render_result(result_bytes);
+    if (!result.is_ok()) return verifier::Verdict{false, result.status().message(), 0};
+    if (!answers(*task, *result)) {
+      return verifier::Verdict{false, "the result is for another subtask than the one it answers", 0};
+    }
+    uint64_t pixels = uint64_t(task->tile.w) * task->tile.h;
+    uint32_t n = verifier::pixels_to_check(target_.catch_rate, target_.bad_fraction, pixels);
+    return verifier::spot_check_render(renderer_, task->settings(), result->accum, task->sample_begin, task->sample_count,
+                             task->sample_pieces, n, seed);
+  }
+
+ private:
+  render::Renderer& renderer_;
+  verifier::CatchTarget target_;
+};
+
+std::unique_ptr<verifier::FamilyVerifier> make_render_verifier(render::Renderer& renderer, verifier::CatchTarget target) {
+  return std::make_unique<RenderVerifier>(renderer, target);
+}
 
 std::shared_ptr<Family> make_render_family(RenderFamilyOptions options) {
   return std::make_shared<RenderFamily>(std::move(options));

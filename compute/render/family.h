@@ -14,7 +14,7 @@
 #include "compute/family.h"
 #include "host/render/job_plan.h"
 #include "host/render/renderer.h"
-#include "network/render_messages.h"
+#include "compute/render/messages.h"
 
 namespace strata::compute {
 
@@ -26,10 +26,10 @@ struct RenderFamilyOptions {
   verifier::CatchTarget catch_target;
   // For the verifier's tests only: alters each result before it goes out, as a dishonest provider
   // would (the renderer that made it is there to make another).
-  std::function<void(const network::RenderTask&, network::RenderResult&, render::Renderer&)> alter_result;
+  std::function<void(const compute::RenderTask&, compute::RenderResult&, render::Renderer&)> alter_result;
   // For the requestor's tests only: a Status that fails each task in place of rendering it, as a
   // scene that does not load here would.
-  std::function<Status(const network::RenderTask&)> fail_subtask;
+  std::function<Status(const compute::RenderTask&)> fail_subtask;
 };
 
 std::shared_ptr<Family> make_render_family(RenderFamilyOptions options);
@@ -37,6 +37,11 @@ std::shared_ptr<Family> make_render_family(RenderFamilyOptions options);
 // A render job's spec: the scene manifest's blob id and the settings ("scene", "width",
 // "height", "spp", "seed", "max_depth", "rr_depth").
 nlohmann::json render_spec(const std::string& scene, const render::RenderSettings& settings);
+
+// The render family's verifier over one scene, on `renderer`'s device (encoded RenderTask and
+// RenderResult, compute/render/messages.h): it re-renders random pixels (verifier/render_check.h).
+// The renderer must outlive it.
+std::unique_ptr<verifier::FamilyVerifier> make_render_verifier(render::Renderer& renderer, verifier::CatchTarget target);
 
 // Pixel-samples per second of `device` on a small benchmark scene (about a quarter second).
 Result<double> measure_render_speed(Device& device);

@@ -14,9 +14,9 @@
 
 #include "network/api_client.h"
 #include "network/api_token.h"
-#include "network/frame.h"
-#include "network/stream_message.h"
-#include "network/transport.h"
+#include "network/transport/frame.h"
+#include "network/stream/stream_message.h"
+#include "network/transport/transport.h"
 #include "tests/cli/strata_process.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"

@@ -6,9 +6,9 @@
 #include <gtest/gtest.h>
 
 #include "compute/scene_package.h"
-#include "verifier/result_chunks.h"
+#include "compute/render/result_chunks.h"
 #include "network/clock.h"
-#include "network/task_messages.h"
+#include "compute/task_messages.h"
 #include "tests/compute/compute_support.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
@@ -17,7 +17,7 @@ namespace {
 
 using namespace strata;
 using namespace strata::compute;
-using network::JobState;
+using compute::JobState;
 using tests::eventually;
 
 std::string demo_scene() { return tests::source_dir() + "/scenes/demo.gltf"; }
@@ -129,15 +129,15 @@ TEST(ComputeCluster, RenderJobMatchesTheLocalRender) {
   // commitment: here a row of p1's last receipted result, against the root of the copy the
   // requestor accepted.
   auto owed = p1->receipts().owed();
-  const network::PaymentReceipt& last = owed->front().latest;
-  auto accepted = network::decode_render_result(*r->blobs().get(last.result));
+  const ledger::PaymentReceipt& last = owed->front().latest;
+  auto accepted = compute::decode_render_result(*r->blobs().get(last.result));
   ASSERT_TRUE(accepted.is_ok());
-  verifier::Digest root = verifier::render_commitment(*accepted);
-  uint32_t chunks = static_cast<uint32_t>(verifier::render_chunk_count(*accepted));
+  verifier::Digest root = compute::render_commitment(*accepted);
+  uint32_t chunks = static_cast<uint32_t>(compute::render_chunk_count(*accepted));
   network::NodeId p1_id = p1->stream_node().identity().node_id();
   auto row = r->chunks().fetch(p1_id, last.result, chunks - 1, root, chunks);
   ASSERT_TRUE(row.is_ok()) << row.status().to_string();
-  EXPECT_EQ(*row, verifier::render_chunk(*accepted, chunks - 1));
+  EXPECT_EQ(*row, compute::render_chunk(*accepted, chunks - 1));
   verifier::Digest other_root = root;
   other_root[3] ^= 1;
   auto refused = r->chunks().fetch(p1_id, last.result, 1, other_root, chunks);
@@ -148,7 +148,7 @@ TEST(ComputeCluster, RenderJobMatchesTheLocalRender) {
             StatusCode::kNotFound);
   // Results are the requestor's: another node, even one that published some, cannot subscribe to
   // them (to copy a twin's, say).
-  auto peek = p1->stream_node().subscribe(network::job_results_stream(job->id), 0, [](const network::StreamMessage&) {});
+  auto peek = p1->stream_node().subscribe(compute::job_results_stream(job->id), 0, [](const network::StreamMessage&) {});
   EXPECT_FALSE(peek.is_ok());
   // A finished job stays finished, and its state survives in the list.
   EXPECT_FALSE(r->requestor().cancel(job->id).is_ok());
@@ -331,12 +331,12 @@ struct SilentProvider {
         identity, network::TransportNode::Options{},
         [this](const network::PeerInfo& from, const network::FrameView& f) -> Status {
           if (f.type != network::FrameType::kTaskProposal) return Status::ok();
-          auto p = network::decode_task_proposal(f.payload);
+          auto p = compute::decode_task_proposal(f.payload);
           if (!p.is_ok()) return p.status();
           ++proposals;
           p->agreement.sign_as_provider(identity);
-          network::TaskReply yes{p->job_id(), p->subtask(), p->agreement, ""};
-          return transport->send(from.id, network::FrameType::kTaskReply, network::encode(yes));
+          compute::TaskReply yes{p->job_id(), p->subtask(), p->agreement, ""};
+          return transport->send(from.id, network::FrameType::kTaskReply, encode(yes));
         });
     ASSERT_TRUE(t.is_ok());
     transport = std::move(*t);
@@ -344,14 +344,14 @@ struct SilentProvider {
     ASSERT_TRUE(peer.is_ok());
     announcer = std::thread([this, id = peer->id] {
       while (!stop) {
-        network::Offer o;
+        compute::Offer o;
         o.offer_id = "silent";
         o.devices = {{"nothing", "cpu", 1ull << 34}};
         o.kernels = {{kRenderKernel, 1e9, 1}};
         o.max_subtasks = 4;
         o.expires_at = network::now_ms() + 5000;
         o.sign(identity);
-        (void)transport->send(id, network::FrameType::kOffer, network::encode(o));
+        (void)transport->send(id, network::FrameType::kOffer, encode(o));
         std::this_thread::sleep_for(std::chrono::milliseconds(200));
       }
     });
@@ -409,12 +409,12 @@ TEST(ComputeCluster, RequestorRestartedMidJobResumesWithoutRedoingAcceptedSubtas
   // What the store holds as accepted when the requestor went down.
   std::map<uint32_t, std::string> accepted;
   {
-    auto store = network::JobStore::open(dir + "/db");  // the node's one database
+    auto store = compute::JobStore::open(dir + "/db");  // the node's one database
     ASSERT_TRUE(store.is_ok());
     auto subtasks = (*store)->subtasks(job->id);
     ASSERT_TRUE(subtasks.is_ok());
     for (const auto& s : *subtasks) {
-      if (s.state == network::SubtaskState::kAccepted) accepted[s.task.index] = s.commitment;
+      if (s.state == compute::SubtaskState::kAccepted) accepted[s.task.index] = s.commitment;
     }
   }
   ASSERT_GE(accepted.size(), 2u);
@@ -424,12 +424,12 @@ TEST(ComputeCluster, RequestorRestartedMidJobResumesWithoutRedoingAcceptedSubtas
   JobStatus st = wait_done(*r, job->id);
   expect_matches_local(st, settings);
   r.reset();
-  auto store = network::JobStore::open(dir + "/db");
+  auto store = compute::JobStore::open(dir + "/db");
   ASSERT_TRUE(store.is_ok());
   auto subtasks = (*store)->subtasks(job->id);
   ASSERT_TRUE(subtasks.is_ok());
   for (const auto& s : *subtasks) {
-    EXPECT_EQ(s.state, network::SubtaskState::kAccepted);
+    EXPECT_EQ(s.state, compute::SubtaskState::kAccepted);
     if (accepted.count(s.task.index)) {
       EXPECT_EQ(s.commitment, accepted[s.task.index]) << "subtask " << s.task.index << " was redone";
       EXPECT_EQ(s.attempts, 1u) << "subtask " << s.task.index << " was assigned again";

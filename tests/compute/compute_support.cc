@@ -9,8 +9,8 @@
 #include <limits>
 
 #include "host/render/renderer.h"
-#include "network/render_messages.h"
-#include "network/task_messages.h"
+#include "compute/render/messages.h"
+#include "compute/task_messages.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
 
@@ -80,26 +80,26 @@ double max_relative_difference(const render::Image& a, const render::Image& b) {
 }
 
 std::vector<uint8_t> encode_test_proposal(const TestProposal& p, const network::Identity& signer) {
-  network::Agreement a;
+  compute::Agreement a;
   a.job_id = p.job_id;
   a.provider = p.provider;
   a.subtasks = {p.subtask};
   a.price = p.price;
   a.deadline = p.deadline;
-  network::RenderTask task;
+  compute::RenderTask task;
   task.job_id = p.job_id;
   task.subtask = p.subtask;
   task.scene_hash = p.scene;
   task.width = task.height = 16;
   task.tile = {0, 0, 16, 16};
   task.sample_count = 1;
-  network::Demand d;
+  compute::Demand d;
   d.job_id = p.job_id;
   d.kernel = p.kernel;
   d.min_memory_bytes = p.memory;
   d.max_price = 1000;
   d.sign(signer);
-  return network::encode(network::make_proposal(a, network::encode(task), d, signer));
+  return encode(compute::make_proposal(a, encode(task), d, signer));
 }
 
 }  // namespace strata::tests

@@ -21,10 +21,10 @@ struct ComputeNodeSpec {
   std::string device = "cpu";  // what a provider offers: device ids, separated by commas
   bool share_samples = false;  // its devices share each subtask's samples
   uint32_t slots = 1;          // subtasks each device renders at once
-  std::function<void(const network::RenderTask&, network::RenderResult&, render::Renderer&)> alter_result = {};
-  std::function<void(network::TaskResult&)> alter_announcement = {};
+  std::function<void(const compute::RenderTask&, compute::RenderResult&, render::Renderer&)> alter_result = {};
+  std::function<void(compute::TaskResult&)> alter_announcement = {};
   std::function<void(const compute::ProofTask&, compute::ProofResult&)> alter_proof = {};
-  std::function<Status(const network::RenderTask&)> fail_subtask = {};
+  std::function<Status(const compute::RenderTask&)> fail_subtask = {};
   bool exclude_caught = true;
   bool verify = true;
   std::function<std::vector<std::unique_ptr<Device>>()> make_devices = {};  // instead of `device`

@@ -17,20 +17,20 @@ namespace {
 using namespace strata;
 using namespace strata::compute;
 
-network::TaskProposal proposal(const std::string& job, uint32_t subtask, const std::string& kernel, std::vector<uint8_t> task) {
-  network::Agreement a;
+compute::TaskProposal proposal(const std::string& job, uint32_t subtask, const std::string& kernel, std::vector<uint8_t> task) {
+  compute::Agreement a;
   a.job_id = job;
   a.subtasks = {subtask};
   a.provider = tests::test_identity(2).public_key();
-  network::Demand d;
+  compute::Demand d;
   d.job_id = job;
   d.kernel = kernel;
   d.sign(tests::test_identity(1));
-  return network::make_proposal(a, std::move(task), d, tests::test_identity(1));
+  return compute::make_proposal(a, std::move(task), d, tests::test_identity(1));
 }
 
-network::RenderTask render_task() {
-  network::RenderTask t;
+compute::RenderTask render_task() {
+  compute::RenderTask t;
   t.job_id = "job-7";
   t.scene_hash = network::blob_id_of(std::vector<uint8_t>{1});
   t.width = 64;
@@ -55,13 +55,13 @@ TEST(Families, ProvidersRefuseTasksThatAreNotTheAgreements) {
   EXPECT_EQ(families.by_kernel("analytics/window-v1"), nullptr);
   EXPECT_EQ(families.by_name("proof"), families.by_kernel("proof/sha256-v1"));
 
-  EXPECT_TRUE(render->check_task(proposal("job-7", 3, kRenderKernel, network::encode(render_task()))).is_ok());
-  expect_error(render->check_task(proposal("job-7", 4, kRenderKernel, network::encode(render_task()))),
+  EXPECT_TRUE(render->check_task(proposal("job-7", 3, kRenderKernel, encode(render_task()))).is_ok());
+  expect_error(render->check_task(proposal("job-7", 4, kRenderKernel, encode(render_task()))),
                "exactly the task's subtask");
-  expect_error(render->check_task(proposal("job-8", 3, kRenderKernel, network::encode(render_task()))), "different jobs");
-  network::RenderTask outside = render_task();
+  expect_error(render->check_task(proposal("job-8", 3, kRenderKernel, encode(render_task()))), "different jobs");
+  compute::RenderTask outside = render_task();
   outside.tile.x = 60;
-  expect_error(render->check_task(proposal("job-7", 3, kRenderKernel, network::encode(outside))), "outside the image");
+  expect_error(render->check_task(proposal("job-7", 3, kRenderKernel, encode(outside))), "outside the image");
   expect_error(render->check_task(proposal("job-7", 3, kRenderKernel, {1, 2, 3, 4, 5, 6, 7, 8, 9})), "render task");
 
   Family* proof = families.by_name("proof");
@@ -76,8 +76,12 @@ TEST(Families, ProvidersRefuseTasksThatAreNotTheAgreements) {
   expect_error(proof->check_task(proposal("job-7", 3, "proof/sha256-v1", encode(t))),
                "needs the kernel proof/keccak256-v1, not the demand's proof/sha256-v1");
   expect_error(proof->check_task(proposal("job-7", 2, "proof/keccak256-v1", encode(t))), "exactly the task's subtask");
+  // A batch larger than the provider takes is refused before it is fetched.
+  ProofTask huge = t;
+  huge.batch_bytes = (uint64_t(128) << 20) + 1;
+  expect_error(proof->check_task(proposal("job-7", 3, "proof/keccak256-v1", encode(huge))), "this provider takes at most");
   // A render task under a proof kernel is not a proof task.
-  expect_error(proof->check_task(proposal("job-7", 3, "proof/keccak256-v1", network::encode(render_task()))), "proof task");
+  expect_error(proof->check_task(proposal("job-7", 3, "proof/keccak256-v1", encode(render_task()))), "proof task");
 }
 
 struct ProofFixture {
@@ -171,6 +175,8 @@ TEST(Families, AProofResultMustCarryTheAnnouncedCommitment) {
   other.subtask = 1;
   EXPECT_EQ(f.job->check((*plan)[0], encode(other), right).code(), StatusCode::kInvalidArgument);
   EXPECT_EQ(f.job->check((*plan)[0], std::vector<uint8_t>{1, 2, 3}, right).code(), StatusCode::kInvalidArgument);
+  // A result larger than one of this task's can be is refused before it is fetched.
+  EXPECT_EQ(f.job->max_result_bytes((*plan)[0]), 3u * 32 + 8192);
   // Wrong digests pass the commitment (it is the provider's own) but not the verifier.
   auto device = tests::open_or_die("cpu");
   auto verdict = f.job->verify(*device, (*plan)[0], encode(r), 1);

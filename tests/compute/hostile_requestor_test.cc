@@ -14,7 +14,7 @@
 #include "network/blob_service.h"
 #include "network/blob_store.h"
 #include "network/clock.h"
-#include "network/task_messages.h"
+#include "compute/task_messages.h"
 #include "tests/compute/compute_support.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
@@ -32,14 +32,14 @@ struct HostileRequestor {
   std::unique_ptr<network::TransportNode> transport;
   std::unique_ptr<network::BlobService> blobs;
   std::mutex mutex;
-  std::vector<network::TaskReply> replies;
+  std::vector<compute::TaskReply> replies;
 
   HostileRequestor() {
     store = std::move(*network::BlobStore::open(tests::scratch_dir() + "/hostile-requestor"));
     auto t = network::TransportNode::start(me, network::TransportNode::Options{},
                                            [this](const network::PeerInfo& from, const network::FrameView& f) -> Status {
                                              if (f.type == network::FrameType::kTaskReply) {
-                                               auto r = network::decode_task_reply(f.payload);
+                                               auto r = compute::decode_task_reply(f.payload);
                                                if (!r.is_ok()) return r.status();
                                                std::lock_guard lock(mutex);
                                                replies.push_back(*r);
@@ -71,7 +71,7 @@ struct HostileRequestor {
   }
 
   // The provider's answer that is not its acceptance: why the subtask failed.
-  std::optional<network::TaskReply> failure_of(uint32_t index) {
+  std::optional<compute::TaskReply> failure_of(uint32_t index) {
     std::lock_guard lock(mutex);
     for (const auto& r : replies)
       if (r.subtask == index && !r.agreement) return r;
@@ -135,7 +135,7 @@ TEST(HostileRequestor, ProviderReadsNoFileOfItsOwnAndDoesNotCrash) {
     ASSERT_TRUE(eventually([&] { return attacker.failure_of(i).has_value(); }, 30000)) << "no answer to attack " << i;
   }
   for (uint32_t i = 0; i <= wrap; ++i) {
-    network::TaskReply r = *attacker.failure_of(i);
+    compute::TaskReply r = *attacker.failure_of(i);
     EXPECT_TRUE(r.bad_input) << r.error;
     EXPECT_EQ(r.error.find(tests::scratch_dir() + "/attacked-provider/work"), std::string::npos) << r.error;
     EXPECT_EQ(r.error.find(std::filesystem::current_path().string() + "/"), std::string::npos) << r.error;
@@ -163,7 +163,7 @@ TEST(HostileRequestor, ProviderReadsNoFileOfItsOwnAndDoesNotCrash) {
   ASSERT_TRUE(job.is_ok()) << job.status().to_string();
   ASSERT_TRUE(eventually([&] {
     auto st = honest->requestor().status(job->id);
-    return st.is_ok() && st->job.state == network::JobState::kDone;
+    return st.is_ok() && st->job.state == compute::JobState::kDone;
   }, 60000));
   auto image = render::read_pfm(honest->requestor().status(job->id)->output("linear_image"));
   ASSERT_TRUE(image.is_ok());

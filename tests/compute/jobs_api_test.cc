@@ -11,7 +11,7 @@
 #include "compute/scene_package.h"
 #include "network/api_client.h"
 #include "network/clock.h"
-#include "network/task_messages.h"
+#include "compute/task_messages.h"
 #include "tests/compute/compute_support.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
@@ -214,11 +214,11 @@ TEST(JobsApi, ProviderRefusesWhatItMustAndDropsForgers) {
   auto provider = tests::start_compute_node({.seed = 54, .provide = true, .price = 100});
   network::Identity me = tests::test_identity(55);
   std::mutex mutex;
-  std::vector<network::TaskReply> replies;
+  std::vector<compute::TaskReply> replies;
   auto t = network::TransportNode::start(me, network::TransportNode::Options{},
                                          [&](const network::PeerInfo&, const network::FrameView& f) -> Status {
                                            if (f.type != network::FrameType::kTaskReply) return Status::ok();
-                                           auto r = network::decode_task_reply(f.payload);
+                                           auto r = compute::decode_task_reply(f.payload);
                                            if (!r.is_ok()) return r.status();
                                            std::lock_guard lock(mutex);
                                            replies.push_back(*r);

@@ -8,7 +8,7 @@
 #include "compute/offer_book.h"
 #include "compute/provider.h"
 #include "network/clock.h"
-#include "network/stream_node.h"
+#include "network/stream/stream_node.h"
 #include "tests/network/network_support.h"
 
 namespace {
@@ -17,8 +17,8 @@ using namespace strata;
 using namespace strata::compute;
 using tests::eventually;
 
-network::Offer offer(uint8_t provider, uint64_t expires_at, uint64_t price = 100) {
-  network::Offer o;
+compute::Offer offer(uint8_t provider, uint64_t expires_at, uint64_t price = 100) {
+  compute::Offer o;
   o.offer_id = "offer-";
   o.offer_id += std::to_string(provider);
   o.devices = {{"cpu", "cpu", 1ull << 30}};
@@ -85,9 +85,9 @@ TEST(OfferBook, ForgedOffersDropTheirSender) {
   ASSERT_TRUE(rogue.is_ok());
   auto peer = (*rogue)->connect("127.0.0.1", a->node->transport().port());
   ASSERT_TRUE(peer.is_ok());
-  network::Offer forged = offer(72, network::now_ms() + 60000);
+  compute::Offer forged = offer(72, network::now_ms() + 60000);
   forged.kernels[0].price = 1;  // after signing
-  ASSERT_TRUE((*rogue)->send(peer->id, network::FrameType::kOffer, network::encode(forged)).is_ok());
+  ASSERT_TRUE((*rogue)->send(peer->id, network::FrameType::kOffer, encode(forged)).is_ok());
   EXPECT_TRUE(eventually([&] { return (*rogue)->peers().empty(); }));
   EXPECT_TRUE(a->book->offers(network::now_ms()).empty());
   (*rogue)->stop();
@@ -100,9 +100,9 @@ TEST(OfferBook, HoldsAtMostTheBound) {
   for (size_t i = 0; i <= kMaxOffers; ++i) {
     std::array<uint8_t, 32> seed{};
     std::memcpy(seed.data(), &i, sizeof i);
-    network::Offer o = offer(1, now + 60000 + i);
+    compute::Offer o = offer(1, now + 60000 + i);
     o.sign(network::Identity::from_seed(seed));
-    std::vector<uint8_t> bytes = network::encode(o);
+    std::vector<uint8_t> bytes = encode(o);
     ASSERT_TRUE(a->book->handle(from, network::FrameView{network::FrameType::kOffer, bytes}).is_ok());
   }
   auto offers = a->book->offers(network::now_ms());

@@ -95,7 +95,7 @@ JobStatus run(ComputeNode& r, const JobSpec& spec) {
       [&] {
         auto got = r.requestor().status(job->id);
         if (got.is_ok()) st = *got;
-        return got.is_ok() && st.job.state != network::JobState::kRunning;
+        return got.is_ok() && st.job.state != compute::JobState::kRunning;
       },
       60000));
   return st;
@@ -134,7 +134,7 @@ TEST(ProofJobs, HashJobsEqualOtherImplementations) {
   auto device = tests::open_or_die("cpu");
   for (const char* algo : {"sha256", "keccak256", "blake2b"}) {
     JobStatus st = run(*r, {"proof", proof_spec(ProofOp::kHash, algo, items), 1000, 0});
-    ASSERT_EQ(st.job.state, network::JobState::kDone) << algo << ": " << st.job.error;
+    ASSERT_EQ(st.job.state, compute::JobState::kDone) << algo << ": " << st.job.error;
     EXPECT_GT(st.total, 2u) << "one task: the job was not split";
     EXPECT_EQ(st.job.kernel, std::string("proof/") + algo + "-v1");
     EXPECT_GT(st.verified_work, 0u);
@@ -169,7 +169,7 @@ TEST(ProofJobs, MerkleJobsMatchTheHostTreeAndProveLeaves) {
   batch.values = random_items(257, 9);  // not a power of two
   std::vector<uint64_t> prove = {0, 1, 128, 255, 256};
   JobStatus st = run(*r, {"proof", proof_spec(ProofOp::kMerkle, "sha256", upload(*r, batch), prove), 1000, 0});
-  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  ASSERT_EQ(st.job.state, compute::JobState::kDone) << st.job.error;
   EXPECT_GT(st.total, 2u);
   std::vector<verifier::Digest> leaves;
   for (const auto& item : batch.values) leaves.push_back(verifier::merkle_leaf_hash(item, verifier::MerkleHash::kSha256));
@@ -212,7 +212,7 @@ TEST(ProofJobs, ADishonestVerifierIsCaughtAndTheVerdictsStayLibsodiums) {
   ASSERT_TRUE(offers_seen(*r, 2));
   Signed s = random_signatures(600, 3);
   JobStatus st = run(*r, {"proof", proof_spec(ProofOp::kVerify, "", upload(*r, s.batch)), 1000, 0});
-  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  ASSERT_EQ(st.job.state, compute::JobState::kDone) << st.job.error;
   EXPECT_EQ(st.job.kernel, "proof/ed25519-v1");
   EXPECT_GE(st.rejected, 1u);
   EXPECT_TRUE(r->reputation().get(cheater->stream_node().identity().node_id()).excluded);
@@ -226,6 +226,51 @@ TEST(ProofJobs, ADishonestVerifierIsCaughtAndTheVerdictsStayLibsodiums) {
   }
   EXPECT_GT(valid, 100u);
   EXPECT_LT(valid, 500u);
+}
+
+// Redundancy without spot checks: every batch is computed twice, the dishonest provider's
+// results lose to the honest pair's, and where an original lost, its twin's result (the same work
+// under another index) stands in for it; the output is still libsodium's, with no hole in it.
+TEST(ProofJobs, TwinsOutvoteADishonestProviderAndTheirResultsStandIn) {
+  auto r = tests::start_compute_node({.seed = 255, .verify = false});
+  auto a = tests::start_compute_node({.seed = 245, .provide = true, .price = 100});
+  auto b = tests::start_compute_node({.seed = 246, .provide = true, .price = 100});
+  auto cheater = tests::start_compute_node({.seed = 247, .provide = true, .price = 10, .alter_proof = flip_one_in_a_hundred});
+  connect(*a, *r);
+  connect(*b, *r);
+  connect(*cheater, *r);
+  ASSERT_TRUE(offers_seen(*r, 3));
+  Signed s = random_signatures(800, 6);
+  JobStatus st = run(*r, {"proof", proof_spec(ProofOp::kVerify, "", upload(*r, s.batch)), 1000, 1.0});
+  ASSERT_EQ(st.job.state, compute::JobState::kDone) << st.job.error;
+  EXPECT_EQ(st.job.resolved.size(), st.job.originals);
+  EXPECT_GE(st.rejected, 1u);
+  EXPECT_TRUE(r->reputation().get(cheater->stream_node().identity().node_id()).excluded);
+  std::vector<json> lines = output_lines(st);
+  ASSERT_EQ(lines.size(), s.libsodium.size());
+  for (size_t i = 0; i < lines.size(); ++i) ASSERT_EQ(lines[i]["valid"].get<bool>(), s.libsodium[i]) << "signature " << i;
+}
+
+// A provider that announces a result larger than one of its task's can be is refused before a byte
+// of it is fetched, and caught.
+TEST(ProofJobs, AnOversizedResultIsRefusedUnfetched) {
+  auto r = tests::start_compute_node({.seed = 248});
+  auto honest = tests::start_compute_node({.seed = 249, .provide = true, .price = 100});
+  auto big = [](TaskResult& t) { t.result_bytes = uint64_t(1) << 30; };  // within the wire's bound
+  auto liar = tests::start_compute_node({.seed = 250, .provide = true, .price = 10, .alter_announcement = big});
+  connect(*honest, *r);
+  connect(*liar, *r);
+  ASSERT_TRUE(offers_seen(*r, 2));
+  ProofBatch batch;
+  batch.values = random_items(200, 8);
+  JobStatus st = run(*r, {"proof", proof_spec(ProofOp::kHash, "blake2b", upload(*r, batch)), 1000, 0});
+  ASSERT_EQ(st.job.state, compute::JobState::kDone) << st.job.error;
+  verifier::ProviderRecord record = r->reputation().get(liar->stream_node().identity().node_id());
+  EXPECT_TRUE(record.excluded);
+  EXPECT_NE(record.reason.find("at most"), std::string::npos) << record.reason;
+  std::vector<json> lines = output_lines(st);
+  ASSERT_EQ(lines.size(), batch.values.size());
+  for (size_t i = 0; i < lines.size(); ++i) ASSERT_EQ(lines[i]["digest"], libsodium_blake2b(batch.values[i])) << i;
 }
 
 // A provider that leaves mid-job (slow, so it holds batches when it goes): its batches go to the
@@ -248,10 +293,10 @@ TEST(ProofJobs, AProviderLeavingMidJobLosesNothing) {
       [&] {
         auto got = r->requestor().status(job->id);
         if (got.is_ok()) st = *got;
-        return got.is_ok() && st.job.state != network::JobState::kRunning;
+        return got.is_ok() && st.job.state != compute::JobState::kRunning;
       },
       60000));
-  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  ASSERT_EQ(st.job.state, compute::JobState::kDone) << st.job.error;
   EXPECT_GT(st.total, 8u);
   EXPECT_GT(st.reassigned, 0u);
   std::vector<json> lines = output_lines(st);

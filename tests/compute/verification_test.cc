@@ -23,18 +23,18 @@ namespace {
 using namespace strata;
 using namespace strata::compute;
 using tests::eventually;
-using Alter = std::function<void(const network::RenderTask&, network::RenderResult&, render::Renderer&)>;
+using Alter = std::function<void(const compute::RenderTask&, compute::RenderResult&, render::Renderer&)>;
 
 std::string demo_scene() { return tests::source_dir() + "/scenes/demo.gltf"; }
 
 std::map<std::string, Alter> cheats() {
-  auto noise = [](const network::RenderTask&, network::RenderResult& r, render::Renderer&) {
+  auto noise = [](const compute::RenderTask&, compute::RenderResult& r, render::Renderer&) {
     std::mt19937 rng(r.subtask);
     for (size_t i = 0; i < r.accum.rgbw.size(); ++i) {
       if (i % 4 != 3) r.accum.rgbw[i] = std::uniform_real_distribution<float>(0, 2)(rng) * r.sample_count;
     }
   };
-  auto fewer = [](const network::RenderTask& t, network::RenderResult& r, render::Renderer& renderer) {
+  auto fewer = [](const compute::RenderTask& t, compute::RenderResult& r, render::Renderer& renderer) {
     if (t.sample_count < 2) return;
     render::AccumBuffer half = render::AccumBuffer::for_rect(t.tile);
     (void)renderer.render(t.settings(), t.tile, t.sample_begin, t.sample_count / 2, half);
@@ -42,14 +42,14 @@ std::map<std::string, Alter> cheats() {
     for (size_t i = 0; i < half.rgbw.size(); ++i) half.rgbw[i] *= scale;
     r.accum = half;
   };
-  auto seed = [](const network::RenderTask& t, network::RenderResult& r, render::Renderer& renderer) {
+  auto seed = [](const compute::RenderTask& t, compute::RenderResult& r, render::Renderer& renderer) {
     render::RenderSettings s = t.settings();
     s.seed += 1;
     render::AccumBuffer other = render::AccumBuffer::for_rect(t.tile);
     (void)renderer.render(s, t.tile, t.sample_begin, t.sample_count, other);
     r.accum = other;
   };
-  auto one_percent = [](const network::RenderTask&, network::RenderResult& r, render::Renderer&) {
+  auto one_percent = [](const compute::RenderTask&, compute::RenderResult& r, render::Renderer&) {
     size_t pixels = r.accum.rays.size();
     size_t bad = std::max<size_t>(1, (pixels + 99) / 100);
     std::mt19937 rng(r.subtask * 7 + 1);
@@ -61,7 +61,7 @@ std::map<std::string, Alter> cheats() {
   // The previous subtask's result of the same size, passed off as this one's.
   auto previous = std::make_shared<std::map<std::pair<uint32_t, uint32_t>, render::AccumBuffer>>();
   auto mutex = std::make_shared<std::mutex>();
-  auto reused = [previous, mutex](const network::RenderTask&, network::RenderResult& r, render::Renderer&) {
+  auto reused = [previous, mutex](const compute::RenderTask&, compute::RenderResult& r, render::Renderer&) {
     std::lock_guard lock(*mutex);
     auto key = std::make_pair(r.accum.rect.w, r.accum.rect.h);
     render::AccumBuffer mine = r.accum;
@@ -93,7 +93,7 @@ JobStatus run_job(ComputeNode& r, const render::RenderSettings& settings, double
       [&] {
         auto s = r.requestor().status(job->id);
         if (s.is_ok()) st = *s;
-        return s.is_ok() && st.job.state != network::JobState::kRunning;
+        return s.is_ok() && st.job.state != compute::JobState::kRunning;
       },
       120000));
   return st;
@@ -130,7 +130,7 @@ TEST(Verification, DishonestProvidersAreCaughtAndTheImageStaysCorrect) {
   for (const auto& [name, cheat] : cheats()) {
     // Counts the results the cheat really changed (the first reused one has nothing to reuse).
     auto altered = std::make_shared<std::atomic<uint32_t>>(0);
-    Alter alter = [cheat, altered](const network::RenderTask& t, network::RenderResult& r, render::Renderer& renderer) {
+    Alter alter = [cheat, altered](const compute::RenderTask& t, compute::RenderResult& r, render::Renderer& renderer) {
       std::vector<float> before = r.accum.rgbw;
       cheat(t, r, renderer);
       if (r.accum.rgbw != before) ++*altered;
@@ -144,7 +144,7 @@ TEST(Verification, DishonestProvidersAreCaughtAndTheImageStaysCorrect) {
     double verified = 0;
     for (int j = 0; j < jobs; ++j) {
       JobStatus st = run_job(*r, settings());
-      ASSERT_EQ(st.job.state, network::JobState::kDone) << name << ": " << st.job.error;
+      ASSERT_EQ(st.job.state, compute::JobState::kDone) << name << ": " << st.job.error;
       caught += st.rejected;
       verified += double(st.verified_work) / double(st.work) / jobs;
       auto image = render::read_pfm(st.output("linear_image"));
@@ -174,7 +174,7 @@ TEST(Verification, CaughtProvidersStayExcluded) {
   auto cheater = tests::start_compute_node({.seed = 142, .provide = true, .price = 10, .alter_result = cheats()["noise"]});
   ASSERT_TRUE(connected(*r, *honest, *cheater));
   JobStatus first = run_job(*r, settings());
-  ASSERT_EQ(first.job.state, network::JobState::kDone);
+  ASSERT_EQ(first.job.state, compute::JobState::kDone);
   EXPECT_GE(first.rejected, 1u);
   network::NodeId cheater_id = cheater->stream_node().identity().node_id();
   EXPECT_TRUE(r->reputation().get(cheater_id).excluded);
@@ -186,7 +186,7 @@ TEST(Verification, CaughtProvidersStayExcluded) {
   connect(*r, *cheater);
   ASSERT_TRUE(eventually([&] { return r->offers().offers(network::now_ms()).size() == 2; }, 5000));
   JobStatus second = run_job(*r, settings());
-  ASSERT_EQ(second.job.state, network::JobState::kDone);
+  ASSERT_EQ(second.job.state, compute::JobState::kDone);
   EXPECT_EQ(second.rejected, 0u);
   EXPECT_EQ(cheater->provider()->counts().accepted, delivered) << "the excluded provider got more work";
 }
@@ -197,10 +197,10 @@ TEST(Verification, FalseCommitmentsAreRefused) {
   auto r = tests::start_compute_node({.seed = 150});
   auto honest = tests::start_compute_node({.seed = 151, .provide = true, .price = 100});
   auto liar = tests::start_compute_node(
-      {.seed = 152, .provide = true, .price = 10, .alter_announcement = [](network::TaskResult& t) { t.merkle_root[0] ^= 1; }});
+      {.seed = 152, .provide = true, .price = 10, .alter_announcement = [](compute::TaskResult& t) { t.merkle_root[0] ^= 1; }});
   ASSERT_TRUE(connected(*r, *honest, *liar));
   JobStatus st = run_job(*r, settings());
-  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  ASSERT_EQ(st.job.state, compute::JobState::kDone) << st.job.error;
   verifier::ProviderRecord rec = r->reputation().get(liar->stream_node().identity().node_id());
   EXPECT_TRUE(rec.excluded);
   EXPECT_EQ(rec.accepted, 0u);
@@ -216,7 +216,7 @@ TEST(Verification, HonestProvidersOnDifferentBackendsAreNeverRejected) {
   auto opencl = tests::start_compute_node({.seed = 132, .provide = true, .device = "opencl"});
   ASSERT_TRUE(connected(*r, *cpu, *opencl));
   JobStatus st = run_job(*r, settings());
-  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  ASSERT_EQ(st.job.state, compute::JobState::kDone) << st.job.error;
   EXPECT_EQ(st.rejected, 0u);
   EXPECT_GT(st.verified_work, 0u);
   EXPECT_GT(cpu->provider()->counts().completed, 0u);
@@ -237,7 +237,7 @@ TEST(Verification, ARigSharingSamplesAgreesWithALoneDeviceBitForBit) {
   EXPECT_EQ(lone->provider()->offer().sample_pieces, 1u);
   ASSERT_TRUE(connected(*r, *rig, *lone));
   JobStatus st = run_job(*r, settings(), 1.0);
-  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  ASSERT_EQ(st.job.state, compute::JobState::kDone) << st.job.error;
   EXPECT_EQ(nlohmann::json::parse(st.job.spec).at("sample_pieces"), 2u);  // the rig's two devices
   EXPECT_EQ(st.rejected, 0u);
   EXPECT_EQ(st.job.resolved.size(), st.job.originals);
@@ -258,7 +258,7 @@ TEST(Verification, RedundantTwinsGoToDifferentProvidersAndAgree) {
   auto b = tests::start_compute_node({.seed = 162, .provide = true});
   ASSERT_TRUE(connected(*r, *a, *b));
   JobStatus st = run_job(*r, settings(), 1.0);
-  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  ASSERT_EQ(st.job.state, compute::JobState::kDone) << st.job.error;
   EXPECT_EQ(st.rejected, 0u);
   EXPECT_EQ(st.total, 2 * st.job.originals);
   EXPECT_EQ(st.job.resolved.size(), st.job.originals);
@@ -269,14 +269,14 @@ TEST(Verification, RedundantTwinsGoToDifferentProvidersAndAgree) {
                   r->reputation().get(b->stream_node().identity().node_id()).paid;
   EXPECT_EQ(paid, 2 * 100 * uint64_t(64) * 64 * 8);
   r.reset();
-  auto store = network::JobStore::open(dir + "/db");  // the node's one database
+  auto store = compute::JobStore::open(dir + "/db");  // the node's one database
   ASSERT_TRUE(store.is_ok());
   auto subtasks = (*store)->subtasks(st.job.id);
   ASSERT_TRUE(subtasks.is_ok());
   for (const auto& [twin, original] : st.job.twin_of) {
     EXPECT_NE((*subtasks)[twin].provider, (*subtasks)[original].provider) << "subtask " << original;
-    auto twin_task = network::decode_render_task((*subtasks)[twin].task.bytes);
-    auto original_task = network::decode_render_task((*subtasks)[original].task.bytes);
+    auto twin_task = compute::decode_render_task((*subtasks)[twin].task.bytes);
+    auto original_task = compute::decode_render_task((*subtasks)[original].task.bytes);
     ASSERT_TRUE(twin_task.is_ok() && original_task.is_ok());
     EXPECT_EQ(twin_task->tile, original_task->tile);
   }
@@ -289,7 +289,7 @@ TEST(Verification, RedundancyCatchesWhatSpotChecksMayMiss) {
   auto r = tests::start_compute_node({.seed = 170, .verify = false});
   auto honest1 = tests::start_compute_node({.seed = 171, .provide = true, .price = 100});
   auto honest2 = tests::start_compute_node({.seed = 172, .provide = true, .price = 100});
-  auto one_pixel = [](const network::RenderTask&, network::RenderResult& res, render::Renderer&) {
+  auto one_pixel = [](const compute::RenderTask&, compute::RenderResult& res, render::Renderer&) {
     res.accum.rgbw[4 * (res.accum.rays.size() / 2)] = std::nextafter(res.accum.rgbw[4 * (res.accum.rays.size() / 2)], 1e9f);
   };
   auto cheater = tests::start_compute_node({.seed = 173, .provide = true, .price = 50, .alter_result = one_pixel});
@@ -297,7 +297,7 @@ TEST(Verification, RedundancyCatchesWhatSpotChecksMayMiss) {
   ASSERT_TRUE(connected(*r, *honest1, *honest2));
   ASSERT_TRUE(eventually([&] { return r->offers().offers(network::now_ms()).size() == 3; }, 5000));
   JobStatus st = run_job(*r, settings(), 1.0);
-  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  ASSERT_EQ(st.job.state, compute::JobState::kDone) << st.job.error;
   EXPECT_GE(cheater->provider()->counts().completed, 1u);
   EXPECT_GE(st.rejected, 1u);
   verifier::ProviderRecord rec = r->reputation().get(cheater->stream_node().identity().node_id());
@@ -317,7 +317,7 @@ TEST(Verification, NoAgreementAmongFiveFailsTheJob) {
   auto r = tests::start_compute_node({.seed = 180, .verify = false});
   std::vector<std::unique_ptr<ComputeNode>> liars;
   for (uint8_t i = 0; i < 5; ++i) {
-    auto own_noise = [i](const network::RenderTask&, network::RenderResult& res, render::Renderer&) {
+    auto own_noise = [i](const compute::RenderTask&, compute::RenderResult& res, render::Renderer&) {
       res.accum.rgbw[0] += float(i + 1);
     };
     liars.push_back(tests::start_compute_node({.seed = uint8_t(181 + i), .provide = true, .alter_result = own_noise}));
@@ -325,7 +325,7 @@ TEST(Verification, NoAgreementAmongFiveFailsTheJob) {
   }
   ASSERT_TRUE(eventually([&] { return r->offers().offers(network::now_ms()).size() == 5; }, 5000));
   JobStatus st = run_job(*r, settings(), 1.0);
-  EXPECT_EQ(st.job.state, network::JobState::kFailed);
+  EXPECT_EQ(st.job.state, compute::JobState::kFailed);
   EXPECT_NE(st.job.error.find("no two of five providers agree"), std::string::npos) << st.job.error;
 
   auto lone = tests::start_compute_node({.seed = 190});
@@ -358,7 +358,7 @@ TEST(Verification, TwinsAcceptedBeforeARestartAreSettledAfterIt) {
     // imports when it starts: this also tests that import.
     std::filesystem::create_directories(dir);
     auto blobs = network::BlobStore::open(dir + "/blobs");
-    auto jobs = network::JobStore::open(dir + "/jobs");
+    auto jobs = compute::JobStore::open(dir + "/jobs");
     ASSERT_TRUE(blobs.is_ok() && jobs.is_ok());
     auto files = render::SceneFiles::read_folder(demo_scene());
     ASSERT_TRUE(files.is_ok());
@@ -371,7 +371,7 @@ TEST(Verification, TwinsAcceptedBeforeARestartAreSettledAfterIt) {
     ASSERT_TRUE(family_job.is_ok()) << family_job.status().to_string();
     auto plan = (*family_job)->plan(job_id, {{2e6, 1}, {2e6, 1}});
     ASSERT_TRUE(plan.is_ok());
-    network::JobRecord job;
+    compute::JobRecord job;
     job.id = job_id;
     job.family = "render";
     job.spec = (*family_job)->spec().dump();
@@ -391,13 +391,13 @@ TEST(Verification, TwinsAcceptedBeforeARestartAreSettledAfterIt) {
     auto scene = render::prepare_scene(demo_scene());
     auto device = tests::open_or_die("cpu");
     auto renderer = render::Renderer::create(*device, scene->gpu, scene->camera);
-    for (const network::PlannedTask& planned : *plan) {
-      auto t = network::decode_render_task(planned.bytes);
+    for (const compute::PlannedTask& planned : *plan) {
+      auto t = compute::decode_render_task(planned.bytes);
       ASSERT_TRUE(t.is_ok());
-      network::RenderResult r{job_id, t->subtask, t->sample_begin, t->sample_count, render::AccumBuffer::for_rect(t->tile)};
+      compute::RenderResult r{job_id, t->subtask, t->sample_begin, t->sample_count, render::AccumBuffer::for_rect(t->tile)};
       ASSERT_TRUE((*renderer)->render(s, t->tile, t->sample_begin, t->sample_count, r.accum).is_ok());
       if (t->subtask == originals + 1) r.accum.rgbw[0] += 1;  // one twin is wrong
-      auto id = (*blobs)->put(network::encode(r));
+      auto id = (*blobs)->put(encode(r));
       ASSERT_TRUE(id.is_ok());
       uint32_t index = planned.index;
       const network::NodeId& p = index < originals ? p1 : p2;
@@ -415,10 +415,10 @@ TEST(Verification, TwinsAcceptedBeforeARestartAreSettledAfterIt) {
       [&] {
         auto got = r->requestor().status(job_id);
         if (got.is_ok()) st = *got;
-        return got.is_ok() && st.job.state != network::JobState::kRunning;
+        return got.is_ok() && st.job.state != compute::JobState::kRunning;
       },
       60000));
-  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  ASSERT_EQ(st.job.state, compute::JobState::kDone) << st.job.error;
   EXPECT_EQ(st.job.resolved.size(), originals);
   EXPECT_EQ(st.total, 2 * originals + 1);  // one more computation, of subtask 1
   EXPECT_EQ(st.rejected, 1u);
@@ -442,13 +442,13 @@ namespace {
 TEST(Verification, ResultsThatFailTheResultCheckCountAgainstTheirProvider) {
   auto r = tests::start_compute_node({.seed = 200});
   auto honest = tests::start_compute_node({.seed = 201, .provide = true, .price = 100});
-  auto off_by_one_ulp = [](const network::RenderTask&, network::RenderResult& res, render::Renderer&) {
+  auto off_by_one_ulp = [](const compute::RenderTask&, compute::RenderResult& res, render::Renderer&) {
     res.accum.rgbw[3] = std::nextafter(res.accum.rgbw[3], 1e9f);
   };
   auto sloppy = tests::start_compute_node({.seed = 202, .provide = true, .price = 10, .alter_result = off_by_one_ulp});
   ASSERT_TRUE(connected(*r, *honest, *sloppy));
   JobStatus st = run_job(*r, settings());
-  ASSERT_EQ(st.job.state, network::JobState::kDone) << st.job.error;
+  ASSERT_EQ(st.job.state, compute::JobState::kDone) << st.job.error;
   verifier::ProviderRecord rec = r->reputation().get(sloppy->stream_node().identity().node_id());
   EXPECT_GE(rec.rejected, 1u);
   EXPECT_TRUE(rec.excluded);
@@ -465,13 +465,13 @@ TEST(Verification, ResultsThatFailTheResultCheckCountAgainstTheirProvider) {
 // counts against neither provider.
 TEST(Verification, InputThatFailsOnTwoProvidersFailsTheJob) {
   auto r = tests::start_compute_node({.seed = 205});
-  auto bad_scene = [](const network::RenderTask&) { return invalid_argument("scene 'x.gltf': accessor 3 reads past the end"); };
+  auto bad_scene = [](const compute::RenderTask&) { return invalid_argument("scene 'x.gltf': accessor 3 reads past the end"); };
   auto a = tests::start_compute_node({.seed = 206, .provide = true, .fail_subtask = bad_scene});
   auto b = tests::start_compute_node({.seed = 207, .provide = true, .fail_subtask = bad_scene});
   ASSERT_TRUE(connected(*r, *a, *b));
   auto start = std::chrono::steady_clock::now();
   JobStatus st = run_job(*r, settings());
-  EXPECT_EQ(st.job.state, network::JobState::kFailed);
+  EXPECT_EQ(st.job.state, compute::JobState::kFailed);
   EXPECT_NE(st.job.error.find("failed on two providers"), std::string::npos) << st.job.error;
   EXPECT_NE(st.job.error.find("accessor 3 reads past the end"), std::string::npos) << st.job.error;
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));

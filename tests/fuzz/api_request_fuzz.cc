@@ -7,7 +7,7 @@
 #include "host/json_depth.h"
 #include "network/api_request.h"
 #include "network/json_text.h"
-#include "network/stream_registry.h"
+#include "network/stream/stream_registry.h"
 #include "tests/fuzz/fuzz_target.h"
 
 using namespace strata;

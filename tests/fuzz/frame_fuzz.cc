@@ -5,11 +5,13 @@
 // Input: a mode byte, a seed byte, then the stream. Mode bit 0: the handshake's bound
 // (kMaxHandshakePayload) until the first frame, then the full one, as for a new peer; bit 1: the
 // rest is one payload, framed here with type 1 + seed % 19 (every message type's decoder, without
-// the fuzzer having to keep a header's length right).
+// the fuzzer having to keep a header's length right). The compute layer's and the ledger's checks are
+// registered, as in a node.
 #include <optional>
 #include <string>
 
-#include "network/frame.h"
+#include "compute/frame_checks.h"
+#include "network/transport/frame.h"
 #include "tests/fuzz/fuzz_target.h"
 
 namespace {
@@ -86,6 +88,8 @@ Outcome decode(std::span<const uint8_t> stream, bool handshake_first, std::optio
 }  // namespace
 
 STRATA_FUZZ_TARGET(frame) {
+  static const bool registered = (compute::register_frame_checks(), true);
+  (void)registered;
   if (size < 2) return 0;
   uint8_t mode = data[0], seed = data[1];
   std::vector<uint8_t> stream = fuzz::rest(data, size, 2);

@@ -1,11 +1,14 @@
-// The market's decoders (network/market.h): the first byte picks one, the rest is its message.
+// The market's decoders (compute/market.h): the first byte picks one, the rest is its message.
 // What decodes must encode again to a message that decodes to the same thing; decoded offers
 // and demands go through matching.
-#include "network/market.h"
+#include "compute/market.h"
+#include "ledger/receipt.h"
 #include "tests/fuzz/fuzz_target.h"
 
 using namespace strata;
 using namespace strata::network;
+using namespace strata::compute;
+using namespace strata::ledger;
 
 STRATA_FUZZ_TARGET(market) {
   if (size < 1) return 0;
@@ -15,7 +18,7 @@ STRATA_FUZZ_TARGET(market) {
       auto o = decode_offer(bytes);
       if (!o.is_ok()) break;
       fuzz::expect_utf8(o->offer_id, "offer: an id that is not UTF-8");
-      for (const DeviceInfo& d : o->devices) {
+      for (const OfferedDevice& d : o->devices) {
         fuzz::expect_utf8(d.name, "offer: a device name that is not UTF-8");
         fuzz::expect_utf8(d.backend, "offer: a backend that is not UTF-8");
       }

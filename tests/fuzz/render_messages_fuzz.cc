@@ -1,10 +1,11 @@
-// The render family's decoders (network/render_messages.h): the first byte picks one, the rest
+// The render family's decoders (compute/render/messages.h): the first byte picks one, the rest
 // is its message. What decodes must encode again to a message that decodes to the same thing.
-#include "network/render_messages.h"
+#include "compute/render/messages.h"
 #include "tests/fuzz/fuzz_target.h"
 
 using namespace strata;
 using namespace strata::network;
+using namespace strata::compute;
 
 STRATA_FUZZ_TARGET(render_messages) {
   if (size < 1) return 0;

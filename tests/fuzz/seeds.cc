@@ -10,21 +10,24 @@
 
 #include <cstring>
 
+#include "compute/market.h"
 #include "compute/proof/messages.h"
+#include "compute/render/messages.h"
+#include "compute/task_messages.h"
+#include "ledger/receipt.h"
 #include "compute/scene_package.h"
 #include "network/blob_service.h"
-#include "network/frame.h"
-#include "network/identity.h"
-#include "network/market.h"
-#include "network/render_messages.h"
-#include "network/stream_message.h"
-#include "network/stream_registry.h"
-#include "network/task_messages.h"
+#include "network/transport/frame.h"
+#include "network/transport/identity.h"
+#include "network/stream/stream_message.h"
+#include "network/stream/stream_registry.h"
 
 namespace strata::fuzz {
 namespace {
 
 using namespace strata::network;
+using namespace strata::compute;
+using namespace strata::ledger;
 using json = nlohmann::json;
 using Bytes = std::vector<uint8_t>;
 

@@ -2,7 +2,7 @@
 // its message. check_stream_message must agree with decoding (signature aside); a decoded message
 // is within its bounds, encodes again to the same message, and goes through a chain tracker,
 // which must call it a duplicate the second time.
-#include "network/stream_message.h"
+#include "network/stream/stream_message.h"
 #include "tests/fuzz/fuzz_target.h"
 
 using namespace strata;

@@ -1,7 +1,7 @@
 // Stream metadata (network/stream_registry.h): decoded from arbitrary bytes; what decodes encodes
 // again to the same metadata, and a registry takes it once (a repeat changes nothing) and
 // answers permission checks with it.
-#include "network/stream_registry.h"
+#include "network/stream/stream_registry.h"
 #include "tests/fuzz/fuzz_target.h"
 
 using namespace strata;

@@ -1,10 +1,11 @@
-// The compute layer's decoders (network/task_messages.h): the first byte picks one, the rest is
+// The compute layer's decoders (compute/task_messages.h): the first byte picks one, the rest is
 // its message. What decodes must encode again to a message that decodes to the same thing.
-#include "network/task_messages.h"
+#include "compute/task_messages.h"
 #include "tests/fuzz/fuzz_target.h"
 
 using namespace strata;
 using namespace strata::network;
+using namespace strata::compute;
 
 STRATA_FUZZ_TARGET(task_messages) {
   if (size < 1) return 0;

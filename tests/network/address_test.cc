@@ -2,8 +2,8 @@
 // bucket against its closed form, and whom an address counts as.
 #include <gtest/gtest.h>
 
-#include "network/address.h"
-#include "network/address_rate.h"
+#include "network/transport/address.h"
+#include "network/transport/address_rate.h"
 
 namespace {
 

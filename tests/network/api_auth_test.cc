@@ -16,7 +16,7 @@
 #include "network/api_client.h"
 #include "network/api_server.h"
 #include "network/api_token.h"
-#include "network/stream_node.h"
+#include "network/stream/stream_node.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
 

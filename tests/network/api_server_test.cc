@@ -10,7 +10,7 @@
 #include "network/api_client.h"
 #include "network/api_request.h"
 #include "network/api_server.h"
-#include "network/stream_node.h"
+#include "network/stream/stream_node.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
 

@@ -6,7 +6,7 @@
 #include <random>
 
 #include "network/blob_service.h"
-#include "network/stream_node.h"
+#include "network/stream/stream_node.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
 

@@ -1,13 +1,14 @@
 // Framing: round trips through arbitrary splits, and a named error for every malformed stream.
 #include <gtest/gtest.h>
 
-#include "network/frame.h"
-#include "network/render_messages.h"
+#include "network/transport/frame.h"
+#include "compute/render/messages.h"
 
 namespace {
 
 using namespace strata;
 using namespace strata::network;
+using namespace strata::compute;
 
 std::vector<uint8_t> task_payload() {
   RenderTask t;

@@ -12,9 +12,9 @@
 #include <string>
 #include <vector>
 
-#include "network/frame.h"
-#include "network/identity.h"
-#include "network/peer_session.h"
+#include "network/transport/frame.h"
+#include "network/transport/identity.h"
+#include "network/transport/peer_session.h"
 #include "schema/handshake_generated.h"
 
 namespace strata::tests {

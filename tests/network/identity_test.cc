@@ -5,7 +5,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "network/identity.h"
+#include "network/transport/identity.h"
 #include "tests/test_support.h"
 
 namespace {

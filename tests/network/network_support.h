@@ -10,8 +10,8 @@
 
 #include <sys/resource.h>
 
-#include "network/identity.h"
-#include "network/render_messages.h"
+#include "network/transport/identity.h"
+#include "compute/render/messages.h"
 
 namespace strata::tests {
 
@@ -23,8 +23,8 @@ inline network::Identity test_identity(uint8_t n) {
 }
 
 // A valid render task of one 8x8 tile and one sample: a frame a peer may send.
-inline network::RenderTask small_render_task(const std::string& job_id) {
-  network::RenderTask t;
+inline compute::RenderTask small_render_task(const std::string& job_id) {
+  compute::RenderTask t;
   t.job_id = job_id;
   t.width = t.height = 8;
   t.tile = {0, 0, 8, 8};

@@ -9,7 +9,7 @@
 #include <cstring>
 #include <map>
 
-#include "network/peer_session.h"
+#include "network/transport/peer_session.h"
 
 namespace {
 

@@ -16,8 +16,8 @@
 #include <mutex>
 #include <thread>
 
-#include "network/render_messages.h"
-#include "network/transport.h"
+#include "compute/render/messages.h"
+#include "network/transport/transport.h"
 #include "tests/network/hand_peer.h"
 #include "tests/network/network_support.h"
 
@@ -25,6 +25,7 @@ namespace {
 
 using namespace strata;
 using namespace strata::network;
+using namespace strata::compute;
 namespace asio = boost::asio;
 using asio::ip::tcp;
 using tests::eventually;

@@ -8,7 +8,7 @@
 #include <mutex>
 #include <thread>
 
-#include "network/signature_batcher.h"
+#include "network/stream/signature_batcher.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
 

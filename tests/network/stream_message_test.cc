@@ -1,7 +1,7 @@
 // Stream messages: signatures over every field, verified decoding, duplicates and gaps.
 #include <gtest/gtest.h>
 
-#include "network/stream_message.h"
+#include "network/stream/stream_message.h"
 #include "network/utf8.h"
 #include "tests/network/network_support.h"
 

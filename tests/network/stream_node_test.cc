@@ -9,7 +9,7 @@
 #include <stdexcept>
 #include <thread>
 
-#include "network/stream_node.h"
+#include "network/stream/stream_node.h"
 #include "tests/network/hand_peer.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"

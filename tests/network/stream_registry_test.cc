@@ -1,7 +1,7 @@
 // Stream permissions: a node refuses what a key is not allowed to do, and says why.
 #include <gtest/gtest.h>
 
-#include "network/stream_registry.h"
+#include "network/stream/stream_registry.h"
 #include "tests/network/network_support.h"
 
 namespace {

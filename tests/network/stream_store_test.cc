@@ -7,7 +7,7 @@
 
 #include <cstdlib>
 
-#include "network/stream_store.h"
+#include "network/stream/stream_store.h"
 #include "tests/network/network_support.h"
 #include "tests/test_support.h"
 

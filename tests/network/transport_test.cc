@@ -14,16 +14,17 @@
 #include <cstring>
 #include <thread>
 
-#include "network/render_messages.h"
+#include "compute/render/messages.h"
 #include "tests/network/hand_peer.h"
 #include "tests/network/network_support.h"
-#include "network/transport.h"
+#include "network/transport/transport.h"
 #include "schema/handshake_generated.h"
 
 namespace {
 
 using namespace strata;
 using namespace strata::network;
+using namespace strata::compute;
 namespace asio = boost::asio;
 using asio::ip::tcp;
 
@@ -463,7 +464,7 @@ TEST(Transport, AHandlerThatThrowsDropsThePeerNotTheNode) {
   ASSERT_TRUE(a);
   auto peer = a->connect("127.0.0.1", b->port());
   ASSERT_TRUE(peer.is_ok());
-  network::RenderTask task;
+  compute::RenderTask task;
   task.job_id = "j";
   task.width = task.height = 1;
   task.tile = {0, 0, 1, 1};

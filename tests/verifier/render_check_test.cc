@@ -9,7 +9,8 @@
 
 #include "host/render/renderer.h"
 #include "tests/test_support.h"
-#include "network/render_messages.h"
+#include "compute/render/family.h"
+#include "compute/render/messages.h"
 #include "verifier/family.h"
 #include "verifier/render_check.h"
 
@@ -156,7 +157,7 @@ namespace {
 // The family interface over encoded messages, as the requestor uses it.
 TEST(RenderCheck, FamilyVerifierTakesTheWireMessages) {
   Fixture f = make();
-  network::RenderTask task;
+  compute::RenderTask task;
   task.job_id = "job-1";
   task.width = f.settings.width;
   task.height = f.settings.height;
@@ -165,23 +166,23 @@ TEST(RenderCheck, FamilyVerifierTakesTheWireMessages) {
   task.sample_count = 4;
   task.seed = f.settings.seed;
   task.subtask = 3;
-  network::RenderResult result{"job-1", 3, 8, 4, render_tile(f, kTile, 8, 4)};
-  auto verifier = make_render_verifier(*f.renderer, {});
-  auto v = verifier->verify(network::encode(task), network::encode(result), 9);
+  compute::RenderResult result{"job-1", 3, 8, 4, render_tile(f, kTile, 8, 4)};
+  auto verifier = compute::make_render_verifier(*f.renderer, {});
+  auto v = verifier->verify(encode(task), encode(result), 9);
   ASSERT_TRUE(v.is_ok()) << v.status().to_string();
   EXPECT_TRUE(v->passed) << v->reason;
   EXPECT_EQ(v->work_checked, 459u * 4);
-  network::RenderResult other = result;
+  compute::RenderResult other = result;
   other.subtask = 4;
-  v = verifier->verify(network::encode(task), network::encode(other), 9);
+  v = verifier->verify(encode(task), encode(other), 9);
   ASSERT_TRUE(v.is_ok());
   EXPECT_FALSE(v->passed);
   EXPECT_NE(v->reason.find("another subtask"), std::string::npos) << v->reason;
   std::vector<uint8_t> junk(64, 1);
-  v = verifier->verify(network::encode(task), junk, 9);
+  v = verifier->verify(encode(task), junk, 9);
   ASSERT_TRUE(v.is_ok());
   EXPECT_FALSE(v->passed);
-  EXPECT_FALSE(verifier->verify(junk, network::encode(result), 9).is_ok());
+  EXPECT_FALSE(verifier->verify(junk, encode(result), 9).is_ok());
 }
 
 }  // namespace

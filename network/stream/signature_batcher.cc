@@ -1,0 +1,121 @@
+#include "network/stream/signature_batcher.h"
+
+#include "host/proof/signatures.h"
+
+namespace strata::network {
+namespace {
+
+size_t weight(const SignatureBatcher::Pending& p) { return p.bytes.size() + p.message.payload.size() + 256; }
+
+}  // namespace
+
+SignatureBatcher::SignatureBatcher(Options options, Deliver deliver)
+    : options_(std::move(options)), deliver_(std::move(deliver)) {
+  worker_ = std::thread([this] { run(); });
+}
+
+SignatureBatcher::~SignatureBatcher() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  ready_.notify_all();
+  room_.notify_all();
+  worker_.join();
+}
+
+void SignatureBatcher::submit(Pending pending) {
+  std::unique_lock lock(mutex_);
+  size_t w = weight(pending);
+  room_.wait(lock, [&] { return stopping_ || queue_.empty() || queued_bytes_ + w <= options_.max_queued_bytes; });
+  if (stopping_) return;
+  queued_bytes_ += w;
+  queue_.push_back(std::move(pending));
+  lock.unlock();
+  ready_.notify_one();
+}
+
+SignatureBatcher::Counts SignatureBatcher::counts() const {
+  std::lock_guard lock(mutex_);
+  return counts_;
+}
+
+void SignatureBatcher::run() {
+  for (;;) {
+    std::vector<Pending> batch;
+    {
+      std::unique_lock lock(mutex_);
+      ready_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      if (queue_.empty()) return;  // stopping, and all delivered
+      while (!queue_.empty() && batch.size() < options_.max_batch) {
+        queued_bytes_ -= weight(queue_.front());
+        batch.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+    }
+    room_.notify_all();
+    std::vector<bool> verdicts;
+    try {
+      verdicts = check(batch);
+    } catch (...) {  // (out of memory on the device's path): libsodium decides, one at a time
+      verdicts.assign(batch.size(), false);
+      for (size_t i = 0; i < batch.size(); ++i) verdicts[i] = batch[i].message.signature_valid();
+    }
+    for (size_t i = 0; i < batch.size(); ++i) {
+      // What a message's delivery throws (a listener's bug) must not end the worker, and with it
+      // the process: it costs that message, as a throwing frame handler costs its peer.
+      try {
+        deliver_(batch[i], verdicts[i]);
+      } catch (const std::exception& e) {
+        if (options_.on_error) options_.on_error(std::string("delivering a message failed: ") + e.what());
+      } catch (...) {
+        if (options_.on_error) options_.on_error("delivering a message failed");
+      }
+    }
+  }
+}
+
+std::vector<bool> SignatureBatcher::check(const std::vector<Pending>& batch) {
+  // The signed bytes of each message, kept while the batch is checked.
+  std::vector<std::vector<uint8_t>> signed_bytes;
+  signed_bytes.reserve(batch.size());
+  for (const Pending& p : batch) signed_bytes.push_back(p.message.signed_bytes());
+  if (batch.size() >= options_.device_batch && !device_tried_) {
+    device_tried_ = true;
+    std::vector<std::string> specs = {options_.device};
+    if (options_.device == "auto") specs = {"cuda", "opencl"};
+    for (const std::string& spec : specs) {
+      auto device = open_device(spec);
+      if (device.is_ok() && self_test(**device).is_ok()) {
+        device_ = std::move(*device);
+        break;
+      }
+    }
+  }
+  if (device_ && batch.size() >= options_.device_batch) {
+    std::vector<proof::SignatureClaim> claims(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      claims[i].public_key = batch[i].message.publisher;
+      claims[i].signature = batch[i].message.signature;
+      claims[i].message = signed_bytes[i];
+    }
+    auto verdicts = proof::verify_ed25519(*device_, claims);
+    if (verdicts.is_ok()) {
+      std::lock_guard lock(mutex_);
+      ++counts_.device_batches;
+      counts_.messages += batch.size();
+      return *verdicts;
+    }
+    device_.reset();  // a device that fails is not asked again; libsodium checks from now on
+  }
+  std::vector<bool> verdicts(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    verdicts[i] = verify_signature(batch[i].message.publisher, signed_bytes[i], batch[i].message.signature);
+  }
+  std::lock_guard lock(mutex_);
+  ++counts_.sodium_batches;
+  counts_.messages += batch.size();
+  return verdicts;
+}
+
+}  // namespace strata::network

@@ -1,0 +1,80 @@
+// Signatures of messages from peers checked in batches, off the network thread: messages queue
+// in arrival order; a worker takes everything queued at once, checks the signatures (a batch of
+// a few with libsodium, a larger one on a device through the proof family's Ed25519 kernel, whose
+// verdicts are libsodium's), and hands each message on with its verdict, in order. Under load the
+// batches grow by themselves (what arrives while one batch is checked is the next); a lone
+// message waits for no other. The queue is bounded: when it is full, the network thread waits,
+// and TCP slows the peers down.
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "host/device.h"
+#include "network/transport/identity.h"
+#include "network/stream/stream_message.h"
+
+namespace strata::network {
+
+class SignatureBatcher {
+ public:
+  struct Pending {
+    StreamMessage message;
+    std::optional<NodeId> from;
+    std::vector<uint8_t> bytes;  // the encoding as it came, to forward
+  };
+  // Called on the worker for each message, in the order they were submitted.
+  using Deliver = std::function<void(const Pending& pending, bool signature_valid)>;
+
+  struct Options {
+    // Where large batches go: open_device's spec, or "auto": a CUDA device, else an OpenCL one
+    // (a GPU, or PoCL on the CPU's vector units), else libsodium on the worker. The cpu backend
+    // is not chosen by itself: on the machines measured it checks slower than libsodium
+    // (bench/RESULTS.md).
+    std::string device = "auto";
+    size_t device_batch = 32;           // batches smaller than this go to libsodium
+    size_t max_batch = 4096;            // messages checked at once
+    size_t max_queued_bytes = 64 << 20;  // payloads and encodings waiting
+    // Told, on the worker, when delivering a message threw.
+    std::function<void(const std::string&)> on_error;
+  };
+
+  SignatureBatcher(Options options, Deliver deliver);
+  ~SignatureBatcher();  // checks and delivers what is queued, then stops
+
+  // Queues a message (waits while the queue is full).
+  void submit(Pending pending);
+
+  struct Counts {
+    uint64_t messages = 0;
+    uint64_t device_batches = 0;
+    uint64_t sodium_batches = 0;
+  };
+  Counts counts() const;
+
+ private:
+  void run();
+  std::vector<bool> check(const std::vector<Pending>& batch);
+
+  Options options_;
+  Deliver deliver_;
+  std::unique_ptr<Device> device_;  // opened on the first large batch; null if it cannot be
+  bool device_tried_ = false;
+  mutable std::mutex mutex_;
+  std::condition_variable ready_, room_;
+  std::deque<Pending> queue_;
+  size_t queued_bytes_ = 0;
+  bool stopping_ = false;
+  Counts counts_;
+  std::thread worker_;
+};
+
+}  // namespace strata::network

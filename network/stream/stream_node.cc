@@ -390,6 +390,15 @@ Status StreamNode::publish(StreamMessage message) { return impl_->publish_own(me
 
 Status StreamNode::publish_signed(const StreamMessage& message) { return impl_->accept(message, nullptr); }
 
+Status StreamNode::publish_signed_queued(StreamMessage message) {
+  if (!impl_->batcher) return publish_signed(message);
+  // The bounds are checked now, as publish_signed does first: an oversized message is refused
+  // before it takes room in the queue.
+  STRATA_RETURN_IF_ERROR(check_bounds(message));
+  impl_->batcher->submit({std::move(message), std::nullopt, {}});
+  return Status::ok();
+}
+
 Result<StreamMessage> StreamNode::publish(const std::string& stream, uint32_t partition, std::string content_type,
                                           std::vector<uint8_t> payload) {
   StreamMessage m;

@@ -65,6 +65,12 @@ class StreamNode {
   // Publishes a message signed elsewhere (a client holding its own key): checked like a message
   // from a peer, permission and signature, before it goes anywhere.
   Status publish_signed(const StreamMessage& message);
+  // The same for a client that publishes many: the message joins the node's next signature batch
+  // (on its verify device, with the peers' messages) instead of being checked on the caller's
+  // thread, in order with the others it queued. Returns once it is queued (waiting while the queue
+  // is full); a refusal goes to on_refuse, as a peer's does. Without a verify device it is
+  // publish_signed.
+  Status publish_signed_queued(StreamMessage message);
   // Publishes the next message of this node's chain on the partition: timestamp (ms, never going
   // back), sequence number and previous reference are filled in. Returns what was published.
   Result<StreamMessage> publish(const std::string& stream, uint32_t partition, std::string content_type,

@@ -348,6 +348,49 @@ TEST(StreamNode, PublishSignedChecksLikeAPeerMessage) {
   EXPECT_EQ(got[0].publisher_id(), writer.node_id());
 }
 
+// Queued, a client's messages are checked in the node's signature batches (on its verify device)
+// rather than on the caller's thread: the valid ones arrive in order, a forged one and one by a key
+// without permission are refused with their reasons, and bounds are still checked at once.
+TEST(StreamNode, PublishSignedQueuedChecksInTheNodesBatches) {
+  Identity owner = key(74), writer = key(75), stranger = key(76);
+  auto node = start(owner);
+  ASSERT_TRUE(node);
+  StreamMetadata meta;
+  meta.id = kStream;
+  meta.publishers = {writer.node_id()};
+  ASSERT_TRUE(node->create_stream(meta).is_ok());
+  std::mutex mutex;
+  std::vector<uint32_t> got;
+  ASSERT_TRUE(node->subscribe(kStream, 0, [&](const StreamMessage& m) {
+                 std::lock_guard lock(mutex);
+                 got.push_back(static_cast<uint32_t>(m.ref.timestamp - 1000));
+               }).is_ok());
+  for (uint32_t i = 0; i < 200; ++i) {
+    StreamMessage m = chain_message(i);
+    m.sign(i == 70 ? stranger : writer);
+    if (i == 20) m.payload[0] ^= 1;  // after signing
+    ASSERT_TRUE(node->publish_signed_queued(m).is_ok()) << i;
+  }
+  StreamMessage long_chain = chain_message(300);
+  long_chain.chain_id.assign(300, 'c');
+  long_chain.sign(writer);
+  EXPECT_NE(node->publish_signed_queued(long_chain).message().find("chain id too long"), std::string::npos);
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return got.size() == 198;
+  }));
+  std::lock_guard lock(mutex);
+  EXPECT_TRUE(std::is_sorted(got.begin(), got.end()));
+  EXPECT_EQ(std::count(got.begin(), got.end(), 20u), 0);
+  EXPECT_EQ(std::count(got.begin(), got.end(), 70u), 0);
+  bool forged = false, stranger_refused = false;
+  for (const std::string& line : node->refused()) {
+    forged |= line.find("signature") != std::string::npos;
+    stranger_refused |= line.find("may not publish") != std::string::npos;
+  }
+  EXPECT_TRUE(forged && stranger_refused);
+}
+
 }  // namespace
 
 namespace {

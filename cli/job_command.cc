@@ -235,7 +235,8 @@ Runner add_jobs_command(CLI::App& app) {
   auto o = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("jobs", "List the node's jobs (one JSON object per line), or show one");
   cmd->add_option("job", o->job, "A job id: show only it");
-  cmd->add_option("-o,--output", o->output, "With a job: write its finished image here (.png or .pfm)");
+  cmd->add_option("-o,--output", o->output,
+                  "With a job: write what it finished here (render: the image, .png or .pfm; proof: its JSON lines)");
   cmd->add_option("--wait", o->wait, "With a job: wait up to this many seconds for it to finish");
   add_api_options(cmd, o->api);
   return [o] {
@@ -256,6 +257,14 @@ Runner add_jobs_command(CLI::App& app) {
       if (job.is_ok() && (job->value("state", "") != "running" || !waiting)) {
         std::printf("%s\n", job->dump().c_str());
         if (o->output.empty()) return 0;
+        if (job->value("family", "render") != "render") {
+          // The job's own output (JSON lines by item; strata submit writes them by input line).
+          auto lines = fetch_result(o->api, o->job, "output");
+          if (!lines.is_ok()) return fail("jobs", lines.status().message());
+          if (Status s = write_file(o->output, *lines); !s.is_ok()) return fail("jobs", s.message());
+          std::printf("output: %s\n", std::filesystem::absolute(o->output).lexically_normal().c_str());
+          return 0;
+        }
         if (Status s = save_image(o->api, o->job, o->output); !s.is_ok()) return fail("jobs", s.message());
         std::printf("image: %s\n", std::filesystem::absolute(o->output).lexically_normal().c_str());
         return 0;

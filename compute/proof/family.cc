@@ -301,6 +301,7 @@ class ProofJob final : public FamilyJob {
     t.items = static_cast<uint32_t>(count);
     t.first = first;
     t.work = work;
+    if (options_.alter_task) options_.alter_task(t);
     return planned_task(index, encode(t), work);
   }
 

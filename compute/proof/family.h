@@ -38,6 +38,9 @@ struct ProofFamilyOptions {
   // For the verifier's tests only: alters each result before it goes out, as a dishonest provider
   // would.
   std::function<void(const ProofTask&, ProofResult&)> alter_result;
+  // For the provider's tests only: alters each task as it is planned, as a dishonest requestor
+  // would (claiming less work than its batch holds, to pay less).
+  std::function<void(ProofTask&)> alter_task;
 };
 
 std::shared_ptr<Family> make_proof_family(ProofFamilyOptions options);

@@ -36,6 +36,7 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
     o.provider.score = 2e6;  // skip the start-up measurement; the plan only needs relative speeds
     o.provider.announce_interval = std::chrono::milliseconds(200);
   }
+  o.families.proof.alter_task = spec.alter_proof_task;
   o.requestor.min_deadline = spec.min_deadline;
   o.requestor.exclude_caught = spec.exclude_caught;
   o.requestor.verify = spec.verify;

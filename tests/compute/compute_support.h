@@ -28,6 +28,7 @@ struct ComputeNodeSpec {
   bool exclude_caught = true;
   bool verify = true;
   std::function<std::vector<std::unique_ptr<Device>>()> make_devices = {};  // instead of `device`
+  std::function<void(compute::ProofTask&)> alter_proof_task = {};  // as a dishonest requestor plans
 };
 std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& spec);
 

@@ -308,6 +308,25 @@ TEST(ProofJobs, AProviderLeavingMidJobLosesNothing) {
   EXPECT_LE(paid, 100u * 3000);
 }
 
+// A requestor that declares less work than its batches hold (to pay less under the agreement) is
+// refused by every provider, and its job fails with the reason; the providers are not blamed.
+TEST(ProofJobs, ProvidersRefuseTasksThatUnderstateTheirWork) {
+  auto understate = [](ProofTask& t) { t.work /= 2; };
+  auto r = tests::start_compute_node({.seed = 234, .alter_proof_task = understate});
+  auto a = tests::start_compute_node({.seed = 235, .provide = true});
+  auto b = tests::start_compute_node({.seed = 236, .provide = true});
+  connect(*a, *r);
+  connect(*b, *r);
+  ASSERT_TRUE(offers_seen(*r, 2));
+  ProofBatch batch;
+  batch.values = random_items(100, 2);
+  JobStatus st = run(*r, {"proof", proof_spec(ProofOp::kHash, "sha256", upload(*r, batch)), 1000, 0});
+  EXPECT_EQ(st.job.state, compute::JobState::kFailed);
+  EXPECT_NE(st.job.error.find("work units; its batch holds"), std::string::npos) << st.job.error;
+  EXPECT_FALSE(r->reputation().get(a->stream_node().identity().node_id()).excluded);
+  EXPECT_EQ(r->reputation().get(a->stream_node().identity().node_id()).failures, 0u);
+}
+
 TEST(ProofJobs, SpecErrorsNameTheProblem) {
   auto r = tests::start_compute_node({.seed = 254});
   ProofBatch batch;

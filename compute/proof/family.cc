@@ -73,18 +73,30 @@ std::vector<proof::Item> items_of(const ProofBatch& batch, size_t first, size_t 
   return out;
 }
 
-Result<std::vector<proof::SignatureClaim>> claims_of(const ProofBatch& batch, size_t first, size_t count) {
-  std::vector<proof::SignatureClaim> out(count);
-  for (size_t k = 0; k < count; ++k) {
-    const auto& key = batch.values[3 * (first + k)];
-    const auto& sig = batch.values[3 * (first + k) + 2];
-    if (key.size() != 32 || sig.size() != 64) {
-      return invalid_argument("record " + std::to_string(first + k) + ": a public key is 32 bytes and a signature 64");
+// Whether every record of `batch` from `first` is a claim: a 32-byte key and a 64-byte signature.
+Status check_claims(const ProofBatch& batch, size_t first, size_t count) {
+  for (size_t r = first; r < first + count; ++r) {
+    if (batch.values[3 * r].size() != 32 || batch.values[3 * r + 2].size() != 64) {
+      return invalid_argument("record " + std::to_string(r) + ": a public key is 32 bytes and a signature 64");
     }
-    std::copy(key.begin(), key.end(), out[k].public_key.begin());
-    std::copy(sig.begin(), sig.end(), out[k].signature.begin());
-    out[k].message = batch.values[3 * (first + k) + 1];
   }
+  return Status::ok();
+}
+
+// Record `r` of a checked batch (check_claims) as a claim.
+proof::SignatureClaim claim_at(const ProofBatch& batch, size_t r) {
+  proof::SignatureClaim c;
+  std::copy_n(batch.values[3 * r].begin(), 32, c.public_key.begin());
+  std::copy_n(batch.values[3 * r + 2].begin(), 64, c.signature.begin());
+  c.message = batch.values[3 * r + 1];
+  return c;
+}
+
+Result<std::vector<proof::SignatureClaim>> claims_of(const ProofBatch& batch, size_t first, size_t count) {
+  STRATA_RETURN_IF_ERROR(check_claims(batch, first, count));
+  std::vector<proof::SignatureClaim> out;
+  out.reserve(count);
+  for (size_t r = first; r < first + count; ++r) out.push_back(claim_at(batch, r));
   return out;
 }
 
@@ -206,9 +218,10 @@ class ProofJob final : public FamilyJob {
     }
     uint64_t count = verifier::samples_to_check(options_.catch_target, t->items);
     if (op_ == ProofOp::kVerify) {
-      auto claims = claims_of(batch_, t->first, t->items);
-      if (!claims.is_ok()) return claims.status();
-      return verifier::spot_check_signatures(device, *claims, r->outputs, count, seed);
+      STRATA_RETURN_IF_ERROR(check_claims(batch_, t->first, t->items));
+      size_t first = t->first;
+      return verifier::spot_check_signatures(device, [&](size_t i) { return claim_at(batch_, first + i); }, r->outputs,
+                                             count, seed);
     }
     std::vector<proof::Item> items = items_of(batch_, t->first, t->items);
     return verifier::spot_check_digests(device, algo_, op_ == ProofOp::kMerkle, items, r->outputs, count, seed);
@@ -364,8 +377,9 @@ class ProofFamily final : public Family {
     if (!batch.is_ok()) return invalid_argument("items: " + batch.status().message());
     if (batch->records() == 0) return invalid_argument("items: there are none");
     if (*op == ProofOp::kVerify) {
-      auto claims = claims_of(*batch, 0, batch->records());
-      if (!claims.is_ok()) return invalid_argument("items: " + claims.status().message());
+      if (Status claims = check_claims(*batch, 0, batch->records()); !claims.is_ok()) {
+        return invalid_argument("items: " + claims.message());
+      }
     }
     std::vector<uint64_t> prove;
     if (spec.contains("prove")) {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 
 #include "host/device.h"
@@ -22,9 +23,10 @@ std::vector<size_t> draw_indices(uint64_t population, uint64_t count, uint64_t s
 Result<Verdict> spot_check_digests(Device& device, proof::HashAlgo algo, bool as_leaves, std::span<const proof::Item> items,
                                    std::span<const uint8_t> claimed, uint64_t count, uint64_t seed);
 
-// Recomputes `count` claims' verdicts and compares them with `claimed` (a byte per claim, 1
-// valid). Work: signature checks.
-Result<Verdict> spot_check_signatures(Device& device, std::span<const proof::SignatureClaim> claims,
+// Recomputes `count` of the claims' verdicts and compares them with `claimed` (a byte per claim,
+// 1 valid). Only the drawn claims are made (`claim_at`), so a large batch costs no more memory than
+// its sample. Work: signature checks.
+Result<Verdict> spot_check_signatures(Device& device, const std::function<proof::SignatureClaim(size_t)>& claim_at,
                                       std::span<const uint8_t> claimed, uint64_t count, uint64_t seed);
 
 }  // namespace strata::verifier

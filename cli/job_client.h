@@ -37,6 +37,9 @@ int fail(const char* command, const std::string& what);
 Result<nlohmann::json> submit_job(const SubmitOptions& o, const nlohmann::json& body);
 // The job's last progress event ("done", "failed", "cancelled").
 Result<nlohmann::json> follow(const SubmitOptions& o, const std::string& job, ProgressBar& bar);
+// Follows the job with a progress bar; ok once it is done, else why it is not (failed, cancelled,
+// or the node gone for longer than o.wait).
+Status follow_to_the_end(const SubmitOptions& o, const std::string& job);
 // GET /api/v1/jobs/JOB/WHAT ("output", "image?format=png").
 Result<std::string> fetch_result(const ApiOptions& api, const std::string& job, const std::string& what);
 

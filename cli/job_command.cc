@@ -111,6 +111,16 @@ Result<json> follow(const SubmitOptions& o, const std::string& job, ProgressBar&
   return end;
 }
 
+Status follow_to_the_end(const SubmitOptions& o, const std::string& job) {
+  ProgressBar bar("job " + job);
+  auto end = follow(o, job, bar);
+  bar.finish();
+  if (!end.is_ok()) return Status(end.status().code(), end.status().message() + " (the job goes on; see strata jobs " + job + ")");
+  std::string kind = end->value("event", "");
+  if (kind == "done") return Status::ok();
+  return unavailable("job " + job + " " + kind + (end->contains("error") ? ": " + end->value("error", "") : ""));
+}
+
 Result<json> submit_job(const SubmitOptions& o, const json& body) {
   Result<json> job = api_call(o.api, "POST", "/api/v1/jobs", body);
   // Providers may still be starting: wait for their offers.
@@ -178,12 +188,7 @@ int run_submit_render(const SubmitOptions& o) {
               static_cast<unsigned long long>(job->value("providers", 0)));
   std::fflush(stdout);
   if (o.detach) return 0;
-  ProgressBar bar("job " + id);
-  auto end = follow(o, id, bar);
-  bar.finish();
-  if (!end.is_ok()) return fail(cmd, end.status().message() + " (the job goes on; see strata jobs " + id + ")");
-  std::string kind = end->value("event", "");
-  if (kind != "done") return fail(cmd, "job " + id + " " + kind + (end->contains("error") ? ": " + end->value("error", "") : ""));
+  if (Status done = follow_to_the_end(o, id); !done.is_ok()) return fail(cmd, done.message());
   if (Status s = save_image(o.api, id, output); !s.is_ok()) return fail(cmd, s.message());
   double seconds = std::chrono::duration<double>(Clock::now() - start).count();
   std::printf("image: %s (job %s, %.2f s)\n", std::filesystem::absolute(output).lexically_normal().c_str(), id.c_str(),

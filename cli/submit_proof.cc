@@ -111,12 +111,7 @@ int run_submit_proof(const SubmitOptions& o) {
               static_cast<unsigned long long>(job->value("providers", 0)));
   std::fflush(stdout);
   if (o.detach) return 0;
-  ProgressBar bar("job " + id);
-  auto end = follow(o, id, bar);
-  bar.finish();
-  if (!end.is_ok()) return fail(cmd, end.status().message() + " (the job goes on; see strata jobs " + id + ")");
-  std::string kind = end->value("event", "");
-  if (kind != "done") return fail(cmd, "job " + id + " " + kind + (end->contains("error") ? ": " + end->value("error", "") : ""));
+  if (Status done = follow_to_the_end(o, id); !done.is_ok()) return fail(cmd, done.message());
   auto lines = fetch_result(o.api, id, "output");
   if (!lines.is_ok()) return fail(cmd, lines.status().message());
   auto results = local_form(*op, in, *items, *lines);

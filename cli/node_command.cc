@@ -39,6 +39,7 @@ struct NodeOptions {
   uint32_t slots = 1;
   double score = 0;
   std::vector<std::string> kernel_prices;  // KERNEL=PRICE
+  std::vector<std::string> families;       // offered; empty: all
   double subtask_seconds = 2.0;
   double min_deadline_seconds = 30.0;
   std::string verify_device = "auto";
@@ -113,6 +114,7 @@ int run_node(const NodeOptions& o) {
       options.provide.push_back(std::move(*device));
     }
     options.provider.price = o.price;
+    options.provider.families = {o.families.begin(), o.families.end()};
     for (const std::string& kp : o.kernel_prices) {
       size_t eq = kp.find('=');
       uint64_t price = 0;
@@ -260,6 +262,8 @@ Runner add_node_command(CLI::App& app) {
   cmd->add_flag("--share-samples", o->share_samples,
                 "All devices work on each subtask together, each rendering a share of its samples; the shares are "
                 "summed on the first device (moved there with NCCL between CUDA GPUs)");
+  cmd->add_option("--families", o->families, "The job families to offer when providing: render, proof (default: all)")
+      ->delimiter(',');
   cmd->add_option("--kernel-price", o->kernel_prices,
                   "A price per 10^9 work units for one kernel, over --price, as KERNEL=PRICE (e.g. proof/ed25519-v1=5)")
       ->delimiter(',');

@@ -352,7 +352,13 @@ Result<std::unique_ptr<Provider>> Provider::start(network::StreamNode& node, net
   for (const auto& [kernel, price] : o.kernel_prices) {
     if (!families.by_kernel(kernel)) return invalid_argument("a price for the kernel '" + kernel + "', which no family runs");
   }
+  for (const std::string& name : o.families) {
+    if (!families.by_name(name)) {
+      return invalid_argument("no job family '" + name + "' to offer (known: " + families.names() + ")");
+    }
+  }
   for (const auto& family : families.all()) {
+    if (!o.families.empty() && !o.families.count(family->name())) continue;
     // A family whose known-answer self-test fails on a device is not offered; the others still are.
     Status tested;
     for (auto& device : devices) {

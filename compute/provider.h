@@ -14,6 +14,7 @@
 #include <chrono>
 #include <functional>
 #include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <vector>
@@ -34,6 +35,7 @@ class Provider {
   struct Options {
     uint64_t price = 100;  // per 10^9 work units, for every kernel not in `kernel_prices`
     std::map<std::string, uint64_t> kernel_prices;
+    std::set<std::string> families;  // the families whose kernels it offers; empty: every one
     uint32_t queue_per_device = 2;  // accepted subtasks waiting for each device, beyond those it runs
     // Subtasks each device renders at once, each with its own copy of its scene, as far as the
     // device's memory holds them all (the scenes' needs are counted against it). Ignored when the

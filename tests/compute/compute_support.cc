@@ -33,6 +33,7 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
     o.families.proof.alter_result = spec.alter_proof;
     o.provider.alter_announcement = spec.alter_announcement;
     o.provider.price = spec.price;
+    o.provider.families = spec.families;
     o.provider.score = 2e6;  // skip the start-up measurement; the plan only needs relative speeds
     o.provider.announce_interval = std::chrono::milliseconds(200);
   }

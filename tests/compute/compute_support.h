@@ -3,6 +3,7 @@
 #pragma once
 
 #include <memory>
+#include <set>
 #include <string>
 
 #include "compute/compute_node.h"
@@ -29,6 +30,7 @@ struct ComputeNodeSpec {
   bool verify = true;
   std::function<std::vector<std::unique_ptr<Device>>()> make_devices = {};  // instead of `device`
   std::function<void(compute::ProofTask&)> alter_proof_task = {};  // as a dishonest requestor plans
+  std::set<std::string> families = {};  // a provider's offered families; empty: every one
 };
 std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& spec);
 

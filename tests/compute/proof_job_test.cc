@@ -327,6 +327,21 @@ TEST(ProofJobs, ProvidersRefuseTasksThatUnderstateTheirWork) {
   EXPECT_EQ(r->reputation().get(a->stream_node().identity().node_id()).failures, 0u);
 }
 
+// A provider offers the families it is told to: a render-only one gets no proof work.
+TEST(ProofJobs, AProviderOffersOnlyItsFamilies) {
+  auto r = tests::start_compute_node({.seed = 237});
+  auto render_only = tests::start_compute_node({.seed = 238, .provide = true, .families = {"render"}});
+  connect(*render_only, *r);
+  ASSERT_TRUE(offers_seen(*r, 1));
+  std::vector<Offer> offers = r->offers().offers(network::now_ms());
+  ASSERT_EQ(offers[0].kernels.size(), 1u);
+  EXPECT_EQ(offers[0].kernels[0].kernel, kRenderKernel);
+  ProofBatch batch;
+  batch.values = random_items(5, 3);
+  auto job = r->requestor().submit({"proof", proof_spec(ProofOp::kHash, "sha256", upload(*r, batch)), 1000, 0});
+  EXPECT_EQ(job.status().code(), StatusCode::kUnavailable) << job.status().to_string();
+}
+
 TEST(ProofJobs, SpecErrorsNameTheProblem) {
   auto r = tests::start_compute_node({.seed = 254});
   ProofBatch batch;

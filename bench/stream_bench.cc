@@ -426,7 +426,17 @@ class StrataBus : public Bus {
     helper.join();
   }
   bool publish(const std::vector<uint8_t>& payload) override {
-    if (next_ < presigned_.size()) return publisher_->publish_signed_queued(presigned_[next_++]).is_ok();
+    if (next_ < presigned_.size()) {
+      // A full queue refuses local messages at once: the client waits and offers it again.
+      for (;;) {
+        Status s = publisher_->publish_signed_queued(presigned_[next_]);
+        if (s.code() != StatusCode::kUnavailable) {
+          ++next_;
+          return s.is_ok();
+        }
+        std::this_thread::sleep_for(std::chrono::microseconds(200));
+      }
+    }
     return publisher_->publish("bench", 0, "application/octet-stream", payload).is_ok();
   }
   // Signature checks per message in the throughput run: the publisher's node, every subscriber's

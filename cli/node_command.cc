@@ -119,10 +119,12 @@ int run_node(const NodeOptions& o) {
       size_t eq = kp.find('=');
       uint64_t price = 0;
       const char* end = kp.data() + kp.size();
-      if (eq == std::string::npos || eq == 0 ||
-          std::from_chars(kp.data() + eq + 1, end, price).ptr != end || eq + 1 == kp.size()) {
-        return fail("--kernel-price '" + kp + "' must be KERNEL=PRICE (a whole number per 10^9 work units)");
+      bool parsed = eq != std::string::npos && eq > 0 && eq + 1 < kp.size();
+      if (parsed) {
+        auto [ptr, ec] = std::from_chars(kp.data() + eq + 1, end, price);
+        parsed = ec == std::errc() && ptr == end;  // a number past 2^64 is refused, not read as 0
       }
+      if (!parsed) return fail("--kernel-price '" + kp + "' must be KERNEL=PRICE (a whole number per 10^9 work units, below 2^64)");
       options.provider.kernel_prices[kp.substr(0, eq)] = price;
     }
     options.provider.queue_per_device = o.queue;

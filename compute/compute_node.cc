@@ -49,12 +49,17 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
   n->offers_ = std::make_unique<OfferBook>(node.transport());
   n->chunks_ = std::make_unique<ChunkService>(*n->blob_store_, node.transport());
   n->families_ = std::make_unique<Families>(options.families);
+  n->will_provide_ = !options.provide.empty();
+  // The handlers go in before the provider's self-tests and the requestor's resumed jobs, so that
+  // no frame that comes meanwhile is dropped unanswered: a proposal then is refused as early.
+  n->route_frames();
   if (!options.provide.empty()) {
     if (options.provider.work_dir.empty()) options.provider.work_dir = dir + "/work";
     auto provider = Provider::start(node, *n->blob_store_, *n->blob_service_, *n->offers_, *n->families_,
                                     std::move(options.provide), std::move(options.provider));
     if (!provider.is_ok()) return provider.status();
     n->provider_ = std::move(*provider);
+    n->serving_provider_.store(n->provider_.get());
   }
   if (options.requestor.work_dir.empty()) options.requestor.work_dir = dir + "/work";
   if (options.requestor.image_dir.empty()) {
@@ -64,8 +69,13 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
                                     *n->reputation_, *n->families_, std::move(options.requestor));
   if (!requestor.is_ok()) return requestor.status();
   n->requestor_ = std::move(*requestor);
+  n->serving_requestor_.store(n->requestor_.get());
+  return n;
+}
 
-  ComputeNode* raw = n.get();
+void ComputeNode::route_frames() {
+  ComputeNode* raw = this;
+  network::StreamNode& node = *stream_;
   node.handle_frames({FrameType::kBlobRequest, FrameType::kBlobChunk},
                      [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->blob_service_->handle(from, f); });
   node.handle_frames({FrameType::kChunkRequest, FrameType::kChunkReply},
@@ -82,21 +92,23 @@ Result<std::unique_ptr<ComputeNode>> ComputeNode::start(const network::Identity&
     }
     return Status::ok();
   });
-  node.handle_frames({FrameType::kTaskReply},
-                     [raw](const network::PeerInfo& from, const network::FrameView& f) { return raw->requestor_->handle(from, f); });
+  node.handle_frames({FrameType::kTaskReply}, [raw](const network::PeerInfo& from, const network::FrameView& f) -> Status {
+    if (Requestor* requestor = raw->serving_requestor_.load()) return requestor->handle(from, f);
+    return compute::decode_task_reply(f.payload).status();  // no job proposed yet: not ours
+  });
   node.handle_frames({FrameType::kTaskCancel}, [raw](const network::PeerInfo& from, const network::FrameView& f) -> Status {
-    if (raw->provider_) return raw->provider_->handle(from, f);
+    if (Provider* provider = raw->serving_provider_.load()) return provider->handle(from, f);
     return compute::decode_task_cancel(f.payload).status();  // nothing to withdraw here
   });
   node.handle_frames({FrameType::kTaskProposal}, [raw](const network::PeerInfo& from, const network::FrameView& f) {
-    if (raw->provider_) return raw->provider_->handle(from, f);
+    if (Provider* provider = raw->serving_provider_.load()) return provider->handle(from, f);
     auto proposal = compute::decode_task_proposal(f.payload);
     if (!proposal.is_ok()) return proposal.status();
-    compute::TaskReply no{proposal->job_id(), proposal->subtask(), std::nullopt, "this node does not provide"};
+    std::string why = raw->will_provide_ ? "this node's provider is still starting (testing its devices)" : "this node does not provide";
+    compute::TaskReply no{proposal->job_id(), proposal->subtask(), std::nullopt, why};
     (void)raw->stream_->transport().send(from.id, FrameType::kTaskReply, encode(no));
     return Status::ok();
   });
-  return n;
 }
 
 ComputeNode::~ComputeNode() {

@@ -1,10 +1,11 @@
 // A whole node of the compute layer, as `strata node` runs it: the stream node, the blob store and
 // service, the offer book, the requestor's job manager and, when it provides, the provider's host
 // scheduler, with every frame kind routed to its service. Its data directory holds the identity,
-// streams/, blobs/, jobs/, reputation/, receipts/, images/ and work/. Payment receipts addressed
-// to this node are checked and kept.
+// db/ (the one database of streams, blobs, jobs, reputation and receipts), images/ and work/.
+// Payment receipts addressed to this node are checked and kept.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <string>
 #include <vector>
@@ -47,6 +48,7 @@ class ComputeNode {
 
  private:
   ComputeNode() = default;
+  void route_frames();  // every frame kind to its service, before the services have all started
   std::unique_ptr<Families> families_;  // before the services that use them, so it goes after them
   std::unique_ptr<network::StreamNode> stream_;
   std::unique_ptr<network::BlobStore> blob_store_;
@@ -58,6 +60,10 @@ class ComputeNode {
   std::unique_ptr<ChunkService> chunks_;
   std::unique_ptr<Provider> provider_;
   std::unique_ptr<Requestor> requestor_;
+  // Set once each has started; until then the frames for it are answered or checked here.
+  std::atomic<Provider*> serving_provider_{nullptr};
+  std::atomic<Requestor*> serving_requestor_{nullptr};
+  bool will_provide_ = false;
 };
 
 }  // namespace strata::compute

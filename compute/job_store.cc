@@ -242,9 +242,12 @@ Result<std::vector<JobRecord>> JobStore::jobs() {
 }
 
 Result<std::vector<SubtaskRecord>> JobStore::subtasks(const std::string& job_id) {
-  auto j = job(job_id);
+  auto j = impl_->read(job_key(job_id), "job '" + job_id + "'");
   if (!j.is_ok()) return j.status();
   std::vector<SubtaskRecord> out;
+  // An earlier version's subtasks hold tiles this one cannot read; its job is shown without them.
+  if (!j->is_object()) return internal_error("job store: job '" + job_id + "' is damaged");
+  if (!j->contains("family")) return out;
   std::string prefix = sub_prefix(job_id);
   std::unique_ptr<rocksdb::Iterator> it(impl_->db.NewIterator(rocksdb::ReadOptions()));
   for (it->Seek(prefix); it->Valid() && it->key().starts_with(prefix); it->Next()) {

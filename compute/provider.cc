@@ -99,8 +99,10 @@ struct Provider::Impl {
       refuse(from.id, p, "the agreement names another provider");
       return Status::ok();
     }
+    // Only the families offered have runners: one known but not offered (not chosen, or failing
+    // its self-test here) is refused like an unknown one.
     Family* family = families.by_kernel(p.demand.kernel);
-    if (!family) {
+    if (!family || !contexts.count(family)) {
       refuse(from.id, p, "this provider does not run the kernel '" + p.demand.kernel + "'");
       return Status::ok();
     }

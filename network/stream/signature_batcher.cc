@@ -35,6 +35,17 @@ void SignatureBatcher::submit(Pending pending) {
   ready_.notify_one();
 }
 
+bool SignatureBatcher::try_submit(Pending pending, size_t limit) {
+  std::unique_lock lock(mutex_);
+  size_t w = weight(pending);
+  if (stopping_ || (!queue_.empty() && queued_bytes_ + w > std::min(limit, options_.max_queued_bytes))) return false;
+  queued_bytes_ += w;
+  queue_.push_back(std::move(pending));
+  lock.unlock();
+  ready_.notify_one();
+  return true;
+}
+
 SignatureBatcher::Counts SignatureBatcher::counts() const {
   std::lock_guard lock(mutex_);
   return counts_;

@@ -3,8 +3,9 @@
 // a few with libsodium, a larger one on a device through the proof family's Ed25519 kernel, whose
 // verdicts are libsodium's), and hands each message on with its verdict, in order. Under load the
 // batches grow by themselves (what arrives while one batch is checked is the next); a lone
-// message waits for no other. The queue is bounded: when it is full, the network thread waits,
-// and TCP slows the peers down.
+// message waits for no other. The queue is bounded: when it is full, the network thread waits for
+// room, and TCP slows the peers down; a local publisher is refused instead, so that it can neither
+// stall the network thread nor wait on the worker it would be waiting for.
 #pragma once
 
 #include <condition_variable>
@@ -52,6 +53,9 @@ class SignatureBatcher {
 
   // Queues a message (waits while the queue is full).
   void submit(Pending pending);
+  // Queues a message if the queue holds no more than `limit` bytes with it (or is empty); never
+  // waits, so it may be called from a delivery. False when refused.
+  bool try_submit(Pending pending, size_t limit);
 
   struct Counts {
     uint64_t messages = 0;
@@ -59,6 +63,7 @@ class SignatureBatcher {
     uint64_t sodium_batches = 0;
   };
   Counts counts() const;
+  size_t max_queued_bytes() const { return options_.max_queued_bytes; }
 
  private:
   void run();

@@ -395,7 +395,9 @@ Status StreamNode::publish_signed_queued(StreamMessage message) {
   // The bounds are checked now, as publish_signed does first: an oversized message is refused
   // before it takes room in the queue.
   STRATA_RETURN_IF_ERROR(check_bounds(message));
-  impl_->batcher->submit({std::move(message), std::nullopt, {}});
+  if (!impl_->batcher->try_submit({std::move(message), std::nullopt, {}}, impl_->batcher->max_queued_bytes() / 2)) {
+    return unavailable("the node's signature queue is full: try again once it has checked what it holds");
+  }
   return Status::ok();
 }
 

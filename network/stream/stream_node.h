@@ -67,9 +67,10 @@ class StreamNode {
   Status publish_signed(const StreamMessage& message);
   // The same for a client that publishes many: the message joins the node's next signature batch
   // (on its verify device, with the peers' messages) instead of being checked on the caller's
-  // thread, in order with the others it queued. Returns once it is queued (waiting while the queue
-  // is full); a refusal goes to on_refuse, as a peer's does. Without a verify device it is
-  // publish_signed.
+  // thread, in order with the others it queued. Returns once it is queued; a refusal of the message
+  // goes to on_refuse, as a peer's does. Local messages may fill half the queue, so peers always
+  // have room: beyond that it returns unavailable at once and the caller tries again later (it
+  // never waits, so a listener may call it). Without a verify device it is publish_signed.
   Status publish_signed_queued(StreamMessage message);
   // Publishes the next message of this node's chain on the partition: timestamp (ms, never going
   // back), sequence number and previous reference are filled in. Returns what was published.

@@ -69,6 +69,12 @@ TEST(NodeProcess, BadArgumentsAreNamed) {
   EXPECT_EQ(api.wait_exit(), 1);
   NodeProcess slots({"node", "--data", strata::tests::scratch_dir() + "/h", "--provide", "--device", "cpu", "--slots", "0"});
   EXPECT_EQ(slots.wait_exit(), 1);
+  for (std::string price : {"render/pathtrace-v1=99999999999999999999999", "render/pathtrace-v1=", "=5",
+                            "render/pathtrace-v1=-1", "render/pathtrace-v1=5x"}) {
+    NodeProcess bad({"node", "--data", strata::tests::scratch_dir() + "/i", "--provide", "--device", "cpu",
+                     "--kernel-price", price});
+    EXPECT_EQ(bad.wait_exit(), 1) << price;
+  }
 }
 
 }  // namespace

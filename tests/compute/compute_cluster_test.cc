@@ -4,10 +4,19 @@
 // requestor restarted mid-job each still end with the complete, correct image, and no accepted
 // subtask is redone or counted twice.
 #include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <rocksdb/db.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <future>
+#include <thread>
 
 #include "compute/scene_package.h"
 #include "compute/render/result_chunks.h"
 #include "network/clock.h"
+#include "network/node_db.h"
 #include "compute/task_messages.h"
 #include "tests/compute/compute_support.h"
 #include "tests/network/network_support.h"
@@ -435,6 +444,119 @@ TEST(ComputeCluster, RequestorRestartedMidJobResumesWithoutRedoingAcceptedSubtas
       EXPECT_EQ(s.attempts, 1u) << "subtask " << s.task.index << " was assigned again";
     }
   }
+}
+
+// A node whose database holds a job of an earlier version (before job families) lists it, failed
+// and without subtasks, beside the jobs it can read, and shows it on its own.
+TEST(JobCluster, AJobOfAnEarlierVersionIsListedAsFailed) {
+  std::string dir = tests::scratch_dir() + "/legacy-requestor";
+  std::filesystem::create_directories(dir);
+  {
+    auto db = network::NodeDb::open(dir + "/db");
+    ASSERT_TRUE(db.is_ok());
+    network::StoreColumn column(*db, network::NodeDb::kJobs);
+    rocksdb::WriteOptions sync;
+    sync.sync = true;
+    ASSERT_TRUE(column.Put(sync, "job/old", R"({"id":"old","scene":"ab","state":0,"width":64,"height":48,"spp":8})").ok());
+    ASSERT_TRUE(column.Put(sync, std::string("sub/old/\0\0\0\0", 12), R"({"index":0,"x":0,"y":0,"w":16,"h":16,"state":1})").ok());
+  }
+  auto r = tests::start_compute_node({.seed = 240, .data_dir = dir});
+  auto all = r->requestor().list();
+  ASSERT_TRUE(all.is_ok()) << all.status().to_string();
+  ASSERT_EQ(all->size(), 1u);
+  EXPECT_EQ((*all)[0].job.id, "old");
+  EXPECT_EQ((*all)[0].job.state, JobState::kFailed);
+  EXPECT_EQ((*all)[0].total, 0u);
+  auto one = r->requestor().status("old");
+  ASSERT_TRUE(one.is_ok()) << one.status().to_string();
+  EXPECT_NE(one->job.error.find("earlier version"), std::string::npos) << one->job.error;
+}
+
+// The cpu device, whose first kernel launch waits until `gate` opens: a provider held in its
+// start-up self-tests for as long as a test needs.
+class GatedDevice final : public Device {
+ public:
+  explicit GatedDevice(std::shared_future<void> gate) : inner_(tests::open_or_die("cpu")), gate_(std::move(gate)) {}
+  const DeviceInfo& info() const override { return inner_->info(); }
+  Result<std::unique_ptr<DeviceBuffer>> allocate(size_t bytes) override { return inner_->allocate(bytes); }
+  Status upload(DeviceBuffer& dst, const void* src, size_t bytes, size_t offset) override {
+    return inner_->upload(dst, src, bytes, offset);
+  }
+  Status download(const DeviceBuffer& src, void* dst, size_t bytes, size_t offset) override {
+    return inner_->download(src, dst, bytes, offset);
+  }
+  Status launch(std::string_view kernel, LaunchRange range, std::span<const KernelArg> args) override {
+    gate_.wait();
+    return inner_->launch(kernel, range, args);
+  }
+  Status synchronize() override { return inner_->synchronize(); }
+
+ private:
+  std::unique_ptr<Device> inner_;
+  std::shared_future<void> gate_;
+};
+
+uint16_t free_port() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof a;
+  EXPECT_EQ(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a), 0);
+  EXPECT_EQ(getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len), 0);
+  close(fd);
+  return ntohs(a.sin_port);
+}
+
+// A proposal that comes while the provider is still testing its devices is answered, not dropped:
+// refused as early, so the requestor may try elsewhere at once.
+TEST(ComputeCluster, AProposalDuringStartUpIsRefusedAsEarly) {
+  std::promise<void> open;
+  std::shared_future<void> gate = open.get_future().share();
+  uint16_t port = free_port();
+  std::unique_ptr<ComputeNode> p;
+  std::thread starting([&] {
+    p = tests::start_compute_node({.seed = 226, .provide = true, .make_devices = [&] {
+      std::vector<std::unique_ptr<Device>> devices;
+      devices.push_back(std::make_unique<GatedDevice>(gate));
+      return devices;
+    }, .listen_port = port});
+  });
+  network::Identity me = tests::test_identity(227);
+  std::mutex mutex;
+  std::vector<compute::TaskReply> replies;
+  auto t = network::TransportNode::start(me, network::TransportNode::Options{},
+                                         [&](const network::PeerInfo&, const network::FrameView& f) -> Status {
+                                           if (f.type != network::FrameType::kTaskReply) return Status::ok();
+                                           auto r = compute::decode_task_reply(f.payload);
+                                           if (!r.is_ok()) return r.status();
+                                           std::lock_guard lock(mutex);
+                                           replies.push_back(*r);
+                                           return Status::ok();
+                                         });
+  ASSERT_TRUE(t.is_ok());
+  Result<network::PeerInfo> peer = invalid_argument("not yet");
+  ASSERT_TRUE(eventually([&] {
+    peer = (*t)->connect("127.0.0.1", port);
+    return peer.is_ok();
+  }));
+  network::PublicKey key = tests::test_identity(226).public_key();
+  uint64_t later = network::now_ms() + 60000;
+  ASSERT_TRUE((*t)->send(peer->id, network::FrameType::kTaskProposal,
+                         tests::encode_test_proposal({.provider = key, .price = 100, .deadline = later}, me))
+                  .is_ok());
+  bool answered = eventually([&] {
+    std::lock_guard lock(mutex);
+    return !replies.empty();
+  });
+  open.set_value();
+  starting.join();
+  ASSERT_TRUE(answered) << "a proposal during start-up went unanswered";
+  EXPECT_NE(replies[0].error.find("still starting"), std::string::npos) << replies[0].error;
+  EXPECT_FALSE(replies[0].agreement.has_value());
+  ASSERT_TRUE(p);
+  EXPECT_EQ(p->provider()->counts().accepted, 0u);
+  (*t)->stop();
 }
 
 }  // namespace

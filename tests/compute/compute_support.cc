@@ -38,6 +38,7 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
     o.provider.announce_interval = std::chrono::milliseconds(200);
   }
   o.families.proof.alter_task = spec.alter_proof_task;
+  o.stream.transport.listen_port = spec.listen_port;
   o.requestor.min_deadline = spec.min_deadline;
   o.requestor.exclude_caught = spec.exclude_caught;
   o.requestor.verify = spec.verify;

@@ -31,6 +31,7 @@ struct ComputeNodeSpec {
   std::function<std::vector<std::unique_ptr<Device>>()> make_devices = {};  // instead of `device`
   std::function<void(compute::ProofTask&)> alter_proof_task = {};  // as a dishonest requestor plans
   std::set<std::string> families = {};  // a provider's offered families; empty: every one
+  uint16_t listen_port = 0;             // 0: any free port
 };
 std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& spec);
 

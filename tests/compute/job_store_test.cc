@@ -232,6 +232,8 @@ TEST(JobStore, JobsOfAnEarlierVersionReadAsFailed) {
     sync.sync = true;
     ASSERT_TRUE(column.Put(sync, "job/old", R"({"id":"old","scene":"ab","state":0,"width":64,"height":48,"spp":8})").ok());
     ASSERT_TRUE(column.Put(sync, "job/done", R"({"id":"done","scene":"ab","state":1,"width":64,"height":48,"spp":8})").ok());
+    // A subtask as that version kept it: a tile, no task bytes.
+    ASSERT_TRUE(column.Put(sync, std::string("sub/old/\0\0\0\0", 12), R"({"index":0,"x":0,"y":0,"w":16,"h":16,"state":1})").ok());
   }
   auto db = NodeDb::open(dir);
   ASSERT_TRUE(db.is_ok());
@@ -245,6 +247,10 @@ TEST(JobStore, JobsOfAnEarlierVersionReadAsFailed) {
   EXPECT_EQ(done.state, JobState::kDone);
   EXPECT_EQ(old.state, JobState::kFailed);
   EXPECT_NE(old.error.find("earlier version"), std::string::npos) << old.error;
+  // Shown without the subtasks it cannot read, rather than as damaged.
+  auto old_subtasks = (*jobs)->subtasks("old");
+  ASSERT_TRUE(old_subtasks.is_ok()) << old_subtasks.status().to_string();
+  EXPECT_TRUE(old_subtasks->empty());
 }
 
 // Damage found when the database opens is named, never passed over.

@@ -259,4 +259,44 @@ TEST(JobsApi, ProviderRefusesWhatItMustAndDropsForgers) {
   (*t)->stop();
 }
 
+// A kernel of a family the provider knows but does not offer is refused like an unknown one, and
+// the provider goes on serving what it offers.
+TEST(JobsApi, ProviderRefusesTheKernelsOfFamiliesItDoesNotOffer) {
+  auto provider = tests::start_compute_node({.seed = 239, .provide = true, .price = 100, .families = {"render"}});
+  network::Identity me = tests::test_identity(58);
+  std::mutex mutex;
+  std::vector<compute::TaskReply> replies;
+  auto t = network::TransportNode::start(me, network::TransportNode::Options{},
+                                         [&](const network::PeerInfo&, const network::FrameView& f) -> Status {
+                                           if (f.type != network::FrameType::kTaskReply) return Status::ok();
+                                           auto r = compute::decode_task_reply(f.payload);
+                                           if (!r.is_ok()) return r.status();
+                                           std::lock_guard lock(mutex);
+                                           replies.push_back(*r);
+                                           return Status::ok();
+                                         });
+  ASSERT_TRUE(t.is_ok());
+  auto peer = (*t)->connect("127.0.0.1", provider->stream_node().transport().port());
+  ASSERT_TRUE(peer.is_ok());
+  network::PublicKey key = provider->stream_node().identity().public_key();
+  uint64_t later = network::now_ms() + 60000;
+  auto propose = [&](std::string kernel) {
+    return tests::encode_test_proposal({.provider = key, .price = 100, .deadline = later, .memory = 1, .kernel = kernel}, me);
+  };
+  ASSERT_TRUE((*t)->send(peer->id, network::FrameType::kTaskProposal, propose("proof/sha256-v1")).is_ok());
+  ASSERT_TRUE((*t)->send(peer->id, network::FrameType::kTaskProposal, propose(kRenderKernel)).is_ok());
+  ASSERT_TRUE(eventually([&] {
+    std::lock_guard lock(mutex);
+    return replies.size() == 2;
+  }));
+  EXPECT_NE(replies[0].error.find("does not run the kernel 'proof/sha256-v1'"), std::string::npos) << replies[0].error;
+  EXPECT_FALSE(replies[0].agreement.has_value());
+  EXPECT_TRUE(replies[1].error.empty()) << replies[1].error;
+  EXPECT_TRUE(replies[1].agreement.has_value());
+  EXPECT_EQ(provider->provider()->counts().refused, 1u);
+  EXPECT_EQ(provider->provider()->counts().accepted, 1u);
+  EXPECT_EQ((*t)->peers().size(), 1u);
+  (*t)->stop();
+}
+
 }  // namespace

@@ -122,4 +122,35 @@ TEST(SignatureBatcher, ADeliveryThatThrowsDoesNotStopTheWorker) {
   EXPECT_NE(errors[0].find("listener bug"), std::string::npos) << errors[0];
 }
 
+// A local publisher is refused, not made to wait, once the queue holds its share: even a delivery
+// (on the worker, which alone makes room) that queues messages of its own finishes, and what was
+// taken is still delivered in order.
+TEST(SignatureBatcher, TrySubmitRefusesAtItsLimitInsteadOfWaiting) {
+  Delivered delivered;
+  SignatureBatcher::Options o;
+  o.max_queued_bytes = 4096;
+  Identity a = tests::test_identity(35);
+  std::atomic<int> taken{0}, refused{0};
+  SignatureBatcher* self = nullptr;
+  SignatureBatcher batcher(o, [&](const SignatureBatcher::Pending& p, bool valid) {
+    delivered.add(p, valid);
+    if (p.message.ref.timestamp != 0) return;
+    for (uint64_t i = 1; i <= 100; ++i) {
+      if (self->try_submit({signed_message(a, i, false), std::nullopt, {}}, o.max_queued_bytes / 2)) {
+        ++taken;
+      } else {
+        ++refused;
+      }
+    }
+  });
+  self = &batcher;
+  ASSERT_TRUE(batcher.try_submit({signed_message(a, 0, false), std::nullopt, {}}, 1));  // an empty queue takes one
+  ASSERT_TRUE(tests::eventually([&] { return refused.load() + taken.load() == 100; }, 10000)) << "the delivery waited";
+  EXPECT_GT(taken.load(), 0);
+  EXPECT_GT(refused.load(), 0) << "2 KiB held all 100 messages";
+  EXPECT_LT(taken.load(), 2048 / 256 + 1);  // each weighs at least 256 bytes
+  ASSERT_TRUE(tests::eventually([&] { return delivered.size() == 1u + taken.load(); }, 10000));
+  for (size_t i = 0; i < delivered.size(); ++i) EXPECT_EQ(delivered.seen[i].first, i);
+}
+
 }  // namespace

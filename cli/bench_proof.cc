@@ -133,7 +133,7 @@ int run_proof_bench(const ProofBenchOptions& o) {
         std::fprintf(stderr, "strata bench proof: %s\n", algo.status().message().c_str());
         return 1;
       }
-      auto kernel = proof::kernel_compressions_per_second(*device, *algo);
+      auto kernel = proof::kernel_compressions_per_second(*device, *algo, 0.5, o.repeats);
       if (kernel.is_ok()) {
         std::printf("%-10s %-10s %-9s %9s %9s %9s %12s %14.4g\n", device->info().id().c_str(), "kernel", name.c_str(), "-",
                     "-", "-", "-", *kernel);

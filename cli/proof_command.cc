@@ -102,13 +102,7 @@ int run_verify(const ProofOptions& o) {
   if (!p.is_ok()) return fail("verify", p.status().to_string());
   const proof::ItemsRead& read = p->items.read;
   std::vector<proof::SignatureClaim> claims;
-  for (size_t r : p->items.records) {
-    proof::SignatureClaim c;
-    std::copy_n(read.values[3 * r].begin(), 32, c.public_key.begin());
-    std::copy_n(read.values[3 * r + 2].begin(), 64, c.signature.begin());
-    c.message = read.values[3 * r + 1];
-    claims.push_back(c);
-  }
+  for (size_t r : p->items.records) claims.push_back(proof::claim_of_record(read.values, r));
   auto verdicts = proof::verify_ed25519(*p->device, claims);
   if (!verdicts.is_ok()) return fail("verify", verdicts.status().to_string());
   write_line_errors(stdout, read);

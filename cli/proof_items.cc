@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <fstream>
 
+#include "host/proof/signatures.h"
+
 namespace strata::cli {
 
 Result<ProofItems> read_proof_items(const ProofInput& in) {
@@ -22,12 +24,8 @@ Result<ProofItems> read_proof_items(const ProofInput& in) {
   proof::ItemsRead& r = items.read;
   for (size_t i = 0; i < r.records(); ++i) {
     if (in.signatures) {
-      const auto& key = r.values[3 * i];
-      const auto& sig = r.values[3 * i + 2];
-      if (key.size() != 32 || sig.size() != 64) {
-        std::string why = key.size() != 32 ? "\"public_key\" is " + std::to_string(key.size()) + " bytes, not 32"
-                                           : "\"signature\" is " + std::to_string(sig.size()) + " bytes, not 64";
-        r.errors.push_back({r.lines[i], why});
+      if (Status claim = proof::check_claim_record(r.values, i); !claim.is_ok()) {
+        r.errors.push_back({r.lines[i], claim.message()});
         continue;
       }
     }

@@ -10,6 +10,7 @@
 #include "network/blob_store.h"
 #include "network/node_db.h"
 #include "network/rocks.h"
+#include "network/verified.h"
 
 namespace strata::compute {
 namespace {
@@ -201,8 +202,8 @@ Result<std::unique_ptr<JobStore>> JobStore::open(std::shared_ptr<NodeDb> db) {
 }
 
 Status JobStore::create(const JobRecord& job, const std::vector<PlannedTask>& plan) {
-  if (job.id.empty() || job.id.size() > 256 || job.id.find('/') != std::string::npos) {
-    return invalid_argument("a job id is 1 to 256 bytes without '/'");
+  if (job.id.empty() || job.id.size() > network::kMaxJobIdBytes || job.id.find('/') != std::string::npos) {
+    return invalid_argument("a job id is 1 to 128 bytes without '/'");
   }
   if (plan.empty()) return invalid_argument("job '" + job.id + "' has no subtasks");
   std::lock_guard lock(impl_->mutex);

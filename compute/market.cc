@@ -218,7 +218,7 @@ Result<Demand> decode_demand(std::span<const uint8_t> bytes) {
   Demand d;
   if (!copy_fixed(w->requestor_key(), d.requestor)) return invalid_argument("demand: the requestor key must be 32 bytes");
   if (!copy_fixed(w->signature(), d.signature)) return invalid_argument("demand: the signature must be 64 bytes");
-  auto job = read_name(w->job_id(), "demand: the job id");
+  auto job = network::read_job_id(w->job_id(), "demand: the job id");
   auto kernel = read_name(w->kernel(), "demand: the kernel");
   if (!job.is_ok()) return job.status();
   if (!kernel.is_ok()) return kernel.status();
@@ -236,7 +236,7 @@ Result<Agreement> decode_agreement(std::span<const uint8_t> bytes, bool proposal
   const wire::Agreement* w = verified_root<wire::Agreement>(bytes, 8, 16);
   if (!w) return invalid_argument("agreement: malformed (FlatBuffers verification failed)");
   Agreement a;
-  auto job = read_name(w->job_id(), "agreement: the job id");
+  auto job = network::read_job_id(w->job_id(), "agreement: the job id");
   if (!job.is_ok()) return job.status();
   a.job_id = *job;
   if (!copy_fixed(w->requestor_key(), a.requestor) || !copy_fixed(w->provider_key(), a.provider)) {

@@ -11,11 +11,11 @@ namespace strata::compute {
 namespace {
 
 using network::blob_id_of;
+using network::read_job_id;
 using network::read_text;
 using network::to_wire_text;
 using network::verified_root;
 
-constexpr size_t kMaxJobIdBytes = 128;
 constexpr size_t kMaxErrorBytes = 4096;
 constexpr size_t kMaxAgreementBytes = 4096;
 constexpr size_t kMaxDeviceBytes = 256;
@@ -120,7 +120,7 @@ Result<TaskReply> decode_task_reply(std::span<const uint8_t> bytes) {
   const wire::TaskReply* w = verified_root<wire::TaskReply>(bytes, 8, 16);
   if (!w) return invalid_argument("task reply: malformed (FlatBuffers verification failed)");
   TaskReply r;
-  auto job = read_text(w->job_id(), "task reply: the job id", kMaxJobIdBytes, true);
+  auto job = read_job_id(w->job_id(), "task reply: the job id");
   if (!job.is_ok()) return job.status();
   r.job_id = *job;
   r.subtask = w->subtask();
@@ -149,7 +149,7 @@ Result<TaskResult> decode_task_result(std::span<const uint8_t> bytes) {
   const wire::TaskResult* w = verified_root<wire::TaskResult>(bytes, 8, 16);
   if (!w) return invalid_argument("task result: malformed (FlatBuffers verification failed)");
   TaskResult r;
-  auto job = read_text(w->job_id(), "task result: the job id", kMaxJobIdBytes, true);
+  auto job = read_job_id(w->job_id(), "task result: the job id");
   if (!job.is_ok()) return job.status();
   r.job_id = *job;
   r.subtask = w->subtask();
@@ -236,7 +236,7 @@ std::vector<uint8_t> encode(const TaskCancel& c) {
 Result<TaskCancel> decode_task_cancel(std::span<const uint8_t> bytes) {
   const wire::TaskCancel* w = verified_root<wire::TaskCancel>(bytes, 4, 4);
   if (!w) return invalid_argument("task cancel: malformed (FlatBuffers verification failed)");
-  auto job = read_text(w->job_id(), "task cancel: the job id", kMaxJobIdBytes, true);
+  auto job = read_job_id(w->job_id(), "task cancel: the job id");
   if (!job.is_ok()) return job.status();
   return TaskCancel{*job};
 }

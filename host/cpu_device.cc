@@ -83,8 +83,8 @@ class CpuDevice final : public Device {
                                  : static_cast<const void*>(&args[i].scalar);
     }
     const void* const* argv = values.data();
-    // One task per row of a 2-D range, or per 64 items of a 1-D range.
-    const uint32_t chunk = range.height > 1 ? range.width : 64;
+    // One task per row of a 2-D range, or per 64 items of a 1-D range (per item when they are heavy).
+    const uint32_t chunk = range.height > 1 ? range.width : range.heavy_items ? 1 : 64;
     const size_t tasks = range.height > 1 ? range.height : (range.width + chunk - 1) / chunk;
     parallel_for(tasks, [&](size_t task) {
       if (range.height > 1) {

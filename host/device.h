@@ -60,6 +60,10 @@ struct KernelArg {
 struct LaunchRange {
   uint32_t width = 1;
   uint32_t height = 1;
+  // Each item is much work (a long message, several signatures): CPU devices take the items of a
+  // 1-D range one at a time, so that a few items still spread over every core; GPUs keep their
+  // usual groups.
+  bool heavy_items = false;
 };
 
 class Device {

@@ -134,7 +134,9 @@ class ClDevice final : public Device {
     // Correctly rounded division and sqrt, no mad or fast-math: results must match the other
     // backends bit for bit.
     // On a CPU device the proof kernels hash several messages per work item in vector lanes.
-    std::string options = "-cl-std=CL1.2 -cl-fp32-correctly-rounded-divide-sqrt";
+    // No warnings (-w): PoCL prints them to the process's stderr, hundreds of lines on a CLI
+    // user's terminal; a failed build still returns its log below.
+    std::string options = "-cl-std=CL1.2 -cl-fp32-correctly-rounded-divide-sqrt -w";
     if (!info_.is_gpu) options += " -DSTRATA_OPENCL_CPU";
     err = clBuildProgram(program_, 1, &device_, options.c_str(), nullptr, nullptr);
     if (err != CL_SUCCESS) {
@@ -199,8 +201,11 @@ class ClDevice final : public Device {
       }
       STRATA_RETURN_IF_ERROR(cl_check(err, "clSetKernelArg"));
     }
-    // Ranges are rounded up to whole work groups; kernels ignore items outside their range.
-    size_t local[2] = {range.height > 1 ? 8u : 64u, range.height > 1 ? 8u : 1u};
+    // Ranges are rounded up to whole work groups; kernels ignore items outside their range. On a
+    // CPU (PoCL) heavy items go in groups of one: its threads take whole groups, and four groups
+    // of 64 would keep one of two cores waiting for the other.
+    const size_t line = range.heavy_items && !info_.is_gpu ? 1u : 64u;
+    size_t local[2] = {range.height > 1 ? 8u : line, range.height > 1 ? 8u : 1u};
     size_t global[2] = {(range.width + local[0] - 1) / local[0] * local[0],
                         (range.height + local[1] - 1) / local[1] * local[1]};
     return cl_check(clEnqueueNDRangeKernel(queue_, k, range.height > 1 ? 2 : 1, nullptr, global, local,

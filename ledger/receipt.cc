@@ -56,7 +56,7 @@ Result<PaymentReceipt> decode_payment_receipt(std::span<const uint8_t> bytes) {
   const wire::PaymentReceipt* w = network::verified_root<wire::PaymentReceipt>(bytes, 8, 16);
   if (!w) return invalid_argument("payment receipt: malformed (FlatBuffers verification failed)");
   PaymentReceipt r;
-  auto job = network::read_text(w->job_id(), "payment receipt: the job id", 256, true);
+  auto job = network::read_job_id(w->job_id(), "payment receipt: the job id");
   if (!job.is_ok()) return job.status();
   r.job_id = *job;
   if (!copy_fixed(w->requestor_key(), r.requestor) || !copy_fixed(w->provider_key(), r.provider) ||

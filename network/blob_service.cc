@@ -6,16 +6,6 @@
 #include "schema/blob_generated.h"
 
 namespace strata::network {
-namespace {
-
-bool copy_id(const flatbuffers::Vector<uint8_t>* in, BlobId& out) {
-  if (!in || in->size() != out.size()) return false;
-  std::copy(in->begin(), in->end(), out.begin());
-  return true;
-}
-
-}  // namespace
-
 std::vector<uint8_t> encode(const BlobRequest& r) {
   flatbuffers::FlatBufferBuilder b(96);
   auto id = b.CreateVector(r.id.data(), r.id.size());
@@ -36,7 +26,7 @@ Result<BlobRequest> decode_blob_request(std::span<const uint8_t> bytes) {
   const wire::BlobRequest* w = verified_root<wire::BlobRequest>(bytes, 8, 16);
   if (!w) return invalid_argument("blob request: malformed (FlatBuffers verification failed)");
   BlobRequest r;
-  if (!copy_id(w->id(), r.id)) return invalid_argument("blob request: the id must be 32 bytes");
+  if (!copy_fixed(w->id(), r.id)) return invalid_argument("blob request: the id must be 32 bytes");
   r.chunk = w->chunk();
   return r;
 }
@@ -45,7 +35,7 @@ Result<BlobChunk> decode_blob_chunk(std::span<const uint8_t> bytes) {
   const wire::BlobChunk* w = verified_root<wire::BlobChunk>(bytes, 8, 16);
   if (!w) return invalid_argument("blob chunk: malformed (FlatBuffers verification failed)");
   BlobChunk c;
-  if (!copy_id(w->id(), c.id)) return invalid_argument("blob chunk: the id must be 32 bytes");
+  if (!copy_fixed(w->id(), c.id)) return invalid_argument("blob chunk: the id must be 32 bytes");
   c.chunk = w->chunk();
   c.total_size = w->total_size();
   if (c.total_size > kMaxBlobBytes) return invalid_argument("blob chunk: a blob is at most 4 GiB");

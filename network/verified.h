@@ -55,4 +55,11 @@ inline Result<std::string> read_text(const flatbuffers::String* s, const char* w
   return s->str();
 }
 
+// Every job id on the wire, in receipts and in the job store is 1 to kMaxJobIdBytes bytes of UTF-8
+// (a requestor makes 16 hex digits).
+inline constexpr size_t kMaxJobIdBytes = 128;
+inline Result<std::string> read_job_id(const flatbuffers::String* s, const char* what) {
+  return read_text(s, what, kMaxJobIdBytes, true);
+}
+
 }  // namespace strata::network

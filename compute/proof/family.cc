@@ -76,21 +76,15 @@ std::vector<proof::Item> items_of(const ProofBatch& batch, size_t first, size_t 
 // Whether every record of `batch` from `first` is a claim: a 32-byte key and a 64-byte signature.
 Status check_claims(const ProofBatch& batch, size_t first, size_t count) {
   for (size_t r = first; r < first + count; ++r) {
-    if (batch.values[3 * r].size() != 32 || batch.values[3 * r + 2].size() != 64) {
-      return invalid_argument("record " + std::to_string(r) + ": a public key is 32 bytes and a signature 64");
+    if (Status st = proof::check_claim_record(batch.values, r); !st.is_ok()) {
+      return invalid_argument("record " + std::to_string(r) + ": " + st.message());
     }
   }
   return Status::ok();
 }
 
 // Record `r` of a checked batch (check_claims) as a claim.
-proof::SignatureClaim claim_at(const ProofBatch& batch, size_t r) {
-  proof::SignatureClaim c;
-  std::copy_n(batch.values[3 * r].begin(), 32, c.public_key.begin());
-  std::copy_n(batch.values[3 * r + 2].begin(), 64, c.signature.begin());
-  c.message = batch.values[3 * r + 1];
-  return c;
-}
+proof::SignatureClaim claim_at(const ProofBatch& batch, size_t r) { return proof::claim_of_record(batch.values, r); }
 
 Result<std::vector<proof::SignatureClaim>> claims_of(const ProofBatch& batch, size_t first, size_t count) {
   STRATA_RETURN_IF_ERROR(check_claims(batch, first, count));

@@ -9,9 +9,9 @@
 namespace strata::compute {
 namespace {
 
+using network::read_job_id;
 using network::read_text;
 
-constexpr size_t kMaxJobIdBytes = 128;
 
 
 std::vector<uint8_t> finished(flatbuffers::FlatBufferBuilder& b) {
@@ -105,7 +105,7 @@ Result<ProofTask> decode_proof_task(std::span<const uint8_t> bytes) {
   const wire::ProofTask* w = network::verified_root<wire::ProofTask>(bytes, 4, 4);
   if (!w) return invalid_argument("proof task: malformed (FlatBuffers verification failed)");
   ProofTask t;
-  auto job = read_text(w->job_id(), "proof task: the job id", kMaxJobIdBytes, true);
+  auto job = read_job_id(w->job_id(), "proof task: the job id");
   if (!job.is_ok()) return job.status();
   t.job_id = *job;
   t.subtask = w->subtask();
@@ -147,7 +147,7 @@ Result<ProofResult> decode_proof_result(std::span<const uint8_t> bytes) {
   const wire::ProofResult* w = network::verified_root<wire::ProofResult>(bytes, 4, 4);
   if (!w) return invalid_argument("proof result: malformed (FlatBuffers verification failed)");
   ProofResult r;
-  auto job = read_text(w->job_id(), "proof result: the job id", kMaxJobIdBytes, true);
+  auto job = read_job_id(w->job_id(), "proof result: the job id");
   if (!job.is_ok()) return job.status();
   r.job_id = *job;
   r.subtask = w->subtask();

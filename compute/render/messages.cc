@@ -1,5 +1,4 @@
 #include "compute/render/messages.h"
-#include "network/utf8.h"
 
 #include <cmath>
 
@@ -9,10 +8,7 @@
 namespace strata::compute {
 namespace {
 
-using network::is_valid_utf8;
 using network::verified_root;
-
-constexpr size_t kMaxJobIdBytes = 128;
 
 wire::TileRect to_wire(const render::TileRect& t) { return wire::TileRect(t.x, t.y, t.w, t.h); }
 render::TileRect from_wire(const wire::TileRect& t) { return {t.x(), t.y(), t.w(), t.h()}; }
@@ -30,13 +26,6 @@ Result<const Message*> verify(std::span<const uint8_t> bytes, const char* what) 
   return root;
 }
 
-Status check_job_id(const flatbuffers::String* id, const char* what, std::string& out) {
-  if (!id || id->size() == 0) return invalid_argument(std::string(what) + ": no job id");
-  if (id->size() > kMaxJobIdBytes) return invalid_argument(std::string(what) + ": job id longer than 128 bytes");
-  if (!is_valid_utf8(id->string_view())) return invalid_argument(std::string(what) + ": the job id is not valid UTF-8");
-  out = id->str();
-  return Status::ok();
-}
 
 }  // namespace
 
@@ -87,7 +76,9 @@ Result<RenderTask> decode_render_task(std::span<const uint8_t> bytes) {
   if (!root.is_ok()) return root.status();
   const wire::RenderTask* m = *root;
   RenderTask t;
-  STRATA_RETURN_IF_ERROR(check_job_id(m->job_id(), what, t.job_id));
+  auto job = network::read_job_id(m->job_id(), "render task: the job id");
+  if (!job.is_ok()) return job.status();
+  t.job_id = *job;
   if (!m->scene_hash() || m->scene_hash()->size() != t.scene_hash.size()) {
     return invalid_argument("render task: the scene hash must be 32 bytes");
   }
@@ -123,7 +114,9 @@ Result<RenderResult> decode_render_result(std::span<const uint8_t> bytes) {
   if (!root.is_ok()) return root.status();
   const wire::RenderResult* m = *root;
   RenderResult r;
-  STRATA_RETURN_IF_ERROR(check_job_id(m->job_id(), what, r.job_id));
+  auto job = network::read_job_id(m->job_id(), "render result: the job id");
+  if (!job.is_ok()) return job.status();
+  r.job_id = *job;
   if (!m->tile()) return invalid_argument("render result: no tile");
   render::TileRect tile = from_wire(*m->tile());
   uint64_t pixels = uint64_t(tile.w) * tile.h;

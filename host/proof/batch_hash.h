@@ -67,8 +67,8 @@ Result<std::vector<bool>> verify_inclusion(Device& device, HashAlgo algo, const 
 
 // The device's rate in compressions per second for `algo`: the kernel alone, over a batch of long
 // messages already on the device, timed for about `seconds` (what a provider offers, and what
-// `strata bench proof` compares with hashcat's kernels).
-Result<double> kernel_compressions_per_second(Device& device, HashAlgo algo, double seconds = 0.5);
+// `strata bench proof` compares with hashcat's kernels); with several windows, the best.
+Result<double> kernel_compressions_per_second(Device& device, HashAlgo algo, double seconds = 0.5, int windows = 1);
 
 // Known answers (FIPS 180-4's and Ethereum's vectors, BLAKE2b's) and, off the cpu backend, the
 // cpu backend's digests of a batch of every length to 300 bytes, bit for bit. Run before a

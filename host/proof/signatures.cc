@@ -45,7 +45,7 @@ Status verify_piece(Device& device, std::span<const SignatureClaim> claims, std:
                       KernelArg::of(**out), KernelArg::u32(static_cast<uint32_t>(n))};
   const uint32_t lanes = lanes_of(device.info(), true).per_item;  // signatures per work item
   const uint32_t work_items = static_cast<uint32_t>((n + lanes - 1) / lanes);
-  STRATA_RETURN_IF_ERROR(device.launch("proof_ed25519_verify", {work_items, 1}, args));
+  STRATA_RETURN_IF_ERROR(device.launch("proof_ed25519_verify", {work_items, 1, true}, args));
   STRATA_RETURN_IF_ERROR(device.synchronize());
   std::vector<uint32_t> words(n);
   STRATA_RETURN_IF_ERROR(device.download(**out, words.data(), n * sizeof(uint32_t)));
@@ -62,6 +62,21 @@ Result<std::vector<bool>> verify_ed25519(Device& device, std::span<const Signatu
     STRATA_RETURN_IF_ERROR(verify_piece(device, claims.subspan(first, n), verdicts, first));
   }
   return verdicts;
+}
+
+Status check_claim_record(std::span<const std::vector<uint8_t>> values, size_t record) {
+  const size_t key = values[3 * record].size(), signature = values[3 * record + 2].size();
+  if (key != 32) return invalid_argument("\"public_key\" is " + std::to_string(key) + " bytes, not 32");
+  if (signature != 64) return invalid_argument("\"signature\" is " + std::to_string(signature) + " bytes, not 64");
+  return Status::ok();
+}
+
+SignatureClaim claim_of_record(std::span<const std::vector<uint8_t>> values, size_t record) {
+  SignatureClaim c;
+  std::copy_n(values[3 * record].begin(), 32, c.public_key.begin());
+  std::copy_n(values[3 * record + 2].begin(), 64, c.signature.begin());
+  c.message = values[3 * record + 1];
+  return c;
 }
 
 }  // namespace strata::proof

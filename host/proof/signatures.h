@@ -23,4 +23,11 @@ struct SignatureClaim {
 // For each claim, whether its signature is valid for its message under its key.
 Result<std::vector<bool>> verify_ed25519(Device& device, std::span<const SignatureClaim> claims);
 
+// Claims as records of three fields each (public key, message, signature), the way `strata proof
+// verify` reads them and a proof job's batch carries them. A record is a claim when its key is 32
+// bytes and its signature 64; the error says which is not.
+Status check_claim_record(std::span<const std::vector<uint8_t>> values, size_t record);
+// A record that passed check_claim_record, as a claim (its message still in `values`).
+SignatureClaim claim_of_record(std::span<const std::vector<uint8_t>> values, size_t record);
+
 }  // namespace strata::proof

@@ -22,6 +22,7 @@ SignatureBatcher::~SignatureBatcher() {
   ready_.notify_all();
   room_.notify_all();
   worker_.join();
+  if (opener_.joinable()) opener_.join();
 }
 
 void SignatureBatcher::submit(Pending pending) {
@@ -44,6 +45,11 @@ bool SignatureBatcher::try_submit(Pending pending, size_t limit) {
   lock.unlock();
   ready_.notify_one();
   return true;
+}
+
+bool SignatureBatcher::has_device() const {
+  std::lock_guard lock(opened_mutex_);
+  return opening_done_ && device_usable_;
 }
 
 SignatureBatcher::Counts SignatureBatcher::counts() const {
@@ -86,24 +92,45 @@ void SignatureBatcher::run() {
   }
 }
 
+void SignatureBatcher::open_device_in_background() {
+  opener_ = std::thread([this] {
+    std::vector<std::string> specs = {options_.device};
+    if (options_.device == "auto") specs = {"cuda", "opencl"};
+    std::unique_ptr<Device> chosen;
+    for (const std::string& spec : specs) {
+      auto device = open_device(spec);
+      if (device.is_ok() && self_test(**device).is_ok()) {
+        chosen = std::move(*device);
+        break;
+      }
+    }
+    std::lock_guard lock(opened_mutex_);
+    device_usable_ = chosen != nullptr;
+    opened_ = std::move(chosen);
+    opening_done_ = true;
+  });
+}
+
+// The device, once the opener has finished with one; null before, and when none could be opened.
+Device* SignatureBatcher::ready_device() {
+  if (!device_) {
+    std::lock_guard lock(opened_mutex_);
+    if (opening_done_ && opened_) device_ = std::move(opened_);
+  }
+  return device_.get();
+}
+
 std::vector<bool> SignatureBatcher::check(const std::vector<Pending>& batch) {
   // The signed bytes of each message, kept while the batch is checked.
   std::vector<std::vector<uint8_t>> signed_bytes;
   signed_bytes.reserve(batch.size());
   for (const Pending& p : batch) signed_bytes.push_back(p.message.signed_bytes());
-  if (batch.size() >= options_.device_batch && !device_tried_) {
+  const bool large = batch.size() >= options_.device_batch;
+  if (large && !device_tried_) {
     device_tried_ = true;
-    std::vector<std::string> specs = {options_.device};
-    if (options_.device == "auto") specs = {"cuda", "opencl"};
-    for (const std::string& spec : specs) {
-      auto device = open_device(spec);
-      if (device.is_ok() && self_test(**device).is_ok()) {
-        device_ = std::move(*device);
-        break;
-      }
-    }
+    open_device_in_background();
   }
-  if (device_ && batch.size() >= options_.device_batch) {
+  if (large && ready_device()) {
     std::vector<proof::SignatureClaim> claims(batch.size());
     for (size_t i = 0; i < batch.size(); ++i) {
       claims[i].public_key = batch[i].message.publisher;
@@ -118,6 +145,8 @@ std::vector<bool> SignatureBatcher::check(const std::vector<Pending>& batch) {
       return *verdicts;
     }
     device_.reset();  // a device that fails is not asked again; libsodium checks from now on
+    std::lock_guard lock(opened_mutex_);
+    device_usable_ = false;
   }
   std::vector<bool> verdicts(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {

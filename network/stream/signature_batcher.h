@@ -3,7 +3,9 @@
 // a few with libsodium, a larger one on a device through the proof family's Ed25519 kernel, whose
 // verdicts are libsodium's), and hands each message on with its verdict, in order. Under load the
 // batches grow by themselves (what arrives while one batch is checked is the next); a lone
-// message waits for no other. The queue is bounded: when it is full, the network thread waits for
+// message waits for no other. The device is opened (and its kernels compiled, seconds on a cold
+// PoCL cache) on a thread of its own when the first large batch arrives; libsodium checks until
+// it is ready, so no batch waits for a compiler. The queue is bounded: when it is full, the network thread waits for
 // room, and TCP slows the peers down; a local publisher is refused instead, so that it can neither
 // stall the network thread nor wait on the worker it would be waiting for.
 #pragma once
@@ -63,6 +65,9 @@ class SignatureBatcher {
     uint64_t sodium_batches = 0;
   };
   Counts counts() const;
+  // Whether large batches now go to a device: false before the first one came, while the device
+  // is opened, and when none could be (or it failed).
+  bool has_device() const;
   size_t max_queued_bytes() const { return options_.max_queued_bytes; }
 
  private:
@@ -71,8 +76,16 @@ class SignatureBatcher {
 
   Options options_;
   Deliver deliver_;
-  std::unique_ptr<Device> device_;  // opened on the first large batch; null if it cannot be
+  void open_device_in_background();
+  Device* ready_device();
+
+  std::unique_ptr<Device> device_;  // the worker's, once the opener has one; null if it cannot be
   bool device_tried_ = false;
+  mutable std::mutex opened_mutex_;
+  std::unique_ptr<Device> opened_;  // the opener's result, until the worker takes it
+  bool opening_done_ = false;
+  bool device_usable_ = false;  // opened, and not failed since
+  std::thread opener_;
   mutable std::mutex mutex_;
   std::condition_variable ready_, room_;
   std::deque<Pending> queue_;

@@ -39,7 +39,7 @@ class StreamNode {
     // For the transport benchmark only: publish unsigned and accept without checking signatures.
     bool signatures = true;
     // Where the signatures of peers' messages are checked in batches, off the network thread
-    // (network/signature_batcher.h: "auto", or open_device's spec); empty: one at a time on the
+    // (network/stream/signature_batcher.h: "auto", or open_device's spec); empty: one at a time on the
     // network thread with libsodium.
     std::string verify_device = "auto";
     // Told of every refusal ("<node>: <reason>"), on the thread that refused.

@@ -22,9 +22,9 @@ inline constexpr uint32_t kMaxHandshakePayload = 1024;  // before the handshake:
 inline constexpr size_t kLargeFrameBytes = 2u << 20;  // over this, a frame counts against the large-frame budget
 
 enum class FrameType : uint16_t {
-  kRenderTask = 1,
+  kRenderTask = 1,    // compute/schema/render.fbs: a render family's task and result, direct
   kRenderResult = 2,
-  kHello = 3,  // handshake.fbs
+  kHello = 3,  // network/schema/handshake.fbs
   kAuth = 4,
   kSubscribe = 5,  // stream.fbs
   kPublish = 6,    // a StreamMessage
@@ -34,10 +34,10 @@ enum class FrameType : uint16_t {
   kStreamInfo = 10,  // stream.fbs: signed stream metadata
   kBlobRequest = 11,  // blob.fbs
   kBlobChunk = 12,
-  kOffer = 13,          // market.fbs: a provider's signed offer, passed on to every node
-  kTaskProposal = 14,   // compute.fbs
+  kOffer = 13,          // compute/schema/market.fbs: a provider's signed offer, passed on to every node
+  kTaskProposal = 14,   // compute/schema/compute.fbs
   kTaskReply = 15,
-  kReceipt = 16,        // market.fbs: a payment receipt, requestor to provider
+  kReceipt = 16,        // ledger/schema/receipt.fbs: a payment receipt, requestor to provider
   kChunkRequest = 17,   // compute.fbs: one chunk of a kept result, with its inclusion proof
   kChunkReply = 18,
   kTaskCancel = 19,     // compute.fbs: a requestor withdraws a job

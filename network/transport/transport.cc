@@ -54,7 +54,7 @@ struct Session : std::enable_shared_from_this<Session> {
   std::chrono::steady_clock::time_point last_received = std::chrono::steady_clock::now();
   FrameDecoder decoder;  // bounded to a handshake's frames until the peer is authenticated
   uint32_t max_payload;
-  // The handshake (network/peer_session.h): this side's Hello as sent and its ephemeral key, the
+  // The handshake (network/transport/peer_session.h): this side's Hello as sent and its ephemeral key, the
   // peer's session key and the transcript, until the peer's Auth is verified and the session's
   // keys are derived (a peer that proves nothing costs no Diffie-Hellman).
   EphemeralKey ephemeral;

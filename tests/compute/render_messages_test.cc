@@ -75,9 +75,9 @@ TEST(RenderMessages, BadTasksAreRefusedByName) {
   expect_error(decode_render_task(encode(t)).status(), "outside the image");
   t = sample_task();
   t.job_id = "";
-  expect_error(decode_render_task(encode(t)).status(), "no job id");
+  expect_error(decode_render_task(encode(t)).status(), "the job id is empty");
   t.job_id = std::string(200, 'x');
-  expect_error(decode_render_task(encode(t)).status(), "longer than 128");
+  expect_error(decode_render_task(encode(t)).status(), "the job id is over 128 bytes");
   t = sample_task();
   t.sample_count = 0;
   expect_error(decode_render_task(encode(t)).status(), "samples per pixel");

@@ -1,4 +1,4 @@
-// The stream messages' decoders (network/stream_message.h): the first byte picks one, the rest is
+// The stream messages' decoders (network/stream/stream_message.h): the first byte picks one, the rest is
 // its message. check_stream_message must agree with decoding (signature aside); a decoded message
 // is within its bounds, encodes again to the same message, and goes through a chain tracker,
 // which must call it a duplicate the second time.

@@ -1,4 +1,4 @@
-// Stream metadata (network/stream_registry.h): decoded from arbitrary bytes; what decodes encodes
+// Stream metadata (network/stream/stream_registry.h): decoded from arbitrary bytes; what decodes encodes
 // again to the same metadata, and a registry takes it once (a repeat changes nothing) and
 // answers permission checks with it.
 #include "network/stream/stream_registry.h"

@@ -1,5 +1,5 @@
 // A peer that speaks the transport's handshake by hand, over a blocking socket, with the same
-// session cryptography (network/peer_session.h): for tests that play a peer breaking the protocol
+// session cryptography (network/transport/peer_session.h): for tests that play a peer breaking the protocol
 // on purpose, during the handshake or after it.
 #pragma once
 

@@ -1,4 +1,4 @@
-// The session cryptography (network/peer_session.h): records open with libsodium's own AEAD
+// The session cryptography (network/transport/peer_session.h): records open with libsodium's own AEAD
 // under the documented nonce and associated data, both sides derive matching keys, and every
 // alteration of the record stream (a flipped bit, a replay, a reorder, a record of the other
 // direction, a length over the bound) is refused by name.

@@ -300,6 +300,21 @@ TEST_P(Ed25519Batch, ReviewDifferentialMutations) {
   EXPECT_GT(accepted, n / 32);
 }
 
+// Records of (key, message, signature) as the CLI and a job's batch carry them: only a 32-byte key
+// and a 64-byte signature make a claim, the error names the field, and the claim keeps the bytes.
+TEST(ClaimRecords, SizesAreCheckedAndNamed) {
+  std::vector<std::vector<uint8_t>> values = {std::vector<uint8_t>(32, 1), {7, 8, 9}, std::vector<uint8_t>(64, 2),
+                                              std::vector<uint8_t>(31, 1), {}, std::vector<uint8_t>(64, 2),
+                                              std::vector<uint8_t>(32, 1), {}, std::vector<uint8_t>(65, 2)};
+  ASSERT_TRUE(check_claim_record(values, 0).is_ok());
+  EXPECT_EQ(check_claim_record(values, 1).message(), "\"public_key\" is 31 bytes, not 32");
+  EXPECT_EQ(check_claim_record(values, 2).message(), "\"signature\" is 65 bytes, not 64");
+  SignatureClaim c = claim_of_record(values, 0);
+  EXPECT_EQ(c.public_key[31], 1);
+  EXPECT_EQ(c.signature[63], 2);
+  EXPECT_EQ(std::vector<uint8_t>(c.message.begin(), c.message.end()), (std::vector<uint8_t>{7, 8, 9}));
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, Ed25519Batch, ::testing::ValuesIn(tests::test_device_ids()));
 
 }  // namespace

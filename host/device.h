@@ -25,6 +25,9 @@ struct DeviceInfo {
   uint64_t memory_bytes = 0;
   int compute_units = 0;
   bool is_gpu = false;
+  // A CPU's SIMD width in 32-bit words (16 with AVX-512, 8 with AVX2), where the backend builds
+  // its kernels for it (OpenCL on a CPU); 0 elsewhere.
+  uint32_t vector_words = 0;
   // "cpu:0", "opencl:1", "cuda:0": what --device accepts.
   std::string id() const { return std::string(backend_name(backend)) + ":" + std::to_string(index); }
 };

@@ -3,11 +3,13 @@
 #define CL_TARGET_OPENCL_VERSION 120
 #include <CL/cl.h>
 
+#include <cstdlib>
 #include <map>
 #include <mutex>
 #include <string>
 
 #include "host/backends.h"
+#include "kernels/proof/modes.h"
 
 extern const char strata_opencl_source[];
 
@@ -97,6 +99,13 @@ DeviceInfo describe(const ClDeviceRef& ref, int index) {
   cl_device_type type = 0;
   clGetDeviceInfo(ref.device, CL_DEVICE_TYPE, sizeof type, &type, nullptr);
   info.is_gpu = (type & CL_DEVICE_TYPE_GPU) != 0;
+  if (!info.is_gpu) {
+    cl_uint words = 0;
+    clGetDeviceInfo(ref.device, CL_DEVICE_NATIVE_VECTOR_WIDTH_INT, sizeof words, &words, nullptr);
+    // For tests and measurements: the kernels built for another width than the CPU's.
+    if (const char* forced = std::getenv("STRATA_OPENCL_CPU_VECTOR_WORDS")) words = static_cast<cl_uint>(std::atoi(forced));
+    info.vector_words = words >= PROOF_OPENCL_CPU_LANES32 ? PROOF_OPENCL_CPU_LANES32 : PROOF_OPENCL_CPU_NARROW_LANES32;
+  }
   return info;
 }
 
@@ -137,7 +146,7 @@ class ClDevice final : public Device {
     // No warnings (-w): PoCL prints them to the process's stderr, hundreds of lines on a CLI
     // user's terminal; a failed build still returns its log below.
     std::string options = "-cl-std=CL1.2 -cl-fp32-correctly-rounded-divide-sqrt -w";
-    if (!info_.is_gpu) options += " -DSTRATA_OPENCL_CPU";
+    if (!info_.is_gpu) options += " -DSTRATA_OPENCL_CPU=" + std::to_string(info_.vector_words);
     err = clBuildProgram(program_, 1, &device_, options.c_str(), nullptr, nullptr);
     if (err != CL_SUCCESS) {
       size_t n = 0;

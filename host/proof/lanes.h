@@ -17,8 +17,14 @@ struct Lanes {
 
 inline Lanes lanes_of(const DeviceInfo& info, bool wide_words) {
   if (info.is_gpu || info.backend == Backend::kCuda) return {PROOF_GPU_GROUP, PROOF_GPU_LANES};
-  uint32_t lanes = info.backend == Backend::kCpu ? (wide_words ? PROOF_CPU_LANES64 : PROOF_CPU_LANES32)
-                                                 : (wide_words ? PROOF_OPENCL_CPU_LANES64 : PROOF_OPENCL_CPU_LANES32);
+  if (info.backend == Backend::kCpu) {
+    uint32_t lanes = wide_words ? PROOF_CPU_LANES64 : PROOF_CPU_LANES32;
+    return {lanes, lanes};
+  }
+  // OpenCL on a CPU: the kernels were built for its vectors (host/opencl_device.cc).
+  const bool narrow = info.vector_words == PROOF_OPENCL_CPU_NARROW_LANES32;
+  uint32_t lanes = narrow ? (wide_words ? PROOF_OPENCL_CPU_NARROW_LANES64 : PROOF_OPENCL_CPU_NARROW_LANES32)
+                          : (wide_words ? PROOF_OPENCL_CPU_LANES64 : PROOF_OPENCL_CPU_LANES32);
   return {lanes, lanes};
 }
 

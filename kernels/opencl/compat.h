@@ -32,9 +32,27 @@ typedef long i64;
 #define BITS_FROM_FLOAT(f) as_uint((float)(f))
 
 // SIMD lanes (kernels/proof/modes.h): OpenCL's vector types on a CPU device, where the host
-// builds with -DSTRATA_OPENCL_CPU, one lane elsewhere.
+// builds with -DSTRATA_OPENCL_CPU=<its vector width in 32-bit words>, one lane elsewhere.
 #include "proof/modes.h"
-#ifdef STRATA_OPENCL_CPU
+#if defined(STRATA_OPENCL_CPU) && STRATA_OPENCL_CPU == PROOF_OPENCL_CPU_NARROW_LANES32
+#define LANES32 PROOF_OPENCL_CPU_NARROW_LANES32
+#define LANES64 PROOF_OPENCL_CPU_NARROW_LANES64
+typedef uint8 u32x;
+typedef ulong4 u64x;
+typedef long4 i64x;
+#define LANE(v, i) ((v)[i])
+#define LANE_MASK32(c) as_uint8(c)
+#define LANE_MASK64(c) as_ulong4(c)
+#define SPLAT32(x) ((u32x)(x))
+#define SPLAT64(x) ((u64x)(x))
+#define SPLATI64(x) ((i64x)(x))
+#define LANE_MASKI64(c) (c)
+#define NARROW64(x) (((x) << 32) >> 32)
+#define LOAD32X(p) vload8(0, (p))
+#define LOAD64X(p) vload4(0, (p))
+#define STORE32X(p, v) vstore8((v), 0, (p))
+#define STORE64X(p, v) vstore4((v), 0, (p))
+#elif defined(STRATA_OPENCL_CPU)
 #define LANES32 PROOF_OPENCL_CPU_LANES32
 #define LANES64 PROOF_OPENCL_CPU_LANES64
 typedef uint16 u32x;

@@ -9,12 +9,15 @@
 #define PROOF_SHA512 4u  // 64-byte digests, for Ed25519's h
 
 // Messages a work item hashes at once, in SIMD lanes (32-bit and 64-bit words): the cpu backend
-// as host C++ vectors the baseline x86-64 build runs well, OpenCL on a CPU in AVX-512-wide
-// vectors (PoCL), a GPU one message per thread, its threads being the lanes.
+// as host C++ vectors the baseline x86-64 build runs well, OpenCL on a CPU in its vectors
+// (PoCL: AVX-512-wide, or AVX2-wide where the CPU's are; wider ones there spill registers), a GPU
+// one message per thread, its threads being the lanes.
 #define PROOF_CPU_LANES32 8
 #define PROOF_CPU_LANES64 4
 #define PROOF_OPENCL_CPU_LANES32 16
 #define PROOF_OPENCL_CPU_LANES64 8
+#define PROOF_OPENCL_CPU_NARROW_LANES32 8
+#define PROOF_OPENCL_CPU_NARROW_LANES64 4
 #define PROOF_GPU_LANES 1
 // On a GPU, this many threads share a group of messages, so that their loads coalesce.
 #define PROOF_GPU_GROUP 32

@@ -1,11 +1,14 @@
 // Signatures of messages from peers checked in batches, off the network thread: messages queue
 // in arrival order; a worker takes everything queued at once, checks the signatures (a batch of
 // a few with libsodium, a larger one on a device through the proof family's Ed25519 kernel, whose
-// verdicts are libsodium's), and hands each message on with its verdict, in order. Under load the
+// verdicts are libsodium's, or with libsodium on every core where that is faster), and hands each
+// message on with its verdict, in order. Under load the
 // batches grow by themselves (what arrives while one batch is checked is the next); a lone
 // message waits for no other. The device is opened (and its kernels compiled, seconds on a cold
-// PoCL cache) on a thread of its own when the first large batch arrives; libsodium checks until
-// it is ready, so no batch waits for a compiler. The queue is bounded: when it is full, the network thread waits for
+// PoCL cache) on a thread of its own when the first large batch arrives, and timed against
+// libsodium on every core; it takes the large batches only if it is the faster (PoCL on AVX-512
+// is, on AVX2 it is not: bench/RESULTS.md). Until then libsodium checks, so no batch waits for a
+// compiler. The queue is bounded: when it is full, the network thread waits for
 // room, and TCP slows the peers down; a local publisher is refused instead, so that it can neither
 // stall the network thread nor wait on the worker it would be waiting for.
 #pragma once
@@ -43,7 +46,11 @@ class SignatureBatcher {
     // is not chosen by itself: on the machines measured it checks slower than libsodium
     // (bench/RESULTS.md).
     std::string device = "auto";
-    size_t device_batch = 32;           // batches smaller than this go to libsodium
+    // Instead of `device`: how to open one (tests give devices of their own).
+    std::function<Result<std::unique_ptr<Device>>()> open;
+    // Off: a device that opens takes the large batches without being timed against libsodium.
+    bool device_must_be_faster = true;
+    size_t device_batch = 32;           // batches smaller than this go to libsodium, on the worker
     size_t max_batch = 4096;            // messages checked at once
     size_t max_queued_bytes = 64 << 20;  // payloads and encodings waiting
     // Told, on the worker, when delivering a message threw.
@@ -62,7 +69,10 @@ class SignatureBatcher {
   struct Counts {
     uint64_t messages = 0;
     uint64_t device_batches = 0;
-    uint64_t sodium_batches = 0;
+    uint64_t sodium_batches = 0;    // on the worker alone
+    uint64_t parallel_batches = 0;  // libsodium on every core
+    // Signatures per second measured when the device opened (0: not measured).
+    double device_rate = 0, sodium_rate = 0;
   };
   Counts counts() const;
   // Whether large batches now go to a device: false before the first one came, while the device
@@ -77,6 +87,7 @@ class SignatureBatcher {
   Options options_;
   Deliver deliver_;
   void open_device_in_background();
+  std::unique_ptr<Device> open_best_device();
   Device* ready_device();
 
   std::unique_ptr<Device> device_;  // the worker's, once the opener has one; null if it cannot be

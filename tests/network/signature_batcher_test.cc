@@ -48,6 +48,7 @@ TEST_P(Batches, EveryMessageOnceInOrderWithLibsodiumsVerdict) {
   Delivered delivered;
   SignatureBatcher::Options o;
   o.device = GetParam();
+  o.device_must_be_faster = false;  // the device's verdicts are what is tested here, not its speed
   auto batcher = std::make_unique<SignatureBatcher>(o, [&](const SignatureBatcher::Pending& p, bool valid) {
     delivered.add(p, valid);
   });
@@ -102,6 +103,51 @@ TEST(SignatureBatcher, WithoutADeviceLibsodiumChecksEverything) {
   ASSERT_TRUE(tests::eventually([&] { return delivered.size() == 500; }, 30000));
   for (size_t i = 0; i < 500; ++i) ASSERT_EQ(delivered.seen[i].second, i != 250) << i;
   EXPECT_EQ(batcher.counts().device_batches, 0u);
+  EXPECT_FALSE(batcher.has_device());
+}
+
+// The cpu device, its Ed25519 kernel made slow: one launch takes at least half a second.
+class SlowSignatureDevice final : public Device {
+ public:
+  SlowSignatureDevice() : inner_(tests::open_or_die("cpu")) {}
+  const DeviceInfo& info() const override { return inner_->info(); }
+  Result<std::unique_ptr<DeviceBuffer>> allocate(size_t bytes) override { return inner_->allocate(bytes); }
+  Status upload(DeviceBuffer& dst, const void* src, size_t bytes, size_t offset) override {
+    return inner_->upload(dst, src, bytes, offset);
+  }
+  Status download(const DeviceBuffer& src, void* dst, size_t bytes, size_t offset) override {
+    return inner_->download(src, dst, bytes, offset);
+  }
+  Status launch(std::string_view kernel, LaunchRange range, std::span<const KernelArg> args) override {
+    if (kernel == "proof_ed25519_verify") std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    return inner_->launch(kernel, range, args);
+  }
+  Status synchronize() override { return inner_->synchronize(); }
+
+ private:
+  std::unique_ptr<Device> inner_;
+};
+
+// A device slower than libsodium is timed when it opens and left out: large batches go to
+// libsodium on every core, with the same verdicts, and none waits for the device.
+TEST(SignatureBatcher, ADeviceSlowerThanLibsodiumTakesNoBatches) {
+  Delivered delivered;
+  SignatureBatcher::Options o;
+  o.open = []() -> Result<std::unique_ptr<Device>> { return std::unique_ptr<Device>(new SlowSignatureDevice()); };
+  SignatureBatcher batcher(o, [&](const SignatureBatcher::Pending& p, bool valid) { delivered.add(p, valid); });
+  Identity a = tests::test_identity(35);
+  std::vector<StreamMessage> flood;
+  for (uint64_t i = 0; i < 4000; ++i) flood.push_back(signed_message(a, i, i % 9 == 4));
+  for (size_t i = 0; i < 2000; ++i) batcher.submit({std::move(flood[i]), std::nullopt, {}});
+  ASSERT_TRUE(tests::eventually([&] { return batcher.counts().sodium_rate > 0; }, 60000)) << "never timed";
+  for (size_t i = 2000; i < 4000; ++i) batcher.submit({std::move(flood[i]), std::nullopt, {}});
+  ASSERT_TRUE(tests::eventually([&] { return delivered.size() == 4000; }, 60000));
+  for (size_t i = 0; i < 4000; ++i) ASSERT_EQ(delivered.seen[i].second, i % 9 != 4) << i;
+  auto counts = batcher.counts();
+  EXPECT_LT(counts.device_rate, counts.sodium_rate);
+  EXPECT_GT(counts.device_rate, 0) << "the device's verdicts were not all valid";
+  EXPECT_EQ(counts.device_batches, 0u);
+  EXPECT_GT(counts.parallel_batches, 0u);
   EXPECT_FALSE(batcher.has_device());
 }
 

@@ -10,6 +10,7 @@
 #include <cstdlib>
 #include <random>
 
+#include "host/proof/batch_hash.h"
 #include "host/proof/items_file.h"
 #include "host/proof/signatures.h"
 #include "tests/test_support.h"
@@ -298,6 +299,41 @@ TEST_P(Ed25519Batch, ReviewDifferentialMutations) {
   }
   size_t accepted = expect_libsodium_verdicts(cases);
   EXPECT_GT(accepted, n / 32);
+}
+
+// OpenCL on a CPU builds the kernels for its vector width (AVX-512's 16 words or AVX2's 8): built
+// for either, the hashes are the cpu backend's bit for bit (proof_self_test) and the verdicts
+// libsodium's, whichever this machine has.
+TEST(OpenClVectorWidths, EitherWidthGivesTheSameDigestsAndVerdicts) {
+  ASSERT_GE(sodium_init(), 0);
+  std::mt19937 rng(61);
+  std::vector<Case> cases;
+  for (int i = 0; i < 96; ++i) {
+    Case c = signed_case(rng, rng() % 300, "random");
+    if (i % 3 == 1) c.message.empty() ? c.sig[5] ^= 1 : c.message[rng() % c.message.size()] ^= 4;
+    if (i % 3 == 2) c.sig[32 + rng() % 32] ^= 1;
+    cases.push_back(std::move(c));
+  }
+  for (const char* words : {"8", "16"}) {
+    setenv("STRATA_OPENCL_CPU_VECTOR_WORDS", words, 1);
+    auto device = open_device("opencl");
+    unsetenv("STRATA_OPENCL_CPU_VECTOR_WORDS");
+    ASSERT_TRUE(device.is_ok()) << device.status().to_string();
+    if ((*device)->info().is_gpu) GTEST_SKIP() << "the OpenCL device here is a GPU";
+    EXPECT_EQ((*device)->info().vector_words, static_cast<uint32_t>(std::atoi(words)));
+    Status st = proof_self_test(**device);
+    ASSERT_TRUE(st.is_ok()) << words << " words: " << st.to_string();
+    std::vector<SignatureClaim> claims;
+    for (const Case& c : cases) claims.push_back({c.key, c.sig, c.message});
+    auto verdicts = verify_ed25519(**device, claims);
+    ASSERT_TRUE(verdicts.is_ok()) << verdicts.status().to_string();
+    size_t accepted = 0;
+    for (size_t i = 0; i < cases.size(); ++i) {
+      EXPECT_EQ((*verdicts)[i], libsodium_accepts(cases[i])) << words << " words, case " << i;
+      accepted += (*verdicts)[i];
+    }
+    EXPECT_EQ(accepted, 32u);
+  }
 }
 
 // Records of (key, message, signature) as the CLI and a job's batch carry them: only a 32-byte key

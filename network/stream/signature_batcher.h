@@ -2,15 +2,17 @@
 // in arrival order; a worker takes everything queued at once, checks the signatures (a batch of
 // a few with libsodium, a larger one on a device through the proof family's Ed25519 kernel, whose
 // verdicts are libsodium's, or with libsodium on every core where that is faster), and hands each
-// message on with its verdict, in order. Under load the
-// batches grow by themselves (what arrives while one batch is checked is the next); a lone
-// message waits for no other. The device is opened (and its kernels compiled, seconds on a cold
-// PoCL cache) on a thread of its own when the first large batch arrives, and timed against
-// libsodium on every core; it takes the large batches only if it is the faster (PoCL on AVX-512
-// is, on AVX2 it is not: bench/RESULTS.md). Until then libsodium checks, so no batch waits for a
-// compiler. The queue is bounded: when it is full, the network thread waits for
-// room, and TCP slows the peers down; a local publisher is refused instead, so that it can neither
-// stall the network thread nor wait on the worker it would be waiting for.
+// message on with its verdict, in order. Under load the batches grow by themselves (what arrives
+// while one batch is checked is the next); a lone message waits for no other.
+//
+// The device is opened (and its kernels compiled, seconds on a cold PoCL cache) on a thread of its
+// own when the first large batch arrives, and timed against libsodium on every core; it takes the
+// large batches only if it is faster by a fifth (PoCL on AVX-512 is, on AVX2 it is not:
+// bench/RESULTS.md). Until then libsodium checks, so no batch waits for a compiler.
+//
+// The queue is bounded: when it is full, the network thread waits for room, and TCP slows the
+// peers down; a local publisher is refused instead, so that it can neither stall the network
+// thread nor wait on the worker it would be waiting for.
 #pragma once
 
 #include <condition_variable>
@@ -42,9 +44,9 @@ class SignatureBatcher {
 
   struct Options {
     // Where large batches go: open_device's spec, or "auto": a CUDA device, else an OpenCL one
-    // (a GPU, or PoCL on the CPU's vector units), else libsodium on the worker. The cpu backend
-    // is not chosen by itself: on the machines measured it checks slower than libsodium
-    // (bench/RESULTS.md).
+    // (a GPU, or PoCL on the CPU's vector units), if faster than libsodium on every core, which
+    // takes them otherwise. The cpu backend is not tried by itself: on the machines measured it
+    // checks slower than libsodium (bench/RESULTS.md).
     std::string device = "auto";
     // Instead of `device`: how to open one (tests give devices of their own).
     std::function<Result<std::unique_ptr<Device>>()> open;
@@ -86,8 +88,14 @@ class SignatureBatcher {
 
   Options options_;
   Deliver deliver_;
+  struct Timing {
+    double device = 0, sodium = 0;  // signatures per second
+    bool device_wins() const { return device > 1.2 * sodium; }
+  };
   void open_device_in_background();
+  std::unique_ptr<Device> open_first_device();
   std::unique_ptr<Device> open_best_device();
+  void record_timing(const Timing& timing);
   Device* ready_device();
 
   std::unique_ptr<Device> device_;  // the worker's, once the opener has one; null if it cannot be

@@ -1,8 +1,10 @@
 // Shared helpers for the test suites: the devices to run on, scratch files.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "host/device.h"
@@ -17,6 +19,45 @@ bool opencl_required();
 bool cuda_present();
 
 std::unique_ptr<Device> open_or_die(const std::string& id);
+
+// A device that passes every call on to another (the cpu device unless given one): tests override
+// the calls they change, and may change `info_`.
+class WrappedDevice : public Device {
+ public:
+  explicit WrappedDevice(std::unique_ptr<Device> inner = open_or_die("cpu"))
+      : inner_(std::move(inner)), info_(inner_->info()) {}
+  const DeviceInfo& info() const override { return info_; }
+  Result<std::unique_ptr<DeviceBuffer>> allocate(size_t bytes) override { return inner_->allocate(bytes); }
+  Status upload(DeviceBuffer& dst, const void* src, size_t bytes, size_t offset) override {
+    return inner_->upload(dst, src, bytes, offset);
+  }
+  Status download(const DeviceBuffer& src, void* dst, size_t bytes, size_t offset) override {
+    return inner_->download(src, dst, bytes, offset);
+  }
+  Status launch(std::string_view kernel, LaunchRange range, std::span<const KernelArg> args) override {
+    return inner_->launch(kernel, range, args);
+  }
+  Status synchronize() override { return inner_->synchronize(); }
+
+ protected:
+  std::unique_ptr<Device> inner_;
+  DeviceInfo info_;
+};
+
+// The cpu device, `before_launch` called before each kernel it runs: a test holds it back (a
+// provider in its self-tests) or slows one kernel down.
+class HookedCpuDevice final : public WrappedDevice {
+ public:
+  explicit HookedCpuDevice(std::function<void(std::string_view kernel)> before_launch)
+      : before_launch_(std::move(before_launch)) {}
+  Status launch(std::string_view kernel, LaunchRange range, std::span<const KernelArg> args) override {
+    before_launch_(kernel);
+    return WrappedDevice::launch(kernel, range, args);
+  }
+
+ private:
+  std::function<void(std::string_view)> before_launch_;
+};
 
 // Where the sources, the strata binary and Debian's assimp test models are; each can be moved by
 // the environment variable of the same name (for running the suite on another machine).

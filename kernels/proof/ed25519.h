@@ -6,8 +6,8 @@
 // here mod L. Field elements are ten signed limbs of 26 and 25 bits (2^255 - 19 in radix 2^25.5);
 // points are extended coordinates on the twisted Edwards curve, added with a complete formula
 // (valid for every pair of points, equal ones and the identity included) and doubled with the
-// doubling formula; the two scalars go in signed sliding windows over odd multiples. One work
-// item per signature.
+// doubling formula; both scalars go in fixed signed radix-16 digits, every lane adding a multiple
+// (A's computed per signature, B's a constant table). A work item takes LANES64 signatures.
 #ifndef STRATA_KERNELS_PROOF_ED25519_H
 #define STRATA_KERNELS_PROOF_ED25519_H
 
@@ -197,46 +197,66 @@ DEVICE_FN void point_identity(Point* r) {
   fe_small(&r->z, 1);
   fe_small(&r->t, 0);
 }
-DEVICE_FN void point_base(Point* r) {  // B: y = 4/5, x even
-  fe_set(&r->x, 52811034, 25909283, 16144682, 17082669, 27570973, 30858332, 40966398, 8378388, 20764389, 8758491);
-  fe_set(&r->y, 40265304, 26843545, 13421772, 20132659, 26843545, 6710886, 53687091, 13421772, 40265318, 26843545);
-  fe_small(&r->z, 1);
-  fe_set(&r->t, 28827043, 27438313, 39759291, 244362, 8635006, 11264893, 19351346, 13413597, 16611511, 27139452);
+// A point as an addition's second operand takes it (Hisil, Wong, Carter and Dawson's cached form):
+// Y + X, Y - X, 2Z and 2dT. A base-point multiple is affine (Z = 1), its 2Z left out.
+typedef struct {
+  Fe ypx, ymx, z2, t2d;
+} Cached;
+typedef struct {
+  Fe ypx, ymx, t2d;
+} Niels;
+
+DEVICE_FN void point_cache(Cached* c, const Point* p) {
+  Fe d2;
+  fe_add(&c->ypx, &p->y, &p->x);
+  fe_sub(&c->ymx, &p->y, &p->x);
+  fe_add(&c->z2, &p->z, &p->z);
+  fe_d2(&d2);
+  fe_mul(&c->t2d, &p->t, &d2);
 }
 
-DEVICE_FN void point_select(Point* r, const Point* p, const Point* q, i64x mask) {
-  fe_select(&r->x, &p->x, &q->x, mask);
-  fe_select(&r->y, &p->y, &q->y, mask);
-  fe_select(&r->z, &p->z, &q->z, mask);
-  fe_select(&r->t, &p->t, &q->t, mask);
-}
-
-// p + q (Hisil, Wong, Carter and Dawson's add-2008-hwcd-3, complete for a = -1 and non-square d).
-SHARED_FN void point_add(Point* r, const Point* p, const Point* q) {
-  Fe a, b, c, d, e, f, g, h, t;
-  fe_sub(&a, &p->y, &p->x);
-  fe_sub(&t, &q->y, &q->x);
-  fe_mul(&a, &a, &t);
-  fe_add(&b, &p->y, &p->x);
-  fe_add(&t, &q->y, &q->x);
-  fe_mul(&b, &b, &t);
-  fe_d2(&t);
-  fe_mul(&c, &p->t, &t);
-  fe_mul(&c, &c, &q->t);
-  fe_add(&d, &p->z, &p->z);
-  fe_mul(&d, &d, &q->z);
-  fe_sub(&e, &b, &a);
-  fe_sub(&f, &d, &c);
-  fe_add(&g, &d, &c);
-  fe_add(&h, &b, &a);
+// The rest of add-2008-hwcd-3 (complete for a = -1 and non-square d) from its four products
+// A = (Y1 - X1)(Y2 - X2), B = (Y1 + X1)(Y2 + X2), C = T1 2d T2, D = Z1 2Z2. T is left out where
+// the next step is a doubling, which does not read it.
+INLINE_FN void point_add_finish(Point* r, const Fe* a, const Fe* b, const Fe* c, const Fe* d, int with_t) {
+  Fe e, f, g, h;
+  fe_sub(&e, b, a);
+  fe_sub(&f, d, c);
+  fe_add(&g, d, c);
+  fe_add(&h, b, a);
   fe_mul(&r->x, &e, &f);
   fe_mul(&r->y, &g, &h);
-  fe_mul(&r->t, &e, &h);
   fe_mul(&r->z, &f, &g);
+  if (with_t) fe_mul(&r->t, &e, &h);
 }
 
-// 2p (dbl-2008-hwcd for a = -1): four squarings and four products.
-SHARED_FN void point_double(Point* r, const Point* p) {
+// p + q, q cached: eight products (seven without T).
+SHARED_FN void point_add_cached(Point* r, const Point* p, const Cached* q, int with_t) {
+  Fe a, b, c, d, t;
+  fe_sub(&t, &p->y, &p->x);
+  fe_mul(&a, &t, &q->ymx);
+  fe_add(&t, &p->y, &p->x);
+  fe_mul(&b, &t, &q->ypx);
+  fe_mul(&c, &p->t, &q->t2d);
+  fe_mul(&d, &p->z, &q->z2);
+  point_add_finish(r, &a, &b, &c, &d, with_t);
+}
+
+// p + q, q affine: seven products (six without T).
+SHARED_FN void point_add_niels(Point* r, const Point* p, const Niels* q, int with_t) {
+  Fe a, b, c, d, t;
+  fe_sub(&t, &p->y, &p->x);
+  fe_mul(&a, &t, &q->ymx);
+  fe_add(&t, &p->y, &p->x);
+  fe_mul(&b, &t, &q->ypx);
+  fe_mul(&c, &p->t, &q->t2d);
+  fe_add(&d, &p->z, &p->z);
+  point_add_finish(r, &a, &b, &c, &d, with_t);
+}
+
+// 2p (dbl-2008-hwcd for a = -1): four squarings and four products (three without T, which the
+// doubling does not read).
+SHARED_FN void point_double(Point* r, const Point* p, int with_t) {
   Fe a, b, c, e, f, g, h, t;
   fe_sq(&a, &p->x);
   fe_sq(&b, &p->y);
@@ -252,8 +272,8 @@ SHARED_FN void point_double(Point* r, const Point* p) {
   fe_sub(&h, &h, &b);  // -a - b
   fe_mul(&r->x, &e, &f);
   fe_mul(&r->y, &g, &h);
-  fe_mul(&r->t, &e, &h);
   fe_mul(&r->z, &f, &g);
+  if (with_t) fe_mul(&r->t, &e, &h);
 }
 
 // The points of the 32-byte encodings whose y is set in r->y and whose sign bits (0 or 1) are
@@ -371,27 +391,88 @@ DEVICE_FN void scalar_radix16(i32* digits, const u32* s8) {
   digits[63] += carry;
 }
 
-// p, 2p, ..., 8p.
-DEVICE_FN void point_multiples(Point* table, const Point* p) {
-  table[0] = *p;
-  point_double(&table[1], p);
-  for (u32 i = 2; i < 8u; ++i) point_add(&table[i], &table[i - 1u], p);
+// B, 2B, ..., 8B in Niels form (y + x, y - x, 2dxy, in canonical limbs).
+CONSTANT i64 kBaseNiels[8][3][10] = {
+    {{25967493, 19198397, 29566455, 3660896, 54414519, 4014786, 27544626, 21800161, 61029707, 2047604}, {54563134, 934261, 64385954, 3049989, 66381436, 9406985, 12720692, 5043384, 19500929, 18085054}, {58370664, 4489569, 9688441, 18769238, 10184608, 21191052, 29287918, 11864899, 42594502, 29115885}},  // 1B
+    {{54292951, 20578084, 45527620, 11784319, 41753206, 30803714, 55390960, 29739860, 66750418, 23343128}, {45405608, 6903824, 27185491, 6451973, 37531140, 24000426, 51492312, 11189267, 40279186, 28235350}, {26966623, 11152617, 32442495, 15396054, 14353839, 20802097, 63980037, 24013313, 51636816, 29387734}},  // 2B
+    {{15636272, 23865875, 24204772, 25642034, 616976, 16869170, 27787599, 18782243, 28944399, 32004408}, {16568933, 4717097, 55552716, 32452109, 15682895, 21747389, 16354576, 21778470, 7689661, 11199574}, {30464137, 27578307, 55329429, 17883566, 23220364, 15915852, 7512774, 10017326, 49359771, 23634074}},  // 3B
+    {{50071967, 13921891, 10945806, 27521001, 27105051, 17470053, 38182653, 15006022, 3284568, 27277892}, {23599295, 25248385, 55915199, 25867015, 13236773, 10506355, 7464579, 9656445, 13059162, 10374397}, {7798537, 16710257, 3033922, 2874086, 28997861, 2835604, 32406664, 29715387, 66467155, 33453106}},  // 4B
+    {{10861363, 11473154, 27284546, 1981175, 37044515, 12577860, 32867885, 14515107, 51670560, 10819379}, {4708026, 6336745, 20377586, 9066809, 55836755, 6594695, 41455196, 12483687, 54440373, 5581305}, {19563141, 16186464, 37722007, 4097518, 10237984, 29206317, 28542349, 13850243, 43430843, 17738489}},  // 5B
+    {{51736881, 20691677, 32573249, 4720197, 40672342, 5875510, 47920237, 18329612, 57289923, 21468654}, {58559652, 109982, 15149363, 2178705, 22900618, 4543417, 3044240, 17864545, 1762327, 14866737}, {48909169, 17603008, 56635573, 1707277, 49922944, 3916100, 38872452, 3959420, 27914454, 4383652}},  // 6B
+    {{5153727, 9909285, 1723747, 30776558, 30523604, 5516873, 19480852, 5230134, 43156425, 18378665}, {36839857, 30090922, 7665485, 10083793, 28475525, 1649722, 20654025, 16520125, 30598449, 7715701}, {28881826, 14381568, 9657904, 3680757, 46927229, 7843315, 35708204, 1370707, 29794553, 32145132}},  // 7B
+    {{14499471, 30824833, 33917750, 29299779, 28494861, 14271267, 30290735, 10876454, 33954766, 2381725}, {59913433, 30899068, 52378708, 462250, 39384538, 3941371, 60872247, 3696004, 34808032, 15351954}, {27431194, 8222322, 16448760, 29646437, 48401861, 11938354, 34147463, 30583916, 29551812, 10109425}},  // 8B
+};
+
+// p, 2p, ..., 8p, cached.
+DEVICE_FN void point_multiples(Cached* table, const Point* p) {
+  Point multiple;
+  point_cache(&table[0], p);
+  point_double(&multiple, p, 1);
+  point_cache(&table[1], &multiple);
+  for (u32 i = 2; i < 8u; ++i) {
+    point_add_cached(&multiple, &multiple, &table[0], 1);
+    point_cache(&table[i], &multiple);
+  }
+}
+
+// The magnitude of each lane's digit (-8 to 8) and a mask of the lanes where it is negative.
+DEVICE_FN i64x digit_magnitude(i64x digit, i64x* negative) {
+  *negative = LANE_MASKI64(digit < SPLATI64(0));
+  return (digit & ~*negative) | ((-digit) & *negative);
+}
+
+// -q for q cached or Niels: Y + X and Y - X trade places, 2dT changes sign; where `mask` is set.
+DEVICE_FN void negate_where(Fe* ypx, Fe* ymx, Fe* t2d, i64x mask) {
+  Fe swapped, negated;
+  swapped = *ypx;
+  fe_select(ypx, ymx, ypx, mask);
+  fe_select(ymx, &swapped, ymx, mask);
+  fe_neg(&negated, t2d);
+  fe_select(t2d, &negated, t2d, mask);
 }
 
 // acc + [digit] p, each lane its own digit (-8 to 8) of the table's multiples of p: the multiple
 // chosen lane by lane (zero takes the identity), so every lane adds, as the formula allows.
-DEVICE_FN void point_add_digits(Point* acc, const Point* table, i64x digit) {
-  i64x negative = LANE_MASKI64(digit < SPLATI64(0));
-  i64x magnitude = (digit & ~negative) | ((-digit) & negative);
-  Point addend;
-  point_identity(&addend);
-  for (u32 e = 0; e < 8u; ++e) point_select(&addend, &table[e], &addend, LANE_MASKI64(magnitude == SPLATI64(e + 1)));
-  Fe nx, nt;
-  fe_neg(&nx, &addend.x);
-  fe_neg(&nt, &addend.t);
-  fe_select(&addend.x, &nx, &addend.x, negative);
-  fe_select(&addend.t, &nt, &addend.t, negative);
-  point_add(acc, acc, &addend);
+DEVICE_FN void point_add_digits(Point* acc, const Cached* table, i64x digit, int with_t) {
+  i64x negative;
+  i64x magnitude = digit_magnitude(digit, &negative);
+  Cached addend;  // the identity: Y + X = Y - X = 1, 2Z = 2, 2dT = 0
+  fe_small(&addend.ypx, 1);
+  fe_small(&addend.ymx, 1);
+  fe_small(&addend.z2, 2);
+  fe_small(&addend.t2d, 0);
+  for (u32 e = 0; e < 8u; ++e) {
+    i64x chosen = LANE_MASKI64(magnitude == SPLATI64(e + 1));
+    fe_select(&addend.ypx, &table[e].ypx, &addend.ypx, chosen);
+    fe_select(&addend.ymx, &table[e].ymx, &addend.ymx, chosen);
+    fe_select(&addend.z2, &table[e].z2, &addend.z2, chosen);
+    fe_select(&addend.t2d, &table[e].t2d, &addend.t2d, chosen);
+  }
+  negate_where(&addend.ypx, &addend.ymx, &addend.t2d, negative);
+  point_add_cached(acc, acc, &addend, with_t);
+}
+
+// The base point's multiple k (0 to 7: (k + 1)B) into the lanes of `mask`.
+DEVICE_FN void fe_select_base(Fe* h, u32 k, u32 which, i64x mask) {
+  UNROLL for (u32 i = 0; i < 10u; ++i) h->v[i] = (SPLATI64(kBaseNiels[k][which][i]) & mask) | (h->v[i] & ~mask);
+}
+
+// acc + [digit] B, from the constant table.
+DEVICE_FN void point_add_base_digits(Point* acc, i64x digit, int with_t) {
+  i64x negative;
+  i64x magnitude = digit_magnitude(digit, &negative);
+  Niels addend;  // the identity (Z = 1)
+  fe_small(&addend.ypx, 1);
+  fe_small(&addend.ymx, 1);
+  fe_small(&addend.t2d, 0);
+  for (u32 e = 0; e < 8u; ++e) {
+    i64x chosen = LANE_MASKI64(magnitude == SPLATI64(e + 1));
+    fe_select_base(&addend.ypx, e, 0, chosen);
+    fe_select_base(&addend.ymx, e, 1, chosen);
+    fe_select_base(&addend.t2d, e, 2, chosen);
+  }
+  negate_where(&addend.ypx, &addend.ymx, &addend.t2d, negative);
+  point_add_niels(acc, acc, &addend, with_t);
 }
 
 // LANES64 signatures at once: key8, sig16 and hram16 hold each lane's words one after another
@@ -416,21 +497,21 @@ DEVICE_FN void ed25519_verify_lanes(const u32* keys, const u32* sigs, const u32*
     for (u32 i = 0; i < 64u; ++i) LANE(h_digits[i], lane) = hd[i], LANE(s_digits[i], lane) = sd[i];
   }
   i64x decoded = point_decode_negated(&minus_a, sign);
-  // [S]B + [h](-A): four doublings per digit, then each scalar's digit.
-  Point a_table[8], b_table[8], base, acc;
-  point_base(&base);
+  // [S]B + [h](-A): four doublings per digit, then each scalar's digit; T only where an addition
+  // reads it.
+  Cached a_table[8];
+  Point acc;
   point_multiples(a_table, &minus_a);
-  point_multiples(b_table, &base);
   point_identity(&acc);
   for (int i = 63; i >= 0; --i) {
     if (i != 63) {
-      point_double(&acc, &acc);
-      point_double(&acc, &acc);
-      point_double(&acc, &acc);
-      point_double(&acc, &acc);
+      point_double(&acc, &acc, 0);
+      point_double(&acc, &acc, 0);
+      point_double(&acc, &acc, 0);
+      point_double(&acc, &acc, 1);
     }
-    point_add_digits(&acc, a_table, h_digits[i]);
-    point_add_digits(&acc, b_table, s_digits[i]);
+    point_add_digits(&acc, a_table, h_digits[i], 1);
+    point_add_base_digits(&acc, s_digits[i], 0);
   }
   // Encoded and compared with R, lane by lane.
   Fe recip, x, y;

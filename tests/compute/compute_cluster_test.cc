@@ -168,28 +168,12 @@ TEST(ComputeCluster, RenderJobMatchesTheLocalRender) {
 }
 
 // The cpu device under another index, reporting `memory` bytes: a small device beside a large one.
-class SmallDevice final : public Device {
+class SmallDevice final : public tests::WrappedDevice {
  public:
-  explicit SmallDevice(uint64_t memory) : inner_(tests::open_or_die("cpu")), info_(inner_->info()) {
+  explicit SmallDevice(uint64_t memory) {
     info_.index = 7;
     info_.memory_bytes = memory;
   }
-  const DeviceInfo& info() const override { return info_; }
-  Result<std::unique_ptr<DeviceBuffer>> allocate(size_t bytes) override { return inner_->allocate(bytes); }
-  Status upload(DeviceBuffer& dst, const void* src, size_t bytes, size_t offset) override {
-    return inner_->upload(dst, src, bytes, offset);
-  }
-  Status download(const DeviceBuffer& src, void* dst, size_t bytes, size_t offset) override {
-    return inner_->download(src, dst, bytes, offset);
-  }
-  Status launch(std::string_view kernel, LaunchRange range, std::span<const KernelArg> args) override {
-    return inner_->launch(kernel, range, args);
-  }
-  Status synchronize() override { return inner_->synchronize(); }
-
- private:
-  std::unique_ptr<Device> inner_;
-  DeviceInfo info_;
 };
 
 // A provider with a device too small for the scene beside one large enough takes the job (its
@@ -472,30 +456,6 @@ TEST(JobCluster, AJobOfAnEarlierVersionIsListedAsFailed) {
   EXPECT_NE(one->job.error.find("earlier version"), std::string::npos) << one->job.error;
 }
 
-// The cpu device, whose first kernel launch waits until `gate` opens: a provider held in its
-// start-up self-tests for as long as a test needs.
-class GatedDevice final : public Device {
- public:
-  explicit GatedDevice(std::shared_future<void> gate) : inner_(tests::open_or_die("cpu")), gate_(std::move(gate)) {}
-  const DeviceInfo& info() const override { return inner_->info(); }
-  Result<std::unique_ptr<DeviceBuffer>> allocate(size_t bytes) override { return inner_->allocate(bytes); }
-  Status upload(DeviceBuffer& dst, const void* src, size_t bytes, size_t offset) override {
-    return inner_->upload(dst, src, bytes, offset);
-  }
-  Status download(const DeviceBuffer& src, void* dst, size_t bytes, size_t offset) override {
-    return inner_->download(src, dst, bytes, offset);
-  }
-  Status launch(std::string_view kernel, LaunchRange range, std::span<const KernelArg> args) override {
-    gate_.wait();
-    return inner_->launch(kernel, range, args);
-  }
-  Status synchronize() override { return inner_->synchronize(); }
-
- private:
-  std::unique_ptr<Device> inner_;
-  std::shared_future<void> gate_;
-};
-
 uint16_t free_port() {
   int fd = socket(AF_INET, SOCK_STREAM, 0);
   sockaddr_in a{};
@@ -518,7 +478,9 @@ TEST(ComputeCluster, AProposalDuringStartUpIsRefusedAsEarly) {
   std::thread starting([&] {
     p = tests::start_compute_node({.seed = 226, .provide = true, .make_devices = [&] {
       std::vector<std::unique_ptr<Device>> devices;
-      devices.push_back(std::make_unique<GatedDevice>(gate));
+      // The cpu device, each launch waiting until `gate` opens: the provider held in its start-up
+      // self-tests for as long as the test needs.
+      devices.push_back(std::make_unique<tests::HookedCpuDevice>([gate](std::string_view) { gate.wait(); }));
       return devices;
     }, .listen_port = port});
   });

@@ -106,34 +106,16 @@ TEST(SignatureBatcher, WithoutADeviceLibsodiumChecksEverything) {
   EXPECT_FALSE(batcher.has_device());
 }
 
-// The cpu device, its Ed25519 kernel made slow: one launch takes at least half a second.
-class SlowSignatureDevice final : public Device {
- public:
-  SlowSignatureDevice() : inner_(tests::open_or_die("cpu")) {}
-  const DeviceInfo& info() const override { return inner_->info(); }
-  Result<std::unique_ptr<DeviceBuffer>> allocate(size_t bytes) override { return inner_->allocate(bytes); }
-  Status upload(DeviceBuffer& dst, const void* src, size_t bytes, size_t offset) override {
-    return inner_->upload(dst, src, bytes, offset);
-  }
-  Status download(const DeviceBuffer& src, void* dst, size_t bytes, size_t offset) override {
-    return inner_->download(src, dst, bytes, offset);
-  }
-  Status launch(std::string_view kernel, LaunchRange range, std::span<const KernelArg> args) override {
-    if (kernel == "proof_ed25519_verify") std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    return inner_->launch(kernel, range, args);
-  }
-  Status synchronize() override { return inner_->synchronize(); }
-
- private:
-  std::unique_ptr<Device> inner_;
-};
-
 // A device slower than libsodium is timed when it opens and left out: large batches go to
 // libsodium on every core, with the same verdicts, and none waits for the device.
 TEST(SignatureBatcher, ADeviceSlowerThanLibsodiumTakesNoBatches) {
   Delivered delivered;
   SignatureBatcher::Options o;
-  o.open = []() -> Result<std::unique_ptr<Device>> { return std::unique_ptr<Device>(new SlowSignatureDevice()); };
+  o.open = []() -> Result<std::unique_ptr<Device>> {  // its Ed25519 kernel takes half a second a launch
+    return std::unique_ptr<Device>(new tests::HookedCpuDevice([](std::string_view kernel) {
+      if (kernel == "proof_ed25519_verify") std::this_thread::sleep_for(std::chrono::milliseconds(500));
+    }));
+  };
   SignatureBatcher batcher(o, [&](const SignatureBatcher::Pending& p, bool valid) { delivered.add(p, valid); });
   Identity a = tests::test_identity(35);
   std::vector<StreamMessage> flood;

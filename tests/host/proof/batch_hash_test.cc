@@ -202,28 +202,18 @@ INSTANTIATE_TEST_SUITE_P(Backends, ProofHash, ::testing::ValuesIn(tests::test_de
 
 // A device that says it has 8 MiB: a batch of 3 MiB runs in pieces of at most 1 MiB, and gives
 // what one launch gives.
-class SmallDevice : public Device {
+class SmallDevice : public tests::WrappedDevice {
  public:
-  explicit SmallDevice(std::unique_ptr<Device> inner) : inner_(std::move(inner)), info_(inner_->info()) {
-    info_.memory_bytes = 8u << 20;
-  }
-  const DeviceInfo& info() const override { return info_; }
+  explicit SmallDevice(std::unique_ptr<Device> inner) : WrappedDevice(std::move(inner)) { info_.memory_bytes = 8u << 20; }
   Result<std::unique_ptr<DeviceBuffer>> allocate(size_t bytes) override {
     largest = std::max(largest, bytes);
-    return inner_->allocate(bytes);
+    return WrappedDevice::allocate(bytes);
   }
-  Status upload(DeviceBuffer& d, const void* s, size_t n, size_t o) override { return inner_->upload(d, s, n, o); }
-  Status download(const DeviceBuffer& s, void* d, size_t n, size_t o) override { return inner_->download(s, d, n, o); }
   Status launch(std::string_view k, LaunchRange r, std::span<const KernelArg> a) override {
     ++launches;
-    return inner_->launch(k, r, a);
+    return WrappedDevice::launch(k, r, a);
   }
-  Status synchronize() override { return inner_->synchronize(); }
   size_t launches = 0, largest = 0;
-
- private:
-  std::unique_ptr<Device> inner_;
-  DeviceInfo info_;
 };
 
 TEST(ProofHashBatches, ABatchLargerThanTheDeviceRunsInPieces) {

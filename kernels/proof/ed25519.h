@@ -230,26 +230,28 @@ INLINE_FN void point_add_finish(Point* r, const Fe* a, const Fe* b, const Fe* c,
   if (with_t) fe_mul(&r->t, &e, &h);
 }
 
+// A, B and C of the addition, for q given by its Y + X, Y - X and 2dT.
+INLINE_FN void point_add_products(Fe* a, Fe* b, Fe* c, const Point* p, const Fe* ypx, const Fe* ymx, const Fe* t2d) {
+  Fe t;
+  fe_sub(&t, &p->y, &p->x);
+  fe_mul(a, &t, ymx);
+  fe_add(&t, &p->y, &p->x);
+  fe_mul(b, &t, ypx);
+  fe_mul(c, &p->t, t2d);
+}
+
 // p + q, q cached: eight products (seven without T).
 SHARED_FN void point_add_cached(Point* r, const Point* p, const Cached* q, int with_t) {
-  Fe a, b, c, d, t;
-  fe_sub(&t, &p->y, &p->x);
-  fe_mul(&a, &t, &q->ymx);
-  fe_add(&t, &p->y, &p->x);
-  fe_mul(&b, &t, &q->ypx);
-  fe_mul(&c, &p->t, &q->t2d);
+  Fe a, b, c, d;
+  point_add_products(&a, &b, &c, p, &q->ypx, &q->ymx, &q->t2d);
   fe_mul(&d, &p->z, &q->z2);
   point_add_finish(r, &a, &b, &c, &d, with_t);
 }
 
 // p + q, q affine: seven products (six without T).
 SHARED_FN void point_add_niels(Point* r, const Point* p, const Niels* q, int with_t) {
-  Fe a, b, c, d, t;
-  fe_sub(&t, &p->y, &p->x);
-  fe_mul(&a, &t, &q->ymx);
-  fe_add(&t, &p->y, &p->x);
-  fe_mul(&b, &t, &q->ypx);
-  fe_mul(&c, &p->t, &q->t2d);
+  Fe a, b, c, d;
+  point_add_products(&a, &b, &c, p, &q->ypx, &q->ymx, &q->t2d);
   fe_add(&d, &p->z, &p->z);
   point_add_finish(r, &a, &b, &c, &d, with_t);
 }

@@ -1,6 +1,7 @@
 #include "host/thread_pool.h"
 
 #include <atomic>
+#include <system_error>
 #include <thread>
 #include <vector>
 
@@ -24,7 +25,11 @@ void parallel_for(size_t count, const std::function<void(size_t)>& fn, unsigned 
   };
   std::vector<std::thread> pool;
   pool.reserve(threads - 1);
-  for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  try {
+    for (unsigned t = 1; t < threads; ++t) pool.emplace_back(work);
+  } catch (const std::system_error&) {
+    // No more threads to be had (a process at its limit): the ones started and this one do it all.
+  }
   work();
   for (auto& t : pool) t.join();
 }

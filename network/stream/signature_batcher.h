@@ -55,7 +55,7 @@ class SignatureBatcher {
     size_t device_batch = 32;           // batches smaller than this go to libsodium, on the worker
     size_t max_batch = 4096;            // messages checked at once
     size_t max_queued_bytes = 64 << 20;  // payloads and encodings waiting
-    // Told, on the worker, when delivering a message threw.
+    // Told when delivering a message threw (on the worker) or opening the device did (on its thread).
     std::function<void(const std::string&)> on_error;
   };
 

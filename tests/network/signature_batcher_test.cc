@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <functional>
 #include <mutex>
 #include <thread>
 
@@ -103,34 +104,68 @@ TEST(SignatureBatcher, WithoutADeviceLibsodiumChecksEverything) {
   ASSERT_TRUE(tests::eventually([&] { return delivered.size() == 500; }, 30000));
   for (size_t i = 0; i < 500; ++i) ASSERT_EQ(delivered.seen[i].second, i != 250) << i;
   EXPECT_EQ(batcher.counts().device_batches, 0u);
+  EXPECT_GT(batcher.counts().parallel_batches, 0u) << "no large batch went to libsodium on every core";
   EXPECT_FALSE(batcher.has_device());
+}
+
+// A batcher whose device is `open`, and a flood of `n` messages (every ninth forged) through it:
+// the first half makes it open and time the device, the second comes once it has; every message
+// is delivered with libsodium's verdict.
+void flood_across_the_timing(std::function<Result<std::unique_ptr<Device>>()> open, uint64_t identity, size_t n,
+                             SignatureBatcher::Counts& counts, bool& has_device) {
+  Delivered delivered;
+  SignatureBatcher::Options o;
+  o.open = std::move(open);
+  SignatureBatcher batcher(o, [&](const SignatureBatcher::Pending& p, bool valid) { delivered.add(p, valid); });
+  Identity a = tests::test_identity(identity);
+  std::vector<StreamMessage> flood;
+  for (uint64_t i = 0; i < n; ++i) flood.push_back(signed_message(a, i, i % 9 == 4));
+  for (size_t i = 0; i < n / 2; ++i) batcher.submit({std::move(flood[i]), std::nullopt, {}});
+  ASSERT_TRUE(tests::eventually([&] { return batcher.counts().sodium_rate > 0; }, 60000)) << "never timed";
+  for (size_t i = n / 2; i < n; ++i) batcher.submit({std::move(flood[i]), std::nullopt, {}});
+  ASSERT_TRUE(tests::eventually([&] { return delivered.size() == n; }, 60000));
+  for (size_t i = 0; i < n; ++i) ASSERT_EQ(delivered.seen[i].second, i % 9 != 4) << i;
+  counts = batcher.counts();
+  has_device = batcher.has_device();
 }
 
 // A device slower than libsodium is timed when it opens and left out: large batches go to
 // libsodium on every core, with the same verdicts, and none waits for the device.
 TEST(SignatureBatcher, ADeviceSlowerThanLibsodiumTakesNoBatches) {
-  Delivered delivered;
-  SignatureBatcher::Options o;
-  o.open = []() -> Result<std::unique_ptr<Device>> {  // its Ed25519 kernel takes half a second a launch
-    return std::unique_ptr<Device>(new tests::HookedCpuDevice([](std::string_view kernel) {
-      if (kernel == "proof_ed25519_verify") std::this_thread::sleep_for(std::chrono::milliseconds(500));
-    }));
-  };
-  SignatureBatcher batcher(o, [&](const SignatureBatcher::Pending& p, bool valid) { delivered.add(p, valid); });
-  Identity a = tests::test_identity(35);
-  std::vector<StreamMessage> flood;
-  for (uint64_t i = 0; i < 4000; ++i) flood.push_back(signed_message(a, i, i % 9 == 4));
-  for (size_t i = 0; i < 2000; ++i) batcher.submit({std::move(flood[i]), std::nullopt, {}});
-  ASSERT_TRUE(tests::eventually([&] { return batcher.counts().sodium_rate > 0; }, 60000)) << "never timed";
-  for (size_t i = 2000; i < 4000; ++i) batcher.submit({std::move(flood[i]), std::nullopt, {}});
-  ASSERT_TRUE(tests::eventually([&] { return delivered.size() == 4000; }, 60000));
-  for (size_t i = 0; i < 4000; ++i) ASSERT_EQ(delivered.seen[i].second, i % 9 != 4) << i;
-  auto counts = batcher.counts();
+  SignatureBatcher::Counts counts;
+  bool has_device = true;
+  flood_across_the_timing(
+      []() -> Result<std::unique_ptr<Device>> {  // its Ed25519 kernel takes half a second a launch
+        return std::unique_ptr<Device>(new tests::HookedCpuDevice([](std::string_view kernel) {
+          if (kernel == "proof_ed25519_verify") std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        }));
+      },
+      35, 4000, counts, has_device);
   EXPECT_LT(counts.device_rate, counts.sodium_rate);
-  EXPECT_GT(counts.device_rate, 0) << "the device's verdicts were not all valid";
+  EXPECT_GT(counts.device_rate, 0) << "the device's verdicts were not libsodium's";
   EXPECT_EQ(counts.device_batches, 0u);
   EXPECT_GT(counts.parallel_batches, 0u);
-  EXPECT_FALSE(batcher.has_device());
+  EXPECT_FALSE(has_device);
+}
+
+// A device whose Ed25519 kernel does nothing (its verdicts whatever the buffer held), however
+// fast, is not trusted: its verdicts on the timing's forged and valid claims are not libsodium's.
+class IdleSignatureDevice final : public tests::WrappedDevice {
+ public:
+  Status launch(std::string_view kernel, LaunchRange range, std::span<const KernelArg> args) override {
+    if (kernel == "proof_ed25519_verify") return Status::ok();
+    return WrappedDevice::launch(kernel, range, args);
+  }
+};
+
+TEST(SignatureBatcher, ADeviceWithWrongVerdictsIsNotTrusted) {
+  SignatureBatcher::Counts counts;
+  bool has_device = true;
+  flood_across_the_timing([]() -> Result<std::unique_ptr<Device>> { return std::unique_ptr<Device>(new IdleSignatureDevice()); },
+                          36, 3000, counts, has_device);
+  EXPECT_EQ(counts.device_rate, 0) << "the device's verdicts passed for libsodium's";
+  EXPECT_EQ(counts.device_batches, 0u);
+  EXPECT_FALSE(has_device);
 }
 
 // A delivery that throws (a subscriber's bug) costs that message only: the worker goes on with

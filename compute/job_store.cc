@@ -203,7 +203,7 @@ Result<std::unique_ptr<JobStore>> JobStore::open(std::shared_ptr<NodeDb> db) {
 
 Status JobStore::create(const JobRecord& job, const std::vector<PlannedTask>& plan) {
   if (job.id.empty() || job.id.size() > network::kMaxJobIdBytes || job.id.find('/') != std::string::npos) {
-    return invalid_argument("a job id is 1 to 128 bytes without '/'");
+    return invalid_argument("a job id is 1 to " + std::to_string(network::kMaxJobIdBytes) + " bytes without '/'");
   }
   if (plan.empty()) return invalid_argument("job '" + job.id + "' has no subtasks");
   std::lock_guard lock(impl_->mutex);

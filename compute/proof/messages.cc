@@ -13,7 +13,6 @@ using network::read_job_id;
 using network::read_text;
 
 
-
 std::vector<uint8_t> finished(flatbuffers::FlatBufferBuilder& b) {
   return {b.GetBufferPointer(), b.GetBufferPointer() + b.GetSize()};
 }

@@ -26,7 +26,6 @@ Result<const Message*> verify(std::span<const uint8_t> bytes, const char* what) 
   return root;
 }
 
-
 }  // namespace
 
 render::RenderSettings RenderTask::settings() const {

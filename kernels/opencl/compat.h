@@ -34,42 +34,32 @@ typedef long i64;
 // SIMD lanes (kernels/proof/modes.h): OpenCL's vector types on a CPU device, where the host
 // builds with -DSTRATA_OPENCL_CPU=<its vector width in 32-bit words>, one lane elsewhere.
 #include "proof/modes.h"
-#if defined(STRATA_OPENCL_CPU) && STRATA_OPENCL_CPU == PROOF_OPENCL_CPU_NARROW_LANES32
+#ifdef STRATA_OPENCL_CPU
+#if STRATA_OPENCL_CPU == PROOF_OPENCL_CPU_NARROW_LANES32
 #define LANES32 PROOF_OPENCL_CPU_NARROW_LANES32
 #define LANES64 PROOF_OPENCL_CPU_NARROW_LANES64
-typedef uint8 u32x;
-typedef ulong4 u64x;
-typedef long4 i64x;
-#define LANE(v, i) ((v)[i])
-#define LANE_MASK32(c) as_uint8(c)
-#define LANE_MASK64(c) as_ulong4(c)
-#define SPLAT32(x) ((u32x)(x))
-#define SPLAT64(x) ((u64x)(x))
-#define SPLATI64(x) ((i64x)(x))
-#define LANE_MASKI64(c) (c)
-#define NARROW64(x) (((x) << 32) >> 32)
-#define LOAD32X(p) vload8(0, (p))
-#define LOAD64X(p) vload4(0, (p))
-#define STORE32X(p, v) vstore8((v), 0, (p))
-#define STORE64X(p, v) vstore4((v), 0, (p))
-#elif defined(STRATA_OPENCL_CPU)
+#else
 #define LANES32 PROOF_OPENCL_CPU_LANES32
 #define LANES64 PROOF_OPENCL_CPU_LANES64
-typedef uint16 u32x;
-typedef ulong8 u64x;
-typedef long8 i64x;
+#endif
+// The vector types and built-ins of that width: uint16, vload16, as_ulong8 and so on.
+#define STRATA_PASTE_(a, b) a##b
+#define STRATA_PASTE(a, b) STRATA_PASTE_(a, b)
+typedef STRATA_PASTE(uint, LANES32) u32x;
+typedef STRATA_PASTE(ulong, LANES64) u64x;
+typedef STRATA_PASTE(long, LANES64) i64x;
 #define LANE(v, i) ((v)[i])
-#define LANE_MASK32(c) as_uint16(c)
-#define LANE_MASK64(c) as_ulong8(c)
+#define LANE_MASK32(c) STRATA_PASTE(as_uint, LANES32)(c)
+#define LANE_MASK64(c) STRATA_PASTE(as_ulong, LANES64)(c)
 #define SPLAT32(x) ((u32x)(x))
 #define SPLAT64(x) ((u64x)(x))
 #define SPLATI64(x) ((i64x)(x))
 #define LANE_MASKI64(c) (c)
 #define NARROW64(x) (((x) << 32) >> 32)
-#define LOAD32X(p) vload16(0, (p))
-#define LOAD64X(p) vload8(0, (p))
-#define STORE32X(p, v) vstore16((v), 0, (p))
-#define STORE64X(p, v) vstore8((v), 0, (p))
+#define LOAD32X(p) STRATA_PASTE(vload, LANES32)(0, (p))
+#define LOAD64X(p) STRATA_PASTE(vload, LANES64)(0, (p))
+#define STORE32X(p, v) STRATA_PASTE(vstore, LANES32)((v), 0, (p))
+#define STORE64X(p, v) STRATA_PASTE(vstore, LANES64)((v), 0, (p))
 #else
 #include "common/scalar_lanes.h"
 #endif

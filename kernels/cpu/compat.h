@@ -37,6 +37,8 @@ typedef long long i64;
 #define FLOORF(x) std::floor((float)(x))
 #define FABSF(x) std::fabs((float)(x))
 #define ATOMIC_ADD_U32(p, v) __atomic_fetch_add((p), (v), __ATOMIC_RELAXED)
+// The high 64 bits of a 64 x 64-bit product.
+#define MULHI_U64(a, b) ((u64)(((unsigned __int128)(u64)(a) * (u64)(b)) >> 64))
 
 // SIMD lanes (kernels/proof/modes.h): GCC's vector extensions, which take the operators of
 // their element type and a scalar on either side. They pass between inlined functions only, so

@@ -10,6 +10,7 @@
 #include "common/hashes.h"
 #include "proof/hash.h"
 #include "proof/ed25519.h"
+#include "analytics/aggregate.h"
 #include "render/types.h"
 #include "render/texture.h"
 #include "render/intersect.h"
@@ -71,6 +72,17 @@ STRATA_PROOF_ENTRY void proof_ed25519_verify_entry(const void* const* a) {
                        arg<u32>(a, 4));
 }
 
+void analytics_clear_entry(const void* const* a) { analytics_clear(arg<AnalyticsCell*>(a, 0), arg<u32>(a, 1)); }
+
+void analytics_aggregate_entry(const void* const* a) {
+  analytics_aggregate(arg<const u32*>(a, 0), arg<const u32*>(a, 1), arg<const i64*>(a, 2),
+                      arg<const AnalyticsParams*>(a, 3), arg<AnalyticsCell*>(a, 4));
+}
+
+void analytics_merge_parts_entry(const void* const* a) {
+  analytics_merge_parts(arg<AnalyticsCell*>(a, 0), arg<u32>(a, 1), arg<u32>(a, 2));
+}
+
 constexpr KernelEntry kKernels[] = {
     {"layout_probe", layout_probe_entry, 1},
     {"selftest_math", selftest_math_entry, 4},
@@ -79,6 +91,9 @@ constexpr KernelEntry kKernels[] = {
     {"accum_add", accum_add_entry, 5},
     {"proof_hash_groups", proof_hash_groups_entry, 7},
     {"proof_ed25519_verify", proof_ed25519_verify_entry, 5},
+    {"analytics_clear", analytics_clear_entry, 2},
+    {"analytics_aggregate", analytics_aggregate_entry, 5},
+    {"analytics_merge_parts", analytics_merge_parts_entry, 3},
 };
 
 }  // namespace

@@ -28,6 +28,8 @@ typedef long long i64;
 #define FLOORF(x) floorf((float)(x))
 #define FABSF(x) fabsf((float)(x))
 #define ATOMIC_ADD_U32(p, v) atomicAdd((p), (v))
+// The high 64 bits of a 64 x 64-bit product.
+#define MULHI_U64(a, b) __umul64hi((u64)(a), (u64)(b))
 #define FLOAT_FROM_BITS(b) __uint_as_float((u32)(b))
 #define BITS_FROM_FLOAT(f) __float_as_uint((float)(f))
 

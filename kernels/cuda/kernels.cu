@@ -6,6 +6,7 @@
 #include "common/hashes.h"
 #include "proof/hash.h"
 #include "proof/ed25519.h"
+#include "analytics/aggregate.h"
 #include "render/types.h"
 #include "render/texture.h"
 #include "render/intersect.h"
@@ -28,6 +29,9 @@ extern "C" const void* strata_cuda_kernel(const char* name, int* arg_count) {
       {"accum_add", (const void*)accum_add, 5},
       {"proof_hash_groups", (const void*)proof_hash_groups, 7},
       {"proof_ed25519_verify", (const void*)proof_ed25519_verify, 5},
+      {"analytics_clear", (const void*)analytics_clear, 2},
+      {"analytics_aggregate", (const void*)analytics_aggregate, 5},
+      {"analytics_merge_parts", (const void*)analytics_merge_parts, 3},
   };
   for (const Entry& e : kEntries) {
     const char* a = e.name;

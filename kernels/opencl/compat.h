@@ -28,6 +28,8 @@ typedef long i64;
 #define FLOORF(x) floor((float)(x))
 #define FABSF(x) fabs((float)(x))
 #define ATOMIC_ADD_U32(p, v) atomic_add((p), (v))
+// The high 64 bits of a 64 x 64-bit product.
+#define MULHI_U64(a, b) mul_hi((ulong)(a), (ulong)(b))
 #define FLOAT_FROM_BITS(b) as_float((u32)(b))
 #define BITS_FROM_FLOAT(f) as_uint((float)(f))
 

@@ -7,6 +7,7 @@
 #include "common/hashes.h"
 #include "proof/hash.h"
 #include "proof/ed25519.h"
+#include "analytics/aggregate.h"
 #include "render/types.h"
 #include "render/texture.h"
 #include "render/intersect.h"

@@ -145,8 +145,10 @@ Runner add_bench_command(CLI::App& app) {
   cmd->add_option("--depth", o->depth, "Maximum path length in segments");
   cmd->add_option("--export", o->export_dir, "Write the scenes as OBJ, with the camera and sky as strata and Embree pathtracer arguments, and exit");
   Runner proof = add_bench_proof_command(*bench);
-  return [o, cmd, proof] {
-    if (!cmd->parsed()) return proof();
+  Runner analytics = add_bench_analytics_command(*bench);
+  auto* proof_cmd = bench->get_subcommand("proof");
+  return [o, cmd, proof, analytics, proof_cmd] {
+    if (!cmd->parsed()) return proof_cmd->parsed() ? proof() : analytics();
     return run_bench(*o);
   };
 }

@@ -17,5 +17,7 @@ std::vector<std::unique_ptr<Device>> open_bench_devices(const std::vector<std::s
 
 // strata bench proof (cli/bench_proof.cc); its runner does nothing unless it was parsed.
 Runner add_bench_proof_command(CLI::App& bench);
+// strata bench analytics (cli/bench_analytics.cc), likewise.
+Runner add_bench_analytics_command(CLI::App& bench);
 
 }  // namespace strata::cli

@@ -23,6 +23,7 @@ Runner add_jobs_command(CLI::App& app);
 Runner add_cancel_command(CLI::App& app);
 Runner add_receipts_command(CLI::App& app);
 Runner add_proof_command(CLI::App& app);
+Runner add_analytics_command(CLI::App& app);
 
 // "WIDTHxHEIGHT", each from 1 to 16384.
 bool parse_size(const std::string& text, uint32_t& width, uint32_t& height);

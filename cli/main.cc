@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
   add(strata::cli::add_cancel_command);
   add(strata::cli::add_receipts_command);
   add(strata::cli::add_proof_command);
+  add(strata::cli::add_analytics_command);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -15,13 +15,16 @@ packages=(
   libtinygltf-dev libtinyobjloader-dev libstb-dev nlohmann-json3-dev
   libcli11-dev libspdlog-dev libfmt-dev
   embree-tools assimp-testmodels bc nats-server
-  python3-pycryptodome hashcat
+  python3-pycryptodome hashcat nodejs
 )
 
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
+
+# npm comes with some builds of nodejs (NodeSource's), as Debian's own package elsewhere.
+command -v npm >/dev/null || missing+=(npm)
 
 if ((${#missing[@]})); then
   sudo=()
@@ -32,4 +35,18 @@ if ((${#missing[@]})); then
   echo "setup: installing ${missing[*]}"
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
   "${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# DuckDB for bench/analytics_compare.sh, from npm at a pinned version, into .tools/ (not tracked).
+duckdb_version=1.5.6-r.1
+root=$(cd "$(dirname "$0")/.." && pwd)
+if [[ ! -f $root/.tools/node_modules/@duckdb/node-api/package.json ]] ||
+   ! grep -q "\"version\": \"$duckdb_version\"" "$root/.tools/node_modules/@duckdb/node-api/package.json"; then
+  echo "setup: installing @duckdb/node-api@$duckdb_version from npm into .tools/"
+  mkdir -p "$root/.tools"
+  for attempt in 1 2 3; do
+    npm install --prefix "$root/.tools" --no-audit --no-fund --silent "@duckdb/node-api@$duckdb_version" && break
+    [[ $attempt == 3 ]] && { echo "setup: npm install @duckdb/node-api failed" >&2; exit 1; }
+    sleep 5
+  done
 fi

@@ -1,6 +1,7 @@
 #include "host/analytics/aggregate.h"
 
 #include <algorithm>
+#include <chrono>
 #include <array>
 #include <span>
 #include <string>
@@ -73,23 +74,30 @@ struct PassEvents {
   std::span<const int64_t> values;
 };
 
-// Aggregates one pass (key ids [key_begin, key_begin + key_count)) and appends its cells to `out`.
-Status aggregate_pass(Device& device, const PassEvents& events, uint32_t pane_ms, uint32_t panes, uint32_t key_begin,
-                      uint32_t key_count, size_t budget, bool squares, std::vector<PaneCell>& out) {
+// One pass's buffers on a device, and how its launches are shaped.
+struct PassLaunch {
+  std::unique_ptr<DeviceBuffer> offsets, keys, values, params, tables;
+  uint32_t parts = 1;
+  size_t cells = 0;  // of one part's table
+};
+
+// Uploads one pass's events (key ids [key_begin, key_begin + key_count)) and makes room for its tables.
+Result<PassLaunch> upload_pass(Device& device, const PassEvents& events, uint32_t pane_ms, uint32_t panes,
+                               uint32_t key_begin, uint32_t key_count, size_t budget, bool squares) {
   const size_t n = events.offsets.size();
-  if (n == 0) return Status::ok();
-  const size_t cells = size_t(panes) * key_count;
+  PassLaunch launch;
+  launch.cells = size_t(panes) * key_count;
   // Parts run side by side on a CPU's cores; each needs its own table.
-  const size_t by_memory = std::max<size_t>(1, budget / (cells * sizeof(Cell)));
+  const size_t by_memory = std::max<size_t>(1, budget / (launch.cells * sizeof(Cell)));
   const size_t by_events = std::max<size_t>(1, n / 65536);
   const size_t by_device = std::max<size_t>(1, size_t(std::max(1, device.info().compute_units)));
-  const uint32_t parts = static_cast<uint32_t>(std::min({by_memory, by_events, by_device}));
+  launch.parts = static_cast<uint32_t>(std::min({by_memory, by_events, by_device}));
 
   akt::AnalyticsParams params{};
   params.pane_magic = pane_ms >= 2 ? pane_magic(pane_ms) : 0;
   params.events = static_cast<uint32_t>(n);
-  params.parts = parts;
-  params.events_per_part = static_cast<uint32_t>((n + parts - 1) / parts);
+  params.parts = launch.parts;
+  params.events_per_part = static_cast<uint32_t>((n + launch.parts - 1) / launch.parts);
   params.panes = panes;
   params.key_begin = key_begin;
   params.keys = key_count;
@@ -103,21 +111,38 @@ Status aggregate_pass(Device& device, const PassEvents& events, uint32_t pane_ms
   if (!values.is_ok()) return values.status();
   auto params_buffer = device.upload_new(std::span<const akt::AnalyticsParams>(&params, 1));
   if (!params_buffer.is_ok()) return params_buffer.status();
-  auto tables = device.allocate(cells * parts * sizeof(Cell));
+  auto tables = device.allocate(launch.cells * launch.parts * sizeof(Cell));
   if (!tables.is_ok()) return tables.status();
+  launch.offsets = std::move(*offsets), launch.keys = std::move(*keys), launch.values = std::move(*values);
+  launch.params = std::move(*params_buffer), launch.tables = std::move(*tables);
+  return launch;
+}
 
-  const uint32_t all_cells = static_cast<uint32_t>(cells * parts);
-  KernelArg clear[] = {KernelArg::of(**tables), KernelArg::u32(all_cells)};
+// Clears the tables, aggregates the events into them and merges the parts into the first.
+Status run_pass(Device& device, const PassLaunch& launch) {
+  const uint32_t all_cells = static_cast<uint32_t>(launch.cells * launch.parts);
+  KernelArg clear[] = {KernelArg::of(*launch.tables), KernelArg::u32(all_cells)};
   STRATA_RETURN_IF_ERROR(device.launch("analytics_clear", {all_cells, 1}, clear));
-  KernelArg aggregate[] = {KernelArg::of(**offsets), KernelArg::of(**keys), KernelArg::of(**values),
-                           KernelArg::of(**params_buffer), KernelArg::of(**tables)};
-  STRATA_RETURN_IF_ERROR(device.launch("analytics_aggregate", {parts, 1, true}, aggregate));
-  if (parts > 1) {
-    KernelArg merge[] = {KernelArg::of(**tables), KernelArg::u32(parts), KernelArg::u32(static_cast<uint32_t>(cells))};
-    STRATA_RETURN_IF_ERROR(device.launch("analytics_merge_parts", {static_cast<uint32_t>(cells), 1}, merge));
+  KernelArg aggregate[] = {KernelArg::of(*launch.offsets), KernelArg::of(*launch.keys), KernelArg::of(*launch.values),
+                           KernelArg::of(*launch.params), KernelArg::of(*launch.tables)};
+  STRATA_RETURN_IF_ERROR(device.launch("analytics_aggregate", {launch.parts, 1, true}, aggregate));
+  if (launch.parts > 1) {
+    const uint32_t cells = static_cast<uint32_t>(launch.cells);
+    KernelArg merge[] = {KernelArg::of(*launch.tables), KernelArg::u32(launch.parts), KernelArg::u32(cells)};
+    STRATA_RETURN_IF_ERROR(device.launch("analytics_merge_parts", {cells, 1}, merge));
   }
-  std::vector<Cell> table(cells);
-  STRATA_RETURN_IF_ERROR(device.download(**tables, table.data(), cells * sizeof(Cell)));
+  return Status::ok();
+}
+
+// Aggregates one pass and appends its cells to `out`.
+Status aggregate_pass(Device& device, const PassEvents& events, uint32_t pane_ms, uint32_t panes, uint32_t key_begin,
+                      uint32_t key_count, size_t budget, bool squares, std::vector<PaneCell>& out) {
+  if (events.offsets.empty()) return Status::ok();
+  auto launch = upload_pass(device, events, pane_ms, panes, key_begin, key_count, budget, squares);
+  if (!launch.is_ok()) return launch.status();
+  STRATA_RETURN_IF_ERROR(run_pass(device, *launch));
+  std::vector<Cell> table(launch->cells);
+  STRATA_RETURN_IF_ERROR(device.download(*launch->tables, table.data(), table.size() * sizeof(Cell)));
   STRATA_RETURN_IF_ERROR(device.synchronize());
   for (uint32_t p = 0; p < panes; ++p) {
     for (uint32_t k = 0; k < key_count; ++k) {
@@ -230,6 +255,33 @@ Result<std::vector<PaneCell>> aggregate_batch(Device& device, const EventBatch& 
   std::stable_sort(out.begin(), out.end(),
                    [](const PaneCell& a, const PaneCell& b) { return a.pane != b.pane ? a.pane < b.pane : a.key < b.key; });
   return out;
+}
+
+Result<double> kernel_events_per_second(Device& device, const EventBatch& batch, double seconds,
+                                        const AggregateOptions& options) {
+  STRATA_RETURN_IF_ERROR(check_batch(batch));
+  if (batch.size() == 0) return invalid_argument("analytics: timing an empty batch");
+  const uint32_t panes = batch_panes(batch);
+  const size_t budget = table_budget(device, options);
+  if (size_t(panes) * batch.key_count * sizeof(Cell) > budget) {
+    return invalid_argument("analytics: timing a batch whose table does not fit one pass");
+  }
+  auto launch = upload_pass(device, {batch.offsets, batch.keys, batch.values}, batch.pane_ms, panes, 0,
+                            batch.key_count, budget, options.squares);
+  if (!launch.is_ok()) return launch.status();
+  STRATA_RETURN_IF_ERROR(run_pass(device, *launch));  // warm: pages touched, kernels built
+  STRATA_RETURN_IF_ERROR(device.synchronize());
+  using clock = std::chrono::steady_clock;
+  const auto start = clock::now();
+  uint64_t runs = 0;
+  double elapsed = 0;
+  do {
+    STRATA_RETURN_IF_ERROR(run_pass(device, *launch));
+    STRATA_RETURN_IF_ERROR(device.synchronize());
+    ++runs;
+    elapsed = std::chrono::duration<double>(clock::now() - start).count();
+  } while (elapsed < seconds);
+  return double(runs) * double(batch.size()) / elapsed;
 }
 
 }  // namespace strata::analytics

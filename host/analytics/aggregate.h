@@ -69,4 +69,10 @@ struct AggregateOptions {
 Result<std::vector<PaneCell>> aggregate_batch(Device& device, const EventBatch& batch,
                                               const AggregateOptions& options = {});
 
+// The device's rate in events per second over a batch already on it (clearing, aggregating and
+// merging its tables; no transfers), timed for about `seconds`. The batch's table must fit one
+// pass. What `strata bench analytics` reports as the resident rate.
+Result<double> kernel_events_per_second(Device& device, const EventBatch& batch, double seconds = 1.0,
+                                        const AggregateOptions& options = {});
+
 }  // namespace strata::analytics

@@ -103,8 +103,9 @@ int run_query(const AnalyticsOptions& o) {
     const LineReader::Got got = reader.next(line);
     if (got == LineReader::Got::kEnd) break;
     if (line.empty() && got == LineReader::Got::kLine) continue;  // blank lines are not events
-    Status s = got == LineReader::Got::kTooLong ? run.add(analytics::Event{analytics::Malformed::kNotJson})
-                                                : run.add_text(line);
+    analytics::Event too_long;
+    too_long.malformed = analytics::Malformed::kNotJson;
+    Status s = got == LineReader::Got::kTooLong ? run.add(too_long) : run.add_text(line);
     if (!s.is_ok()) return fail(s.to_string());
     write();
   }

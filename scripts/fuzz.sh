@@ -18,7 +18,7 @@ cmake -S . -B build-fuzz -G Ninja -DCMAKE_BUILD_TYPE=Release -DCMAKE_C_COMPILER=
 cmake --build build-fuzz --target strata_fuzz_targets
 
 all=(frame render_messages task_messages market blob_service stream_message stream_registry scene_manifest scene
-     api_request proof_items proof_messages)
+     api_request proof_items proof_messages analytics_events)
 read -r -a targets <<<"${FUZZ_TARGETS:-${all[*]}}"
 jobs=${FUZZ_JOBS:-$(nproc)}
 runs=build-fuzz/fuzz-runs

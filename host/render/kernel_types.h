@@ -6,17 +6,9 @@
 #include <cstdint>
 
 namespace strata::kt {
-typedef uint32_t u32;
-typedef int32_t i32;
-#define KERNEL static inline
-#define GLOBAL
-#define ALIGN16 alignas(16)
-#define GLOBAL_ID_X() 0u
+#include "host/kernel_shared_begin.h"
 #include "kernels/render/types.h"
-#undef KERNEL
-#undef GLOBAL
-#undef GLOBAL_ID_X
-#undef ALIGN16
+#include "host/kernel_shared_end.h"
 
 static_assert(sizeof(BvhNode) == 128);
 static_assert(sizeof(Tri) == 40);

@@ -99,7 +99,9 @@ std::vector<json> run(Device& device, const Query& q, const std::vector<std::str
   std::vector<json> out;
   for (size_t i = 0; i < lines.size(); ++i) {
     EXPECT_TRUE(query.add_text(lines[i]).is_ok());
-    if (flush_every && i % flush_every == 0) EXPECT_TRUE(query.flush().is_ok());
+    if (flush_every && i % flush_every == 0) {
+      EXPECT_TRUE(query.flush().is_ok());
+    }
     for (json& m : query.take_output()) out.push_back(std::move(m));
   }
   EXPECT_TRUE(query.finish().is_ok());

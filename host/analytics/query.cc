@@ -23,6 +23,7 @@ std::string duration_text(int64_t ms) {
 
 std::string WindowSpec::to_string() const {
   if (kind == Kind::kTumbling) return "tumbling:" + duration_text(size_ms);
+  if (kind == Kind::kSession) return "session:" + duration_text(size_ms);
   return "sliding:" + duration_text(size_ms) + "/" + duration_text(slide_ms);
 }
 
@@ -73,10 +74,13 @@ Result<WindowSpec> parse_window(std::string_view text) {
     return w;
   }
   if (kind == "session") {
-    return invalid_argument("window \"" + std::string(text) + "\": session windows are not supported yet");
+    auto gap = parse_duration_ms(rest);
+    if (!gap.is_ok()) return invalid_argument("window \"" + std::string(text) + "\": " + gap.status().message());
+    w.kind = WindowSpec::Kind::kSession, w.size_ms = w.slide_ms = *gap;
+    return w;
   }
   return invalid_argument("window \"" + std::string(text) +
-                          "\": expected tumbling:SIZE or sliding:SIZE/SLIDE (for example tumbling:10s)");
+                          "\": expected tumbling:SIZE, sliding:SIZE/SLIDE or session:GAP (for example tumbling:10s)");
 }
 
 std::string Aggregates::to_string() const {
@@ -131,12 +135,15 @@ Status check_query(const Query& q) {
   if (q.lateness_ms < 0 || q.lateness_ms > kMaxDurationMs) return invalid_argument("query: lateness of 0 to 24d");
   const WindowSpec& w = q.window;
   if (w.slide_ms <= 0 || w.size_ms < w.slide_ms || w.size_ms % w.slide_ms != 0 || w.size_ms > kMaxDurationMs ||
-      w.size_ms / w.slide_ms > 10000 || (w.kind == WindowSpec::Kind::kTumbling && w.size_ms != w.slide_ms)) {
+      w.size_ms / w.slide_ms > 10000 || (w.kind != WindowSpec::Kind::kSliding && w.size_ms != w.slide_ms)) {
     return invalid_argument("query: window " + std::to_string(w.size_ms) + " ms sliding by " +
                             std::to_string(w.slide_ms) + " ms");
   }
   const Aggregates& a = q.aggregates;
   if (!(a.count || a.sum || a.min || a.max || a.mean || a.var || a.top)) return invalid_argument("query: no aggregates");
+  if (a.top && w.sessions()) {
+    return invalid_argument("query: topN ranks the keys of a window, and a session window holds one key");
+  }
   return Status::ok();
 }
 

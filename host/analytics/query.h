@@ -13,21 +13,24 @@
 
 namespace strata::analytics {
 
-// Windows on event time, aligned to the epoch. A tumbling window is a sliding one whose slide is
-// its size; a sliding window's size is a whole number of slides. Every window is made of panes
-// of one slide.
+// Windows on event time. Tumbling and sliding windows are aligned to the epoch; a tumbling window
+// is a sliding one whose slide is its size; a sliding window's size is a whole number of slides.
+// Every window is made of panes of one slide. A session window is per key: its events, each less
+// than the gap after the one before; its panes are one gap long (size and slide hold the gap), so
+// no session splits inside a pane.
 struct WindowSpec {
-  enum class Kind { kTumbling, kSliding };
+  enum class Kind { kTumbling, kSliding, kSession };
   Kind kind = Kind::kTumbling;
   int64_t size_ms = 0;
   int64_t slide_ms = 0;
   int64_t panes_per_window() const { return size_ms / slide_ms; }
-  std::string to_string() const;  // "tumbling:10s", "sliding:60s/10s"
+  bool sessions() const { return kind == Kind::kSession; }
+  std::string to_string() const;  // "tumbling:10s", "sliding:60s/10s", "session:30s"
 };
 
 // "250ms", "10s", "5m", "1h", "1d": a positive whole number of milliseconds, at most 24 days.
 Result<int64_t> parse_duration_ms(std::string_view text);
-// "tumbling:10s", "sliding:60s/10s".
+// "tumbling:10s", "sliding:60s/10s", "session:30s".
 Result<WindowSpec> parse_window(std::string_view text);
 
 // What each key group reports.

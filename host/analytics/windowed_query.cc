@@ -73,6 +73,10 @@ WindowedQuery::WindowedQuery(Query query, Device& device, QueryOptions options)
 }
 
 void WindowedQuery::report(int64_t pane, const Extras& what) {
+  if (query_.window.sessions()) {  // sessions have no window summary: every report is a late message
+    after_close_[pane].add(what);
+    return;
+  }
   const int64_t slide = query_.window.slide_ms, watermark = totals_.watermark_ms;
   for (int64_t w = pane - panes_per_window_ + 1; w <= pane; ++w) {
     const bool closed = watermark >= 0 && (w + panes_per_window_) * slide + query_.lateness_ms <= watermark;
@@ -134,10 +138,28 @@ Status WindowedQuery::aggregate_batch_now() {
   batch.values = std::move(batch_values_);
   auto cells = aggregate_batch(device_, batch, options_.aggregate);
   if (!cells.is_ok()) return cells.status();
-  for (const PaneCell& c : *cells) {
-    auto& keys = panes_[batch_first_pane_ + c.pane];
-    auto [it, fresh] = keys.try_emplace(batch_key_names_[c.key], empty_cell());
-    merge_cell(it->second, c.cell);
+  if (query_.window.sessions()) {
+    // The same events with their times as values: each cell's min and max are its first and last.
+    batch.values = std::move(batch_times_);
+    auto times = aggregate_batch(device_, batch, {false, options_.aggregate.table_bytes});
+    if (!times.is_ok()) return times.status();
+    if (times->size() != cells->size()) return internal_error("analytics: the times' cells are not the values'");
+    for (size_t i = 0; i < cells->size(); ++i) {
+      const PaneCell& c = (*cells)[i];
+      if ((*times)[i].pane != c.pane || (*times)[i].key != c.key) {
+        return internal_error("analytics: the times' cells are not the values'");
+      }
+      auto [it, fresh] = sessions_[batch_key_names_[c.key]].try_emplace(batch_first_pane_ + c.pane,
+                                                                         SessionPane{empty_cell(), empty_cell()});
+      merge_cell(it->second.values, c.cell);
+      merge_cell(it->second.times, (*times)[i].cell);
+    }
+  } else {
+    for (const PaneCell& c : *cells) {
+      auto& keys = panes_[batch_first_pane_ + c.pane];
+      auto [it, fresh] = keys.try_emplace(batch_key_names_[c.key], empty_cell());
+      merge_cell(it->second, c.cell);
+    }
   }
   ++totals_.batches;
   batch_times_.clear(), batch_keys_.clear(), batch_values_.clear();
@@ -158,6 +180,13 @@ Status WindowedQuery::finish() {
 }
 
 void WindowedQuery::close_windows(bool everything) {
+  if (query_.window.sessions()) {
+    close_sessions(everything);
+    // Pane p is closed once the watermark reaches its end plus the lateness.
+    publish_late_reports(everything ? INT64_MAX
+                                    : floor_div(totals_.watermark_ms - query_.lateness_ms, query_.window.slide_ms));
+    return;
+  }
   // Window w (panes w .. w + W - 1) closes once the watermark reaches its end plus the lateness.
   int64_t last = floor_div(totals_.watermark_ms - query_.lateness_ms, query_.window.slide_ms) - panes_per_window_;
   if (everything) {
@@ -181,7 +210,11 @@ void WindowedQuery::close_windows(bool everything) {
     extras_.erase(extras_.begin(), extras_.lower_bound(next_window_));
   }
   // What came for closed windows, after them (each such window is closed by now).
-  for (auto it = after_close_.begin(); it != after_close_.end() && it->first < next_window_;) {
+  publish_late_reports(next_window_);
+}
+
+void WindowedQuery::publish_late_reports(int64_t before) {
+  for (auto it = after_close_.begin(); it != after_close_.end() && it->first < before;) {
     nlohmann::json message = {{"type", "late"},
                               {"window_start", it->first * query_.window.slide_ms},
                               {"window_end", it->first * query_.window.slide_ms + query_.window.size_ms}};
@@ -226,22 +259,53 @@ void WindowedQuery::publish_window(int64_t window) {
     summary["top"] = std::move(top);
   }
   output_.push_back(std::move(summary));
-  const long double unit = power_of_ten(query_.scale);
   for (const auto& [key, cell] : groups) {
-    nlohmann::json group = {{"type", "group"}, {"window_start", start}, {"window_end", end}, {"key", key}};
-    if (a.count) group["count"] = cell.count;
-    if (a.sum) group["sum"] = value_json(cell_sum(cell));
-    if (a.min) group["min"] = value_json(cell.min);
-    if (a.max) group["max"] = value_json(cell.max);
-    if (a.mean) group["mean"] = static_cast<double>(static_cast<long double>(cell_sum(cell)) / cell.count / unit);
-    if (a.var) {
-      if (cell.count > 1) group["var"] = static_cast<double>(cell_variance(cell) / (unit * unit));
-      else group["var"] = nullptr;
-    }
-    output_.push_back(std::move(group));
+    output_.push_back(group_json(start, end, key, cell));
   }
   ++totals_.windows_closed;
   totals_.groups_published += groups.size();
+}
+
+nlohmann::json WindowedQuery::group_json(int64_t start, int64_t end, const std::string& key, const Cell& cell) const {
+  const Aggregates& a = query_.aggregates;
+  const long double unit = power_of_ten(query_.scale);
+  nlohmann::json group = {{"type", "group"}, {"window_start", start}, {"window_end", end}, {"key", key}};
+  if (a.count) group["count"] = cell.count;
+  if (a.sum) group["sum"] = value_json(cell_sum(cell));
+  if (a.min) group["min"] = value_json(cell.min);
+  if (a.max) group["max"] = value_json(cell.max);
+  if (a.mean) group["mean"] = static_cast<double>(static_cast<long double>(cell_sum(cell)) / cell.count / unit);
+  if (a.var) {
+    if (cell.count > 1) group["var"] = static_cast<double>(cell_variance(cell) / (unit * unit));
+    else group["var"] = nullptr;
+  }
+  return group;
+}
+
+void WindowedQuery::close_sessions(bool everything) {
+  const int64_t gap = query_.window.slide_ms;
+  for (auto key = sessions_.begin(); key != sessions_.end();) {
+    auto& panes = key->second;
+    while (!panes.empty()) {
+      // The key's first session: its panes while each begins less than a gap after the last.
+      auto end = panes.begin();
+      Cell values = empty_cell(), times = empty_cell();
+      do {
+        merge_cell(values, end->second.values);
+        merge_cell(times, end->second.times);
+        ++end;
+      } while (end != panes.end() && end->second.times.min - times.max < gap);
+      // An event joining it would be before last + gap: in a pane up to that one, which must be closed.
+      const int64_t joining_pane = floor_div(times.max + gap - 1, gap);
+      const bool closed = (joining_pane + 1) * gap + query_.lateness_ms <= totals_.watermark_ms;
+      if (!everything && !closed) break;  // later sessions end later: they are open too
+      output_.push_back(group_json(times.min, times.max + gap, key->first, values));
+      ++totals_.windows_closed;
+      ++totals_.groups_published;
+      panes.erase(panes.begin(), end);
+    }
+    key = panes.empty() ? sessions_.erase(key) : std::next(key);
+  }
 }
 
 std::vector<nlohmann::json> WindowedQuery::take_output() {

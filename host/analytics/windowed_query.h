@@ -9,6 +9,12 @@
 // that is reported in "late" messages, published after it. So every message's content depends
 // only on the events and their order, never on where batches were cut, and no window changes
 // after it is published.
+//
+// Session windows: each pane (one gap long) of each key also keeps its first and last event time
+// (a second aggregation, of the times), and a key's consecutive panes join into one session when
+// the gap between them is shorter than the gap. A session closes once every pane an event joining
+// it could fall in is closed; it is published as one "group" message, from its first event to its
+// last plus the gap. Late and malformed events are reported per pane, in "late" messages.
 #pragma once
 
 #include <array>
@@ -80,6 +86,10 @@ class WindowedQuery {
   // Publishes the windows up to `last` (all of them when `everything`).
   void close_windows(bool everything);
   void publish_window(int64_t window);
+  void close_sessions(bool everything);
+  // Late reports for every pane (or window) before `before`.
+  void publish_late_reports(int64_t before);
+  nlohmann::json group_json(int64_t start, int64_t end, const std::string& key, const Cell& cell) const;
   nlohmann::json value_json(__int128 value) const;
 
   Query query_;
@@ -98,6 +108,11 @@ class WindowedQuery {
   int64_t batch_first_pane_ = 0, batch_last_pane_ = 0;
 
   std::map<int64_t, std::unordered_map<std::string, Cell>> panes_;  // aggregated, by pane
+  // Session windows: by key, its panes' values and event times (in the min and max of `times`).
+  struct SessionPane {
+    Cell values, times;
+  };
+  std::map<std::string, std::map<int64_t, SessionPane>> sessions_;
   std::map<int64_t, Extras> extras_;       // of windows still open
   std::map<int64_t, Extras> after_close_;  // of closed windows, for their next late report
   Extras unplaced_;                    // malformed without a time, before any time is known

@@ -103,7 +103,8 @@ TEST(AnalyticsCli, WrongFlagsAreRefusedByName) {
     EXPECT_EQ(r.code, 1) << args;
     EXPECT_NE(r.error.find(words), std::string::npos) << args << ": " << r.error;
   };
-  refused("--input-file " + file + " --window session:30s", "session windows are not supported yet");
+  refused("--input-file " + file + " --window session:0s", "session:0s");
+  refused("--input-file " + file + " --window session:30s --agg count,top3", "a session window holds one key");
   refused("--input-file " + file + " --window tumbling:10", "tumbling:10");
   refused("--input-file " + file + " --window sliding:60s/7s", "whole number of slides");
   refused("--input-file " + file + " --window tumbling:1s --agg count,p99", "quantiles are not supported yet");

@@ -1,7 +1,8 @@
 // An analytics query over arbitrary event lines (host/analytics/windowed_query.h), as a stream
 // publisher could send them: it never throws, counts every line once (aggregated, late or
 // malformed), publishes each window once with its groups after it, and its messages add up to
-// the events it took. The first byte picks the window and the lateness, the second the batch.
+// the events it took (in sessions, each aggregated event exactly once). The first byte picks the
+// window, the lateness and the scale, the second the batch.
 #include <set>
 #include <string>
 
@@ -14,11 +15,13 @@ STRATA_FUZZ_TARGET(analytics_events) {
   static std::unique_ptr<Device> device = std::move(*open_device("cpu"));
   if (size < 2) return 0;
   analytics::Query q;
-  const char* windows[] = {"tumbling:1s", "tumbling:10ms", "sliding:5s/1s", "sliding:2ms/1ms"};
-  q.window = *analytics::parse_window(windows[data[0] & 3]);
-  q.lateness_ms = (data[0] >> 2) * 100;
+  const char* windows[] = {"tumbling:1s", "tumbling:10ms", "sliding:5s/1s", "sliding:2ms/1ms",
+                           "session:1s", "session:3ms", "tumbling:1s", "session:1s"};
+  q.window = *analytics::parse_window(windows[data[0] & 7]);
+  q.lateness_ms = ((data[0] >> 3) & 7) * 100;
   q.key_field = "k", q.value_field = "v", q.scale = data[0] >> 6;
-  q.aggregates = *analytics::parse_aggregates("count,sum,min,max,mean,var,top3");
+  q.aggregates = *analytics::parse_aggregates(q.window.sessions() ? "count,sum,min,max,mean,var"
+                                                                  : "count,sum,min,max,mean,var,top3");
   analytics::WindowedQuery query(q, *device, {size_t(data[1] % 16) + 1, {}});
   const std::string text(reinterpret_cast<const char*>(data) + 2, size - 2);
   uint64_t lines = 0;
@@ -44,9 +47,13 @@ STRATA_FUZZ_TARGET(analytics_events) {
       current = start;
       summed += m.at("events").get<uint64_t>();
     } else if (m.at("type") == "group") {
-      fuzz::expect(start == current, "analytics: a group away from its window");
+      fuzz::expect(start == current || q.window.sessions(), "analytics: a group away from its window");
       grouped += m.at("count").get<uint64_t>();
     }
+  }
+  if (q.window.sessions()) {
+    fuzz::expect(summed == 0 && grouped == t.aggregated, "analytics: sessions do not hold every aggregated event once");
+    return 0;
   }
   fuzz::expect(grouped == summed, "analytics: groups do not add up to their windows");
   // Each aggregated event is in every window of its pane: as many as a window has panes.

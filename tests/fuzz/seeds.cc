@@ -694,7 +694,7 @@ void proof_messages(Corpus& c) {
 // ---- the analytics family's events ----
 
 void analytics_events(Corpus& c) {
-  // Byte 0: window (low 2 bits), lateness (next 4) and scale; byte 1: the batch size.
+  // Byte 0: window (low 3 bits), lateness (next 3) and scale; byte 1: the batch size.
   auto with = [](uint8_t query, uint8_t batch, const std::string& lines) {
     Bytes b{query, batch};
     b.insert(b.end(), lines.begin(), lines.end());
@@ -704,12 +704,13 @@ void analytics_events(Corpus& c) {
                               "{\"ts\":2100,\"k\":\"a\",\"v\":3}\n{\"ts\":9000,\"k\":7,\"v\":0}\n";
   c["tumbling"] = with(0, 3, ordered);
   c["sliding"] = with(2, 1, ordered);
-  c["late-and-lateness"] = with(4 << 2, 2, ordered + "{\"ts\":1200,\"k\":\"a\",\"v\":1}\n{\"ts\":10,\"k\":\"c\",\"v\":1}\n");
+  c["sessions"] = with(4, 2, ordered + "{\"ts\":2050,\"k\":\"b\",\"v\":1}\n{\"ts\":20,\"k\":\"a\",\"v\":1}\n");
+  c["late-and-lateness"] = with(4 << 3, 2, ordered + "{\"ts\":1200,\"k\":\"a\",\"v\":1}\n{\"ts\":10,\"k\":\"c\",\"v\":1}\n");
   c["malformed"] = with(1, 5,
                         "not json\n{\"k\":\"a\",\"v\":1}\n[1]\n{\"ts\":-1,\"k\":\"a\",\"v\":1}\n"
                         "{\"ts\":5,\"k\":[],\"v\":1}\n{\"ts\":5,\"k\":\"a\",\"v\":\"1\"}\n"
                         "{\"ts\":5,\"k\":\"a\",\"v\":1e300}\n{\"ts\":5,\"k\":\"a\"}\n{\"ts\":5.5,\"k\":\"a\",\"v\":1}\n");
-  c["extremes"] = with(3 | (3 << 6), 0,
+  c["extremes"] = with(5 | (3 << 6), 0,
                        "{\"ts\":253402300799999,\"k\":\"a\",\"v\":9223372036854775807}\n"
                        "{\"ts\":0,\"k\":\"a\",\"v\":-9223372036854775808}\n"
                        "{\"ts\":4294967296,\"k\":\"a\",\"v\":1e-12}\n");

@@ -376,13 +376,122 @@ TEST(WindowedQuery, TopKeysAreTheExactHeavyHitters) {
   EXPECT_EQ(windows, int(counts.size()));
 }
 
+// Sessions by plain loops: each key's on-time events sorted by time, cut where the gap is reached.
+struct RefSession {
+  int64_t end = 0;
+  RefGroup group;
+};
+
+std::map<std::pair<std::string, int64_t>, RefSession> reference_sessions(const std::vector<std::string>& lines,
+                                                                         const Query& q, std::map<int64_t, uint64_t>& late,
+                                                                         std::map<int64_t, uint64_t>& malformed) {
+  const int64_t gap = q.window.size_ms;
+  std::map<std::string, std::vector<std::pair<int64_t, int64_t>>> by_key;  // (time, value) in arrival order
+  int64_t watermark = -1;
+  uint64_t unplaced = 0;
+  for (const std::string& line : lines) {
+    const Event e = parse_event_text(line, q);
+    if (e.malformed != Malformed::kNone) {
+      if (e.has_time) ++malformed[e.time_ms / gap * gap];
+      else if (watermark >= 0) ++malformed[watermark / gap * gap];
+      else ++unplaced;
+      continue;
+    }
+    if (watermark >= 0 && e.time_ms / gap * gap + gap + q.lateness_ms <= watermark) {
+      ++late[e.time_ms / gap * gap];
+      continue;
+    }
+    if (watermark < 0 && unplaced) malformed[e.time_ms / gap * gap] += unplaced;
+    by_key[e.key].push_back({e.time_ms, e.value});
+    watermark = std::max(watermark, e.time_ms);
+  }
+  std::map<std::pair<std::string, int64_t>, RefSession> out;
+  for (auto& [key, events] : by_key) {
+    std::stable_sort(events.begin(), events.end(), [](auto& a, auto& b) { return a.first < b.first; });
+    RefSession* current = nullptr;
+    int64_t last = 0;
+    for (const auto& [t, v] : events) {
+      if (!current || t - last >= gap) current = &out[{key, t}];
+      last = t;
+      current->end = t + gap;
+      RefGroup& g = current->group;
+      ++g.count, g.sum += v, g.min = std::min(g.min, v), g.max = std::max(g.max, v);
+      g.values.push_back(v);
+    }
+  }
+  return out;
+}
+
+TEST(WindowedQuery, SessionWindowsMatchTheReferenceOnEveryBackendAndBatchSize) {
+  // Bursts per key with gaps around the session gap, out of order, with late and malformed events.
+  std::vector<std::string> lines = random_stream(20000, 14, 2500, false);
+  std::mt19937_64 rng(15);
+  int64_t t = 1700000500000;
+  for (int i = 0; i < 3000; ++i) {
+    t += (i % 50 == 0) ? 3000 + int64_t(rng() % 3) * 500 - 500 : int64_t(rng() % 40);  // gaps of 2.5, 3 and 3.5 s
+    lines.push_back("{\"ts\":" + std::to_string(t) + ",\"user\":\"burst" + std::to_string(i % 3) + "\",\"v\":" +
+                    std::to_string(int64_t(rng() % 1000)) + "}");
+  }
+  const Query q = query_of("session:3s", 500, 0);
+  std::map<int64_t, uint64_t> late, malformed;
+  const auto ref = reference_sessions(lines, q, late, malformed);
+  ASSERT_GT(ref.size(), 1000u);  // the random stream's keys make many short sessions, the bursts long ones
+  ASSERT_GT(late.size(), 10u);
+  ASSERT_GT(malformed.size(), 10u);
+  std::vector<json> first;
+  for (const std::string& id : tests::test_device_ids()) {
+    auto device = tests::open_or_die(id);
+    for (size_t batch : {size_t(1) << 20, size_t(613), size_t(1)}) {
+      if (batch == 1 && id != "cpu") continue;
+      const std::string who = id + " batch " + std::to_string(batch);
+      std::vector<json> groups;
+      std::map<int64_t, uint64_t> got_late, got_malformed;
+      for (const json& m : run(*device, q, lines, batch)) {
+        ASSERT_NE(m["type"], "window") << who << ": sessions have no window summaries";
+        if (m["type"] == "group") {
+          groups.push_back(m);
+          continue;
+        }
+        EXPECT_EQ(m["window_end"].get<int64_t>() - m["window_start"].get<int64_t>(), 3000);
+        got_late[m["window_start"]] += m["late_events"].get<uint64_t>();
+        for (const auto& [reason, n] : m["malformed"].items()) got_malformed[m["window_start"]] += n.get<uint64_t>();
+      }
+      std::erase_if(got_late, [](auto& p) { return p.second == 0; });
+      std::erase_if(got_malformed, [](auto& p) { return p.second == 0; });
+      EXPECT_EQ(got_late, late) << who;
+      EXPECT_EQ(got_malformed, malformed) << who;
+      ASSERT_EQ(groups.size(), ref.size()) << who;
+      for (const json& m : groups) {
+        auto it = ref.find({m["key"], m["window_start"]});
+        ASSERT_TRUE(it != ref.end()) << who << ": a session not in the reference: " << m.dump();
+        EXPECT_EQ(m["window_end"], it->second.end) << who;
+        EXPECT_EQ(m["count"], it->second.group.count) << who;
+        EXPECT_EQ(m["sum"].get<int64_t>(), int64_t(it->second.group.sum)) << who;
+        EXPECT_EQ(m["min"], it->second.group.min) << who;
+        EXPECT_EQ(m["max"], it->second.group.max) << who;
+      }
+      std::sort(groups.begin(), groups.end(), [](const json& a, const json& b) {
+        return std::pair(a["key"].get<std::string>(), a["window_start"].get<int64_t>()) <
+               std::pair(b["key"].get<std::string>(), b["window_start"].get<int64_t>());
+      });
+      if (first.empty()) first = groups;
+      EXPECT_TRUE(groups == first) << who << ": other sessions than with the first batch size";
+    }
+  }
+}
+
 TEST(AnalyticsQuery, FlagsParseOrSayWhatIsWrong) {
   EXPECT_EQ(parse_window("tumbling:10s")->size_ms, 10000);
   EXPECT_EQ(parse_window("sliding:60s/10s")->panes_per_window(), 6);
   EXPECT_EQ(parse_window("sliding:1h/1m")->to_string(), "sliding:1h/1m");
   EXPECT_EQ(*parse_duration_ms("250ms"), 250);
+  EXPECT_EQ(parse_window("session:30s")->to_string(), "session:30s");
+  EXPECT_TRUE(parse_window("session:30s")->sessions());
+  Query top_of_sessions = query_of("session:30s", 0, 0);
+  top_of_sessions.aggregates.top = 3;
+  EXPECT_FALSE(check_query(top_of_sessions).is_ok());
   for (const char* bad : {"tumbling", "tumbling:", "tumbling:10", "tumbling:0s", "tumbling:-1s", "tumbling:25d",
-                          "sliding:60s", "sliding:60s/7s", "sliding:11s/1ms", "hopping:1s", "session:30s"}) {
+                          "sliding:60s", "sliding:60s/7s", "sliding:11s/1ms", "hopping:1s", "session:", "session:0s"}) {
     auto w = parse_window(bad);
     EXPECT_FALSE(w.is_ok()) << bad;
     EXPECT_NE(w.status().message().find(bad), std::string::npos) << w.status().message();

@@ -3,6 +3,8 @@
 #include <charconv>
 #include <nlohmann/json.hpp>
 
+#include "host/analytics/sketch.h"
+
 namespace strata::analytics {
 namespace {
 
@@ -89,6 +91,7 @@ std::string Aggregates::to_string() const {
     if (on) out += (out.empty() ? "" : ",") + name;
   };
   add(count, "count"), add(sum, "sum"), add(min, "min"), add(max, "max"), add(mean, "mean"), add(var, "var");
+  for (const std::string& q : quantile_names) add(true, q);
   add(top > 0, "top" + std::to_string(top));
   return out;
 }
@@ -115,10 +118,16 @@ Result<Aggregates> parse_aggregates(std::string_view text) {
       }
       a.top = n;
     } else if (name.size() > 1 && name[0] == 'p' && name.find_first_not_of("0123456789.", 1) == std::string_view::npos) {
-      return invalid_argument("aggregate \"" + std::string(name) + "\": quantiles are not supported yet");
+      double q = 0;
+      if (!parse_quantile_name(std::string(name), q)) {
+        return invalid_argument("aggregate \"" + std::string(name) +
+                                "\": a quantile is pN from p0 to p100, with at most three decimals (p99.9)");
+      }
+      if (a.quantiles.size() == 16) return invalid_argument("aggregates: at most 16 quantiles");
+      a.quantile_names.emplace_back(name), a.quantiles.push_back(q);
     } else {
       return invalid_argument("aggregate \"" + std::string(name) +
-                              "\": expected count, sum, min, max, mean, var or topN");
+                              "\": expected count, sum, min, max, mean, var, pN or topN");
     }
   }
   return a;
@@ -140,7 +149,9 @@ Status check_query(const Query& q) {
                             std::to_string(w.slide_ms) + " ms");
   }
   const Aggregates& a = q.aggregates;
-  if (!(a.count || a.sum || a.min || a.max || a.mean || a.var || a.top)) return invalid_argument("query: no aggregates");
+  if (!(a.count || a.sum || a.min || a.max || a.mean || a.var || a.top || a.needs_sketch())) {
+    return invalid_argument("query: no aggregates");
+  }
   if (a.top && w.sessions()) {
     return invalid_argument("query: topN ranks the keys of a window, and a session window holds one key");
   }

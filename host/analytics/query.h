@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json_fwd.hpp>
 
@@ -36,11 +37,14 @@ Result<WindowSpec> parse_window(std::string_view text);
 // What each key group reports.
 struct Aggregates {
   bool count = false, sum = false, min = false, max = false, mean = false, var = false;
+  std::vector<std::string> quantile_names;  // "p50", "p99.9": from a sketch (host/analytics/sketch.h)
+  std::vector<double> quantiles;            // 0.5, 0.999
   uint32_t top = 0;  // the top N keys of a window by count (0: none)
   bool needs_squares() const { return var; }
-  std::string to_string() const;  // "count,sum,top10"
+  bool needs_sketch() const { return !quantiles.empty(); }
+  std::string to_string() const;  // "count,sum,p99,top10"
 };
-// "count,sum,min,max,mean,var,top10".
+// "count,sum,min,max,mean,var,p50,p99,top10" (at most 16 quantiles).
 Result<Aggregates> parse_aggregates(std::string_view text);
 
 struct Query {

@@ -126,6 +126,34 @@ Status WindowedQuery::add(const Event& event) {
   return Status::ok();
 }
 
+Result<std::vector<std::pair<PaneCell, int32_t>>> WindowedQuery::sketch_batch(const EventBatch& batch) {
+  // Each (key, bucket) pair a key id of its own, so the device counts each bucket's values.
+  EventBatch buckets;
+  buckets.base_ms = batch.base_ms, buckets.pane_ms = batch.pane_ms, buckets.offsets = batch.offsets;
+  buckets.values.assign(batch.size(), 0);
+  buckets.keys.reserve(batch.size());
+  std::unordered_map<uint64_t, uint32_t> ids;
+  std::vector<std::pair<uint32_t, int32_t>> pairs;  // by pair id: (key id, bucket)
+  for (size_t i = 0; i < batch.size(); ++i) {
+    const int32_t bucket = sketch_bucket(batch.values[i]);
+    const uint64_t pair = (uint64_t(batch.keys[i]) << 32) | uint32_t(bucket);
+    auto [it, fresh] = ids.try_emplace(pair, static_cast<uint32_t>(pairs.size()));
+    if (fresh) pairs.push_back({batch.keys[i], bucket});
+    buckets.keys.push_back(it->second);
+  }
+  buckets.key_count = static_cast<uint32_t>(pairs.size());
+  auto cells = aggregate_batch(device_, buckets, {false, options_.aggregate.table_bytes});
+  if (!cells.is_ok()) return cells.status();
+  std::vector<std::pair<PaneCell, int32_t>> out;
+  out.reserve(cells->size());
+  for (PaneCell c : *cells) {
+    const auto [key, bucket] = pairs[c.key];
+    c.key = key;
+    out.push_back({c, bucket});
+  }
+  return out;
+}
+
 Status WindowedQuery::aggregate_batch_now() {
   if (batch_times_.empty()) return Status::ok();
   EventBatch batch;
@@ -138,6 +166,20 @@ Status WindowedQuery::aggregate_batch_now() {
   batch.values = std::move(batch_values_);
   auto cells = aggregate_batch(device_, batch, options_.aggregate);
   if (!cells.is_ok()) return cells.status();
+  if (query_.aggregates.needs_sketch()) {
+    auto buckets = sketch_batch(batch);
+    if (!buckets.is_ok()) return buckets.status();
+    for (const auto& [c, bucket] : *buckets) {
+      const int64_t pane = batch_first_pane_ + c.pane;
+      const std::string& key = batch_key_names_[c.key];
+      if (query_.window.sessions()) {
+        sessions_[key].try_emplace(pane, SessionPane{empty_cell(), empty_cell(), {}}).first->second.sketch.add_bucket(
+            bucket, c.cell.count);
+      } else {
+        sketches_[pane][key].add_bucket(bucket, c.cell.count);
+      }
+    }
+  }
   if (query_.window.sessions()) {
     // The same events with their times as values: each cell's min and max are its first and last.
     batch.values = std::move(batch_times_);
@@ -150,7 +192,7 @@ Status WindowedQuery::aggregate_batch_now() {
         return internal_error("analytics: the times' cells are not the values'");
       }
       auto [it, fresh] = sessions_[batch_key_names_[c.key]].try_emplace(batch_first_pane_ + c.pane,
-                                                                         SessionPane{empty_cell(), empty_cell()});
+                                                                         SessionPane{empty_cell(), empty_cell(), {}});
       merge_cell(it->second.values, c.cell);
       merge_cell(it->second.times, (*times)[i].cell);
     }
@@ -207,6 +249,7 @@ void WindowedQuery::close_windows(bool everything) {
     for (int64_t w : windows) publish_window(w);
     if (last >= next_window_) next_window_ = last + 1;
     panes_.erase(panes_.begin(), panes_.lower_bound(next_window_));
+    sketches_.erase(sketches_.begin(), sketches_.lower_bound(next_window_));
     extras_.erase(extras_.begin(), extras_.lower_bound(next_window_));
   }
   // What came for closed windows, after them (each such window is closed by now).
@@ -237,6 +280,10 @@ void WindowedQuery::publish_window(int64_t window) {
       merge_cell(g->second, cell);
     }
   }
+  std::map<std::string, Sketch> sketches;
+  for (auto it = sketches_.lower_bound(window); it != sketches_.end() && it->first < window + panes_per_window_; ++it) {
+    for (const auto& [key, sketch] : it->second) sketches[key].merge(sketch);
+  }
   auto extras = extras_.find(window);
   if (groups.empty() && (extras == extras_.end() || extras->second.empty())) return;
   const int64_t start = window * query_.window.slide_ms, end = start + query_.window.size_ms;
@@ -260,13 +307,15 @@ void WindowedQuery::publish_window(int64_t window) {
   }
   output_.push_back(std::move(summary));
   for (const auto& [key, cell] : groups) {
-    output_.push_back(group_json(start, end, key, cell));
+    auto sketch = sketches.find(key);
+    output_.push_back(group_json(start, end, key, cell, sketch == sketches.end() ? nullptr : &sketch->second));
   }
   ++totals_.windows_closed;
   totals_.groups_published += groups.size();
 }
 
-nlohmann::json WindowedQuery::group_json(int64_t start, int64_t end, const std::string& key, const Cell& cell) const {
+nlohmann::json WindowedQuery::group_json(int64_t start, int64_t end, const std::string& key, const Cell& cell,
+                                        const Sketch* sketch) const {
   const Aggregates& a = query_.aggregates;
   const long double unit = power_of_ten(query_.scale);
   nlohmann::json group = {{"type", "group"}, {"window_start", start}, {"window_end", end}, {"key", key}};
@@ -279,6 +328,9 @@ nlohmann::json WindowedQuery::group_json(int64_t start, int64_t end, const std::
     if (cell.count > 1) group["var"] = static_cast<double>(cell_variance(cell) / (unit * unit));
     else group["var"] = nullptr;
   }
+  for (size_t i = 0; i < a.quantiles.size(); ++i) {
+    group[a.quantile_names[i]] = sketch ? static_cast<double>(sketch->quantile(a.quantiles[i]) / unit) : 0.0;
+  }
   return group;
 }
 
@@ -290,16 +342,18 @@ void WindowedQuery::close_sessions(bool everything) {
       // The key's first session: its panes while each begins less than a gap after the last.
       auto end = panes.begin();
       Cell values = empty_cell(), times = empty_cell();
+      Sketch sketch;
       do {
         merge_cell(values, end->second.values);
         merge_cell(times, end->second.times);
+        sketch.merge(end->second.sketch);
         ++end;
       } while (end != panes.end() && end->second.times.min - times.max < gap);
       // An event joining it would be before last + gap: in a pane up to that one, which must be closed.
       const int64_t joining_pane = floor_div(times.max + gap - 1, gap);
       const bool closed = (joining_pane + 1) * gap + query_.lateness_ms <= totals_.watermark_ms;
       if (!everything && !closed) break;  // later sessions end later: they are open too
-      output_.push_back(group_json(times.min, times.max + gap, key->first, values));
+      output_.push_back(group_json(times.min, times.max + gap, key->first, values, &sketch));
       ++totals_.windows_closed;
       ++totals_.groups_published;
       panes.erase(panes.begin(), end);

@@ -30,6 +30,7 @@
 #include "host/analytics/aggregate.h"
 #include "host/analytics/events.h"
 #include "host/analytics/query.h"
+#include "host/analytics/sketch.h"
 #include "host/device.h"
 
 namespace strata::analytics {
@@ -83,13 +84,16 @@ class WindowedQuery {
   // Counts an event that is not aggregated in every window of pane `pane`.
   void report(int64_t pane, const Extras& what);
   Status aggregate_batch_now();
+  // The batch's sketches on the device: its (key, bucket) pairs counted as keys of their own.
+  Result<std::vector<std::pair<PaneCell, int32_t>>> sketch_batch(const EventBatch& batch);
   // Publishes the windows up to `last` (all of them when `everything`).
   void close_windows(bool everything);
   void publish_window(int64_t window);
   void close_sessions(bool everything);
   // Late reports for every pane (or window) before `before`.
   void publish_late_reports(int64_t before);
-  nlohmann::json group_json(int64_t start, int64_t end, const std::string& key, const Cell& cell) const;
+  nlohmann::json group_json(int64_t start, int64_t end, const std::string& key, const Cell& cell,
+                            const Sketch* sketch) const;
   nlohmann::json value_json(__int128 value) const;
 
   Query query_;
@@ -108,9 +112,11 @@ class WindowedQuery {
   int64_t batch_first_pane_ = 0, batch_last_pane_ = 0;
 
   std::map<int64_t, std::unordered_map<std::string, Cell>> panes_;  // aggregated, by pane
+  std::map<int64_t, std::unordered_map<std::string, Sketch>> sketches_;  // for quantiles, likewise
   // Session windows: by key, its panes' values and event times (in the min and max of `times`).
   struct SessionPane {
     Cell values, times;
+    Sketch sketch;
   };
   std::map<std::string, std::map<int64_t, SessionPane>> sessions_;
   std::map<int64_t, Extras> extras_;       // of windows still open

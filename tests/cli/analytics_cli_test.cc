@@ -107,7 +107,7 @@ TEST(AnalyticsCli, WrongFlagsAreRefusedByName) {
   refused("--input-file " + file + " --window session:30s --agg count,top3", "a session window holds one key");
   refused("--input-file " + file + " --window tumbling:10", "tumbling:10");
   refused("--input-file " + file + " --window sliding:60s/7s", "whole number of slides");
-  refused("--input-file " + file + " --window tumbling:1s --agg count,p99", "quantiles are not supported yet");
+  refused("--input-file " + file + " --window tumbling:1s --agg count,p101", "a quantile is pN from p0 to p100");
   refused("--input-file " + file + " --window tumbling:1s --lateness soon", "--lateness");
   refused("--input-file " + file + " --window tumbling:1s --scale 13", "scale");
   refused("--input-file /nonexistent/events --window tumbling:1s", "cannot open /nonexistent/events");

@@ -20,8 +20,8 @@ STRATA_FUZZ_TARGET(analytics_events) {
   q.window = *analytics::parse_window(windows[data[0] & 7]);
   q.lateness_ms = ((data[0] >> 3) & 7) * 100;
   q.key_field = "k", q.value_field = "v", q.scale = data[0] >> 6;
-  q.aggregates = *analytics::parse_aggregates(q.window.sessions() ? "count,sum,min,max,mean,var"
-                                                                  : "count,sum,min,max,mean,var,top3");
+  q.aggregates = *analytics::parse_aggregates(q.window.sessions() ? "count,sum,min,max,mean,var,p50,p99"
+                                                                  : "count,sum,min,max,mean,var,p0,p99.9,top3");
   analytics::WindowedQuery query(q, *device, {size_t(data[1] % 16) + 1, {}});
   const std::string text(reinterpret_cast<const char*>(data) + 2, size - 2);
   uint64_t lines = 0;

@@ -61,7 +61,7 @@ void WindowedQuery::Extras::put(nlohmann::json& message) const {
   message["malformed"] = std::move(reasons);
 }
 
-WindowedQuery::WindowedQuery(Query query, Device& device, QueryOptions options)
+WindowedQuery::WindowedQuery(Query query, Device* device, QueryOptions options)
     : query_(std::move(query)),
       device_(device),
       options_(options),
@@ -126,97 +126,70 @@ Status WindowedQuery::add(const Event& event) {
   return Status::ok();
 }
 
-Result<std::vector<std::pair<PaneCell, int32_t>>> WindowedQuery::sketch_batch(const EventBatch& batch) {
-  // Each (key, bucket) pair a key id of its own, so the device counts each bucket's values.
-  EventBatch buckets;
-  buckets.base_ms = batch.base_ms, buckets.pane_ms = batch.pane_ms, buckets.offsets = batch.offsets;
-  buckets.values.assign(batch.size(), 0);
-  buckets.keys.reserve(batch.size());
-  std::unordered_map<uint64_t, uint32_t> ids;
-  std::vector<std::pair<uint32_t, int32_t>> pairs;  // by pair id: (key id, bucket)
-  for (size_t i = 0; i < batch.size(); ++i) {
-    const int32_t bucket = sketch_bucket(batch.values[i]);
-    const uint64_t pair = (uint64_t(batch.keys[i]) << 32) | uint32_t(bucket);
-    auto [it, fresh] = ids.try_emplace(pair, static_cast<uint32_t>(pairs.size()));
-    if (fresh) pairs.push_back({batch.keys[i], bucket});
-    buckets.keys.push_back(it->second);
+Status WindowedQuery::cut_batch() {
+  if (batch_times_.empty()) return Status::ok();
+  QueryBatch batch;
+  EventBatch& events = batch.events;
+  events.pane_ms = static_cast<uint32_t>(query_.window.slide_ms);
+  events.base_ms = batch_first_pane_ * query_.window.slide_ms;
+  events.key_count = static_cast<uint32_t>(batch_key_names_.size());
+  events.offsets.reserve(batch_times_.size());
+  for (int64_t t : batch_times_) events.offsets.push_back(static_cast<uint32_t>(t - events.base_ms));
+  events.keys = std::move(batch_keys_);
+  events.values = std::move(batch_values_);
+  batch.keys = std::move(batch_key_names_);
+  batch_times_.clear(), batch_keys_.clear(), batch_values_.clear();
+  batch_key_ids_.clear(), batch_key_names_.clear();
+  if (!device_) {
+    deferred_.push_back(std::move(batch));
+    return Status::ok();
   }
-  buckets.key_count = static_cast<uint32_t>(pairs.size());
-  auto cells = aggregate_batch(device_, buckets, {false, options_.aggregate.table_bytes});
-  if (!cells.is_ok()) return cells.status();
-  std::vector<std::pair<PaneCell, int32_t>> out;
-  out.reserve(cells->size());
-  for (PaneCell c : *cells) {
-    const auto [key, bucket] = pairs[c.key];
-    c.key = key;
-    out.push_back({c, bucket});
-  }
+  auto aggregates = aggregate_query_batch(*device_, batch.events, BatchNeeds::of(query_), options_.aggregate.table_bytes);
+  if (!aggregates.is_ok()) return aggregates.status();
+  return merge(batch, *aggregates);
+}
+
+std::vector<QueryBatch> WindowedQuery::take_batches() {
+  std::vector<QueryBatch> out;
+  out.swap(deferred_);
   return out;
 }
 
-Status WindowedQuery::aggregate_batch_now() {
-  if (batch_times_.empty()) return Status::ok();
-  EventBatch batch;
-  batch.pane_ms = static_cast<uint32_t>(query_.window.slide_ms);
-  batch.base_ms = batch_first_pane_ * query_.window.slide_ms;
-  batch.key_count = static_cast<uint32_t>(batch_key_names_.size());
-  batch.offsets.reserve(batch_times_.size());
-  for (int64_t t : batch_times_) batch.offsets.push_back(static_cast<uint32_t>(t - batch.base_ms));
-  batch.keys = std::move(batch_keys_);
-  batch.values = std::move(batch_values_);
-  auto cells = aggregate_batch(device_, batch, options_.aggregate);
-  if (!cells.is_ok()) return cells.status();
-  if (query_.aggregates.needs_sketch()) {
-    auto buckets = sketch_batch(batch);
-    if (!buckets.is_ok()) return buckets.status();
-    for (const auto& [c, bucket] : *buckets) {
-      const int64_t pane = batch_first_pane_ + c.pane;
-      const std::string& key = batch_key_names_[c.key];
-      if (query_.window.sessions()) {
-        sessions_[key].try_emplace(pane, SessionPane{empty_cell(), empty_cell(), {}}).first->second.sketch.add_bucket(
-            bucket, c.cell.count);
-      } else {
-        sketches_[pane][key].add_bucket(bucket, c.cell.count);
-      }
-    }
-  }
+Status WindowedQuery::merge(const QueryBatch& batch, const BatchAggregates& aggregates) {
+  STRATA_RETURN_IF_ERROR(check_aggregates(batch.events, BatchNeeds::of(query_), aggregates));
+  if (batch.keys.size() != batch.events.key_count) return internal_error("analytics: a batch without its keys' names");
+  const int64_t first_pane = batch.first_pane();
   if (query_.window.sessions()) {
-    // The same events with their times as values: each cell's min and max are its first and last.
-    batch.values = std::move(batch_times_);
-    auto times = aggregate_batch(device_, batch, {false, options_.aggregate.table_bytes});
-    if (!times.is_ok()) return times.status();
-    if (times->size() != cells->size()) return internal_error("analytics: the times' cells are not the values'");
-    for (size_t i = 0; i < cells->size(); ++i) {
-      const PaneCell& c = (*cells)[i];
-      if ((*times)[i].pane != c.pane || (*times)[i].key != c.key) {
-        return internal_error("analytics: the times' cells are not the values'");
-      }
-      auto [it, fresh] = sessions_[batch_key_names_[c.key]].try_emplace(batch_first_pane_ + c.pane,
-                                                                         SessionPane{empty_cell(), empty_cell(), {}});
-      merge_cell(it->second.values, c.cell);
-      merge_cell(it->second.times, (*times)[i].cell);
+    for (size_t i = 0; i < aggregates.values.size(); ++i) {
+      const PaneCell& c = aggregates.values[i];
+      SessionPane& pane = sessions_[batch.keys[c.key]].try_emplace(first_pane + c.pane).first->second;
+      merge_cell(pane.values, c.cell);
+      merge_cell(pane.times, aggregates.times[i].cell);
+    }
+    for (const BucketCount& b : aggregates.buckets) {
+      sessions_[batch.keys[b.key]].try_emplace(first_pane + b.pane).first->second.sketch.add_bucket(b.bucket, b.count);
     }
   } else {
-    for (const PaneCell& c : *cells) {
-      auto& keys = panes_[batch_first_pane_ + c.pane];
-      auto [it, fresh] = keys.try_emplace(batch_key_names_[c.key], empty_cell());
+    for (const PaneCell& c : aggregates.values) {
+      auto [it, fresh] = panes_[first_pane + c.pane].try_emplace(batch.keys[c.key], empty_cell());
       merge_cell(it->second, c.cell);
+    }
+    for (const BucketCount& b : aggregates.buckets) {
+      sketches_[first_pane + b.pane][batch.keys[b.key]].add_bucket(b.bucket, b.count);
     }
   }
   ++totals_.batches;
-  batch_times_.clear(), batch_keys_.clear(), batch_values_.clear();
-  batch_key_ids_.clear(), batch_key_names_.clear();
   return Status::ok();
 }
 
 Status WindowedQuery::flush() {
-  STRATA_RETURN_IF_ERROR(aggregate_batch_now());
-  close_windows(false);
+  STRATA_RETURN_IF_ERROR(cut_batch());
+  if (device_) close_windows(false);  // without one, the batches' aggregates are not in yet
   return Status::ok();
 }
 
 Status WindowedQuery::finish() {
-  STRATA_RETURN_IF_ERROR(aggregate_batch_now());
+  STRATA_RETURN_IF_ERROR(cut_batch());
   close_windows(true);
   return Status::ok();
 }

@@ -28,6 +28,7 @@
 #include <nlohmann/json.hpp>
 
 #include "host/analytics/aggregate.h"
+#include "host/analytics/batch_aggregates.h"
 #include "host/analytics/events.h"
 #include "host/analytics/query.h"
 #include "host/analytics/sketch.h"
@@ -55,19 +56,28 @@ struct QueryOptions {
 
 class WindowedQuery {
  public:
-  WindowedQuery(Query query, Device& device, QueryOptions options = {});
+  // Batches are aggregated on `device` as they are cut. Without a device, they wait for
+  // take_batches() and their aggregates come back through merge(), in the order they were cut
+  // (the analytics family's requestor, whose providers aggregate them).
+  WindowedQuery(Query query, Device* device, QueryOptions options = {});
+  WindowedQuery(Query query, Device& device, QueryOptions options = {}) : WindowedQuery(std::move(query), &device, options) {}
 
   // Takes the next event. Aggregates a batch (and closes windows) when one is full.
   Status add(const Event& event);
   Status add_text(std::string_view line) { return add(parse_event_text(line, query_)); }
-  // Aggregates what is gathered and closes every window the watermark has passed.
+  // Aggregates what is gathered and closes every window the watermark has passed (without a
+  // device: cuts what is gathered into a batch, and closes nothing).
   Status flush();
-  // The end of the input: flushes and closes every window left open.
+  // The end of the input: flushes and closes every window left open (without a device, every
+  // batch's aggregates must have been merged first).
   Status finish();
   // The messages published since the last call, in order: window summaries each followed by its
   // key groups, and late reports.
   std::vector<nlohmann::json> take_output();
   const QueryTotals& totals() const { return totals_; }
+  // Without a device: the batches cut so far, and a batch's aggregates (checked against it).
+  std::vector<QueryBatch> take_batches();
+  Status merge(const QueryBatch& batch, const BatchAggregates& aggregates);
   const Query& query() const { return query_; }
 
  private:
@@ -83,9 +93,8 @@ class WindowedQuery {
   int64_t pane_of(int64_t time_ms) const { return time_ms / query_.window.slide_ms; }
   // Counts an event that is not aggregated in every window of pane `pane`.
   void report(int64_t pane, const Extras& what);
-  Status aggregate_batch_now();
-  // The batch's sketches on the device: its (key, bucket) pairs counted as keys of their own.
-  Result<std::vector<std::pair<PaneCell, int32_t>>> sketch_batch(const EventBatch& batch);
+  // Cuts the gathered events into a batch and aggregates it (or keeps it, without a device).
+  Status cut_batch();
   // Publishes the windows up to `last` (all of them when `everything`).
   void close_windows(bool everything);
   void publish_window(int64_t window);
@@ -97,7 +106,7 @@ class WindowedQuery {
   nlohmann::json value_json(__int128 value) const;
 
   Query query_;
-  Device& device_;
+  Device* device_;
   QueryOptions options_;
   int64_t panes_per_window_;
   int64_t max_batch_panes_;
@@ -115,7 +124,7 @@ class WindowedQuery {
   std::map<int64_t, std::unordered_map<std::string, Sketch>> sketches_;  // for quantiles, likewise
   // Session windows: by key, its panes' values and event times (in the min and max of `times`).
   struct SessionPane {
-    Cell values, times;
+    Cell values = empty_cell(), times = empty_cell();
     Sketch sketch;
   };
   std::map<std::string, std::map<int64_t, SessionPane>> sessions_;
@@ -124,6 +133,7 @@ class WindowedQuery {
   Extras unplaced_;                    // malformed without a time, before any time is known
   int64_t next_window_ = INT64_MIN;    // every window before it is published
   std::vector<nlohmann::json> output_;
+  std::vector<QueryBatch> deferred_;
 };
 
 }  // namespace strata::analytics

@@ -480,6 +480,73 @@ TEST(WindowedQuery, SessionWindowsMatchTheReferenceOnEveryBackendAndBatchSize) {
   }
 }
 
+TEST(WindowedQuery, BatchesAggregatedElsewhereGiveTheSameWindows) {
+  // As the family's requestor runs a query: batches cut without a device, aggregated by others
+  // (each on another backend in turn), merged back in order.
+  const std::vector<std::string> lines = random_stream(20000, 16, 1500, true);
+  for (const char* window : {"sliding:3s/1s", "session:2s"}) {
+    Query q = query_of(window, 200, 3);
+    q.aggregates = *parse_aggregates("count,sum,min,max,mean,var,p50,p99");
+    auto cpu = tests::open_or_die("cpu");
+    const std::vector<json> local = run(*cpu, q, lines, 1500);
+    std::vector<std::unique_ptr<Device>> devices;
+    for (const std::string& id : tests::test_device_ids()) devices.push_back(tests::open_or_die(id));
+    WindowedQuery deferred(q, nullptr, {1500, {}});
+    for (const std::string& line : lines) ASSERT_TRUE(deferred.add_text(line).is_ok());
+    ASSERT_TRUE(deferred.flush().is_ok());  // cuts the last batch; closes nothing it has not got
+    std::vector<QueryBatch> batches = deferred.take_batches();
+    ASSERT_GT(batches.size(), 4u);
+    for (size_t i = 0; i < batches.size(); ++i) {
+      auto aggregates = aggregate_query_batch(*devices[i % devices.size()], batches[i].events, BatchNeeds::of(q));
+      ASSERT_TRUE(aggregates.is_ok()) << aggregates.status().to_string();
+      ASSERT_TRUE(deferred.merge(batches[i], *aggregates).is_ok());
+    }
+    ASSERT_TRUE(deferred.finish().is_ok());
+    std::vector<json> merged = deferred.take_output();
+    auto groups = [](std::vector<json> m) {
+      std::erase_if(m, [](const json& x) { return x["type"] != "group"; });
+      std::sort(m.begin(), m.end(), [](const json& a, const json& b) { return a.dump() < b.dump(); });
+      return m;
+    };
+    EXPECT_TRUE(groups(merged) == groups(local)) << window;
+    EXPECT_EQ(late_totals(merged), late_totals(local)) << window;
+  }
+}
+
+TEST(WindowedQuery, AggregatesThatCannotBeTheBatchsAreRefused) {
+  Query q = query_of("session:2s", 0, 0);
+  q.aggregates = *parse_aggregates("count,p50");
+  WindowedQuery deferred(q, nullptr, {100, {}});
+  for (const std::string& line : random_stream(1000, 17, 0, false)) ASSERT_TRUE(deferred.add_text(line).is_ok());
+  ASSERT_TRUE(deferred.flush().is_ok());
+  std::vector<QueryBatch> batches = deferred.take_batches();
+  ASSERT_FALSE(batches.empty());
+  const QueryBatch& batch = batches[0];
+  auto device = tests::open_or_die("cpu");
+  auto good = aggregate_query_batch(*device, batch.events, BatchNeeds::of(q));
+  ASSERT_TRUE(good.is_ok());
+  ASSERT_GT(good->values.size(), 1u);
+  auto refused = [&](BatchAggregates a, const std::string& words) {
+    Status s = check_aggregates(batch.events, BatchNeeds::of(q), a);
+    EXPECT_EQ(s.code(), StatusCode::kInvalidArgument) << words;
+    EXPECT_NE(s.message().find(words), std::string::npos) << s.message();
+  };
+  BatchAggregates a = *good;
+  a.values[0].cell.count += 1;
+  refused(a, "count");
+  a = *good, a.values[1].key = batch.events.key_count;
+  refused(a, "outside");
+  a = *good, std::swap(a.values[0], a.values[1]);
+  refused(a, "out of order");
+  a = *good, a.times.clear();
+  refused(a, "event times");
+  a = *good, a.buckets.clear();
+  refused(a, "sketch");
+  a = *good, a.buckets[0].count += 1;
+  refused(a, "sketch counts");
+  EXPECT_TRUE(check_aggregates(batch.events, BatchNeeds::of(q), *good).is_ok());
+}
+
 TEST(AnalyticsQuery, FlagsParseOrSayWhatIsWrong) {
   EXPECT_EQ(parse_window("tumbling:10s")->size_ms, 10000);
   EXPECT_EQ(parse_window("sliding:60s/10s")->panes_per_window(), 6);

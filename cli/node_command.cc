@@ -264,7 +264,7 @@ Runner add_node_command(CLI::App& app) {
   cmd->add_flag("--share-samples", o->share_samples,
                 "All devices work on each subtask together, each rendering a share of its samples; the shares are "
                 "summed on the first device (moved there with NCCL between CUDA GPUs)");
-  cmd->add_option("--families", o->families, "The job families to offer when providing: render, proof (default: all)")
+  cmd->add_option("--families", o->families, "The job families to offer when providing: render, proof, analytics (default: all)")
       ->delimiter(',');
   cmd->add_option("--kernel-price", o->kernel_prices,
                   "A price per 10^9 work units for one kernel, over --price, as KERNEL=PRICE (e.g. proof/ed25519-v1=5)")

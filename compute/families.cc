@@ -5,7 +5,7 @@
 namespace strata::compute {
 
 Families::Families(const FamilyOptions& options)
-    : all_{make_render_family(options.render), make_proof_family(options.proof)} {}
+    : all_{make_render_family(options.render), make_proof_family(options.proof), make_analytics_family(options.analytics)} {}
 
 Family* Families::by_name(const std::string& name) const {
   for (const auto& f : all_) {

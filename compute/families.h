@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "compute/family.h"
+#include "compute/analytics/family.h"
 #include "compute/proof/family.h"
 #include "compute/render/family.h"
 
@@ -15,6 +16,7 @@ namespace strata::compute {
 struct FamilyOptions {
   RenderFamilyOptions render;
   ProofFamilyOptions proof;
+  AnalyticsFamilyOptions analytics;
 };
 
 class Families {
@@ -27,7 +29,7 @@ class Families {
   Family* by_name(const std::string& name) const;
   Family* by_kernel(const std::string& kernel) const;
   const std::vector<std::shared_ptr<Family>>& all() const { return all_; }
-  // "render, proof": for errors that list what is known.
+  // "render, proof, analytics": for errors that list what is known.
   std::string names() const;
 
  private:

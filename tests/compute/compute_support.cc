@@ -31,6 +31,7 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
     o.families.render.alter_result = spec.alter_result;
     o.families.render.fail_subtask = spec.fail_subtask;
     o.families.proof.alter_result = spec.alter_proof;
+    o.families.analytics.alter_result = spec.alter_analytics;
     o.provider.alter_announcement = spec.alter_announcement;
     o.provider.price = spec.price;
     o.provider.families = spec.families;
@@ -53,6 +54,7 @@ std::unique_ptr<compute::ComputeNode> start_compute_node(const ComputeNodeSpec& 
   o.families.render.plan.min_tile = 8;
   o.families.proof.plan.target_seconds = spec.target_seconds;
   o.families.proof.plan.min_task_work = 64;
+  o.families.analytics.batch_events = spec.analytics_batch_events;
   auto node = compute::ComputeNode::start(test_identity(spec.seed), std::move(o));
   EXPECT_TRUE(node.is_ok()) << node.status().to_string();
   return node.is_ok() ? std::move(*node) : nullptr;

@@ -25,6 +25,8 @@ struct ComputeNodeSpec {
   std::function<void(const compute::RenderTask&, compute::RenderResult&, render::Renderer&)> alter_result = {};
   std::function<void(compute::TaskResult&)> alter_announcement = {};
   std::function<void(const compute::ProofTask&, compute::ProofResult&)> alter_proof = {};
+  std::function<void(const compute::AnalyticsTask&, compute::AnalyticsResult&)> alter_analytics = {};
+  size_t analytics_batch_events = 2000;  // a requestor's analytics tasks: on-time events each
   std::function<Status(const compute::RenderTask&)> fail_subtask = {};
   bool exclude_caught = true;
   bool verify = true;

@@ -150,7 +150,7 @@ TEST(JobsApi, SubmitFollowAndFetchTheImage) {
     EXPECT_GT(k["speed"].get<double>(), 0);
   }
   EXPECT_EQ(kernels, (std::set<std::string>{"render/pathtrace-v1", "proof/sha256-v1", "proof/keccak256-v1",
-                                            "proof/blake2b-v1", "proof/ed25519-v1"}));
+                                            "proof/blake2b-v1", "proof/ed25519-v1", "analytics/aggregate-v1"}));
   expect_error(call(j, "DELETE", "/api/v1/offers"), 405, "DELETE");
   expect_error(call(j, "GET", "/api/v1/offers/x"), 404, "no such endpoint");
   // This node requested; it is owed nothing.

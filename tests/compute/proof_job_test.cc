@@ -372,7 +372,7 @@ TEST(ProofJobs, SpecErrorsNameTheProblem) {
   EXPECT_EQ(none.status().code(), StatusCode::kUnavailable);
   EXPECT_NE(none.status().message().find("proof/keccak256-v1"), std::string::npos) << none.status().message();
   auto unknown = r->requestor().submit({"video", json::object(), 1000, 0});
-  EXPECT_NE(unknown.status().message().find("unknown job family 'video' (known: render, proof)"), std::string::npos);
+  EXPECT_NE(unknown.status().message().find("unknown job family 'video' (known: render, proof, analytics)"), std::string::npos);
 }
 
 }  // namespace

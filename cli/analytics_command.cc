@@ -17,13 +17,7 @@ struct AnalyticsOptions {
   std::string input_file;
   std::string output_stream;
   std::string output_file;
-  std::string window;
-  std::string group_by;
-  std::string value;
-  std::string time_field = "ts";
-  std::string agg = "count,sum,min,max,mean";
-  std::string lateness = "0ms";
-  int scale = 6;
+  analytics::QueryFlags query;
   std::string device = "auto";
   size_t batch_events = size_t(1) << 20;
 };
@@ -31,24 +25,6 @@ struct AnalyticsOptions {
 int fail(const std::string& what) {
   std::fprintf(stderr, "strata analytics run: %s\n", what.c_str());
   return 1;
-}
-
-Result<analytics::Query> query_of(const AnalyticsOptions& o) {
-  analytics::Query q;
-  auto window = analytics::parse_window(o.window);
-  if (!window.is_ok()) return window.status();
-  q.window = *window;
-  auto aggregates = analytics::parse_aggregates(o.agg);
-  if (!aggregates.is_ok()) return aggregates.status();
-  q.aggregates = *aggregates;
-  if (o.lateness != "0" && o.lateness != "0ms" && o.lateness != "0s") {
-    auto lateness = analytics::parse_duration_ms(o.lateness);
-    if (!lateness.is_ok()) return invalid_argument("--lateness: " + lateness.status().message());
-    q.lateness_ms = *lateness;
-  }
-  q.time_field = o.time_field, q.key_field = o.group_by, q.value_field = o.value, q.scale = o.scale;
-  STRATA_RETURN_IF_ERROR(analytics::check_query(q));
-  return q;
 }
 
 // Reads lines of at most `limit` bytes; a longer one is skipped to its end and reported as such.
@@ -79,7 +55,7 @@ int run_query(const AnalyticsOptions& o) {
                 "run the query over a file with --input-file");
   }
   if (o.input_file.empty()) return fail("name the events with --input-file FILE (\"-\" for standard input)");
-  auto query = query_of(o);
+  auto query = analytics::query_from_flags(o.query);
   if (!query.is_ok()) return fail(query.status().message());
   FILE* in = o.input_file == "-" ? stdin : std::fopen(o.input_file.c_str(), "rb");
   if (!in) return fail("cannot open " + o.input_file);
@@ -131,14 +107,15 @@ Runner add_analytics_command(CLI::App& app) {
   run->add_option("--input-file", o->input_file, "File of JSON events, one per line (\"-\": standard input)");
   run->add_option("--output", o->output_stream, "Stream for the results (a continuous job at this node)");
   run->add_option("--output-file", o->output_file, "File for the results, JSON lines (default: standard output)");
-  run->add_option("--window", o->window, "tumbling:SIZE or sliding:SIZE/SLIDE, e.g. tumbling:10s, sliding:60s/10s")
+  run->add_option("--window", o->query.window,
+                  "tumbling:SIZE, sliding:SIZE/SLIDE or session:GAP, e.g. tumbling:10s, sliding:60s/10s, session:30s")
       ->required();
-  run->add_option("--group-by", o->group_by, "Field holding the key (a string or an integer)")->required();
-  run->add_option("--value", o->value, "Field holding the value (a number)")->required();
-  run->add_option("--time-field", o->time_field, "Field holding the event time, integer ms since the epoch");
-  run->add_option("--agg", o->agg, "Aggregates: count,sum,min,max,mean,var,topN");
-  run->add_option("--lateness", o->lateness, "How long after a pane's end its events still count, e.g. 5s");
-  run->add_option("--scale", o->scale, "Decimal digits kept of each value (0 to 12)");
+  run->add_option("--group-by", o->query.group_by, "Field holding the key (a string or an integer)")->required();
+  run->add_option("--value", o->query.value, "Field holding the value (a number)")->required();
+  run->add_option("--time-field", o->query.time_field, "Field holding the event time, integer ms since the epoch");
+  run->add_option("--agg", o->query.agg, "Aggregates: count,sum,min,max,mean,var,pN (p50, p99.9),topN");
+  run->add_option("--lateness", o->query.lateness, "How long after a pane's end its events still count, e.g. 5s");
+  run->add_option("--scale", o->query.scale, "Decimal digits kept of each value (0 to 12)");
   run->add_option("--device", o->device, "Device: auto, cpu, opencl[:N], cuda[:N]");
   run->add_option("--batch-events", o->batch_events, "Events aggregated per device launch");
   return [o, run] {

@@ -10,13 +10,14 @@
 
 #include "cli/api_call.h"
 #include "cli/progress.h"
+#include "host/analytics/query.h"
 
 namespace strata::cli {
 
 struct SubmitOptions {
   ApiOptions api;
   std::string kind;
-  std::vector<std::string> args;  // render: [scene]; proof: operation, file
+  std::vector<std::string> args;  // render: [scene]; proof: operation, file; analytics: file
   std::string size = "640x480";
   uint32_t spp = 64;
   uint32_t seed = 0;
@@ -24,6 +25,7 @@ struct SubmitOptions {
   std::string algo = "sha256";
   size_t raw = 0;
   std::vector<uint64_t> prove;
+  analytics::QueryFlags query;  // analytics: as strata analytics run takes them
   uint64_t max_price = 1000;
   double redundancy = 0;
   std::string output;  // empty: the kind's default
@@ -44,5 +46,6 @@ Status follow_to_the_end(const SubmitOptions& o, const std::string& job);
 Result<std::string> fetch_result(const ApiOptions& api, const std::string& job, const std::string& what);
 
 int run_submit_proof(const SubmitOptions& o);
+int run_submit_analytics(const SubmitOptions& o);
 
 }  // namespace strata::cli

@@ -201,10 +201,19 @@ int run_submit_render(const SubmitOptions& o) {
 Runner add_submit_command(CLI::App& app) {
   auto o = std::make_shared<SubmitOptions>();
   auto* cmd = app.add_subcommand("submit", "Submit a job to the network through a node and write its result");
-  cmd->add_option("kind", o->kind, "Job kind: render or proof")->required();
+  cmd->add_option("kind", o->kind, "Job kind: render, proof or analytics")->required();
   cmd->add_option("args", o->args,
                   "render: a scene file (.gltf, .glb, .obj; the bundled demo scene by default). "
-                  "proof: hash|merkle|verify and a file of items (as strata proof takes them)");
+                  "proof: hash|merkle|verify and a file of items (as strata proof takes them). "
+                  "analytics: a file of JSON events (as strata analytics run --input-file takes it)");
+  cmd->add_option("--window", o->query.window, "analytics: tumbling:SIZE, sliding:SIZE/SLIDE or session:GAP");
+  cmd->add_option("--group-by", o->query.group_by, "analytics: the field holding the key");
+  cmd->add_option("--value", o->query.value, "analytics: the field holding the value");
+  cmd->add_option("--time-field", o->query.time_field, "analytics: the field holding the event time (ms)")->capture_default_str();
+  cmd->add_option("--agg", o->query.agg, "analytics: count,sum,min,max,mean,var,pN,topN")->capture_default_str();
+  cmd->add_option("--lateness", o->query.lateness, "analytics: how long after a pane's end its events still count")
+      ->capture_default_str();
+  cmd->add_option("--scale", o->query.scale, "analytics: decimal digits kept of each value")->capture_default_str();
   cmd->add_option("--size", o->size, "Image size WIDTHxHEIGHT")->capture_default_str();
   cmd->add_option("--spp", o->spp, "Samples per pixel")->capture_default_str();
   cmd->add_option("--seed", o->seed, "Job seed");
@@ -218,15 +227,16 @@ Runner add_submit_command(CLI::App& app) {
                   "Share of subtasks (0 to 1) that a second provider computes too, compared bit for bit")
       ->capture_default_str();
   cmd->add_option("-o,--output", o->output,
-                  "render: the image, .png or .pfm (linear float; strata-job.png by default); proof: JSON lines "
-                  "(strata-job.jsonl by default)");
+                  "render: the image, .png or .pfm (linear float; strata-job.png by default); proof, analytics: JSON "
+                  "lines (strata-job.jsonl by default)");
   add_api_options(cmd, o->api);
   cmd->add_option("--wait", o->wait, "Seconds to wait for providers, or for a node that went away")->capture_default_str();
   cmd->add_flag("--detach", o->detach, "Print the job id and return; follow with strata jobs");
   return [o] {
     if (o->kind == "render") return run_submit_render(*o);
     if (o->kind == "proof") return run_submit_proof(*o);
-    return fail("submit", "unknown job kind '" + o->kind + "' (known: render, proof)");
+    if (o->kind == "analytics") return run_submit_analytics(*o);
+    return fail("submit", "unknown job kind '" + o->kind + "' (known: render, proof, analytics)");
   };
 }
 

@@ -11,6 +11,7 @@
 #include <thread>
 
 #include "cli/commands.h"
+#include "host/analytics/aggregate.h"
 #include "compute/compute_node.h"
 #include "compute/jobs_api.h"
 #include "host/device.h"
@@ -41,6 +42,7 @@ struct NodeOptions {
   std::vector<std::string> kernel_prices;  // KERNEL=PRICE
   std::vector<std::string> families;       // offered; empty: all
   double subtask_seconds = 2.0;
+  size_t analytics_batch_events = size_t(1) << 18;
   double min_deadline_seconds = 30.0;
   std::string verify_device = "auto";
 };
@@ -106,6 +108,10 @@ int run_node(const NodeOptions& o) {
   }
   options.families.render.plan.target_seconds = o.subtask_seconds;
   options.families.proof.plan.target_seconds = o.subtask_seconds;
+  if (o.analytics_batch_events == 0 || o.analytics_batch_events > analytics::kMaxBatchEvents) {
+    return fail("--analytics-batch-events from 1 to " + std::to_string(analytics::kMaxBatchEvents));
+  }
+  options.families.analytics.batch_events = o.analytics_batch_events;
   options.requestor.min_deadline = std::chrono::milliseconds(static_cast<int64_t>(o.min_deadline_seconds * 1000));
   if (o.provide) {
     for (const std::string& spec : o.devices) {
@@ -271,6 +277,9 @@ Runner add_node_command(CLI::App& app) {
       ->delimiter(',');
   cmd->add_option("--score", o->score, "Advertised speed in work units/s for every kernel (default: each measured at start)");
   cmd->add_option("--subtask-seconds", o->subtask_seconds, "Jobs submitted here: a subtask's time on the slowest provider")
+      ->capture_default_str();
+  cmd->add_option("--analytics-batch-events", o->analytics_batch_events,
+                  "Analytics jobs submitted here: on-time events per subtask")
       ->capture_default_str();
   cmd->add_option("--verify-device", o->verify_device,
                   "Where peers' message signatures are checked in batches: auto (CUDA, else OpenCL, else libsodium "

@@ -28,14 +28,14 @@ ApiReply status_reply(const Status& s) {
 }
 ApiReply wrong_method(const ApiRequest& r) { return error_reply(405, r.method + " is not allowed here"); }
 
-// A job: {"family": "render" (the default) or "proof", "max_price", "redundancy", and the
+// A job: {"family": "render" (the default), "proof" or "analytics", "max_price", "redundancy", and the
 // family's own fields}.
 Result<JobSpec> parse_job(const std::string& text) {
   json body = json::parse(text, nullptr, false);
   if (body.is_discarded() || !body.is_object()) return invalid_argument("the body must be a JSON object");
   JobSpec spec;
   if (body.contains("family")) {
-    if (!body["family"].is_string()) return invalid_argument("\"family\" must be a string (render, proof)");
+    if (!body["family"].is_string()) return invalid_argument("\"family\" must be a string (render, proof, analytics)");
     spec.family = body["family"].get<std::string>();
   }
   auto price = spec_number(body, "max_price", 1000, UINT64_MAX);

@@ -158,6 +158,24 @@ Status check_query(const Query& q) {
   return Status::ok();
 }
 
+Result<Query> query_from_flags(const QueryFlags& f) {
+  Query q;
+  auto window = parse_window(f.window);
+  if (!window.is_ok()) return window.status();
+  q.window = *window;
+  auto aggregates = parse_aggregates(f.agg);
+  if (!aggregates.is_ok()) return aggregates.status();
+  q.aggregates = *aggregates;
+  if (f.lateness != "0" && f.lateness != "0ms" && f.lateness != "0s") {
+    auto lateness = parse_duration_ms(f.lateness);
+    if (!lateness.is_ok()) return invalid_argument("--lateness: " + lateness.status().message());
+    q.lateness_ms = *lateness;
+  }
+  q.time_field = f.time_field, q.key_field = f.group_by, q.value_field = f.value, q.scale = f.scale;
+  STRATA_RETURN_IF_ERROR(check_query(q));
+  return q;
+}
+
 nlohmann::json query_to_json(const Query& q) {
   return {{"window", q.window.to_string()}, {"time_field", q.time_field}, {"group_by", q.key_field},
           {"value", q.value_field},         {"scale", q.scale},           {"lateness_ms", q.lateness_ms},

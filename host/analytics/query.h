@@ -57,6 +57,14 @@ struct Query {
   Aggregates aggregates;
 };
 
+// A query from the flags of strata analytics run and strata submit analytics (--window,
+// --group-by, --value, --time-field, --agg, --lateness as a duration or 0, --scale), checked.
+struct QueryFlags {
+  std::string window, group_by, value, time_field = "ts", agg = "count,sum,min,max,mean", lateness = "0ms";
+  int scale = 6;
+};
+Result<Query> query_from_flags(const QueryFlags& flags);
+
 // Fields are names of top-level members, 1 to 128 bytes.
 Status check_query(const Query& query);
 nlohmann::json query_to_json(const Query& query);

@@ -286,3 +286,76 @@ TEST(JobCluster, CommandErrorsAreNamed) {
 }
 
 }  // namespace
+
+namespace {
+
+// JSON events in order with jitter, some late, a malformed line now and then.
+std::string analytics_events(size_t n) {
+  std::mt19937_64 rng(9);
+  std::string out;
+  int64_t now = 1700000000000;
+  for (size_t i = 0; i < n; ++i) {
+    now += int64_t(rng() % 6);
+    const int64_t t = now - int64_t(rng() % 900);
+    if (i % 211 == 3) {
+      out += "{\"ts\": \"late\", \"user\": \"u1\", \"v\": 1}\n";
+      continue;
+    }
+    out += "{\"ts\": " + std::to_string(t) + ", \"user\": \"u" + std::to_string(rng() % 50) + "\", \"v\": " +
+           std::to_string(int64_t(rng() % 2001) - 1000) + "." + std::to_string(rng() % 10) + "}\n";
+  }
+  return out;
+}
+
+// A file's window and group lines sorted, and its late reports added up per window.
+std::pair<std::vector<std::string>, std::map<int64_t, uint64_t>> windows_of_file(const std::string& path) {
+  std::ifstream in(path);
+  std::vector<std::string> windows;
+  std::map<int64_t, uint64_t> late;
+  for (std::string line; std::getline(in, line);) {
+    json m = json::parse(line, nullptr, false);
+    if (!m.is_object()) {
+      ADD_FAILURE() << path << ": a line that is not JSON: " << line;
+      continue;
+    }
+    if (m["type"] == "late") late[m["window_start"]] += m["late_events"].get<uint64_t>();
+    else windows.push_back(m.dump());
+  }
+  std::sort(windows.begin(), windows.end());
+  return {windows, late};
+}
+
+}  // namespace
+
+// strata submit analytics over a file of events, with a provider killed mid-job: the job ends
+// with the windows that strata analytics run gives on this machine.
+TEST(JobCluster, AnalyticsJobWithAKilledProviderEqualsTheLocalQuery) {
+  const std::string dir = strata::tests::scratch_dir() + "/job-cluster-analytics";
+  Node r = start_node(dir + "/r", {"--min-deadline", "3", "--analytics-batch-events", "3000"});
+  Node p1 = start_provider(dir + "/p1", r), p2 = start_provider(dir + "/p2", r);
+  const std::string input = strata::tests::write_file("job-cluster-analytics/events.jsonl", analytics_events(80000));
+  const std::string output = dir + "/out.jsonl", local = dir + "/local.jsonl";
+  const std::vector<std::string> query = {"--window", "sliding:3s/1s", "--group-by", "user", "--value", "v",
+                                          "--agg", "count,sum,min,max,mean,var,p99,top5", "--lateness", "200ms"};
+  std::vector<std::string> args = {"submit", "analytics", input, "-o", output, "--api", "127.0.0.1:" + r.api_port,
+                                   "--data", r.data};
+  args.insert(args.end(), query.begin(), query.end());
+  NodeProcess s(args);
+  const std::string job = submit_job(s);
+  ASSERT_TRUE(accepted_at_least(r, job, 1));
+  p1.process->kill9();
+  ASSERT_FALSE(s.wait_for("^output: ", 120000).empty()) << "strata submit did not finish";
+  EXPECT_EQ(s.wait_exit(), 0);
+  json st = job_status(r, job);
+  EXPECT_EQ(st.value("state", ""), "done");
+  EXPECT_EQ(st.value("family", ""), "analytics");
+  EXPECT_GT(st["subtasks"].value("total", 0), 10) << st.dump();
+  std::vector<std::string> run = {"analytics", "run", "--input-file", input, "--output-file", local, "--device", "cpu"};
+  run.insert(run.end(), query.begin(), query.end());
+  NodeProcess here(run);
+  ASSERT_EQ(here.wait_exit(), 0);
+  const auto theirs = windows_of_file(local);
+  EXPECT_GT(theirs.first.size(), 1000u);
+  EXPECT_FALSE(theirs.second.empty());
+  EXPECT_TRUE(windows_of_file(output) == theirs) << "the job's windows differ from the local query's";
+}
